@@ -1,0 +1,139 @@
+"""One error hierarchy for edgekit; the CLI maps each class to an exit code in one place.
+
+Every message says what happened, why, and what to do next, in one line.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+__all__ = [
+    "EdgekitError",
+    "UsageError",
+    "ModelNotFound",
+    "ModelFormatError",
+    "UnsupportedModel",
+    "InputsError",
+    "UnknownDelegate",
+    "DelegateUnavailable",
+    "ZooError",
+    "ToolMissing",
+    "ResultFormatError",
+    "EXIT_OK",
+    "EXIT_CHECK_FAILED",
+    "EXIT_BAD_INPUT",
+    "EXIT_ENVIRONMENT",
+    "EXIT_INTERNAL",
+]
+
+EXIT_OK = 0
+#: A run crashed, hung or failed, or (later) an accuracy check or gate said no.
+EXIT_CHECK_FAILED = 1
+#: The user's input is wrong: model file, option value, inputs file.
+EXIT_BAD_INPUT = 2
+#: This machine lacks something edgekit needs (npm, a fetch failed, the runtime).
+EXIT_ENVIRONMENT = 3
+#: A bug in edgekit.
+EXIT_INTERNAL = 4
+
+
+class EdgekitError(Exception):
+    """Base of every error edgekit raises on purpose."""
+
+    exit_code = EXIT_BAD_INPUT
+
+
+class UsageError(EdgekitError):
+    """An option has a value edgekit cannot use."""
+
+    def __init__(self, option: str, reason: str) -> None:
+        self.option = option
+        self.reason = reason
+        super().__init__(f"{option}: {reason}")
+
+
+class ModelNotFound(EdgekitError):
+    """MODEL is neither an existing file nor a zoo name."""
+
+    def __init__(self, spec: str, hint: str = "") -> None:
+        self.spec = spec
+        message = f"model not found: {spec!r} is not a file and not a zoo model name"
+        message += f"; {hint}" if hint else "; see `edgekit zoo list`"
+        super().__init__(message)
+
+
+class ModelFormatError(EdgekitError):
+    """The file exists but is not a usable .tflite model."""
+
+    def __init__(self, path: str | Path, reason: str) -> None:
+        self.path = str(path)
+        self.reason = reason
+        super().__init__(f"{path}: not a usable .tflite model: {reason}")
+
+
+class UnsupportedModel(EdgekitError):
+    """No requested delegate can execute the model (for example a custom op nobody implements)."""
+
+    def __init__(self, path: str | Path, reason: str) -> None:
+        self.path = str(path)
+        self.reason = reason
+        super().__init__(f"{path}: cannot run: {reason}")
+
+
+class InputsError(EdgekitError):
+    """User-supplied inputs do not match the model's inputs."""
+
+    def __init__(self, path: str | Path, reason: str) -> None:
+        self.path = str(path)
+        self.reason = reason
+        super().__init__(f"{path}: {reason}")
+
+
+class UnknownDelegate(EdgekitError):
+    """A delegate name that is not in the registry."""
+
+    def __init__(self, name: str, known: list[str]) -> None:
+        self.name = name
+        self.known = known
+        super().__init__(f"unknown delegate {name!r}; choose from: {', '.join(known)}")
+
+
+class DelegateUnavailable(EdgekitError):
+    """A delegate exists but cannot run on this device."""
+
+    exit_code = EXIT_ENVIRONMENT
+
+    def __init__(self, delegate: str, reason: str) -> None:
+        self.delegate = delegate
+        self.reason = reason
+        super().__init__(f"delegate {delegate!r} is unavailable here: {reason}")
+
+
+class ZooError(EdgekitError):
+    """A zoo model could not be fetched or failed verification."""
+
+    exit_code = EXIT_ENVIRONMENT
+
+    def __init__(self, name: str, reason: str) -> None:
+        self.name = name
+        self.reason = reason
+        super().__init__(f"zoo model {name!r}: {reason}")
+
+
+class ToolMissing(EdgekitError):
+    """An external program edgekit needs is not installed."""
+
+    exit_code = EXIT_ENVIRONMENT
+
+    def __init__(self, tool: str, purpose: str, install_hint: str) -> None:
+        self.tool = tool
+        super().__init__(f"{tool} is needed {purpose} but was not found on PATH; {install_hint}")
+
+
+class ResultFormatError(EdgekitError):
+    """A result document cannot be read (wrong schema version, not JSON, missing fields)."""
+
+    def __init__(self, path: str | Path, reason: str) -> None:
+        self.path = str(path)
+        self.reason = reason
+        super().__init__(f"{path}: not a readable edgekit result: {reason}")
