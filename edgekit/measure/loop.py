@@ -1,0 +1,93 @@
+"""The timing loop: first inference, warm-up, then timed runs under one readable stopping rule.
+
+Runs inside the worker process. `invoke` must be one *synchronized* inference (for a GPU: the
+outputs read back), otherwise the samples measure dispatch, not work.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+from typing import Callable
+
+__all__ = ["LoopConfig", "LoopMeasurement", "measure_latency"]
+
+_NS_PER_MS = 1_000_000
+_NS_PER_S = 1_000_000_000
+_PROGRESS_EVERY_NS = 500_000_000
+
+
+@dataclass(frozen=True)
+class LoopConfig:
+    """How long to warm up and measure; the defaults follow LiteRT's benchmark_model."""
+
+    warmup_runs: int = 1
+    warmup_seconds: float = 0.5
+    min_runs: int = 50
+    min_seconds: float = 1.0
+    max_seconds: float = 30.0
+
+    def to_dict(self) -> dict:
+        return dict(self.__dict__)
+
+
+@dataclass(frozen=True)
+class LoopMeasurement:
+    first_ms: float
+    warmup_ms: tuple[float, ...]
+    samples_ms: tuple[float, ...]
+
+
+ProgressCallback = Callable[[str, int, float], None]
+"""Called as (phase, runs so far, elapsed seconds in that phase), at most twice a second."""
+
+
+def measure_latency(
+    invoke: Callable[[], object],
+    config: LoopConfig,
+    on_progress: ProgressCallback | None = None,
+) -> LoopMeasurement:
+    """Time `invoke`: once cold, then warm-up, then until min runs AND min seconds, capped by max."""
+    clock = time.perf_counter_ns
+    t0 = clock()
+    invoke()
+    first_ns = clock() - t0
+
+    warmup = _run_phase(
+        invoke, "warmup", config.warmup_runs, config.warmup_seconds, config.max_seconds, on_progress
+    )
+    samples = _run_phase(
+        invoke, "measure", config.min_runs, config.min_seconds, config.max_seconds, on_progress
+    )
+    return LoopMeasurement(
+        first_ms=first_ns / _NS_PER_MS,
+        warmup_ms=tuple(ns / _NS_PER_MS for ns in warmup),
+        samples_ms=tuple(ns / _NS_PER_MS for ns in samples),
+    )
+
+
+def _run_phase(
+    invoke: Callable[[], object],
+    phase: str,
+    min_runs: int,
+    min_seconds: float,
+    max_seconds: float,
+    on_progress: ProgressCallback | None,
+) -> list[int]:
+    clock = time.perf_counter_ns
+    samples: list[int] = []
+    append = samples.append
+    start = now = clock()
+    min_finish = start + int(min_seconds * _NS_PER_S)
+    max_finish = start + int(max_seconds * _NS_PER_S)
+    next_report = start + _PROGRESS_EVERY_NS
+    # LiteRT's rule: (run < min_runs || now < min_finish) && now <= max_finish
+    while (len(samples) < min_runs or now < min_finish) and now <= max_finish:
+        t0 = clock()
+        invoke()
+        now = clock()
+        append(now - t0)
+        if now >= next_report and on_progress is not None:
+            on_progress(phase, len(samples), (now - start) / _NS_PER_S)
+            next_report = now + _PROGRESS_EVERY_NS
+    return samples
