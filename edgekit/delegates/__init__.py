@@ -1,0 +1,59 @@
+"""Registry of delegates. Built-in delegates live one per module in this package.
+
+A third party (or a test) adds one with `register`; the host worker re-imports the delegate's
+module by name, so a registered delegate must live in an importable module.
+"""
+
+from __future__ import annotations
+
+import importlib
+
+from edgekit.delegates.base import Availability, Coverage, Delegate, Runner, RunOptions, UnsupportedOp
+from edgekit.errors import UnknownDelegate
+
+__all__ = [
+    "Availability",
+    "Coverage",
+    "Delegate",
+    "Runner",
+    "RunOptions",
+    "UnsupportedOp",
+    "get",
+    "names",
+    "register",
+]
+
+#: Modules that register the built-in delegates, in report order.
+_BUILTIN_MODULES = ("edgekit.delegates.cpu",)
+
+_registry: dict[str, Delegate] = {}
+_loaded = False
+
+
+def _load_builtins() -> None:
+    global _loaded
+    if not _loaded:
+        _loaded = True
+        for module in _BUILTIN_MODULES:
+            importlib.import_module(module)
+
+
+def register(delegate: Delegate) -> Delegate:
+    """Add (or replace) a delegate under its name."""
+    _registry[delegate.name] = delegate
+    return delegate
+
+
+def names() -> list[str]:
+    """Registered delegate names in registration order."""
+    _load_builtins()
+    return list(_registry)
+
+
+def get(name: str) -> Delegate:
+    """The delegate called `name`, or UnknownDelegate listing the valid names."""
+    _load_builtins()
+    try:
+        return _registry[name]
+    except KeyError:
+        raise UnknownDelegate(name, names()) from None
