@@ -1,0 +1,320 @@
+"""Read and validate a TFLite flatbuffer into ``edgekit.model``'s value types.
+
+Uses the lazy reader of the schema LiteRT ships (``ai_edge_litert.schema_py_generated``), never
+the object API, which would unpack every weight into Python lists. Every table is walked once,
+eagerly, so a damaged file fails here with a reason; weight data is bounds-checked, never copied.
+``edgekit.model.Model`` is the public face of this module.
+"""
+
+from __future__ import annotations
+
+import re
+import struct
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Callable
+
+from ai_edge_litert import schema_py_generated as schema
+
+from edgekit.errors import ModelFormatError
+from edgekit.model import OpInfo, Quantization, SignatureInfo, SubgraphInfo, TensorInfo
+
+__all__ = ["FILE_IDENTIFIER", "ParsedModel", "buffer_bytes", "read_model"]
+
+#: Bytes 4..8 of every TFLite flatbuffer.
+FILE_IDENTIFIER = b"TFL3"
+
+_DTYPES: dict[int, str] = {
+    code: name.lower() for name, code in vars(schema.TensorType).items() if name.isupper()
+}
+_BUILTIN_NAMES: dict[int, str] = {
+    code: name for name, code in vars(schema.BuiltinOperator).items() if name.isupper()
+}
+# What the lazy reader raises when offsets point outside the file or at garbage (a negative
+# offset fails flatbuffers' number check with TypeError).
+_CORRUPT_ERRORS = (struct.error, IndexError, ValueError, TypeError, OverflowError, UnicodeDecodeError)
+_OpCode = tuple[str, bool, int]  # (name, is custom, version)
+
+
+@dataclass(frozen=True)
+class ParsedModel:
+    """Everything ``Model`` serves, read from one file."""
+
+    version: int
+    description: str | None
+    tensors: tuple[tuple[TensorInfo, ...], ...]  # per subgraph
+    subgraphs: tuple[SubgraphInfo, ...]
+    ops: tuple[OpInfo, ...]
+    signatures: tuple[SignatureInfo, ...]
+    metadata: tuple[tuple[str, int], ...]  # (name, buffer index)
+    adjoint_x: frozenset[tuple[int, int]]  # (subgraph, op index) of BATCH_MATMUL with adj_x
+
+
+def read_model(data: bytes, path: Path) -> ParsedModel:
+    """Validate and parse ``data``; raise ModelFormatError naming what is wrong."""
+    _check_header(data, path)
+    try:
+        root = schema.Model.GetRootAs(data, 0)
+        buffer_count = _count(root.BuffersLength(), "buffers", data, path)
+        _check_buffers(root, buffer_count, data, path)
+        return _read_root(root, buffer_count, data, path)
+    except _CORRUPT_ERRORS as exc:
+        raise ModelFormatError(path, _corruption_reason(exc, len(data))) from exc
+
+
+def _corruption_reason(exc: Exception, size: int) -> str:
+    # struct.error names the byte a read needed; past the end of the file usually means the file
+    # was cut short (converters write the tables after the weights, so truncation hits them first).
+    needed = re.search(r"at least (\d+) bytes", str(exc)) if isinstance(exc, struct.error) else None
+    if needed:
+        return (
+            f"truncated or corrupted: the flatbuffer refers to byte {needed.group(1)} but the file has "
+            f"{size} bytes; was the download or copy cut short? Fetch or export it again"
+        )
+    return f"corrupted flatbuffer ({type(exc).__name__}: {exc}); fetch or export it again"
+
+
+def buffer_bytes(data: bytes, buffer_index: int) -> bytes:
+    """A copy of buffer ``buffer_index``'s bytes (call only on small buffers such as metadata)."""
+    buffer = schema.Model.GetRootAs(data, 0).Buffers(buffer_index)
+    offset = buffer.Offset()
+    if offset > 1:
+        return data[offset : offset + buffer.Size()]
+    if buffer.DataIsNone():
+        return b""
+    return buffer.DataAsNumpy().tobytes()
+
+
+def _check_header(data: bytes, path: Path) -> None:
+    if not data:
+        raise ModelFormatError(path, "the file is empty (0 bytes)")
+    if len(data) < 8:
+        raise ModelFormatError(path, f"too short to be a TFLite flatbuffer ({len(data)} bytes)")
+    identifier = data[4:8]
+    if identifier != FILE_IDENTIFIER:
+        reason = (
+            f"not a TFLite flatbuffer (file identifier is {identifier!r}, expected {FILE_IDENTIFIER!r})"
+        )
+        raise ModelFormatError(path, reason + _what_it_looks_like(data))
+    root_offset = struct.unpack_from("<I", data, 0)[0]
+    if not 8 <= root_offset < len(data):
+        reason = f"corrupted: root table offset {root_offset} is outside the file ({len(data)} bytes)"
+        raise ModelFormatError(path, reason)
+
+
+def _what_it_looks_like(data: bytes) -> str:
+    """A hint for the wrong files people commonly pass."""
+    if data.startswith(b"PK\x03\x04"):
+        return "; it is a zip archive (unzip it and pass the .tflite inside)"
+    if data.startswith(b"\x89HDF"):
+        return "; it is an HDF5 file (a Keras .h5 model: convert it to .tflite first)"
+    if all(32 <= b < 127 or b in b"\t\r\n" for b in data[:256]):
+        return "; it looks like a text file"
+    return ""
+
+
+def _count(n: int, what: str, data: bytes, path: Path) -> int:
+    """Reject vector lengths no file of this size could hold (a corrupted length word)."""
+    if n * 4 > len(data):  # every vector element takes at least 4 bytes (an offset or an int)
+        reason = f"corrupted: {what} claims {n} entries, more than a {len(data)}-byte file can hold"
+        raise ModelFormatError(path, reason)
+    return n
+
+
+def _check_buffers(root: Any, buffer_count: int, data: bytes, path: Path) -> None:
+    """Every buffer's bytes must lie inside the file: this is what catches truncation."""
+    size = len(data)
+    for i in range(buffer_count):
+        buffer = root.Buffers(i)
+        tab = buffer._tab  # the generated reader exposes no vector start; flatbuffers' Table does
+        slot = tab.Offset(4)
+        if slot:
+            start = tab.Vector(slot)
+            if start > size:
+                reason = f"truncated: buffer {i} starts at byte {start} but the file has {size} bytes"
+                raise ModelFormatError(path, reason)
+            _check_end(i, start + tab.VectorLen(slot), size, path)
+        # Offset 0 means unused and 1 is the converter's placeholder; above that it is a file
+        # position (models over 2 GB keep weights after the flatbuffer).
+        if buffer.Offset() > 1:
+            _check_end(i, buffer.Offset() + buffer.Size(), size, path)
+
+
+def _check_end(i: int, end: int, size: int, path: Path) -> None:
+    if end > size:
+        reason = f"truncated: buffer {i} ends at byte {end} but the file has {size} bytes"
+        raise ModelFormatError(path, reason)
+
+
+def _has_data(buffer: Any) -> bool:
+    return buffer.DataLength() > 0 or (buffer.Offset() > 1 and buffer.Size() > 0)
+
+
+def _text(raw: bytes | None) -> str | None:
+    return None if raw is None else raw.decode("utf-8")
+
+
+def _ints(is_none: bool, as_numpy: Callable[[], Any]) -> tuple[int, ...]:
+    return () if is_none else tuple(as_numpy().tolist())
+
+
+def _check_indices(indices: tuple[int, ...], count: int, where: str, path: Path, absent_ok: bool) -> None:
+    low = -1 if absent_ok else 0
+    for index in indices:
+        if not low <= index < count:
+            raise ModelFormatError(path, f"corrupted: {where} refers to tensor {index} but there are {count}")
+
+
+def _read_root(root: Any, buffer_count: int, data: bytes, path: Path) -> ParsedModel:
+    has_data = tuple(_has_data(root.Buffers(i)) for i in range(buffer_count))
+    opcode_count = _count(root.OperatorCodesLength(), "operator codes", data, path)
+    opcodes = tuple(_opcode(root.OperatorCodes(i)) for i in range(opcode_count))
+    subgraph_count = _count(root.SubgraphsLength(), "subgraphs", data, path)
+    if subgraph_count == 0:
+        raise ModelFormatError(path, "the model has no subgraphs, so there is nothing to run")
+    tensors: list[tuple[TensorInfo, ...]] = []
+    subgraphs: list[SubgraphInfo] = []
+    ops: list[OpInfo] = []
+    adjoint_x: set[tuple[int, int]] = set()
+    for s in range(subgraph_count):
+        graph = root.Subgraphs(s)
+        graph_tensors = _read_tensors(graph, s, has_data, data, path)
+        graph_ops = _read_ops(graph, s, opcodes, len(graph_tensors), data, path, adjoint_x)
+        inputs = _ints(graph.InputsIsNone(), graph.InputsAsNumpy)
+        outputs = _ints(graph.OutputsIsNone(), graph.OutputsAsNumpy)
+        _check_indices(inputs + outputs, len(graph_tensors), f"subgraph {s}'s inputs or outputs", path, False)
+        name = _text(graph.Name()) or ("main" if s == 0 else f"subgraph_{s}")
+        subgraphs.append(SubgraphInfo(s, name, len(graph_tensors), len(graph_ops), inputs, outputs))
+        tensors.append(graph_tensors)
+        ops.extend(graph_ops)
+    signature_count = _count(root.SignatureDefsLength(), "signature defs", data, path)
+    signatures = tuple(
+        _read_signature(root.SignatureDefs(i), i, tensors, data, path) for i in range(signature_count)
+    )
+    return ParsedModel(
+        version=root.Version(),
+        description=_text(root.Description()),
+        tensors=tuple(tensors),
+        subgraphs=tuple(subgraphs),
+        ops=tuple(ops),
+        signatures=signatures,
+        metadata=_read_metadata(root, buffer_count, data, path),
+        adjoint_x=frozenset(adjoint_x),
+    )
+
+
+def _opcode(code: Any) -> _OpCode:
+    """The schema's rule: the real builtin code is the larger of the two code fields."""
+    builtin = max(code.DeprecatedBuiltinCode(), code.BuiltinCode())
+    if builtin == schema.BuiltinOperator.CUSTOM:
+        return _text(code.CustomCode()) or "CUSTOM", True, code.Version()
+    return _BUILTIN_NAMES.get(builtin, f"BUILTIN_{builtin}"), False, code.Version()
+
+
+def _read_tensors(
+    graph: Any, s: int, has_data: tuple[bool, ...], data: bytes, path: Path
+) -> tuple[TensorInfo, ...]:
+    result = []
+    for i in range(_count(graph.TensorsLength(), f"subgraph {s}'s tensors", data, path)):
+        t = graph.Tensors(i)
+        dtype = _DTYPES.get(t.Type())
+        if dtype is None:
+            reason = f"tensor {i} of subgraph {s} has unknown type code {t.Type()} (a newer schema?)"
+            raise ModelFormatError(path, reason)
+        buffer = t.Buffer()
+        if not 0 <= buffer < len(has_data):
+            reason = f"corrupted: tensor {i} of subgraph {s} refers to buffer {buffer} of {len(has_data)}"
+            raise ModelFormatError(path, reason)
+        shape = _ints(t.ShapeIsNone(), t.ShapeAsNumpy)
+        result.append(
+            TensorInfo(
+                index=i,
+                name=_text(t.Name()) or "",
+                shape=shape,
+                shape_signature=_ints(t.ShapeSignatureIsNone(), t.ShapeSignatureAsNumpy) or shape,
+                dtype=dtype,
+                quantization=_read_quantization(t.Quantization()),
+                is_constant=has_data[buffer],
+                is_variable=bool(t.IsVariable()),
+            )
+        )
+    return tuple(result)
+
+
+def _read_quantization(q: Any) -> Quantization | None:
+    if q is None or q.ScaleIsNone() or q.ScaleLength() == 0:
+        return None
+    scale = tuple(float(v) for v in q.ScaleAsNumpy().tolist())
+    zero_point = _ints(q.ZeroPointIsNone(), q.ZeroPointAsNumpy)
+    return Quantization(scale, zero_point, q.QuantizedDimension() if len(scale) > 1 else None)
+
+
+def _read_ops(
+    graph: Any,
+    s: int,
+    opcodes: tuple[_OpCode, ...],
+    tensor_count: int,
+    data: bytes,
+    path: Path,
+    adjoint_x: set[tuple[int, int]],
+) -> list[OpInfo]:
+    result = []
+    for i in range(_count(graph.OperatorsLength(), f"subgraph {s}'s operators", data, path)):
+        op = graph.Operators(i)
+        code = op.OpcodeIndex()
+        if not 0 <= code < len(opcodes):
+            reason = f"corrupted: operator {i} of subgraph {s} has op code {code} of {len(opcodes)}"
+            raise ModelFormatError(path, reason)
+        name, custom, version = opcodes[code]
+        inputs = _ints(op.InputsIsNone(), op.InputsAsNumpy)
+        outputs = _ints(op.OutputsIsNone(), op.OutputsAsNumpy)
+        _check_indices(inputs + outputs, tensor_count, f"operator {i} ({name}) of subgraph {s}", path, True)
+        if name == "BATCH_MATMUL" and _batch_matmul_adj_x(op):
+            adjoint_x.add((s, i))
+        result.append(OpInfo(i, s, name, custom, inputs, outputs, version))
+    return result
+
+
+def _batch_matmul_adj_x(op: Any) -> bool:
+    if op.BuiltinOptionsType() != schema.BuiltinOptions.BatchMatMulOptions:
+        return False
+    table = op.BuiltinOptions()
+    if table is None:  # the union's type is set but its table is missing: default options
+        return False
+    options = schema.BatchMatMulOptions()
+    options.Init(table.Bytes, table.Pos)
+    return bool(options.AdjX())
+
+
+def _read_signature(
+    sig: Any, i: int, tensors: list[tuple[TensorInfo, ...]], data: bytes, path: Path
+) -> SignatureInfo:
+    s = sig.SubgraphIndex()
+    if not 0 <= s < len(tensors):
+        raise ModelFormatError(path, f"corrupted: signature {i} refers to subgraph {s} of {len(tensors)}")
+    key = _text(sig.SignatureKey()) or f"signature_{i}"
+
+    def named(length: int, entry_at: Callable[[int], Any]) -> dict[str, TensorInfo]:
+        result = {}
+        for j in range(_count(length, f"signature {key!r}'s tensors", data, path)):
+            entry = entry_at(j)
+            index = entry.TensorIndex()
+            if not 0 <= index < len(tensors[s]):
+                reason = f"corrupted: signature {key!r} refers to tensor {index} of subgraph {s}"
+                raise ModelFormatError(path, reason)
+            result[_text(entry.Name()) or f"tensor_{index}"] = tensors[s][index]
+        return result
+
+    inputs = named(sig.InputsLength(), sig.Inputs)
+    return SignatureInfo(key, s, inputs, named(sig.OutputsLength(), sig.Outputs))
+
+
+def _read_metadata(root: Any, buffer_count: int, data: bytes, path: Path) -> tuple[tuple[str, int], ...]:
+    entries = []
+    for i in range(_count(root.MetadataLength(), "metadata entries", data, path)):
+        entry = root.Metadata(i)
+        if not 0 <= entry.Buffer() < buffer_count:
+            reason = f"corrupted: metadata entry {i} refers to buffer {entry.Buffer()} of {buffer_count}"
+            raise ModelFormatError(path, reason)
+        entries.append((_text(entry.Name()) or "", entry.Buffer()))
+    return tuple(entries)
