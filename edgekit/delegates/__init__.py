@@ -39,7 +39,8 @@ def _load_builtins() -> None:
 
 
 def register(delegate: Delegate) -> Delegate:
-    """Add (or replace) a delegate under its name."""
+    """Add (or replace) a delegate under its name; built-ins always come first."""
+    _load_builtins()
     _registry[delegate.name] = delegate
     return delegate
 

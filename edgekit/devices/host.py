@@ -1,0 +1,202 @@
+"""The `host` device: each run in a fresh worker process with a hard timeout.
+
+The parent never loads the model itself. A worker that dies by a signal is recorded as `crashed`
+(with the signal's name), one that outlives its timeout is killed with its whole process group and
+recorded as `timeout`; either way the next run starts clean.
+"""
+
+from __future__ import annotations
+
+import collections
+import json
+import os
+import signal
+import subprocess
+import sys
+import tempfile
+import threading
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Callable
+
+import numpy as np
+
+from edgekit.devices.host_worker import EVENT_PREFIX
+from edgekit.measure.loop import LoopConfig
+from edgekit.measure.stats import LatencyStats
+from edgekit.results import RunResult
+
+__all__ = ["RunSpec", "HostDevice"]
+
+EventCallback = Callable[[dict], None]
+_STDERR_TAIL_LINES = 40
+
+
+@dataclass(frozen=True)
+class RunSpec:
+    """What to run: one delegate at one thread count on one device."""
+
+    delegate: str
+    threads: int
+    device: str = "host"
+
+    @property
+    def label(self) -> str:
+        return f"{self.delegate} x{self.threads}"
+
+
+class HostDevice:
+    """Runs models on this machine through LiteRT in isolated worker processes."""
+
+    name = "host"
+
+    def run(
+        self,
+        model_path: str | os.PathLike,
+        spec: RunSpec,
+        inputs: dict[str, np.ndarray],
+        loop: LoopConfig,
+        timeout_s: float,
+        on_event: EventCallback | None = None,
+        delegate_modules: tuple[str, ...] = (),
+    ) -> RunResult:
+        """One run in a fresh worker; always returns a RunResult, whatever the worker did."""
+        with tempfile.TemporaryDirectory(prefix="edgekit-run-") as tmp:
+            workdir = Path(tmp)
+            request = {
+                "model_path": str(Path(model_path).resolve()),
+                "delegate": spec.delegate,
+                "threads": spec.threads,
+                "loop": loop.to_dict(),
+                "delegate_modules": list(delegate_modules),
+            }
+            (workdir / "request.json").write_text(json.dumps(request), encoding="utf-8")
+            np.savez(workdir / "inputs.npz", **inputs)
+            returncode, stderr_tail = _run_worker(
+                workdir, timeout_s, on_event or (lambda event: None), _import_roots(delegate_modules)
+            )
+            return _collect(workdir, spec, returncode, stderr_tail, timeout_s)
+
+
+def _run_worker(
+    workdir: Path, timeout_s: float, on_event: EventCallback, import_roots: list[str]
+) -> tuple[int | None, str]:
+    """Start the worker, stream its events, enforce the timeout; None as returncode means killed."""
+    command = [sys.executable, "-m", "edgekit.devices.host_worker", str(workdir)]
+    process = subprocess.Popen(
+        command,
+        stdin=subprocess.DEVNULL,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        env=_worker_environment(import_roots),
+        start_new_session=True,  # its own process group, so a kill takes any children too
+        text=True,
+        errors="replace",
+    )
+    stderr_lines: collections.deque[str] = collections.deque(maxlen=_STDERR_TAIL_LINES)
+    readers = [
+        threading.Thread(target=_read_events, args=(process.stdout, on_event), daemon=True),
+        threading.Thread(target=_read_tail, args=(process.stderr, stderr_lines), daemon=True),
+    ]
+    for reader in readers:
+        reader.start()
+    try:
+        returncode: int | None = process.wait(timeout=timeout_s)
+    except subprocess.TimeoutExpired:
+        _kill_group(process)
+        returncode = None
+    except BaseException:  # Ctrl-C: never leave a worker behind
+        _kill_group(process)
+        raise
+    for reader in readers:
+        reader.join(timeout=5)
+    return returncode, "".join(stderr_lines)
+
+
+def _worker_environment(import_roots: list[str]) -> dict[str, str]:
+    # The worker must import this very edgekit, installed or not, and any external delegate module.
+    package_root = str(Path(__file__).resolve().parents[2])
+    env = dict(os.environ)
+    paths = [package_root, *import_roots, env.get("PYTHONPATH", "")]
+    env["PYTHONPATH"] = os.pathsep.join(dict.fromkeys(p for p in paths if p))
+    env.setdefault("PYTHONUNBUFFERED", "1")
+    return env
+
+
+def _import_roots(modules: tuple[str, ...]) -> list[str]:
+    """The sys.path entry each (already imported) module was found under."""
+    roots = []
+    for name in modules:
+        module = sys.modules.get(name)
+        file = getattr(module, "__file__", None)
+        if file:
+            depth = name.count(".") + (1 if Path(file).name == "__init__.py" else 0)
+            roots.append(str(Path(file).resolve().parents[depth]))
+    return roots
+
+
+def _read_events(stream, on_event: EventCallback) -> None:
+    for line in stream:
+        if line.startswith(EVENT_PREFIX):
+            try:
+                on_event(json.loads(line[len(EVENT_PREFIX):]))
+            except ValueError:
+                continue
+
+
+def _read_tail(stream, tail: collections.deque) -> None:
+    for line in stream:
+        tail.append(line)
+
+
+def _kill_group(process: subprocess.Popen) -> None:
+    try:
+        os.killpg(process.pid, signal.SIGKILL)
+    except (ProcessLookupError, PermissionError):
+        process.kill()
+    process.wait()
+
+
+def _collect(
+    workdir: Path, spec: RunSpec, returncode: int | None, stderr_tail: str, timeout_s: float
+) -> RunResult:
+    base = {"delegate": spec.delegate, "device": spec.device, "threads": spec.threads}
+    if returncode is None:
+        return RunResult(**base, status="timeout", reason=f"worker killed after {timeout_s:g} s timeout")
+    if returncode < 0:
+        name = _signal_name(-returncode)
+        hint = _last_line(stderr_tail)
+        reason = f"worker killed by {name}" + (f"; last output: {hint}" if hint else "")
+        return RunResult(**base, status="crashed", reason=reason)
+    result_file = workdir / "result.json"
+    if not result_file.is_file():
+        hint = _last_line(stderr_tail) or "no output"
+        return RunResult(**base, status="error", reason=f"worker exited with code {returncode}: {hint}")
+    data = json.loads(result_file.read_text(encoding="utf-8"))
+    if data["status"] != "ok":
+        return RunResult(**base, status=data["status"], reason=data["reason"])
+    with np.load(workdir / "outputs.npz", allow_pickle=False) as archive:
+        outputs = {key: archive[key] for key in archive.files}
+    return RunResult(
+        **base,
+        status="ok",
+        init_ms=data["init_ms"],
+        first_ms=data["first_ms"],
+        latency=LatencyStats.from_samples(data["samples_ms"]),
+        warmup_ms=tuple(data["warmup_ms"]),
+        memory=data["memory"],
+        runtime=data["runtime"],
+        outputs=outputs,
+    )
+
+
+def _signal_name(number: int) -> str:
+    try:
+        return signal.Signals(number).name
+    except ValueError:
+        return f"signal {number}"
+
+
+def _last_line(text: str) -> str:
+    lines = [line.strip() for line in text.splitlines() if line.strip()]
+    return lines[-1][:300] if lines else ""

@@ -1,0 +1,108 @@
+"""The worker process of the host device: one run, then exit.
+
+Started as `python -m edgekit.devices.host_worker WORKDIR`. Reads `request.json` and `inputs.npz`
+from WORKDIR, writes `result.json` and `outputs.npz` there, and reports progress as JSON lines on
+stdout prefixed with EVENT_PREFIX. Anything it cannot handle becomes an `error` result; a native
+crash or hang is the parent's to record.
+"""
+
+from __future__ import annotations
+
+import importlib
+import json
+import sys
+import time
+import traceback
+from pathlib import Path
+
+EVENT_PREFIX = "@edgekit-event "
+
+
+def emit(event: str, **fields: object) -> None:
+    print(EVENT_PREFIX + json.dumps({"event": event, **fields}), flush=True)
+
+
+def classify_open_error(message: str) -> str:
+    """`unsupported` when the runtime says an op has no kernel here, else `error`."""
+    lowered = message.lower()
+    if "unresolved custom op" in lowered or "didn't find op for builtin opcode" in lowered:
+        return "unsupported"
+    return "error"
+
+
+def run(workdir: Path) -> dict:
+    import numpy as np
+
+    from edgekit import delegates
+    from edgekit.delegates.base import RunOptions
+    from edgekit.measure.loop import LoopConfig, measure_latency
+    from edgekit.measure.memory import current_rss_bytes, peak_rss_bytes
+
+    request = json.loads((workdir / "request.json").read_text(encoding="utf-8"))
+    for module in request.get("delegate_modules", []):
+        importlib.import_module(module)
+    delegate = delegates.get(request["delegate"])
+    with np.load(workdir / "inputs.npz", allow_pickle=False) as archive:
+        inputs = {key: archive[key] for key in archive.files}
+
+    memory = {"rss_before_load_bytes": current_rss_bytes(), "peak_rss_before_load_bytes": peak_rss_bytes()}
+    emit("phase", phase="load")
+    start = time.perf_counter_ns()
+    try:
+        runner = delegate.open(request["model_path"], RunOptions(threads=request["threads"]))
+    except Exception as exc:  # runtime errors arrive as ValueError/RuntimeError with native text
+        message = " ".join(str(exc).split())
+        return {"status": classify_open_error(message), "reason": message}
+    init_ms = (time.perf_counter_ns() - start) / 1e6
+    memory["peak_rss_after_load_bytes"] = peak_rss_bytes()
+    emit("phase", phase="loaded", init_ms=init_ms)
+
+    try:
+        runner.set_inputs(inputs)
+    except Exception as exc:
+        return {"status": "error", "reason": f"setting inputs failed: {' '.join(str(exc).split())}"}
+
+    def progress(phase: str, runs: int, seconds: float) -> None:
+        emit("progress", phase=phase, runs=runs, seconds=round(seconds, 3))
+
+    emit("phase", phase="first")
+    try:
+        measured = measure_latency(runner.invoke, LoopConfig(**request["loop"]), progress)
+    except Exception as exc:
+        return {"status": "error", "reason": f"inference failed: {' '.join(str(exc).split())}"}
+    memory["peak_rss_after_run_bytes"] = peak_rss_bytes()
+    memory["rss_after_run_bytes"] = current_rss_bytes()
+
+    np.savez(workdir / "outputs.npz", **runner.outputs())
+    info = runner.info()
+    runner.close()
+    return {
+        "status": "ok",
+        "reason": "",
+        "init_ms": init_ms,
+        "first_ms": measured.first_ms,
+        "warmup_ms": list(measured.warmup_ms),
+        "samples_ms": list(measured.samples_ms),
+        "memory": memory,
+        "runtime": info,
+    }
+
+
+def main(argv: list[str]) -> int:
+    workdir = Path(argv[1])
+    try:
+        result = run(workdir)
+    except Exception as exc:
+        result = {
+            "status": "error",
+            "reason": f"worker failed: {type(exc).__name__}: {' '.join(str(exc).split())}",
+            "traceback": traceback.format_exc(),
+        }
+    tmp = workdir / "result.json.tmp"
+    tmp.write_text(json.dumps(result), encoding="utf-8")
+    tmp.replace(workdir / "result.json")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv))

@@ -1,0 +1,128 @@
+"""Model inputs: seeded and dtype/quantization aware, or loaded from the user's .npz.
+
+The same inputs go to every run of a bench, so outputs can be compared across delegates.
+"""
+
+from __future__ import annotations
+
+import os
+import zipfile
+from pathlib import Path
+from typing import Mapping, Sequence
+
+import numpy as np
+
+from edgekit.errors import InputsError
+from edgekit.model import TensorInfo
+
+__all__ = ["generate_inputs", "load_inputs", "check_inputs"]
+
+#: Token ids are drawn below this bound: every BERT-style vocabulary is larger.
+TOKEN_ID_HIGH = 1000
+_FLOAT_RANGE = (-1.0, 1.0)
+
+
+def generate_inputs(tensors: Sequence[TensorInfo], seed: int = 0) -> dict[str, np.ndarray]:
+    """One seeded array per input tensor, keyed by tensor name.
+
+    Floats are uniform in [-1, 1]. Quantized integer inputs are drawn uniformly over the real-valued
+    range their scale and zero point can represent, then quantized. Other integers look like token
+    ids, attention masks (names with "mask": ones) or segment ids (names with "segment"/"type_ids":
+    zeros). Dynamic dimensions take the size stored in the model's static shape.
+    """
+    rng = np.random.default_rng(seed)
+    return {tensor.name: _generate_one(tensor, rng) for tensor in tensors}
+
+
+def _generate_one(tensor: TensorInfo, rng: np.random.Generator) -> np.ndarray:
+    shape = tuple(max(1, dim) for dim in tensor.shape)
+    dtype = tensor.dtype
+    if dtype in ("float32", "float16", "float64"):
+        return rng.uniform(*_FLOAT_RANGE, size=shape).astype(dtype)
+    if dtype == "bool":
+        return rng.integers(0, 2, size=shape).astype(bool)
+    if dtype in ("int8", "uint8", "int16") and tensor.quantization is not None:
+        return _quantized_uniform(tensor, shape, rng)
+    if dtype in ("int8", "uint8", "int16", "int32", "int64", "uint16", "uint32"):
+        return _integer_like(tensor, shape, rng)
+    raise InputsError(
+        tensor.name,
+        f"cannot generate {dtype} inputs; pass your own with --inputs FILE.npz keyed by input name",
+    )
+
+
+def _quantized_uniform(tensor: TensorInfo, shape: tuple[int, ...], rng: np.random.Generator) -> np.ndarray:
+    info = np.iinfo(tensor.dtype)
+    scale = tensor.quantization.scale[0]
+    zero_point = tensor.quantization.zero_point[0] if tensor.quantization.zero_point else 0
+    low, high = scale * (info.min - zero_point), scale * (info.max - zero_point)
+    real = rng.uniform(low, high, size=shape)
+    return np.clip(np.round(real / scale) + zero_point, info.min, info.max).astype(tensor.dtype)
+
+
+def _integer_like(tensor: TensorInfo, shape: tuple[int, ...], rng: np.random.Generator) -> np.ndarray:
+    name = tensor.name.lower()
+    if "mask" in name:
+        return np.ones(shape, dtype=tensor.dtype)
+    if "segment" in name or "type_ids" in name:
+        return np.zeros(shape, dtype=tensor.dtype)
+    high = min(TOKEN_ID_HIGH, int(np.iinfo(tensor.dtype).max) + 1)
+    return rng.integers(0, high, size=shape).astype(tensor.dtype)
+
+
+def load_inputs(path: str | os.PathLike, tensors: Sequence[TensorInfo]) -> dict[str, np.ndarray]:
+    """Read an .npz keyed by input tensor name and check it against the model's inputs."""
+    path = Path(path)
+    if not path.is_file():
+        raise InputsError(path, "inputs file not found; pass an existing .npz keyed by input name")
+    try:
+        with np.load(path, allow_pickle=False) as archive:
+            arrays = {key: archive[key] for key in archive.files}
+    except (OSError, ValueError, zipfile.BadZipFile, EOFError) as exc:
+        raise InputsError(path, f"not a readable .npz file ({exc}); save one with numpy.savez") from exc
+    return check_inputs(arrays, tensors, source=str(path))
+
+
+def check_inputs(
+    arrays: Mapping[str, np.ndarray], tensors: Sequence[TensorInfo], source: str = "inputs"
+) -> dict[str, np.ndarray]:
+    """Match arrays to input tensors by name, shape (dynamic dims free) and a castable dtype."""
+    expected = {tensor.name: tensor for tensor in tensors}
+    missing = [name for name in expected if name not in arrays]
+    unknown = [name for name in arrays if name not in expected]
+    if missing or unknown:
+        parts = []
+        if missing:
+            parts.append(f"missing {', '.join(repr(n) for n in missing)}")
+        if unknown:
+            parts.append(f"unexpected {', '.join(repr(n) for n in unknown)}")
+        raise InputsError(
+            source, f"{'; '.join(parts)}; the model's inputs are {', '.join(repr(n) for n in expected)}"
+        )
+    return {name: _conform(np.asarray(arrays[name]), tensor, source) for name, tensor in expected.items()}
+
+
+def _conform(array: np.ndarray, tensor: TensorInfo, source: str) -> np.ndarray:
+    signature = tensor.shape_signature or tensor.shape
+    fits = len(array.shape) == len(signature) and all(
+        want < 0 or want == got for want, got in zip(signature, array.shape)
+    )
+    if not fits:
+        wanted = "x".join("?" if d < 0 else str(d) for d in signature)
+        got = "x".join(str(d) for d in array.shape) or "scalar"
+        raise InputsError(source, f"input {tensor.name!r} has shape {got}, the model expects {wanted}")
+    target = np.dtype(tensor.dtype)
+    if array.dtype == target:
+        return array
+    if np.can_cast(array.dtype, target, casting="same_kind") or _is_exact_integer_cast(array, target):
+        return array.astype(target)
+    raise InputsError(
+        source, f"input {tensor.name!r} is {array.dtype}, the model expects {target} (cannot convert safely)"
+    )
+
+
+def _is_exact_integer_cast(array: np.ndarray, target: np.dtype) -> bool:
+    if array.dtype.kind not in "iub" or target.kind not in "iu":
+        return False
+    info = np.iinfo(target)
+    return array.size == 0 or (int(array.min()) >= info.min and int(array.max()) <= info.max)

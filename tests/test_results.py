@@ -1,0 +1,73 @@
+"""The result document round-trips through JSON + sidecar and refuses what it cannot read."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pytest
+
+import tests.fault_delegates  # noqa: F401
+from edgekit.bench import bench
+from edgekit.errors import ResultFormatError
+from edgekit.results import SCHEMA_VERSION, BenchResult, arrays_path_for
+from tests import tflite_builder
+
+FAST = dict(runs=5, min_seconds=0.0, max_seconds=1.0, warmup_runs=0, warmup_seconds=0.0)
+
+
+@pytest.fixture(scope="module")
+def saved(tmp_path_factory):
+    root = tmp_path_factory.mktemp("results")
+    model = tflite_builder.multi_input_model(root / "multi.tflite")
+    result = bench(model, delegates=["cpu", "fault-raise"], threads=[1, 2], **FAST)
+    return result, result.save(root / "r.json")
+
+
+def test_document_has_the_documented_fields(saved):
+    _, path = saved
+    document = json.loads(path.read_text())
+    assert document["schema_version"] == SCHEMA_VERSION
+    for key in ("edgekit_version", "created", "environment", "model", "settings", "inputs", "runs"):
+        assert key in document
+    for key in ("cpu_model", "logical_cores", "os", "python", "runtime", "load_average_at_start"):
+        assert key in document["environment"]
+    assert document["model"]["sha256"] and document["model"]["size_bytes"] > 0
+    ok = document["runs"][0]
+    assert (ok["delegate"], ok["device"], ok["threads"], ok["status"]) == ("cpu", "host", 1, "ok")
+    for key in ("samples", "mean", "std", "p50", "p90", "p95", "p99", "min", "max", "median_ci95"):
+        assert key in ok["latency_ms"]
+    assert ok["memory"]["peak_rss_after_run_bytes"] > 0
+    failed = document["runs"][2]
+    assert failed["status"] == "error" and failed["latency_ms"] is None and failed["reason"]
+    assert arrays_path_for(path).is_file()
+
+
+def test_round_trip_keeps_samples_inputs_and_outputs(saved):
+    original, path = saved
+    loaded = BenchResult.load(path)
+    assert loaded.to_dict() == json.loads(json.dumps(original.to_dict()))
+    for name, value in original.inputs.items():
+        np.testing.assert_array_equal(loaded.inputs[name], value)
+    for before, after in zip(original.runs, loaded.runs):
+        assert before.status == after.status
+        if before.latency:
+            assert after.latency == before.latency
+            for name, value in before.outputs.items():
+                np.testing.assert_array_equal(after.outputs[name], value)
+
+
+@pytest.mark.parametrize(
+    ("content", "text"),
+    [
+        ("not json", "not JSON"),
+        ('{"runs": []}', "no schema_version"),
+        ('{"schema_version": 999}', "schema_version 999 is not"),
+        ('{"schema_version": %d, "runs": [{}]}' % SCHEMA_VERSION, "missing or malformed field"),
+    ],
+)
+def test_unreadable_documents_are_refused_clearly(tmp_path, content, text):
+    path = tmp_path / "bad.json"
+    path.write_text(content)
+    with pytest.raises(ResultFormatError, match=text):
+        BenchResult.load(path)
