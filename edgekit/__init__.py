@@ -1,0 +1,63 @@
+"""edgekit: take a trained model to phones and browsers and prove, with numbers, that it is fast
+and still correct there.
+
+The public API mirrors the CLI: `inspect`, `bench`, `zoo_list`, `zoo_pull`. Imports are lazy so that
+`import edgekit` and `edgekit --help` stay instant and `bench` never pulls in TensorFlow.
+"""
+
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING, Any
+
+__version__ = "0.1.0"
+
+__all__ = [
+    "__version__",
+    "inspect",
+    "bench",
+    "zoo_list",
+    "zoo_pull",
+    "Model",
+    "BenchResult",
+    "RunResult",
+    "LatencyStats",
+    "BenchListener",
+    "EdgekitError",
+]
+
+_LAZY = {
+    "inspect": ("edgekit.api", "inspect"),
+    "bench": ("edgekit.bench", "bench"),
+    "zoo_list": ("edgekit.api", "zoo_list"),
+    "zoo_pull": ("edgekit.api", "zoo_pull"),
+    "Model": ("edgekit.model", "Model"),
+    "BenchResult": ("edgekit.results", "BenchResult"),
+    "RunResult": ("edgekit.results", "RunResult"),
+    "LatencyStats": ("edgekit.measure.stats", "LatencyStats"),
+    "BenchListener": ("edgekit.events", "BenchListener"),
+    "EdgekitError": ("edgekit.errors", "EdgekitError"),
+}
+
+if TYPE_CHECKING:
+    from edgekit.api import inspect, zoo_list, zoo_pull
+    from edgekit.bench import bench
+    from edgekit.errors import EdgekitError
+    from edgekit.events import BenchListener
+    from edgekit.measure.stats import LatencyStats
+    from edgekit.model import Model
+    from edgekit.results import BenchResult, RunResult
+
+
+def __getattr__(name: str) -> Any:
+    try:
+        module_name, attribute = _LAZY[name]
+    except KeyError:
+        raise AttributeError(f"module 'edgekit' has no attribute {name!r}") from None
+    value = getattr(importlib.import_module(module_name), attribute)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(__all__))

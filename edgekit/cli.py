@@ -1,0 +1,190 @@
+"""Command line: parse arguments, call one library function, print. Errors become exit codes here.
+
+Exit codes: 0 success; 1 a run crashed, hung or failed; 2 bad input or usage; 3 something this
+machine lacks (npm, network, a runtime); 4 an internal error in edgekit; 130 interrupted.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+from pathlib import Path
+from typing import Sequence
+
+from edgekit import __version__
+from edgekit.errors import EXIT_CHECK_FAILED, EXIT_INTERNAL, EXIT_OK, EdgekitError, UsageError
+
+_EPILOG = (
+    "exit codes: 0 ok, 1 a run crashed/timed out/failed, 2 bad input or usage, "
+    "3 missing tool or failed fetch, 4 internal error, 130 interrupted"
+)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Entry point of the `edgekit` command."""
+    parser = _parser()
+    args = parser.parse_args(argv)
+    if not getattr(args, "handler", None):
+        parser.print_help()
+        return EXIT_OK
+    try:
+        return args.handler(args)
+    except EdgekitError as exc:
+        print(f"edgekit: error: {exc}", file=sys.stderr)
+        return exc.exit_code
+    except KeyboardInterrupt:
+        print("edgekit: interrupted", file=sys.stderr)
+        return 130
+    except BrokenPipeError:
+        # The reader (`| head`) went away: not an error of ours. Silence the final flush too.
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return EXIT_OK
+    except Exception as exc:  # the last line of defence: one line, never a traceback
+        if os.environ.get("EDGEKIT_DEBUG"):
+            raise
+        print(
+            f"edgekit: internal error: {type(exc).__name__}: {exc} "
+            "(this is a bug; rerun with EDGEKIT_DEBUG=1 for the traceback and report it)",
+            file=sys.stderr,
+        )
+        return EXIT_INTERNAL
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="edgekit",
+        description="Take a trained model to phones and browsers and prove it is fast and correct there.",
+        epilog=_EPILOG,
+    )
+    parser.add_argument("--version", action="version", version=f"edgekit {__version__}")
+    commands = parser.add_subparsers(title="commands", metavar="COMMAND")
+
+    inspect = commands.add_parser("inspect", help="show a model's signatures, tensors, ops and size", epilog=_EPILOG)
+    inspect.add_argument("model", metavar="MODEL", help=".tflite file or zoo model name")
+    inspect.add_argument("--json", action="store_true", help="print JSON instead of text")
+    inspect.set_defaults(handler=_inspect)
+
+    bench = commands.add_parser("bench", help="measure latency and memory per delegate on this host", epilog=_EPILOG)
+    bench.add_argument("model", metavar="MODEL", help=".tflite file or zoo model name")
+    bench.add_argument("--delegate", default="cpu", help="comma-separated delegates (default: cpu; e.g. cpu,cpu-ref)")
+    bench.add_argument("--threads", default="1", help="comma-separated thread counts to sweep (default: 1)")
+    bench.add_argument("--runs", type=int, default=50, help="measure at least this many runs (default: 50)")
+    bench.add_argument("--min-seconds", type=float, default=1.0, help="and at least this long (default: 1)")
+    bench.add_argument("--max-seconds", type=float, default=30.0, help="but stop after this long (default: 30)")
+    bench.add_argument("--warmup", type=int, default=1, help="warm-up runs before measuring (default: 1)")
+    bench.add_argument("--warmup-seconds", type=float, default=0.5, help="and warm up at least this long (default: 0.5)")
+    bench.add_argument("--timeout", type=float, default=None, help="kill a run's worker after this many seconds")
+    bench.add_argument("--inputs", metavar="FILE.npz", help="inputs keyed by input tensor name (default: seeded random)")
+    bench.add_argument("--seed", type=int, default=0, help="seed for generated inputs (default: 0)")
+    bench.add_argument("--json", metavar="FILE", help="write the result document (and FILE's .arrays.npz sidecar)")
+    bench.add_argument("--quiet", action="store_true", help="no progress lines")
+    bench.set_defaults(handler=_bench)
+
+    zoo = commands.add_parser("zoo", help="real pretrained models by name")
+    zoo_commands = zoo.add_subparsers(title="zoo commands", metavar="ZOO_COMMAND")
+    zoo_list = zoo_commands.add_parser("list", help="list the models the zoo can fetch")
+    zoo_list.add_argument("--json", action="store_true", help="print JSON instead of text")
+    zoo_list.set_defaults(handler=_zoo_list)
+    zoo_pull = zoo_commands.add_parser("pull", help="fetch a model into the local cache", epilog=_EPILOG)
+    zoo_pull.add_argument("name", metavar="NAME")
+    zoo_pull.add_argument("--force", action="store_true", help="fetch again even when cached")
+    zoo_pull.set_defaults(handler=_zoo_pull)
+    zoo.set_defaults(handler=lambda args: (zoo.print_help(), EXIT_OK)[1])
+    return parser
+
+
+def _inspect(args: argparse.Namespace) -> int:
+    from edgekit.api import inspect
+
+    model = inspect(args.model, log=_log)
+    if args.json:
+        print(json.dumps(model.to_dict(), indent=2))
+    else:
+        from edgekit.report.inspect_text import format_inspection
+
+        print(format_inspection(model))
+    return EXIT_OK
+
+
+def _bench(args: argparse.Namespace) -> int:
+    from edgekit.bench import bench
+    from edgekit.report.console import ProgressPrinter, format_bench_table
+
+    json_path = _output_file(args.json, "--json") if args.json else None
+    result = bench(
+        args.model,
+        delegates=_split(args.delegate),
+        threads=_int_list(args.threads, "--threads"),
+        warmup_runs=args.warmup,
+        warmup_seconds=args.warmup_seconds,
+        runs=args.runs,
+        min_seconds=args.min_seconds,
+        max_seconds=args.max_seconds,
+        timeout=args.timeout,
+        inputs=args.inputs,
+        seed=args.seed,
+        listeners=[] if args.quiet else [ProgressPrinter()],
+    )
+    print(format_bench_table(result))
+    if json_path:
+        result.save(json_path)
+        print(f"\nresult written to {json_path}", file=sys.stderr)
+    return EXIT_CHECK_FAILED if result.failed_runs else EXIT_OK
+
+
+def _zoo_list(args: argparse.Namespace) -> int:
+    from edgekit.api import zoo_list
+
+    entries = zoo_list()
+    if args.json:
+        print(json.dumps([entry.__dict__ for entry in entries], indent=2))
+        return EXIT_OK
+    from edgekit.zoo import cached_path
+
+    width = max(len(entry.name) for entry in entries)
+    for entry in entries:
+        state = "cached" if cached_path(entry.name) else "      "
+        print(f"{entry.name.ljust(width)}  {state}  {entry.size_bytes / 1e6:6.1f} MB  {entry.description}")
+    return EXIT_OK
+
+
+def _zoo_pull(args: argparse.Namespace) -> int:
+    from edgekit.api import zoo_pull
+
+    print(zoo_pull(args.name, force=args.force, log=_log))
+    return EXIT_OK
+
+
+def _log(message: str) -> None:
+    print(message, file=sys.stderr)
+
+
+def _split(text: str) -> list[str]:
+    return [part.strip() for part in text.split(",") if part.strip()]
+
+
+def _int_list(text: str, option: str) -> list[int]:
+    values = []
+    for part in _split(text):
+        try:
+            values.append(int(part))
+        except ValueError:
+            raise UsageError(option, f"{part!r} is not a whole number; use e.g. 1,2,4") from None
+    if not values:
+        raise UsageError(option, "give at least one value, e.g. 1,2,4")
+    return values
+
+
+def _output_file(text: str, option: str) -> Path:
+    path = Path(text)
+    if path.is_dir():
+        raise UsageError(option, f"{path} is a directory; give a file name such as {path / 'result.json'}")
+    if not path.parent.exists():
+        raise UsageError(option, f"directory {path.parent} does not exist; create it first")
+    return path
+
+
+if __name__ == "__main__":
+    sys.exit(main())

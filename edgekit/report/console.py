@@ -1,0 +1,133 @@
+"""Terminal output for `bench`: a progress listener and the result table."""
+
+from __future__ import annotations
+
+import sys
+from typing import TextIO
+
+from edgekit.events import BenchListener
+from edgekit.results import BenchResult, RunResult
+
+__all__ = ["ProgressPrinter", "format_bench_table"]
+
+_MIB = 1024 * 1024
+
+
+class ProgressPrinter(BenchListener):
+    """One line per run on a log stream; on a terminal the line updates while the run measures."""
+
+    def __init__(self, stream: TextIO | None = None) -> None:
+        self._stream = stream or sys.stderr
+        self._live = self._stream.isatty()
+        self._prefix = ""
+
+    def on_message(self, message: str) -> None:
+        self._write_line(message)
+
+    def on_run_start(self, spec, position: int, total: int) -> None:
+        self._prefix = f"[{position}/{total}] {spec.label:<14}"
+        self._update("starting worker")
+
+    def on_run_event(self, spec, event: dict) -> None:
+        if event.get("event") == "phase":
+            phase = event.get("phase")
+            self._update({"load": "loading", "loaded": "loaded", "first": "first inference, warm-up"}.get(phase, phase))
+        elif event.get("event") == "progress":
+            self._update(f"{event['phase']}: {event['runs']} runs, {event['seconds']:.1f} s")
+
+    def on_run_end(self, result: RunResult, position: int, total: int) -> None:
+        if result.status == "ok" and result.latency:
+            summary = f"ok  p50 {result.latency.p50:.3f} ms over {result.latency.count} runs"
+        else:
+            summary = f"{result.status}: {_shorten(result.reason, 90)}"
+        self._write_line(f"{self._prefix} {summary}", replace=True)
+
+    def _update(self, text: str) -> None:
+        if self._live:
+            self._stream.write(f"\r\033[K{self._prefix} {text}")
+            self._stream.flush()
+
+    def _write_line(self, text: str, replace: bool = False) -> None:
+        if self._live and replace:
+            self._stream.write("\r\033[K")
+        self._stream.write(text + "\n")
+        self._stream.flush()
+
+
+def format_bench_table(result: BenchResult) -> str:
+    """The report a person reads: where it ran, one row per run, then notes for runs that did not."""
+    lines = _header(result)
+    columns = ["delegate", "thr", "status", "init ms", "first ms", "p50 ms", "95% CI of p50", "p90 ms",
+               "p99 ms", "CV", "runs", "peak RSS"]
+    rows = [_row(run) for run in result.runs]
+    widths = [max(len(str(cell)) for cell in column) for column in zip(columns, *rows)]
+    numeric = set(range(3, len(columns)))
+
+    def render(cells: list[str]) -> str:
+        return "  ".join(
+            str(c).rjust(w) if i in numeric else str(c).ljust(w) for i, (c, w) in enumerate(zip(cells, widths))
+        ).rstrip()
+
+    lines += ["", render(columns), render(["-" * w for w in widths])]
+    lines += [render(row) for row in rows]
+    notes = [run for run in result.runs if run.status != "ok"]
+    if notes:
+        lines.append("")
+        lines += [f"  {run.label}: {run.status.upper()} - {run.reason}" for run in notes]
+    return "\n".join(lines)
+
+
+def _header(result: BenchResult) -> list[str]:
+    model, env = result.model, result.environment
+    runtime = env.get("runtime", {})
+    load = env.get("load_average_at_start")
+    where = (
+        f"measured on: host - {env.get('cpu_model')}, {env.get('usable_cores') or env.get('logical_cores')} cores, "
+        f"{env.get('os')}, Python {env.get('python')}, ai-edge-litert {runtime.get('ai-edge-litert')}"
+    )
+    if load:
+        where += f", load avg at start {load[0]:.2f}"
+    loop = result.settings["loop"]
+    method = (
+        f"method: fresh worker per run; warm-up >= {loop['warmup_runs']} runs and {loop['warmup_seconds']} s; "
+        f"measured >= {loop['min_runs']} runs and {loop['min_seconds']} s (cap {loop['max_seconds']} s); "
+        f"seeded inputs (seed {result.settings['seed']})"
+    )
+    size = model.get("size_bytes", 0)
+    return [
+        f"model: {model.get('path')}  ({size / _MIB:.2f} MiB, sha256 {str(model.get('sha256', ''))[:12]})",
+        where,
+        method,
+    ]
+
+
+def _row(run: RunResult) -> list[str]:
+    latency = run.latency
+    peak = run.memory.get("peak_rss_after_run_bytes") if run.memory else None
+    if latency is None:
+        return [run.delegate, str(run.threads), run.status] + ["-"] * 9
+    low, high = latency.median_ci95
+    return [
+        run.delegate,
+        str(run.threads),
+        run.status,
+        _ms(run.init_ms),
+        _ms(run.first_ms),
+        _ms(latency.p50),
+        f"{_ms(low)}-{_ms(high)}",
+        _ms(latency.p90),
+        _ms(latency.p99),
+        f"{latency.cv * 100:.1f}%",
+        str(latency.count),
+        f"{peak / _MIB:.0f} MiB" if peak else "-",
+    ]
+
+
+def _ms(value: float | None) -> str:
+    if value is None:
+        return "-"
+    return f"{value:.3f}" if value < 10 else f"{value:.2f}" if value < 1000 else f"{value:.0f}"
+
+
+def _shorten(text: str, limit: int) -> str:
+    return text if len(text) <= limit else text[: limit - 3] + "..."
