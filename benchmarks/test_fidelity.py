@@ -1,0 +1,72 @@
+"""Fidelity: edgekit's `cpu` median against LiteRT's own Python benchmark script, same model, same
+threads, same machine, measured side by side and interleaved so drift hits both equally.
+
+Target: the ratio of medians (edgekit / LiteRT) within 1 +- 0.05.
+"""
+
+from __future__ import annotations
+
+import json
+import statistics
+import subprocess
+import sys
+import tempfile
+from importlib.util import find_spec
+from pathlib import Path
+
+import pytest
+
+from edgekit.bench import bench
+
+ROUNDS = 5
+RUNS_PER_ROUND = 100
+THREADS = 1
+TOLERANCE = 0.05
+
+
+def peer_script() -> Path:
+    spec = find_spec("ai_edge_litert")
+    return Path(spec.origin).parent / "tools" / "benchmark_litert_model.py"
+
+
+def peer_median_ms(model: Path) -> float:
+    with tempfile.TemporaryDirectory() as tmp:
+        out = Path(tmp) / "peer.json"
+        subprocess.run(
+            [sys.executable, str(peer_script()), f"--model={model}", f"--num_threads={THREADS}",
+             f"--num_runs={RUNS_PER_ROUND}", "--warmup_runs=5", f"--result_json={out}"],
+            check=True, capture_output=True, timeout=600,
+        )
+        return json.loads(out.read_text())["latency"]["median_ms"]
+
+
+def edgekit_median_ms(model: Path) -> float:
+    result = bench(model, delegates=["cpu"], threads=[THREADS], runs=RUNS_PER_ROUND, min_seconds=0,
+                   warmup_runs=5, warmup_seconds=0)
+    return result.runs[0].latency.p50
+
+
+@pytest.mark.parametrize("name", ["selfie-segmentation", "pose-landmark-full"])
+def test_cpu_median_matches_litert_benchmark_script(benchmark, zoo_model, name):
+    model = zoo_model(name)
+    pairs: list[tuple[float, float]] = []
+
+    def interleaved_rounds() -> None:
+        for round_index in range(ROUNDS):
+            # Alternate who goes first so neither tool always runs on a warmer machine.
+            if round_index % 2 == 0:
+                pairs.append((edgekit_median_ms(model), peer_median_ms(model)))
+            else:
+                peer = peer_median_ms(model)
+                pairs.append((edgekit_median_ms(model), peer))
+
+    benchmark.pedantic(interleaved_rounds, rounds=1, iterations=1)
+    ours = statistics.median(p[0] for p in pairs)
+    theirs = statistics.median(p[1] for p in pairs)
+    ratio = ours / theirs
+    benchmark.extra_info.update(
+        model=name, threads=THREADS, edgekit_median_ms=ours, litert_script_median_ms=theirs,
+        ratio=ratio, rounds=[list(p) for p in pairs],
+    )
+    print(f"\n{name}: edgekit p50 {ours:.3f} ms, LiteRT script p50 {theirs:.3f} ms, ratio {ratio:.3f}")
+    assert abs(ratio - 1) <= TOLERANCE, f"ratio {ratio:.3f} outside 1 +- {TOLERANCE}"
