@@ -6,10 +6,12 @@ import os
 from pathlib import Path
 from typing import Callable
 
-from edgekit import zoo
+from dataclasses import asdict, dataclass
+
+from edgekit import delegates, zoo
 from edgekit.model import Model
 
-__all__ = ["inspect", "zoo_list", "zoo_pull"]
+__all__ = ["inspect", "zoo_list", "zoo_pull", "doctor", "DelegateStatus"]
 
 
 def inspect(model: str | os.PathLike, *, log: Callable[[str], None] | None = None) -> Model:
@@ -25,3 +27,26 @@ def zoo_list() -> tuple[zoo.ZooEntry, ...]:
 def zoo_pull(name: str, *, force: bool = False, log: Callable[[str], None] | None = None) -> Path:
     """Fetch (or find cached) the zoo model NAME and return its local path."""
     return zoo.pull(name, force=force, log=log)
+
+
+@dataclass(frozen=True)
+class DelegateStatus:
+    """One delegate's answer to "can you run here, and if not, why and what would make you run"."""
+
+    name: str
+    summary: str
+    available: bool
+    reason: str
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+
+def doctor() -> list[DelegateStatus]:
+    """Probe every registered delegate on this machine."""
+    statuses = []
+    for name in delegates.names():
+        delegate = delegates.get(name)
+        availability = delegate.probe()
+        statuses.append(DelegateStatus(name, delegate.summary, availability.available, availability.reason))
+    return statuses

@@ -32,6 +32,7 @@ class BenchSettings:
 
     delegates: tuple[str, ...]
     threads: tuple[int, ...]
+    gpu_precisions: tuple[str, ...]
     loop: LoopConfig
     timeout_s: float
     seed: int
@@ -40,6 +41,7 @@ class BenchSettings:
         return {
             "delegates": list(self.delegates),
             "threads": list(self.threads),
+            "gpu_precisions": list(self.gpu_precisions),
             "loop": self.loop.to_dict(),
             "timeout_s": self.timeout_s,
             "seed": self.seed,
@@ -51,6 +53,7 @@ def bench(
     *,
     delegates: Sequence[str] = ("cpu",),
     threads: Sequence[int] = (1,),
+    gpu_precision: Sequence[str] = ("fp16",),
     warmup_runs: int = 1,
     warmup_seconds: float = 0.5,
     runs: int = 50,
@@ -71,17 +74,18 @@ def bench(
     emit = _Broadcast(listeners)
     path = resolve_model(model, log=emit.on_message)
     parsed = Model.open(path)
-    chosen = [delegate_registry.get(name) for name in _unique(delegates, "--delegate")]
+    chosen = [delegate_registry.get(name) for name in _expand_all(_unique(delegates, "--delegate"))]
     loop = LoopConfig(warmup_runs, warmup_seconds, runs, min_seconds, max_seconds)
     settings = BenchSettings(
         delegates=tuple(d.name for d in chosen),
         threads=_validate_threads(threads),
+        gpu_precisions=_validate_precisions(gpu_precision),
         loop=_validate_loop(loop),
         timeout_s=_validate_timeout(timeout, loop),
         seed=seed,
     )
     arrays = _prepare_inputs(parsed, inputs, seed)
-    planned = _plan(parsed, chosen, settings.threads)
+    planned = _plan(parsed, chosen, settings)
     emit.on_bench_start(str(path), [spec for spec, _ in planned])
 
     device = HostDevice()
@@ -113,27 +117,43 @@ def bench(
 
 
 def _plan(
-    model: Model, chosen: list[Delegate], threads: tuple[int, ...]
+    model: Model, chosen: list[Delegate], settings: BenchSettings
 ) -> list[tuple[RunSpec, RunResult | None]]:
-    """Each (delegate, threads) with a ready verdict when it cannot run, or None to execute it."""
+    """Each run with a ready verdict when it cannot execute, or None to execute it.
+
+    CPU delegates run once per thread count; delegates that take no thread count (the GPU) run
+    once per precision, their CPU fallback using the first thread count.
+    """
     planned: list[tuple[RunSpec, RunResult | None]] = []
-    unsupported_reasons = []
+    blocked = []
     for delegate in chosen:
         availability = delegate.probe()
         coverage = delegate.coverage(model)
-        for count in threads:
-            spec = RunSpec(delegate.name, count)
+        cannot_run = not coverage.runnable and not getattr(delegate, "cpu_fallback", False)
+        env = tuple(sorted(availability.detail.get("worker_env", {}).items()))
+        for threads, precision in _variants(delegate, settings):
+            spec = RunSpec(delegate.name, threads, precision=precision, worker_env=env)
             verdict = None
             if not availability.available:
-                verdict = RunResult(delegate.name, "host", count, "unavailable", availability.reason)
-            elif not coverage.runnable:
-                verdict = RunResult(delegate.name, "host", count, "unsupported", coverage.summary())
+                verdict = _verdict(spec, "unavailable", availability.reason)
+            elif cannot_run:
+                verdict = _verdict(spec, "unsupported", coverage.summary())
             planned.append((spec, verdict))
-        if availability.available and not coverage.runnable:
-            unsupported_reasons.append(f"{delegate.name}: {coverage.summary()}")
-    if planned and len(unsupported_reasons) == len(chosen):
-        raise UnsupportedModel(model.path, "; ".join(unsupported_reasons))
+        if availability.available and cannot_run:
+            blocked.append(f"{delegate.name}: {coverage.summary()}")
+    if planned and len(blocked) == len(chosen):
+        raise UnsupportedModel(model.path, "; ".join(blocked))
     return planned
+
+
+def _variants(delegate: Delegate, settings: BenchSettings) -> list[tuple[int, str | None]]:
+    if getattr(delegate, "uses_threads", True):
+        return [(threads, None) for threads in settings.threads]
+    return [(settings.threads[0], precision) for precision in settings.gpu_precisions]
+
+
+def _verdict(spec: RunSpec, status: str, reason: str) -> RunResult:
+    return RunResult(spec.delegate, spec.device, spec.threads, status, reason, precision=spec.precision)
 
 
 def _coverage_dict(model: Model, delegate_name: str) -> dict:
@@ -162,6 +182,26 @@ def _unique(names: Sequence[str], option: str) -> list[str]:
     if not cleaned:
         raise UsageError(option, "give at least one delegate, e.g. cpu")
     return list(dict.fromkeys(cleaned))
+
+
+def _expand_all(names: list[str]) -> list[str]:
+    """`all` stands for every registered delegate, in registry order."""
+    if "all" not in names:
+        return names
+    return list(dict.fromkeys([*delegate_registry.names(), *(n for n in names if n != "all")]))
+
+
+def _validate_precisions(precisions: Sequence[str]) -> tuple[str, ...]:
+    from edgekit.delegates.gpu import PRECISIONS
+
+    if isinstance(precisions, str):
+        precisions = [precisions]
+    for precision in precisions:
+        if precision not in PRECISIONS:
+            raise UsageError("--gpu-precision", f"{precision!r} is not one of {', '.join(PRECISIONS)}")
+    if not precisions:
+        raise UsageError("--gpu-precision", f"give at least one of {', '.join(PRECISIONS)}")
+    return tuple(dict.fromkeys(precisions))
 
 
 def _validate_threads(threads: Sequence[int]) -> tuple[int, ...]:

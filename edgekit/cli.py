@@ -68,8 +68,9 @@ def _parser() -> argparse.ArgumentParser:
 
     bench = commands.add_parser("bench", help="measure latency and memory per delegate on this host", epilog=_EPILOG)
     bench.add_argument("model", metavar="MODEL", help=".tflite file or zoo model name")
-    bench.add_argument("--delegate", default="cpu", help="comma-separated delegates (default: cpu; e.g. cpu,cpu-ref)")
+    bench.add_argument("--delegate", default="cpu", help="comma-separated delegates, or all (default: cpu; e.g. cpu,cpu-ref,gpu)")
     bench.add_argument("--threads", default="1", help="comma-separated thread counts to sweep (default: 1)")
+    bench.add_argument("--gpu-precision", default="fp16", help="gpu arithmetic to sweep: fp16, fp32 or both (default: fp16)")
     bench.add_argument("--runs", type=int, default=50, help="measure at least this many runs (default: 50)")
     bench.add_argument("--min-seconds", type=float, default=1.0, help="and at least this long (default: 1)")
     bench.add_argument("--max-seconds", type=float, default=30.0, help="but stop after this long (default: 30)")
@@ -81,6 +82,10 @@ def _parser() -> argparse.ArgumentParser:
     bench.add_argument("--json", metavar="FILE", help="write the result document (and FILE's .arrays.npz sidecar)")
     bench.add_argument("--quiet", action="store_true", help="no progress lines")
     bench.set_defaults(handler=_bench)
+
+    doctor = commands.add_parser("delegates", help="which delegates can run on this machine, and why not")
+    doctor.add_argument("--json", action="store_true", help="print JSON instead of text")
+    doctor.set_defaults(handler=_delegates)
 
     zoo = commands.add_parser("zoo", help="real pretrained models by name")
     zoo_commands = zoo.add_subparsers(title="zoo commands", metavar="ZOO_COMMAND")
@@ -117,6 +122,7 @@ def _bench(args: argparse.Namespace) -> int:
         args.model,
         delegates=_split(args.delegate),
         threads=_int_list(args.threads, "--threads"),
+        gpu_precision=_split(args.gpu_precision),
         warmup_runs=args.warmup,
         warmup_seconds=args.warmup_seconds,
         runs=args.runs,
@@ -132,6 +138,21 @@ def _bench(args: argparse.Namespace) -> int:
         result.save(json_path)
         print(f"\nresult written to {json_path}", file=sys.stderr)
     return EXIT_CHECK_FAILED if result.failed_runs else EXIT_OK
+
+
+def _delegates(args: argparse.Namespace) -> int:
+    from edgekit.api import doctor
+
+    statuses = doctor()
+    if args.json:
+        print(json.dumps([status.to_dict() for status in statuses], indent=2))
+        return EXIT_OK
+    width = max(len(status.name) for status in statuses)
+    for status in statuses:
+        state = "runs here " if status.available else "not here  "
+        print(f"{status.name.ljust(width)}  {state}  {status.summary}")
+        print(f"{' ' * width}  {'':10}  {status.reason}")
+    return EXIT_OK
 
 
 def _zoo_list(args: argparse.Namespace) -> int:

@@ -45,6 +45,7 @@ class RunResult:
     threads: int
     status: str
     reason: str = ""
+    precision: str | None = None
     init_ms: float | None = None
     first_ms: float | None = None
     latency: LatencyStats | None = None
@@ -56,13 +57,14 @@ class RunResult:
 
     @property
     def label(self) -> str:
-        return f"{self.delegate} x{self.threads}"
+        return f"{self.delegate} {self.precision}" if self.precision else f"{self.delegate} x{self.threads}"
 
     def to_dict(self) -> dict:
         return {
             "delegate": self.delegate,
             "device": self.device,
             "threads": self.threads,
+            "precision": self.precision,
             "status": self.status,
             "reason": self.reason,
             "init_ms": self.init_ms,
@@ -82,6 +84,7 @@ class RunResult:
             delegate=data["delegate"],
             device=data["device"],
             threads=int(data["threads"]),
+            precision=data.get("precision"),
             status=data["status"],
             reason=data.get("reason", ""),
             init_ms=data.get("init_ms"),

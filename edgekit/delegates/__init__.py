@@ -24,7 +24,7 @@ __all__ = [
 ]
 
 #: Modules that register the built-in delegates, in report order.
-_BUILTIN_MODULES = ("edgekit.delegates.cpu",)
+_BUILTIN_MODULES = ("edgekit.delegates.cpu", "edgekit.delegates.gpu")
 
 _registry: dict[str, Delegate] = {}
 _loaded = False

@@ -71,6 +71,8 @@ class Coverage:
 @dataclass(frozen=True)
 class RunOptions:
     threads: int = 1
+    #: GPU arithmetic: "fp16" (the GPU default) or "fp32"; None for delegates without the choice.
+    precision: str | None = None
 
 
 class Runner(Protocol):

@@ -39,10 +39,13 @@ class RunSpec:
     delegate: str
     threads: int
     device: str = "host"
+    precision: str | None = None
+    #: Extra environment for the worker (e.g. which Vulkan driver the GPU delegate should load).
+    worker_env: tuple[tuple[str, str], ...] = ()
 
     @property
     def label(self) -> str:
-        return f"{self.delegate} x{self.threads}"
+        return f"{self.delegate} {self.precision}" if self.precision else f"{self.delegate} x{self.threads}"
 
 
 class HostDevice:
@@ -67,19 +70,28 @@ class HostDevice:
                 "model_path": str(Path(model_path).resolve()),
                 "delegate": spec.delegate,
                 "threads": spec.threads,
+                "precision": spec.precision,
                 "loop": loop.to_dict(),
                 "delegate_modules": list(delegate_modules),
             }
             (workdir / "request.json").write_text(json.dumps(request), encoding="utf-8")
             np.savez(workdir / "inputs.npz", **inputs)
             returncode, stderr_tail = _run_worker(
-                workdir, timeout_s, on_event or (lambda event: None), _import_roots(delegate_modules)
+                workdir,
+                timeout_s,
+                on_event or (lambda event: None),
+                _import_roots(delegate_modules),
+                dict(spec.worker_env),
             )
             return _collect(workdir, spec, returncode, stderr_tail, timeout_s)
 
 
 def _run_worker(
-    workdir: Path, timeout_s: float, on_event: EventCallback, import_roots: list[str]
+    workdir: Path,
+    timeout_s: float,
+    on_event: EventCallback,
+    import_roots: list[str],
+    extra_env: dict[str, str],
 ) -> tuple[int | None, str]:
     """Start the worker, stream its events, enforce the timeout; None as returncode means killed."""
     command = [sys.executable, "-m", "edgekit.devices.host_worker", str(workdir)]
@@ -88,7 +100,7 @@ def _run_worker(
         stdin=subprocess.DEVNULL,
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
-        env=_worker_environment(import_roots),
+        env={**_worker_environment(import_roots), **extra_env},
         start_new_session=True,  # its own process group, so a kill takes any children too
         text=True,
         errors="replace",
@@ -160,7 +172,7 @@ def _kill_group(process: subprocess.Popen) -> None:
 def _collect(
     workdir: Path, spec: RunSpec, returncode: int | None, stderr_tail: str, timeout_s: float
 ) -> RunResult:
-    base = {"delegate": spec.delegate, "device": spec.device, "threads": spec.threads}
+    base = {"delegate": spec.delegate, "device": spec.device, "threads": spec.threads, "precision": spec.precision}
     if returncode is None:
         return RunResult(**base, status="timeout", reason=f"worker killed after {timeout_s:g} s timeout")
     if returncode < 0:

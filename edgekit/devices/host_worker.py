@@ -49,7 +49,7 @@ def run(workdir: Path) -> dict:
     emit("phase", phase="load")
     start = time.perf_counter_ns()
     try:
-        runner = delegate.open(request["model_path"], RunOptions(threads=request["threads"]))
+        runner = delegate.open(request["model_path"], RunOptions(threads=request["threads"], precision=request.get("precision")))
     except Exception as exc:  # runtime errors arrive as ValueError/RuntimeError with native text
         message = " ".join(str(exc).split())
         return {"status": classify_open_error(message), "reason": message}

@@ -1,0 +1,234 @@
+"""`gpu`: LiteRT's GPU accelerator (CompiledModel API, WebGPU on Vulkan), run for real.
+
+Without a GPU it runs on SwiftShader's software Vulkan when one is installed (Chromium ships it):
+a real GPU code path with GPU numerics (fp16 rounding shows up), but CPU-bound latency. The
+adapter LiteRT selected is read from the runtime's own log, and every result names it, so nobody
+reads software-Vulkan latency as a GPU's.
+"""
+
+from __future__ import annotations
+
+import ctypes.util
+import glob
+import json
+import os
+import re
+import sys
+import tempfile
+from contextlib import contextmanager
+from dataclasses import dataclass
+from functools import lru_cache
+from importlib import resources
+from pathlib import Path
+from typing import TYPE_CHECKING, Iterator
+
+from edgekit.delegates import register
+from edgekit.delegates.base import Availability, Coverage, RunOptions, UnsupportedOp
+
+if TYPE_CHECKING:
+    import numpy as np
+
+    from edgekit.model import Model
+
+#: Where Linux distributions install Vulkan drivers (ICD manifests).
+_ICD_DIRS = ("/usr/share/vulkan/icd.d", "/etc/vulkan/icd.d", "/usr/local/share/vulkan/icd.d")
+#: SwiftShader manifests shipped by browser packages (Debian's chromium first).
+_SWIFTSHADER_ICDS = (
+    "/usr/lib/chromium/vk_swiftshader_icd.json",
+    "/usr/lib/chromium-browser/vk_swiftshader_icd.json",
+    "/opt/google/chrome/vk_swiftshader_icd.json",
+)
+#: Drivers Dawn (LiteRT's WebGPU) does not accept as adapters.
+_REJECTED_ICDS = ("lvp_icd",)
+_ADAPTER_LINE = re.compile(r"Selected adapter:\s*(?P<name>[^,\n]+)(?P<rest>[^\n]*)")
+PRECISIONS = ("fp16", "fp32")
+
+
+@lru_cache(maxsize=1)
+def _rules() -> dict:
+    text = resources.files("edgekit.delegates").joinpath("data/gpu.json").read_text(encoding="utf-8")
+    return json.loads(text)
+
+
+def find_vulkan_driver() -> tuple[dict[str, str], str, bool] | None:
+    """(environment for the worker, driver description, is software) or None when there is none."""
+    for variable in ("VK_ICD_FILENAMES", "VK_DRIVER_FILES"):
+        chosen = os.environ.get(variable)
+        if chosen:
+            return {}, f"{variable}={chosen}", "swiftshader" in chosen.lower()
+    hardware = [
+        path for directory in _ICD_DIRS for path in sorted(glob.glob(f"{directory}/*.json"))
+        if not any(rejected in Path(path).name for rejected in _REJECTED_ICDS)
+    ]
+    # Driver manifests are installed with Mesa whether or not a GPU exists; a device node says one does.
+    if hardware and _gpu_device_nodes():
+        return {}, "Vulkan driver " + ", ".join(Path(p).name for p in hardware), False
+    for manifest in _SWIFTSHADER_ICDS:
+        if os.path.isfile(manifest):
+            return {"VK_ICD_FILENAMES": manifest}, f"SwiftShader software Vulkan ({manifest})", True
+    return None
+
+
+def _gpu_device_nodes() -> list[str]:
+    return glob.glob("/dev/dri/renderD*") + glob.glob("/dev/nvidia[0-9]*")
+
+
+@contextmanager
+def _captured_native_stderr() -> Iterator[list[str]]:
+    """Collect what native code writes to fd 2 (the runtime logs its adapter there), then echo it."""
+    lines: list[str] = []
+    sys.stderr.flush()
+    saved = os.dup(2)
+    with tempfile.TemporaryFile(mode="w+b") as sink:
+        os.dup2(sink.fileno(), 2)
+        try:
+            yield lines
+        finally:
+            os.dup2(saved, 2)
+            os.close(saved)
+            sink.seek(0)
+            text = sink.read().decode("utf-8", "replace")
+            lines.extend(text.splitlines())
+            sys.stderr.write(text)
+            sys.stderr.flush()
+
+
+def _failure_summary(log_lines: list[str]) -> str:
+    """The runtime's own words for why the GPU path failed (its log lines that name a cause)."""
+    causes = [
+        line.split("]", 1)[-1].strip()
+        for line in log_lines
+        if any(word in line for word in ("No adapters", "Failed", "failed", "not supported", "Couldn't load"))
+    ]
+    return "; ".join(dict.fromkeys(causes))[:400]
+
+
+def parse_adapter(log_lines: list[str]) -> dict[str, object]:
+    """The adapter LiteRT's WebGPU environment selected, from its log line."""
+    for line in log_lines:
+        match = _ADAPTER_LINE.search(line)
+        if match:
+            rest = match.group("rest")
+            software = "software" in rest.lower() or "swiftshader" in line.lower()
+            return {"adapter": match.group("name").strip(), "adapter_details": rest.strip(", "),
+                    "software": software}
+    return {"adapter": "unknown (the runtime did not log one)", "adapter_details": "", "software": None}
+
+
+class CompiledModelRunner:
+    """A model compiled for the GPU accelerator (with CPU fallback for ops the GPU lacks)."""
+
+    def __init__(self, model_path: str, threads: int, precision: str) -> None:
+        import numpy as np
+        from ai_edge_litert.compiled_model import CompiledModel
+        from ai_edge_litert.hardware_accelerator import HardwareAccelerator
+        from ai_edge_litert.options import CpuOptions, GpuOptions, Options
+
+        options = Options(
+            hardware_accelerators=HardwareAccelerator.GPU | HardwareAccelerator.CPU,
+            cpu_options=CpuOptions(num_threads=threads),
+            gpu_options=GpuOptions(enforce_f32=precision == "fp32"),
+        )
+        with _captured_native_stderr() as log:
+            try:
+                self._model = CompiledModel.from_file(model_path, options=options)
+            except RuntimeError as exc:
+                failure = exc
+            else:
+                failure = None
+        if failure is not None:
+            raise RuntimeError(f"GPU compilation failed: {_failure_summary(log) or failure}") from failure
+        self._adapter = parse_adapter(log)
+        self._precision = precision
+        signature = next(iter(self._model.get_signature_list()))
+        self._input_details = list(self._model.get_input_tensor_details(signature).values())
+        self._output_details = list(self._model.get_output_tensor_details(signature).values())
+        self._inputs = self._model.create_input_buffers(0)
+        self._outputs = self._model.create_output_buffers(0)
+        self._reads = [
+            (buffer, int(np.prod(d["shape"])), np.dtype(d["dtype"]))
+            for buffer, d in zip(self._outputs, self._output_details)
+        ]
+
+    def set_inputs(self, arrays: dict[str, "np.ndarray"]) -> None:
+        ordered = list(arrays.values())
+        for position, (buffer, detail) in enumerate(zip(self._inputs, self._input_details)):
+            array = arrays.get(detail["name"], ordered[position])
+            buffer.write(array.astype(detail["dtype"], copy=False))
+
+    def invoke(self) -> None:
+        # Reading every output back is the synchronisation: without it we would time dispatch.
+        self._model.run_by_index(0, self._inputs, self._outputs)
+        for buffer, count, dtype in self._reads:
+            buffer.read(count, dtype)
+
+    def outputs(self) -> dict[str, "np.ndarray"]:
+        return {
+            detail["name"]: buffer.read(count, dtype).reshape(detail["shape"]).copy()
+            for (buffer, count, dtype), detail in zip(self._reads, self._output_details)
+        }
+
+    def info(self) -> dict:
+        from importlib.metadata import version
+
+        return {
+            "runtime": f"ai-edge-litert {version('ai-edge-litert')} CompiledModel",
+            "accelerator": "GPU (WebGPU/Dawn on Vulkan) with CPU fallback",
+            "precision": self._precision,
+            "fully_accelerated": bool(self._model.is_fully_accelerated()),
+            **self._adapter,
+        }
+
+    def close(self) -> None:
+        self._model.close()
+
+
+@dataclass(frozen=True)
+class GpuDelegate:
+    name: str = "gpu"
+    summary: str = "LiteRT GPU accelerator (WebGPU on Vulkan)"
+    uses_threads: bool = False
+    #: Ops the GPU lacks run on the CPU, so missing coverage makes the run partial, not impossible.
+    cpu_fallback: bool = True
+
+    def probe(self) -> Availability:
+        accelerator = Path(_litert_dir() or "") / "libLiteRtWebGpuAccelerator.so"
+        if not accelerator.is_file():
+            return Availability(False, "this ai-edge-litert build ships no GPU accelerator (libLiteRtWebGpuAccelerator.so)")
+        if not ctypes.util.find_library("vulkan"):
+            return Availability(False, "the Vulkan loader libvulkan.so.1 is missing: apt-get install -y libvulkan1")
+        driver = find_vulkan_driver()
+        if driver is None:
+            return Availability(
+                False,
+                "no Vulkan driver found: install your GPU's Vulkan driver, or `apt-get install -y chromium` "
+                "for SwiftShader's software Vulkan (real GPU code path and numerics, not GPU latency)",
+            )
+        environment, description, software = driver
+        environment.setdefault("XDG_RUNTIME_DIR", os.environ.get("XDG_RUNTIME_DIR") or tempfile.gettempdir())
+        label = "software Vulkan: latency is not a GPU's" if software else "hardware Vulkan"
+        return Availability(True, f"{description} ({label})", {"worker_env": environment, "software": software})
+
+    def coverage(self, model: "Model") -> Coverage:
+        rules = _rules()
+        supported = rules["ops"]
+        unsupported = []
+        for op in model.ops:
+            if op.name not in supported:
+                kind = "custom op" if op.custom else "op"
+                why = f"{kind} {op.name} is not in the GPU delegate's op list; it falls back to CPU"
+                unsupported.append(UnsupportedOp(op.index, op.subgraph, op.name, why))
+        return Coverage(self.name, len(model.ops), tuple(unsupported), rules["source"])
+
+    def open(self, model_path: str, options: RunOptions) -> CompiledModelRunner:
+        return CompiledModelRunner(model_path, options.threads, options.precision or "fp16")
+
+
+def _litert_dir() -> str | None:
+    from importlib.util import find_spec
+
+    spec = find_spec("ai_edge_litert")
+    return os.path.dirname(spec.origin) if spec and spec.origin else None
+
+
+GPU = register(GpuDelegate())
