@@ -14,9 +14,11 @@ from edgekit.delegates.base import Delegate
 from edgekit.devices.host import HostDevice, RunSpec
 from edgekit.errors import UnsupportedModel, UsageError
 from edgekit.events import BenchListener
-from edgekit.inputs import check_inputs, generate_inputs, load_inputs
+from edgekit.accuracy import PRESETS, Preset, parse_tolerance
+from edgekit.inputs import check_inputs, convert_inputs, generate_inputs, load_inputs
 from edgekit.measure.loop import LoopConfig
 from edgekit.model import Model
+from edgekit.reference import REFERENCE_LOOP, Reference, judge_runs, load_expected, reference_delegate
 from edgekit.results import BenchResult, RunResult, environment_fingerprint
 from edgekit.zoo import resolve_model
 
@@ -36,6 +38,8 @@ class BenchSettings:
     loop: LoopConfig
     timeout_s: float
     seed: int
+    accuracy: bool = True
+    tolerance: str | None = None
 
     def to_dict(self) -> dict:
         return {
@@ -45,6 +49,8 @@ class BenchSettings:
             "loop": self.loop.to_dict(),
             "timeout_s": self.timeout_s,
             "seed": self.seed,
+            "accuracy": self.accuracy,
+            "tolerance": self.tolerance,
         }
 
 
@@ -62,6 +68,10 @@ def bench(
     timeout: float | None = None,
     inputs: str | os.PathLike | Mapping[str, np.ndarray] | None = None,
     seed: int = 0,
+    reference: str | os.PathLike | None = None,
+    expected: str | os.PathLike | None = None,
+    tolerance: str | None = None,
+    accuracy: bool = True,
     listeners: Sequence[BenchListener] = (),
 ) -> BenchResult:
     """Benchmark MODEL (a .tflite path or zoo name) on this host for every delegate x thread count.
@@ -70,6 +80,10 @@ def bench(
     fresh worker process. Runs that cannot execute are recorded as `unavailable` / `unsupported`
     with the reason; crashes and hangs as `crashed` / `timeout`. Raises UnsupportedModel when no
     requested delegate could run the model at all.
+
+    Unless `accuracy` is False, every ok run is judged against a reference: EXPECTED outputs
+    (.npz), the REFERENCE model (path or zoo name) on reference kernels, or by default cpu-ref on
+    the same file. TOLERANCE ("cosine=0.995,max_abs=1e-3") overrides the preset's fail thresholds.
     """
     emit = _Broadcast(listeners)
     path = resolve_model(model, log=emit.on_message)
@@ -83,8 +97,15 @@ def bench(
         loop=_validate_loop(loop),
         timeout_s=_validate_timeout(timeout, loop),
         seed=seed,
+        accuracy=accuracy,
+        tolerance=tolerance,
     )
-    arrays = _prepare_inputs(parsed, inputs, seed)
+    tolerances = _tolerances(tolerance)
+    if reference is not None and expected is not None:
+        raise UsageError("--reference", "give either --reference or --expected, not both")
+    reference_model = Model.open(resolve_model(reference, log=emit.on_message)) if reference is not None else None
+    arrays, reference_inputs = _prepare_inputs(parsed, inputs, seed, reference_model)
+    expected_reference = load_expected(expected, parsed) if expected is not None else None
     planned = _plan(parsed, chosen, settings)
     emit.on_bench_start(str(path), [spec for spec, _ in planned])
 
@@ -105,12 +126,21 @@ def bench(
         results.append(result)
         emit.on_run_end(result, position, len(planned))
 
+    chosen_reference = None
+    if accuracy:
+        chosen_reference = expected_reference or _reference_outputs(
+            parsed, reference_model, reference_inputs, arrays, results, settings, device, emit
+        )
+        judge_runs(results, parsed, chosen_reference, tolerances)
+
     document = BenchResult(
         model=parsed.to_dict(),
         settings=settings.to_dict(),
         environment=environment_fingerprint(list(settings.threads)),
         inputs=arrays,
         runs=results,
+        reference=chosen_reference.to_dict() if chosen_reference else None,
+        reference_outputs=chosen_reference.outputs if chosen_reference else None,
     )
     emit.on_bench_end(document)
     return document
@@ -166,13 +196,66 @@ def _external_module(delegate: Delegate) -> tuple[str, ...]:
 
 
 def _prepare_inputs(
-    model: Model, inputs: str | os.PathLike | Mapping[str, np.ndarray] | None, seed: int
-) -> dict[str, np.ndarray]:
+    model: Model,
+    inputs: str | os.PathLike | Mapping[str, np.ndarray] | None,
+    seed: int,
+    reference_model: Model | None,
+) -> tuple[dict[str, np.ndarray], dict[str, np.ndarray] | None]:
+    """The candidate's inputs, and the reference model's (the same real values) when there is one.
+
+    Generated inputs are drawn in the reference model's terms when it exists (a float model sees
+    real-range values, which a badly calibrated int8 variant then has to quantize).
+    """
     if inputs is None:
-        return generate_inputs(model.inputs, seed)
+        if reference_model is None:
+            return generate_inputs(model.inputs, seed), None
+        reference_inputs = generate_inputs(reference_model.inputs, seed)
+        return convert_inputs(reference_inputs, reference_model.inputs, model.inputs), reference_inputs
     if isinstance(inputs, (str, os.PathLike)):
-        return load_inputs(Path(inputs), model.inputs)
-    return check_inputs(inputs, model.inputs)
+        arrays = load_inputs(Path(inputs), model.inputs)
+    else:
+        arrays = check_inputs(inputs, model.inputs)
+    if reference_model is None:
+        return arrays, None
+    return arrays, convert_inputs(arrays, model.inputs, reference_model.inputs)
+
+
+def _reference_outputs(
+    model: Model,
+    reference_model: Model | None,
+    reference_inputs: dict[str, np.ndarray] | None,
+    arrays: dict[str, np.ndarray],
+    results: list[RunResult],
+    settings: BenchSettings,
+    device: HostDevice,
+    emit: BenchListener,
+) -> Reference:
+    """Reuse an ok run of the reference delegate when there is one; otherwise run it once."""
+    target = reference_model or model
+    delegate, note = reference_delegate(target)
+    if reference_model is None:
+        for run in results:
+            if run.delegate == delegate and run.status == "ok":
+                run.is_reference = True
+                label = f"{delegate} on the same file" + ("" if delegate == "cpu-ref" else " (cpu-ref cannot run it)")
+                return Reference("delegate", label, run.outputs, model.outputs, True, run=None, note=note)
+    emit.on_message(f"reference: one inference of {target.path.name} on {delegate} for reference outputs")
+    loop = LoopConfig(**REFERENCE_LOOP, max_seconds=settings.loop.max_seconds)
+    run = device.run(target.path, RunSpec(delegate, 1), reference_inputs or arrays, loop, settings.timeout_s)
+    kind = "model" if reference_model is not None else "delegate"
+    where = f"{target.path.name} on {delegate}" if reference_model is not None else f"{delegate} on the same file"
+    if run.status != "ok":
+        note = f"the reference run ended {run.status}: {run.reason}; no accuracy verdicts"
+        emit.on_message(f"reference: {note}")
+        return Reference(kind, where, None, target.outputs, reference_model is None, run=run, note=note)
+    return Reference(kind, where, run.outputs, target.outputs, reference_model is None, run=run, note=note,
+                     path=str(target.path))
+
+
+def _tolerances(text: str | None):
+    """precision -> Preset, with the user's --tolerance applied to every preset."""
+    presets: dict[str, Preset] = {name: parse_tolerance(text, preset) if text else preset for name, preset in PRESETS.items()}
+    return presets.get
 
 
 def _unique(names: Sequence[str], option: str) -> list[str]:

@@ -1,6 +1,7 @@
 """Command line: parse arguments, call one library function, print. Errors become exit codes here.
 
-Exit codes: 0 success; 1 a run crashed, hung or failed; 2 bad input or usage; 3 something this
+Exit codes: 0 success; 1 a run crashed, hung or failed, or (with --fail-on-accuracy) an accuracy
+verdict was fail; 2 bad input or usage; 3 something this
 machine lacks (npm, network, a runtime); 4 an internal error in edgekit; 130 interrupted.
 """
 
@@ -17,7 +18,8 @@ from edgekit import __version__
 from edgekit.errors import EXIT_CHECK_FAILED, EXIT_INTERNAL, EXIT_OK, EdgekitError, UsageError
 
 _EPILOG = (
-    "exit codes: 0 ok, 1 a run crashed/timed out/failed, 2 bad input or usage, "
+    "exit codes: 0 ok, 1 a run crashed/timed out/failed (or, with --fail-on-accuracy, an accuracy verdict "
+    "was fail), 2 bad input or usage, "
     "3 missing tool or failed fetch, 4 internal error, 130 interrupted"
 )
 
@@ -79,6 +81,13 @@ def _parser() -> argparse.ArgumentParser:
     bench.add_argument("--timeout", type=float, default=None, help="kill a run's worker after this many seconds")
     bench.add_argument("--inputs", metavar="FILE.npz", help="inputs keyed by input tensor name (default: seeded random)")
     bench.add_argument("--seed", type=int, default=0, help="seed for generated inputs (default: 0)")
+    bench.add_argument("--reference", metavar="MODEL", help="judge accuracy against this model (e.g. the float "
+                       "model of an int8 variant) on reference kernels; default: cpu-ref on the same file")
+    bench.add_argument("--expected", metavar="FILE.npz", help="judge accuracy against these outputs, keyed by output name")
+    bench.add_argument("--tolerance", metavar="K=V,...", help="override fail thresholds: cosine, snr_db, max_abs, "
+                       "max_abs_rel, rmse, top1 (e.g. cosine=0.995,max_abs=1e-3; KEY=none turns one off)")
+    bench.add_argument("--no-accuracy", action="store_true", help="skip the accuracy checks")
+    bench.add_argument("--fail-on-accuracy", action="store_true", help="exit 1 when any run's accuracy verdict is fail")
     bench.add_argument("--json", metavar="FILE", help="write the result document (and FILE's .arrays.npz sidecar)")
     bench.add_argument("--quiet", action="store_true", help="no progress lines")
     bench.set_defaults(handler=_bench)
@@ -131,13 +140,19 @@ def _bench(args: argparse.Namespace) -> int:
         timeout=args.timeout,
         inputs=args.inputs,
         seed=args.seed,
+        reference=args.reference,
+        expected=args.expected,
+        tolerance=args.tolerance,
+        accuracy=not args.no_accuracy,
         listeners=[] if args.quiet else [ProgressPrinter()],
     )
     print(format_bench_table(result))
     if json_path:
         result.save(json_path)
         print(f"\nresult written to {json_path}", file=sys.stderr)
-    return EXIT_CHECK_FAILED if result.failed_runs else EXIT_OK
+    if result.failed_runs or (args.fail_on_accuracy and result.inaccurate_runs):
+        return EXIT_CHECK_FAILED
+    return EXIT_OK
 
 
 def _delegates(args: argparse.Namespace) -> int:

@@ -126,3 +126,46 @@ def _is_exact_integer_cast(array: np.ndarray, target: np.dtype) -> bool:
         return False
     info = np.iinfo(target)
     return array.size == 0 or (int(array.min()) >= info.min and int(array.max()) <= info.max)
+
+
+def convert_inputs(
+    arrays: Mapping[str, np.ndarray], source: Sequence[TensorInfo], target: Sequence[TensorInfo]
+) -> dict[str, np.ndarray]:
+    """Carry inputs from one model to another through each model's own quantization.
+
+    Used when a quantized variant is compared with its float reference: both must see the same
+    real values. Inputs are matched by name, else by position; a quantized source is dequantized,
+    a quantized target is quantized (rounded and clipped), anything else is cast.
+    """
+    if len(source) != len(target):
+        raise InputsError(
+            "--reference", f"the models have {len(source)} and {len(target)} inputs; they cannot share inputs"
+        )
+    names = {t.name for t in target}
+    by_name = all(s.name in names for s in source)
+    targets = {t.name: t for t in target}
+    converted = {}
+    for position, tensor in enumerate(source):
+        destination = targets[tensor.name] if by_name else target[position]
+        array = arrays[tensor.name]
+        if tuple(max(1, d) for d in destination.shape) != array.shape and not destination.is_dynamic:
+            raise InputsError(
+                "--reference",
+                f"input {tensor.name!r} has shape {'x'.join(map(str, array.shape))} but the other model's "
+                f"{destination.name!r} expects {'x'.join(map(str, destination.shape))}",
+            )
+        converted[destination.name] = _requantize(array, tensor, destination)
+    return converted
+
+
+def _requantize(array: np.ndarray, source: TensorInfo, target: TensorInfo) -> np.ndarray:
+    real = array.astype(np.float64)
+    if source.quantization is not None and source.dtype in ("int8", "uint8", "int16"):
+        zero_point = source.quantization.zero_point[0] if source.quantization.zero_point else 0
+        real = source.quantization.scale[0] * (real - zero_point)
+    if target.quantization is not None and target.dtype in ("int8", "uint8", "int16"):
+        info = np.iinfo(target.dtype)
+        zero_point = target.quantization.zero_point[0] if target.quantization.zero_point else 0
+        quantized = np.round(real / target.quantization.scale[0]) + zero_point
+        return np.clip(quantized, info.min, info.max).astype(target.dtype)
+    return real.astype(target.dtype)

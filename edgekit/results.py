@@ -18,6 +18,7 @@ from typing import Any
 
 import numpy as np
 
+from edgekit.accuracy import AccuracyReport
 from edgekit.errors import ResultFormatError
 from edgekit.measure.stats import LatencyStats
 
@@ -53,6 +54,9 @@ class RunResult:
     memory: dict[str, int | None] = field(default_factory=dict)
     runtime: dict[str, Any] = field(default_factory=dict)
     coverage: dict[str, Any] | None = None
+    accuracy: AccuracyReport | None = None
+    #: True for the run whose outputs are the bench's accuracy reference.
+    is_reference: bool = False
     outputs: dict[str, np.ndarray] | None = None
 
     @property
@@ -74,6 +78,8 @@ class RunResult:
             "memory": self.memory,
             "runtime": self.runtime,
             "coverage": self.coverage,
+            "is_reference": self.is_reference,
+            "accuracy": self.accuracy.to_dict() if self.accuracy else None,
             "outputs": _describe_arrays(self.outputs),
         }
 
@@ -94,6 +100,8 @@ class RunResult:
             memory=data.get("memory", {}),
             runtime=data.get("runtime", {}),
             coverage=data.get("coverage"),
+            accuracy=AccuracyReport.from_dict(data["accuracy"]) if data.get("accuracy") else None,
+            is_reference=bool(data.get("is_reference", False)),
             outputs=outputs,
         )
 
@@ -107,6 +115,9 @@ class BenchResult:
     environment: dict[str, Any]
     inputs: dict[str, np.ndarray]
     runs: list[RunResult]
+    #: Where the accuracy reference came from (see edgekit.reference); None when accuracy was off.
+    reference: dict[str, Any] | None = None
+    reference_outputs: dict[str, np.ndarray] | None = None
     created: str = field(default_factory=lambda: _dt.datetime.now(_dt.timezone.utc).isoformat())
     edgekit_version: str = field(default_factory=lambda: _edgekit_version())
     schema_version: int = SCHEMA_VERSION
@@ -114,6 +125,10 @@ class BenchResult:
     @property
     def failed_runs(self) -> list[RunResult]:
         return [run for run in self.runs if run.status in FAILED_STATUSES]
+
+    @property
+    def inaccurate_runs(self) -> list[RunResult]:
+        return [run for run in self.runs if run.accuracy is not None and run.accuracy.verdict == "fail"]
 
     def to_dict(self) -> dict:
         return {
@@ -124,6 +139,7 @@ class BenchResult:
             "model": self.model,
             "settings": self.settings,
             "inputs": _describe_arrays(self.inputs),
+            "reference": self.reference,
             "runs": [run.to_dict() for run in self.runs],
         }
 
@@ -134,6 +150,8 @@ class BenchResult:
         for index, run in enumerate(self.runs):
             for name, value in (run.outputs or {}).items():
                 arrays[f"runs/{index}/outputs/{name}"] = value
+        for name, value in (self.reference_outputs or {}).items():
+            arrays[f"reference/outputs/{name}"] = value
         document = self.to_dict()
         document["arrays_file"] = arrays_path_for(path).name
         _write_atomically(path, (json.dumps(document, indent=2) + "\n").encode("utf-8"))
@@ -172,6 +190,8 @@ class BenchResult:
                 environment=document["environment"],
                 inputs=_prefixed(arrays, "inputs/"),
                 runs=runs,
+                reference=document.get("reference"),
+                reference_outputs=_prefixed(arrays, "reference/outputs/") or None,
                 created=document["created"],
                 edgekit_version=document["edgekit_version"],
                 schema_version=document["schema_version"],

@@ -39,3 +39,21 @@ def zoo_model(zoo_cache: Path) -> Callable[[str], Path]:
             return pull(name)
 
     return pull_into_session_cache
+
+
+@pytest.fixture(scope="session")
+def cnn_models(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
+    """A small Keras CNN as float32 .tflite and three int8 variants (TensorFlow, ~10 s, once a session).
+
+    "well": calibrated on data like the evaluation inputs; "bad": calibrated on zeros only;
+    "int8_io": well calibrated with int8 input and output tensors.
+    """
+    from tests import tf_models
+
+    directory = tmp_path_factory.mktemp("tf-models")
+    return {
+        "float": tf_models.float_cnn(directory),
+        "well": tf_models.well_calibrated_int8(directory),
+        "bad": tf_models.badly_calibrated_int8(directory),
+        "int8_io": tf_models.integer_io_int8(directory),
+    }

@@ -55,13 +55,13 @@ class ProgressPrinter(BenchListener):
 
 
 def format_bench_table(result: BenchResult) -> str:
-    """The report a person reads: where it ran, one row per run, then notes for runs that did not."""
+    """The report a person reads: where it ran, one row per run, then notes on what needs a word."""
     lines = _header(result)
-    columns = ["delegate", "thr", "status", "init ms", "first ms", "p50 ms", "95% CI of p50", "p90 ms",
-               "p99 ms", "CV", "runs", "peak RSS"]
-    rows = [_row(run) for run in result.runs]
+    columns = ["delegate", "config", "status", "init ms", "first ms", "p50 ms", "95% CI of p50", "p90 ms",
+               "p99 ms", "CV", "runs", "peak RSS", "accuracy"]
+    rows = [_row(run, result) for run in result.runs]
     widths = [max(len(str(cell)) for cell in column) for column in zip(columns, *rows)]
-    numeric = set(range(3, len(columns)))
+    numeric = set(range(3, len(columns) - 1))
 
     def render(cells: list[str]) -> str:
         return "  ".join(
@@ -70,11 +70,31 @@ def format_bench_table(result: BenchResult) -> str:
 
     lines += ["", render(columns), render(["-" * w for w in widths])]
     lines += [render(row) for row in rows]
-    notes = [run for run in result.runs if run.status != "ok"]
+    notes = [note for run in result.runs for note in _notes(run)]
     if notes:
-        lines.append("")
-        lines += [f"  {run.label}: {run.status.upper()} - {run.reason}" for run in notes]
+        lines += ["", *notes]
     return "\n".join(lines)
+
+
+def _notes(run: RunResult) -> list[str]:
+    """What a row cannot say: why a run did not happen, where a GPU run really ran, accuracy failures."""
+    notes = []
+    if run.status != "ok":
+        notes.append(f"  {run.label}: {run.status.upper()} - {run.reason}")
+    adapter = run.runtime.get("adapter") if run.runtime else None
+    if adapter:
+        where = f"ran on {adapter}"
+        if run.runtime.get("software"):
+            where += " - software Vulkan: a real GPU code path with GPU numerics, NOT GPU latency"
+        accelerated = run.runtime.get("fully_accelerated")
+        if accelerated is not None:
+            where += f"; fully accelerated: {'yes' if accelerated else 'NO (some ops fell back to CPU)'}"
+        notes.append(f"  {run.label}: {where}")
+    accuracy = getattr(run, "accuracy", None)
+    if accuracy is not None and accuracy.verdict != "pass":
+        for reason in accuracy.reasons:
+            notes.append(f"  {run.label}: accuracy {accuracy.verdict.upper()} - {reason}")
+    return notes
 
 
 def _header(result: BenchResult) -> list[str]:
@@ -94,22 +114,32 @@ def _header(result: BenchResult) -> list[str]:
         f"seeded inputs (seed {result.settings['seed']})"
     )
     size = model.get("size_bytes", 0)
-    return [
+    lines = [
         f"model: {model.get('path')}  ({size / _MIB:.2f} MiB, sha256 {str(model.get('sha256', ''))[:12]})",
         where,
         method,
     ]
+    reference = result.reference
+    if reference:
+        line = f"accuracy reference: {reference['label']}"
+        if reference.get("note"):
+            line += f" - {reference['note']}"
+        lines.append(line)
+    elif result.settings.get("accuracy") is False:
+        lines.append("accuracy: not checked (--no-accuracy)")
+    return lines
 
 
-def _row(run: RunResult) -> list[str]:
+def _row(run: RunResult, result: BenchResult) -> list[str]:
     latency = run.latency
     peak = run.memory.get("peak_rss_after_run_bytes") if run.memory else None
+    config = run.precision or f"x{run.threads}"
     if latency is None:
-        return [run.delegate, str(run.threads), run.status] + ["-"] * 9
+        return [run.delegate, config, run.status] + ["-"] * 10
     low, high = latency.median_ci95
     return [
         run.delegate,
-        str(run.threads),
+        config,
         run.status,
         _ms(run.init_ms),
         _ms(run.first_ms),
@@ -120,7 +150,18 @@ def _row(run: RunResult) -> list[str]:
         f"{latency.cv * 100:.1f}%",
         str(latency.count),
         f"{peak / _MIB:.0f} MiB" if peak else "-",
+        _accuracy_cell(run),
     ]
+
+
+def _accuracy_cell(run: RunResult) -> str:
+    accuracy = getattr(run, "accuracy", None)
+    if getattr(run, "is_reference", False):
+        return "reference"
+    if accuracy is None:
+        return "-"
+    worst = min((output.cosine for output in accuracy.outputs), default=float("nan"))
+    return f"{accuracy.verdict} (cos {worst:.4f}, {accuracy.precision})"
 
 
 def _ms(value: float | None) -> str:

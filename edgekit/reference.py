@@ -1,0 +1,120 @@
+"""Where the "right answer" comes from for a bench's accuracy checks, and judging runs against it.
+
+Three sources, in the order a user would reach for them:
+- expected outputs the user supplies (`--expected outputs.npz`, keyed by output name);
+- another model on the reference kernels (`--reference float.tflite`, e.g. the float model an
+  int8 variant came from), fed the same real-valued inputs through each model's quantization;
+- by default, `cpu-ref` (reference kernels) on the same file; when it cannot run the model (a
+  custom op only XNNPACK implements), `cpu`, and the label says so.
+"""
+
+from __future__ import annotations
+
+import os
+import zipfile
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Callable, Sequence
+
+import numpy as np
+
+from edgekit import delegates as delegate_registry
+from edgekit.accuracy import Preset, compare_outputs, has_float16_constants, precision_for, quantized_tensor_dtypes
+from edgekit.devices.host import RunSpec
+from edgekit.errors import InputsError
+from edgekit.model import Model, TensorInfo
+from edgekit.results import RunResult
+
+__all__ = ["Reference", "load_expected", "reference_delegate", "judge_runs"]
+
+#: The reference needs outputs, not timings: one inference after loading.
+REFERENCE_LOOP = {"warmup_runs": 0, "warmup_seconds": 0.0, "min_runs": 1, "min_seconds": 0.0}
+
+
+@dataclass
+class Reference:
+    """Reference outputs and where they came from."""
+
+    kind: str  # "expected" | "model" | "delegate"
+    label: str
+    outputs: dict[str, np.ndarray] | None
+    tensors: Sequence[TensorInfo]
+    same_file: bool
+    run: RunResult | None = None
+    note: str = ""
+    path: str | None = None
+    extra: dict = field(default_factory=dict)
+
+    def to_dict(self) -> dict:
+        return {
+            "kind": self.kind,
+            "label": self.label,
+            "path": self.path,
+            "same_file": self.same_file,
+            "available": self.outputs is not None,
+            "note": self.note,
+            "run": self.run.to_dict() if self.run else None,
+        }
+
+
+def load_expected(path: str | os.PathLike, model: Model) -> Reference:
+    """User-supplied expected outputs, checked against the model's output names."""
+    path = Path(path)
+    if not path.is_file():
+        raise InputsError(path, "expected-outputs file not found; pass an .npz keyed by output name")
+    try:
+        with np.load(path, allow_pickle=False) as archive:
+            arrays = {key: archive[key] for key in archive.files}
+    except (OSError, ValueError, zipfile.BadZipFile, EOFError) as exc:
+        raise InputsError(path, f"not a readable .npz file ({exc}); save one with numpy.savez") from exc
+    names = [t.name for t in model.outputs]
+    if len(arrays) != len(names):
+        raise InputsError(
+            path, f"has {len(arrays)} arrays but the model has {len(names)} outputs ({', '.join(names)})"
+        )
+    return Reference("expected", f"expected outputs from {path.name}", arrays, (), same_file=False, path=str(path))
+
+
+def reference_delegate(model: Model) -> tuple[str, str]:
+    """(delegate, note): cpu-ref when it can run the model, else cpu with the reason."""
+    coverage = delegate_registry.get("cpu-ref").coverage(model)
+    if coverage.runnable:
+        return "cpu-ref", ""
+    return "cpu", f"cpu-ref cannot run this model ({coverage.summary()}); the reference is cpu (XNNPACK)"
+
+
+def reference_spec(delegate: str) -> RunSpec:
+    return RunSpec(delegate, threads=1)
+
+
+def judge_runs(
+    runs: Sequence[RunResult],
+    model: Model,
+    reference: Reference,
+    tolerance: Callable[[str], Preset | None],
+) -> None:
+    """Attach an accuracy report to every ok run that is not the reference itself."""
+    if reference.outputs is None:
+        return
+    tensors = [t for s in range(model.subgraph_count) for t in model.tensors(s)]
+    quantized = quantized_tensor_dtypes(tensors)
+    # fp16 weights only matter against another model; on the same file both sides share them.
+    fp16_weights = has_float16_constants(tensors) and not reference.same_file
+    for run in runs:
+        if run.status != "ok" or run.outputs is None or run.is_reference:
+            continue
+        precision = precision_for(
+            quantized_dtypes=quantized,
+            has_fp16_weights=fp16_weights,
+            delegate=run.delegate,
+            gpu_fp32=run.precision == "fp32",
+        )
+        run.accuracy = compare_outputs(
+            run.outputs,
+            reference.outputs,
+            candidate_tensors=model.outputs,
+            reference_tensors=reference.tensors,
+            precision=precision,
+            tolerance=tolerance(precision),
+            reference_label=reference.label,
+        )
