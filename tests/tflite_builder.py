@@ -24,6 +24,7 @@ import numpy as np
 from ai_edge_litert import schema_py_generated as schema
 
 __all__ = [
+    "INT8_MOBILENET_OPS",
     "QUANTIZED_PARAMS",
     "ModelBuilder",
     "SubgraphBuilder",
@@ -33,6 +34,7 @@ __all__ = [
     "custom_op_model",
     "depthwise_model",
     "fully_connected_model",
+    "int8_mobilenet_model",
     "metadata_model",
     "multi_input_model",
     "quantized_model",
@@ -490,6 +492,107 @@ def transpose_conv_model(
     g.io([x], [y])
     return mb.save(path)
 
+
+#: Ops of ``int8_mobilenet_model`` without ``middle`` or ``float_io``, in execution order.
+INT8_MOBILENET_OPS = (
+    "CONV_2D", "DEPTHWISE_CONV_2D", "CONV_2D", "ADD", "AVERAGE_POOL_2D", "RESHAPE", "FULLY_CONNECTED", "SOFTMAX",
+)
+
+
+def int8_mobilenet_model(
+    path: str | os.PathLike[str],
+    *,
+    middle: str | None = None,
+    float_io: bool = False,
+    dynamic_batch: bool = False,
+) -> Path:
+    """A fully int8 MobileNet-style block, quantized as the converter's full-int8 path writes it.
+
+    ``input`` (1, 8, 8, 3) int8 -> CONV_2D 3x3/2 -> DEPTHWISE_CONV_2D 3x3 -> CONV_2D 1x1 ->
+    ADD (residual with the first conv) -> AVERAGE_POOL_2D 4x4 -> RESHAPE (1, 8) ->
+    FULLY_CONNECTED (4) -> SOFTMAX -> ``output`` (1, 4) int8 (scale 1/256, zero point -128).
+    Weights int8 (zero point 0), biases int32 with scale input_scale * weight_scale.
+
+    ``middle`` inserts ops right after the ADD (op 3, so they start at op 4):
+    ``"float"`` -> DEQUANTIZE, TANH on float32, QUANTIZE (runs); ``"custom"`` -> the custom op
+    ``EdgekitMissingOp`` (does not run: no kernel); any other value is a builtin op name applied
+    to the int8 tensor as a unary op (``"HARD_SWISH"`` runs; ``"SIN"`` is for coverage only:
+    LiteRT has no int8 SIN kernel).
+    ``float_io`` makes ``input``/``output`` float32 with QUANTIZE first and DEQUANTIZE last, as
+    the TF converter writes full-int8 models with float I/O. ``dynamic_batch`` marks the input's
+    batch dimension -1 in its shape signature. Without ``middle="custom"`` the model runs in
+    ``ai_edge_litert``'s Interpreter.
+    """
+    mb = ModelBuilder("edgekit int8_mobilenet_model")
+    g = mb.subgraph()
+    act = {"scale": 0.05, "zero_point": -10}
+    signature = (-1, 8, 8, 3) if dynamic_batch else None
+    x = q_in = g.tensor("input" if not float_io else "input_q", (1, 8, 8, 3), "int8", scale=0.02, zero_point=0,
+                        shape_signature=None if float_io else signature)
+    if float_io:
+        x_float = g.tensor("input", (1, 8, 8, 3), "float32", shape_signature=signature)
+        g.op("QUANTIZE", [x_float], [q_in], schema.QuantizeOptionsT())
+
+    def conv(name: str, source: int, in_scale: float, shape: tuple, kind: str, stride: int = 1) -> int:
+        out_channels = shape[0] if kind == "CONV_2D" else shape[3]
+        w = g.tensor(f"{name}/weights", shape, "int8", data=_weights(shape, "int8", seed=len(name)), scale=0.01)
+        b = g.tensor(f"{name}/bias", (out_channels,), "int32", data=_weights((out_channels,), "int32"),
+                     scale=in_scale * 0.01)
+        y = g.tensor(name, (1, 4, 4, out_channels), "int8", **act)  # every conv here ends at 4x4
+        options = schema.Conv2DOptionsT() if kind == "CONV_2D" else schema.DepthwiseConv2DOptionsT()
+        options.padding, options.strideH, options.strideW = schema.Padding.SAME, stride, stride
+        if kind == "DEPTHWISE_CONV_2D":
+            options.depthMultiplier = 1
+        g.op(kind, [source, w, b], [y], options)
+        return y
+
+    stem = conv("stem", x, 0.02, (8, 3, 3, 3), "CONV_2D", stride=2)
+    dw = conv("dw", stem, 0.05, (1, 3, 3, 8), "DEPTHWISE_CONV_2D")
+    pw = conv("pw", dw, 0.05, (8, 1, 1, 8), "CONV_2D")
+    y = g.tensor("residual", (1, 4, 4, 8), "int8", **act)
+    g.op("ADD", [stem, pw], [y], schema.AddOptionsT())
+    y = _int8_middle(g, y, middle, act)
+    pooled = g.tensor("pool", (1, 1, 1, 8), "int8", **act)
+    pool = schema.Pool2DOptionsT()
+    pool.padding, pool.strideH, pool.strideW, pool.filterHeight, pool.filterWidth = schema.Padding.VALID, 1, 1, 4, 4
+    g.op("AVERAGE_POOL_2D", [y], [pooled], pool)
+    shape = g.tensor("flatten/shape", (2,), "int32", data=np.array([1, 8], dtype=np.int32))
+    flat = g.tensor("flatten", (1, 8), "int8", **act)
+    reshape = schema.ReshapeOptionsT()
+    reshape.newShape = [1, 8]
+    g.op("RESHAPE", [pooled, shape], [flat], reshape)
+    w = g.tensor("logits/weights", (4, 8), "int8", data=_weights((4, 8), "int8", seed=7), scale=0.01)
+    b = g.tensor("logits/bias", (4,), "int32", data=_weights((4,), "int32", seed=8), scale=0.05 * 0.01)
+    logits = g.tensor("logits", (1, 4), "int8", scale=0.1, zero_point=0)
+    g.op("FULLY_CONNECTED", [flat, w, b], [logits], schema.FullyConnectedOptionsT())
+    probabilities = g.tensor("output" if not float_io else "output_q", (1, 4), "int8", scale=1 / 256, zero_point=-128)
+    softmax = schema.SoftmaxOptionsT()
+    softmax.beta = 1.0
+    g.op("SOFTMAX", [logits], [probabilities], softmax)
+    out = probabilities
+    if float_io:
+        out = g.tensor("output", (1, 4), "float32")
+        g.op("DEQUANTIZE", [probabilities], [out], schema.DequantizeOptionsT())
+    g.io([x_float if float_io else x], [out])
+    return mb.save(path)
+
+
+def _int8_middle(g: SubgraphBuilder, x: int, middle: str | None, act: dict) -> int:
+    """The ops ``int8_mobilenet_model`` inserts after its ADD; returns the int8 tensor they produce."""
+    if middle is None:
+        return x
+    y = g.tensor("middle", (1, 4, 4, 8), "int8", **act)
+    if middle == "custom":
+        g.op("EdgekitMissingOp", [x], [y], custom=True)
+    elif middle == "float":
+        real = g.tensor("middle/dequantized", (1, 4, 4, 8), "float32")
+        squashed = g.tensor("middle/tanh", (1, 4, 4, 8), "float32")
+        g.op("DEQUANTIZE", [x], [real], schema.DequantizeOptionsT())
+        g.op("TANH", [real], [squashed])
+        g.op("QUANTIZE", [squashed], [y], schema.QuantizeOptionsT())
+    else:
+        g.op(middle, [x], [y])
+    return y
 
 def _conv_out(size: int, k: int, stride: int, padding: str) -> int:
     if padding.lower() == "same":

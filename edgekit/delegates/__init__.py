@@ -24,7 +24,14 @@ __all__ = [
 ]
 
 #: Modules that register the built-in delegates, in report order.
-_BUILTIN_MODULES = ("edgekit.delegates.cpu", "edgekit.delegates.gpu")
+_BUILTIN_MODULES = (
+    "edgekit.delegates.cpu",
+    "edgekit.delegates.gpu",
+    "edgekit.delegates.edgetpu",
+    "edgekit.delegates.hexagon",
+    "edgekit.delegates.nnapi",
+    "edgekit.delegates.coreml",
+)
 
 _registry: dict[str, Delegate] = {}
 _loaded = False

@@ -8,10 +8,11 @@ builtin op has a CPU kernel, but a custom op runs only where some kernel registe
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 from importlib import resources
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from edgekit.delegates import register
 from edgekit.delegates.base import Availability, Coverage, RunOptions, UnsupportedOp
@@ -31,13 +32,24 @@ def _rules() -> dict:
 class InterpreterRunner:
     """A model opened in the LiteRT Interpreter; `invoke` is the interpreter's own, unwrapped."""
 
-    def __init__(self, model_path: str, threads: int, reference_kernels: bool) -> None:
+    def __init__(
+        self,
+        model_path: str,
+        threads: int,
+        reference_kernels: bool,
+        delegates: Sequence[Any] = (),
+        kernels: str | None = None,
+    ) -> None:
+        """``delegates`` (from ``load_delegate``) are applied in order; ``kernels`` labels ``info()``."""
         from ai_edge_litert.interpreter import Interpreter, OpResolverType
 
         resolver = OpResolverType.BUILTIN_REF if reference_kernels else OpResolverType.AUTO
-        self._kernels = "reference kernels" if reference_kernels else "XNNPACK + builtin kernels"
+        self._kernels = kernels or ("reference kernels" if reference_kernels else "XNNPACK + builtin kernels")
         self._interpreter = Interpreter(
-            model_path=model_path, num_threads=threads, experimental_op_resolver_type=resolver
+            model_path=model_path,
+            num_threads=threads,
+            experimental_op_resolver_type=resolver,
+            experimental_delegates=list(delegates) or None,
         )
         self._interpreter.allocate_tensors()
         self._input_details = {d["name"]: d for d in self._interpreter.get_input_details()}
