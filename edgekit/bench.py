@@ -161,7 +161,7 @@ def _plan(
         coverage = delegate.coverage(model)
         cannot_run = not coverage.runnable and not getattr(delegate, "cpu_fallback", False)
         env = tuple(sorted(availability.detail.get("worker_env", {}).items()))
-        for threads, precision in _variants(delegate, settings):
+        for threads, precision in _variants(delegate, settings, availability.available):
             spec = RunSpec(delegate.name, threads, precision=precision, worker_env=env)
             verdict = None
             if not availability.available:
@@ -176,7 +176,9 @@ def _plan(
     return planned
 
 
-def _variants(delegate: Delegate, settings: BenchSettings) -> list[tuple[int, str | None]]:
+def _variants(delegate: Delegate, settings: BenchSettings, available: bool) -> list[tuple[int, str | None]]:
+    if not available:  # one row says it all
+        return [(settings.threads[0], None)]
     if getattr(delegate, "uses_threads", True):
         return [(threads, None) for threads in settings.threads]
     return [(settings.threads[0], precision) for precision in settings.gpu_precisions]

@@ -61,6 +61,8 @@ class RunResult:
 
     @property
     def label(self) -> str:
+        if self.status == "unavailable":
+            return self.delegate
         return f"{self.delegate} {self.precision}" if self.precision else f"{self.delegate} x{self.threads}"
 
     def to_dict(self) -> dict:

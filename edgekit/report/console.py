@@ -81,6 +81,9 @@ def _notes(run: RunResult) -> list[str]:
     notes = []
     if run.status != "ok":
         notes.append(f"  {run.label}: {run.status.upper()} - {run.reason}")
+        coverage = run.coverage or {}
+        if run.status == "unavailable" and coverage.get("summary"):
+            notes.append(f"  {' ' * len(run.label)}  static coverage: {coverage['summary']}")
     adapter = run.runtime.get("adapter") if run.runtime else None
     if adapter:
         where = f"ran on {adapter}"
@@ -133,7 +136,7 @@ def _header(result: BenchResult) -> list[str]:
 def _row(run: RunResult, result: BenchResult) -> list[str]:
     latency = run.latency
     peak = run.memory.get("peak_rss_after_run_bytes") if run.memory else None
-    config = run.precision or f"x{run.threads}"
+    config = run.precision or (f"x{run.threads}" if run.status != "unavailable" else "-")
     if latency is None:
         return [run.delegate, config, run.status] + ["-"] * 10
     low, high = latency.median_ci95

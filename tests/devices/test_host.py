@@ -44,9 +44,9 @@ def test_delegate_that_raises_is_an_error_with_its_message(tiny_model):
 def test_unavailable_delegate_is_reported_not_dropped(tiny_model):
     result = bench(tiny_model, delegates=["fault-unavailable", "cpu"], threads=[1, 2], **FAST)
     statuses = [(run.delegate, run.threads, run.status) for run in result.runs]
+    # One row says a delegate is unavailable, however many thread counts were asked for.
     assert statuses == [
         ("fault-unavailable", 1, "unavailable"),
-        ("fault-unavailable", 2, "unavailable"),
         ("cpu", 1, "ok"),
         ("cpu", 2, "ok"),
     ]
