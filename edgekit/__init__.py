@@ -1,7 +1,8 @@
 """edgekit: take a trained model to phones and browsers and prove, with numbers, that it is fast
 and still correct there.
 
-The public API mirrors the CLI: `inspect`, `bench`, `zoo_list`, `zoo_pull`. Imports are lazy so that
+The public API mirrors the CLI: `inspect`, `bench`, `doctor` (the `delegates` verb), `zoo_list`,
+`zoo_pull`. Imports are lazy so that
 `import edgekit` and `edgekit --help` stay instant and `bench` never pulls in TensorFlow.
 """
 
@@ -18,6 +19,7 @@ __all__ = [
     "bench",
     "zoo_list",
     "zoo_pull",
+    "doctor",
     "Model",
     "BenchResult",
     "RunResult",
@@ -31,6 +33,7 @@ _LAZY = {
     "bench": ("edgekit.bench", "bench"),
     "zoo_list": ("edgekit.api", "zoo_list"),
     "zoo_pull": ("edgekit.api", "zoo_pull"),
+    "doctor": ("edgekit.api", "doctor"),
     "Model": ("edgekit.model", "Model"),
     "BenchResult": ("edgekit.results", "BenchResult"),
     "RunResult": ("edgekit.results", "RunResult"),
@@ -40,7 +43,7 @@ _LAZY = {
 }
 
 if TYPE_CHECKING:
-    from edgekit.api import inspect, zoo_list, zoo_pull
+    from edgekit.api import doctor, inspect, zoo_list, zoo_pull
     from edgekit.bench import bench
     from edgekit.errors import EdgekitError
     from edgekit.events import BenchListener
