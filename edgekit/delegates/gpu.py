@@ -174,7 +174,7 @@ class CompiledModelRunner:
         return {
             "runtime": f"ai-edge-litert {version('ai-edge-litert')} CompiledModel",
             "accelerator": "GPU (WebGPU/Dawn on Vulkan) with CPU fallback",
-            "precision": self._precision,
+            "precision_requested": self._precision,
             "fully_accelerated": bool(self._model.is_fully_accelerated()),
             **self._adapter,
         }
