@@ -157,3 +157,24 @@ def test_installed_command_smoke(tmp_path):
     )
     assert completed.returncode == 0, completed.stderr
     assert "cpu" in completed.stdout
+
+
+def test_delegates_doctor_explains_each_delegate(capsys):
+    code, out, _ = run_cli(capsys, "delegates")
+    assert code == 0
+    for name in ("cpu", "cpu-ref", "gpu", "edgetpu", "hexagon", "nnapi", "coreml"):
+        assert any(line.startswith(name + " ") for line in out.splitlines()), name
+    assert "libedgetpu.so.1 not found" in out
+    assert "--use_hexagon=true" in out and "--use_nnapi=true" in out and "--use_coreml=true" in out
+    assert "software Vulkan" in out  # CI installs SwiftShader; the gpu line says what it is
+
+
+def test_delegate_all_plans_every_delegate_and_explains_the_missing(capsys, chain):
+    code, out, _ = run_cli(capsys, "bench", chain, "--delegate", "all", *FAST)
+    assert code == 0
+    names = ("cpu", "cpu-ref", "gpu", "edgetpu", "hexagon", "nnapi", "coreml")
+    rows = {line.split()[0]: line.split()[2] for line in out.splitlines() if line.split()[:1] and line.split()[0] in names
+            and not line.startswith(" ")}
+    assert rows == {"cpu": "ok", "cpu-ref": "ok", "gpu": "ok", "edgetpu": "unavailable", "hexagon": "unavailable",
+                    "nnapi": "unavailable", "coreml": "unavailable"}
+    assert "static coverage: not fully integer-quantized" in out
