@@ -65,10 +65,10 @@ class ModelNotFound(EdgekitError):
 class ModelFormatError(EdgekitError):
     """The file exists but is not a usable .tflite model."""
 
-    def __init__(self, path: str | Path, reason: str) -> None:
+    def __init__(self, path: str | Path, reason: str, expected: str = "a usable .tflite model") -> None:
         self.path = str(path)
         self.reason = reason
-        super().__init__(f"{path}: not a usable .tflite model: {reason}")
+        super().__init__(f"{path}: not {expected}: {reason}")
 
 
 class UnsupportedModel(EdgekitError):

@@ -13,17 +13,16 @@ import glob
 import json
 import os
 import re
-import sys
 import tempfile
-from contextlib import contextmanager
 from dataclasses import dataclass
 from functools import lru_cache
 from importlib import resources
 from pathlib import Path
-from typing import TYPE_CHECKING, Iterator
+from typing import TYPE_CHECKING
 
 from edgekit.delegates import register
 from edgekit.delegates.base import Availability, Coverage, RunOptions, UnsupportedOp
+from edgekit.native_log import captured_native_stderr
 
 if TYPE_CHECKING:
     import numpy as np
@@ -73,26 +72,6 @@ def _gpu_device_nodes() -> list[str]:
     return glob.glob("/dev/dri/renderD*") + glob.glob("/dev/nvidia[0-9]*")
 
 
-@contextmanager
-def _captured_native_stderr() -> Iterator[list[str]]:
-    """Collect what native code writes to fd 2 (the runtime logs its adapter there), then echo it."""
-    lines: list[str] = []
-    sys.stderr.flush()
-    saved = os.dup(2)
-    with tempfile.TemporaryFile(mode="w+b") as sink:
-        os.dup2(sink.fileno(), 2)
-        try:
-            yield lines
-        finally:
-            os.dup2(saved, 2)
-            os.close(saved)
-            sink.seek(0)
-            text = sink.read().decode("utf-8", "replace")
-            lines.extend(text.splitlines())
-            sys.stderr.write(text)
-            sys.stderr.flush()
-
-
 def _failure_summary(log_lines: list[str]) -> str:
     """The runtime's own words for why the GPU path failed (its log lines that name a cause)."""
     causes = [
@@ -129,7 +108,7 @@ class CompiledModelRunner:
             cpu_options=CpuOptions(num_threads=threads),
             gpu_options=GpuOptions(enforce_f32=precision == "fp32"),
         )
-        with _captured_native_stderr() as log:
+        with captured_native_stderr() as log:
             try:
                 self._model = CompiledModel.from_file(model_path, options=options)
             except RuntimeError as exc:
