@@ -69,7 +69,8 @@ def bench(
     inputs: str | os.PathLike | Mapping[str, np.ndarray] | None = None,
     seed: int = 0,
     reference: str | os.PathLike | None = None,
-    expected: str | os.PathLike | None = None,
+    expected: str | os.PathLike | Mapping[str, np.ndarray] | None = None,
+    expected_label: str = "",
     tolerance: str | None = None,
     accuracy: bool = True,
     listeners: Sequence[BenchListener] = (),
@@ -105,7 +106,7 @@ def bench(
         raise UsageError("--reference", "give either --reference or --expected, not both")
     reference_model = Model.open(resolve_model(reference, log=emit.on_message)) if reference is not None else None
     arrays, reference_inputs = _prepare_inputs(parsed, inputs, seed, reference_model)
-    expected_reference = load_expected(expected, parsed) if expected is not None else None
+    expected_reference = load_expected(expected, parsed, expected_label) if expected is not None else None
     planned = _plan(parsed, chosen, settings)
     emit.on_bench_start(str(path), [spec for spec, _ in planned])
 

@@ -92,6 +92,28 @@ def _parser() -> argparse.ArgumentParser:
     bench.add_argument("--quiet", action="store_true", help="no progress lines")
     bench.set_defaults(handler=_bench)
 
+    convert = commands.add_parser("convert", help="TensorFlow source -> deployable variants, each benched and judged",
+                                  epilog=_EPILOG)
+    convert.add_argument("source", metavar="SOURCE", help="SavedModel directory, .keras/.h5 file, or zoo name (minilm-l6)")
+    convert.add_argument("--out", required=True, metavar="DIR", help="directory for the variants (must be new or empty)")
+    convert.add_argument("--variants", default="fp32,fp16,dynamic-int8,int8-full",
+                         help="fp32, fp16, dynamic-int8, int8, int8-full, edgetpu, tfjs, or all (default: %(default)s)")
+    convert.add_argument("--calibration", metavar="DATA", help=".npz keyed by input name, a folder of images, or a "
+                         "text file of sentences (text models); default: random samples, with a warning")
+    convert.add_argument("--calibration-range", default="-1,1", metavar="LOW,HIGH", help="image value range (default: -1,1)")
+    convert.add_argument("--signature", help="SavedModel signature to convert (default: serving_default)")
+    convert.add_argument("--input-shape", action="append", metavar="NAME=D1,D2", help="fix an input's dynamic dims (repeatable)")
+    convert.add_argument("--delegate", default="cpu", help="delegates to bench each variant on (default: cpu)")
+    convert.add_argument("--threads", default="1", help="thread counts (default: 1)")
+    convert.add_argument("--runs", type=int, default=20, help="timed runs per variant (default: 20)")
+    convert.add_argument("--tolerance", metavar="K=V,...", help="override accuracy fail thresholds, as for bench")
+    convert.add_argument("--seed", type=int, default=0, help="seed of the generated inputs (default: 0)")
+    convert.add_argument("--force", action="store_true", help="replace a non-empty --out directory once all variants are made")
+    convert.add_argument("--fail-on-accuracy", action="store_true", help="exit 1 when a variant's verdict is fail")
+    convert.add_argument("--json", metavar="FILE", help="write the variant matrix document")
+    convert.add_argument("--quiet", action="store_true", help="no progress lines")
+    convert.set_defaults(handler=_convert)
+
     doctor = commands.add_parser("delegates", help="which delegates can run on this machine, and why not")
     doctor.add_argument("--json", action="store_true", help="print JSON instead of text")
     doctor.set_defaults(handler=_delegates)
@@ -153,6 +175,48 @@ def _bench(args: argparse.Namespace) -> int:
     if result.failed_runs or (args.fail_on_accuracy and result.inaccurate_runs):
         return EXIT_CHECK_FAILED
     return EXIT_OK
+
+
+def _convert(args: argparse.Namespace) -> int:
+    from edgekit.convert.matrix import convert
+    from edgekit.report.console import ProgressPrinter
+    from edgekit.report.convert_table import format_convert_table
+
+    json_path = _output_file(args.json, "--json") if args.json else None
+    low_high = _float_list(args.calibration_range, "--calibration-range")
+    if len(low_high) != 2 or low_high[0] >= low_high[1]:
+        raise UsageError("--calibration-range", f"{args.calibration_range!r} is not LOW,HIGH with LOW < HIGH")
+    result = convert(
+        args.source,
+        out=args.out,
+        variants=_split(args.variants),
+        calibration=args.calibration,
+        calibration_range=(low_high[0], low_high[1]),
+        signature=args.signature,
+        input_shapes=args.input_shape or [],
+        delegates=_split(args.delegate),
+        threads=_int_list(args.threads, "--threads"),
+        runs=args.runs,
+        seed=args.seed,
+        tolerance=args.tolerance,
+        force=args.force,
+        listeners=[] if args.quiet else [ProgressPrinter()],
+    )
+    print(format_convert_table(result))
+    if json_path:
+        json_path.write_text(json.dumps(result.to_dict(), indent=2) + "\n", encoding="utf-8")
+        print(f"\nresult written to {json_path}", file=sys.stderr)
+    inaccurate = any(v.verdict == "fail" for v in result.variants)
+    if result.failed_variants or (args.fail_on_accuracy and inaccurate):
+        return EXIT_CHECK_FAILED
+    return EXIT_OK
+
+
+def _float_list(text: str, option: str) -> list[float]:
+    try:
+        return [float(part) for part in _split(text)]
+    except ValueError:
+        raise UsageError(option, f"{text!r} is not a comma-separated list of numbers") from None
 
 
 def _delegates(args: argparse.Namespace) -> int:

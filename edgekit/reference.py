@@ -14,7 +14,7 @@ import os
 import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable, Sequence
+from typing import Callable, Mapping, Sequence
 
 import numpy as np
 
@@ -57,8 +57,10 @@ class Reference:
         }
 
 
-def load_expected(path: str | os.PathLike, model: Model) -> Reference:
-    """User-supplied expected outputs, checked against the model's output names."""
+def load_expected(path: str | os.PathLike | Mapping[str, np.ndarray], model: Model, label: str = "") -> Reference:
+    """Expected outputs (an .npz path, or arrays keyed by output name), checked against the model."""
+    if isinstance(path, Mapping):
+        return _expected_arrays(dict(path), model, label or "expected outputs", "expected outputs")
     path = Path(path)
     if not path.is_file():
         raise InputsError(path, "expected-outputs file not found; pass an .npz keyed by output name")
@@ -67,12 +69,14 @@ def load_expected(path: str | os.PathLike, model: Model) -> Reference:
             arrays = {key: archive[key] for key in archive.files}
     except (OSError, ValueError, zipfile.BadZipFile, EOFError) as exc:
         raise InputsError(path, f"not a readable .npz file ({exc}); save one with numpy.savez") from exc
+    return _expected_arrays(arrays, model, label or f"expected outputs from {path.name}", str(path))
+
+
+def _expected_arrays(arrays: dict[str, np.ndarray], model: Model, label: str, where: str) -> Reference:
     names = [t.name for t in model.outputs]
     if len(arrays) != len(names):
-        raise InputsError(
-            path, f"has {len(arrays)} arrays but the model has {len(names)} outputs ({', '.join(names)})"
-        )
-    return Reference("expected", f"expected outputs from {path.name}", arrays, (), same_file=False, path=str(path))
+        raise InputsError(where, f"has {len(arrays)} arrays but the model has {len(names)} outputs ({', '.join(names)})")
+    return Reference("expected", label, arrays, (), same_file=False, path=where)
 
 
 def reference_delegate(model: Model) -> tuple[str, str]:

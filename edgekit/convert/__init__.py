@@ -1,0 +1,1 @@
+"""Conversion of TensorFlow models into deployable variants (`edgekit convert`)."""

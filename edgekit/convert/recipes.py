@@ -1,0 +1,122 @@
+"""Variant recipes: how each deployable form is made from a TensorFlow source.
+
+Each recipe configures `tf.lite.TFLiteConverter`; `edgetpu` adds the Edge TPU compiler when it is
+installed; `tfjs` needs the tensorflowjs converter.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import io
+import shutil
+import subprocess
+import warnings
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from edgekit.convert.calibration import Calibration
+from edgekit.convert.sources import TfSource, tensorflow
+from edgekit.errors import ToolMissing
+from edgekit.native_log import captured_native_stderr
+
+__all__ = ["Recipe", "RECIPES", "DEFAULT_VARIANTS", "convert_tflite", "compile_edgetpu", "convert_tfjs"]
+
+
+@dataclass(frozen=True)
+class Recipe:
+    name: str
+    description: str
+    needs_calibration: bool = False
+    integer_io: bool = False
+
+
+RECIPES: dict[str, Recipe] = {
+    recipe.name: recipe
+    for recipe in (
+        Recipe("fp32", "float32, no optimization"),
+        Recipe("fp16", "float16 weights (dequantized to float32 on CPU; native on GPU)"),
+        Recipe("dynamic-int8", "int8 weights, float activations (dynamic-range quantization)"),
+        Recipe("int8", "int8 weights and activations, float fallback and float I/O", needs_calibration=True),
+        Recipe("int8-full", "integer-only with int8 I/O (what Edge TPU and Hexagon need)", True, True),
+        Recipe("edgetpu", "int8-full compiled by edgetpu_compiler (static Edge TPU coverage without it)", True, True),
+        Recipe("tfjs", "TF.js graph model (tensorflowjs converter)"),
+    )
+}
+DEFAULT_VARIANTS = ("fp32", "fp16", "dynamic-int8", "int8-full")
+
+
+def convert_tflite(source: TfSource, recipe: Recipe, calibration: Calibration | None, path: Path) -> Path:
+    """Write the .tflite for RECIPE (fp32 .. int8-full; edgetpu starts from int8-full)."""
+    tf = tensorflow()
+    converter = tf.lite.TFLiteConverter.from_concrete_functions([source.concrete_function()], source.trackable)
+    if recipe.name != "fp32":
+        converter.optimizations = [tf.lite.Optimize.DEFAULT]
+    if recipe.name == "fp16":
+        converter.target_spec.supported_types = [tf.float16]
+    if recipe.needs_calibration:
+        converter.representative_dataset = calibration.representative_dataset([s.name for s in source.inputs])
+    if recipe.integer_io:
+        converter.target_spec.supported_ops = [tf.lite.OpsSet.TFLITE_BUILTINS_INT8]
+        converter.inference_input_type = tf.int8
+        converter.inference_output_type = tf.int8
+    # The converter prints its C++ progress to fd 2; keep it, and show it only when conversion fails.
+    with captured_native_stderr(echo=False) as log, contextlib.redirect_stdout(io.StringIO()), \
+            warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        try:
+            flatbuffer = converter.convert()
+        except Exception as exc:
+            failure = exc
+        else:
+            failure = None
+    if failure is not None:
+        detail = [line for line in log if "error" in line.lower()][-3:]
+        raise RuntimeError(f"{' '.join(str(failure).split())[:300]}{' | ' + ' | '.join(detail) if detail else ''}") from failure
+    path.write_bytes(flatbuffer)
+    return path
+
+
+def compile_edgetpu(model_path: Path, out_dir: Path) -> tuple[Path | None, str]:
+    """Run edgetpu_compiler when installed: (compiled path, log) or (None, why not)."""
+    compiler = shutil.which("edgetpu_compiler")
+    if compiler is None:
+        return None, "edgetpu_compiler not found (Coral's Debian package edgetpu-compiler, x86-64 Linux only)"
+    completed = subprocess.run(
+        [compiler, "-s", "-o", str(out_dir), str(model_path)], capture_output=True, text=True, timeout=600
+    )
+    compiled = out_dir / (model_path.stem + "_edgetpu.tflite")
+    if completed.returncode != 0 or not compiled.is_file():
+        return None, f"edgetpu_compiler failed: {(completed.stderr or completed.stdout).strip()[-300:]}"
+    return compiled, completed.stdout
+
+
+def convert_tfjs(source: TfSource, out_dir: Path) -> Path:
+    """A TF.js graph model from the source's SavedModel, through tensorflowjs_converter."""
+    converter = shutil.which("tensorflowjs_converter")
+    if converter is None:
+        raise ToolMissing(
+            "tensorflowjs_converter",
+            "for the tfjs variant",
+            "tensorflowjs pins an older TensorFlow family than edgekit's; install it in its own environment "
+            "and put tensorflowjs_converter on PATH",
+        )
+    saved_model = _saved_model_with_fixed_shapes(source, out_dir.parent / (out_dir.name + ".saved_model"))
+    completed = subprocess.run(
+        [converter, "--input_format=tf_saved_model", "--output_format=tfjs_graph_model",
+         f"--signature_name={source.signature}", str(saved_model), str(out_dir)],
+        capture_output=True, text=True, timeout=900,
+    )
+    shutil.rmtree(saved_model, ignore_errors=True)
+    if completed.returncode != 0:
+        raise RuntimeError(f"tensorflowjs_converter failed: {(completed.stderr or completed.stdout).strip()[-300:]}")
+    return out_dir / "model.json"
+
+
+def _saved_model_with_fixed_shapes(source: TfSource, directory: Path) -> Path:
+    tf = tensorflow()
+    module: Any = tf.Module()
+    module.serve = source.function
+    module.source = source.trackable
+    tf.saved_model.save(module, str(directory), signatures={source.signature: source.concrete_function()})
+    return directory

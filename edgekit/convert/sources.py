@@ -1,0 +1,227 @@
+"""Conversion sources: a TensorFlow model opened once, with fixed input shapes, runnable in TF.
+
+A SavedModel directory (a TF Hub module saved as a SavedModel included), a Keras `.keras`/`.h5`
+file, or a zoo name whose entry is built from a TensorFlow source. Every source becomes one
+signature with static input shapes: the batch dimension defaults to 1 and any other dynamic
+dimension must be given with `--input-shape NAME=1,128`.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import inspect
+import io
+import os
+import tempfile
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Mapping
+
+import numpy as np
+
+from edgekit.errors import ModelFormatError, ModelNotFound, ToolMissing, UsageError
+
+_SOURCE = "a convertible TensorFlow model"
+
+__all__ = ["InputSpec", "TfSource", "open_source", "parse_input_shapes", "tensorflow"]
+
+_KERAS_SUFFIXES = (".keras", ".h5", ".hdf5")
+
+
+def tensorflow() -> Any:
+    """Import TensorFlow quietly, or say how to install it."""
+    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+    try:
+        import tensorflow as tf
+    except ImportError as exc:
+        raise ToolMissing("tensorflow", "to convert models", "pip install 'edgekit[convert]'") from exc
+    tf.get_logger().setLevel("ERROR")
+    return tf
+
+
+@dataclass(frozen=True)
+class InputSpec:
+    name: str
+    shape: tuple[int, ...]
+    dtype: str
+
+
+@dataclass
+class TfSource:
+    """A TensorFlow model ready to convert and to run as the accuracy reference."""
+
+    kind: str  # "saved_model" | "keras" | "zoo"
+    path: Path
+    signature: str
+    inputs: tuple[InputSpec, ...]
+    outputs: tuple[str, ...]
+    function: Any = field(repr=False)  # tf.function with a fixed input signature returning a dict
+    trackable: Any = field(repr=False)
+    tensorflow_version: str = ""
+    extra_files: dict[str, Path] = field(default_factory=dict)
+
+    def concrete_function(self) -> Any:
+        return self.function.get_concrete_function()
+
+    def run(self, arrays: Mapping[str, np.ndarray]) -> dict[str, np.ndarray]:
+        """Execute the source in TensorFlow: the reference every variant is judged against."""
+        tf = tensorflow()
+        result = self.function(*[tf.constant(arrays[spec.name]) for spec in self.inputs])
+        return {name: np.asarray(result[name]) for name in self.outputs}
+
+    def to_dict(self) -> dict:
+        return {
+            "kind": self.kind,
+            "path": str(self.path),
+            "signature": self.signature,
+            "inputs": [{"name": s.name, "shape": list(s.shape), "dtype": s.dtype} for s in self.inputs],
+            "outputs": list(self.outputs),
+            "tensorflow_version": self.tensorflow_version,
+        }
+
+
+def parse_input_shapes(items: list[str] | None) -> dict[str, tuple[int, ...]]:
+    """`["input_ids=1,128"]` -> {"input_ids": (1, 128)}."""
+    shapes: dict[str, tuple[int, ...]] = {}
+    for item in items or []:
+        name, sep, dims = item.partition("=")
+        try:
+            shape = tuple(int(d) for d in dims.split(","))
+        except ValueError:
+            shape = ()
+        if not sep or not name or not shape or any(d < 1 for d in shape):
+            raise UsageError("--input-shape", f"{item!r} is not NAME=D1,D2,... with positive sizes, e.g. input_ids=1,128")
+        shapes[name] = shape
+    return shapes
+
+
+def open_source(
+    spec: str | os.PathLike,
+    *,
+    signature: str | None = None,
+    input_shapes: Mapping[str, tuple[int, ...]] | None = None,
+    log=None,
+) -> TfSource:
+    """Open SPEC (SavedModel dir, Keras file or zoo name) with one signature and static shapes."""
+    path = Path(spec)
+    kind = "saved_model"
+    extra: dict[str, Path] = {}
+    if not path.exists():
+        path, extra = _zoo_source(str(spec), log)
+        kind = "zoo"
+    saved_model = _saved_model_dir(path) if path.is_dir() else None
+    if path.is_file() and path.suffix.lower() in _KERAS_SUFFIXES:
+        return _with_fixed_shapes("keras", path, _export_keras(path), signature, input_shapes, extra)
+    if saved_model is None:
+        raise ModelFormatError(path, _not_a_source_reason(path), _SOURCE)
+    return _with_fixed_shapes(kind, path, saved_model, signature, input_shapes, extra)
+
+
+def _zoo_source(name: str, log) -> tuple[Path, dict[str, Path]]:
+    from edgekit import zoo
+
+    looks_like_path = any(sep in name for sep in (os.sep, os.altsep) if sep) or "." in Path(name).name
+    if looks_like_path:
+        raise ModelNotFound(name, hint=f"no such file or directory: {Path(name).absolute()}")
+    source = getattr(zoo, "source_path", None)
+    if source is None:
+        raise ModelNotFound(name, hint="no zoo model has a TensorFlow source")
+    directory = source(name, log=log)
+    return directory, {p.name: p for p in directory.parent.glob("*.txt")} | {p.name: p for p in directory.parent.glob("*.json")}
+
+
+def _saved_model_dir(path: Path) -> Path | None:
+    """The SavedModel inside PATH: itself, or (hub.load-style cache) its single child."""
+    if (path / "saved_model.pb").is_file() or (path / "saved_model.pbtxt").is_file():
+        return path
+    children = [child for child in path.iterdir() if child.is_dir()]
+    if len(children) == 1 and (children[0] / "saved_model.pb").is_file():
+        return children[0]
+    return None
+
+
+def _not_a_source_reason(path: Path) -> str:
+    if path.suffix.lower() == ".tflite":
+        return "a .tflite is already converted; re-quantizing it is out of scope - convert from its TensorFlow source"
+    if path.name == "model.json" or (path.is_dir() and (path / "model.json").is_file()):
+        return ("a TF.js graph model: converting it back needs tfjs-graph-converter, which edgekit does not install "
+                "beside its TensorFlow; convert it to a SavedModel first (tfjs_graph_converter --output_format tf_saved_model)")
+    if path.is_dir() and (path / "tfhub_module.pb").is_file():
+        return "a TF1 Hub module (tfhub_module.pb); load it with TF1 hub and re-export it as a TF2 SavedModel"
+    if path.is_dir():
+        return "a directory without saved_model.pb; pass a SavedModel directory or a .keras/.h5 file"
+    return "not a SavedModel directory or a .keras/.h5 file"
+
+
+def _export_keras(path: Path) -> Path:
+    tf = tensorflow()
+    try:
+        model = tf.keras.models.load_model(path, compile=False)
+    except Exception as exc:  # Keras raises many types for a file it cannot read
+        raise ModelFormatError(path, f"Keras could not load it: {' '.join(str(exc).split())[:200]}", _SOURCE) from exc
+    directory = Path(tempfile.mkdtemp(prefix="edgekit-keras-"))
+    with contextlib.redirect_stdout(io.StringIO()):
+        model.export(str(directory / "saved_model"), format="tf_saved_model", verbose=False)
+    return directory / "saved_model"
+
+
+def _with_fixed_shapes(
+    kind: str,
+    path: Path,
+    saved_model: Path,
+    signature: str | None,
+    input_shapes: Mapping[str, tuple[int, ...]] | None,
+    extra: dict[str, Path],
+) -> TfSource:
+    tf = tensorflow()
+    try:
+        loaded = tf.saved_model.load(str(saved_model))
+    except Exception as exc:
+        raise ModelFormatError(path, f"TensorFlow could not load the SavedModel: {' '.join(str(exc).split())[:200]}", _SOURCE) from exc
+    available = sorted(loaded.signatures.keys())
+    key = signature or ("serving_default" if "serving_default" in available else (available or [None])[0])
+    if key not in loaded.signatures:
+        hint = f"available: {', '.join(available)}" if available else "the SavedModel has no signatures"
+        raise UsageError("--signature", f"no signature {key!r} in {path}; {hint}")
+    concrete = loaded.signatures[key]
+    specs = concrete.structured_input_signature[1]
+    names = sorted(specs)
+    unknown = set(input_shapes or {}) - set(names)
+    if unknown:
+        raise UsageError("--input-shape", f"no input named {', '.join(sorted(unknown))}; inputs are {', '.join(names)}")
+    inputs = tuple(InputSpec(n, _fixed_shape(n, specs[n].shape, (input_shapes or {}).get(n)), specs[n].dtype.name) for n in names)
+
+    def serve(*args: Any) -> Any:
+        return concrete(**dict(zip(names, args)))
+
+    serve.__signature__ = inspect.Signature(  # type: ignore[attr-defined]
+        [inspect.Parameter(n, inspect.Parameter.POSITIONAL_OR_KEYWORD) for n in names]
+    )
+    function = tf.function(
+        serve, input_signature=[tf.TensorSpec(s.shape, s.dtype, name=s.name) for s in inputs], autograph=False
+    )
+    try:
+        outputs = tuple(sorted(function.get_concrete_function().structured_outputs))
+    except (ValueError, TypeError) as exc:
+        raise UsageError("--input-shape", f"the model cannot take these shapes: {' '.join(str(exc).split())[:200]}") from exc
+    return TfSource(kind, path, key, inputs, outputs, function, loaded, tf.__version__, extra)
+
+
+def _fixed_shape(name: str, shape: Any, given: tuple[int, ...] | None) -> tuple[int, ...]:
+    dims = shape.as_list() if shape.rank is not None else None
+    if given is not None:
+        if dims is not None and (len(given) != len(dims) or any(d is not None and d != g for d, g in zip(dims, given))):
+            raise UsageError("--input-shape", f"{name}={','.join(map(str, given))} does not fit the model's {_show(dims)}")
+        return given
+    if dims is None:
+        raise UsageError("--input-shape", f"input {name!r} has unknown rank; give its shape, e.g. {name}=1,224,224,3")
+    fixed = [1 if i == 0 and d is None else d for i, d in enumerate(dims)]
+    if any(d is None for d in fixed):
+        raise UsageError(
+            "--input-shape", f"input {name!r} has dynamic dims {_show(dims)}; fix them, e.g. {name}={','.join(str(d or 1) for d in fixed)}"
+        )
+    return tuple(fixed)
+
+
+def _show(dims: list | None) -> str:
+    return "x".join("?" if d is None else str(d) for d in dims or [])

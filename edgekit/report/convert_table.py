@@ -1,0 +1,59 @@
+"""Terminal table of a variant matrix."""
+
+from __future__ import annotations
+
+from edgekit.convert.matrix import ConvertResult
+
+__all__ = ["format_convert_table"]
+
+
+def format_convert_table(result: ConvertResult) -> str:
+    source = result.source
+    env = result.environment
+    lines = [
+        f"source: {source['path']} ({source['kind']}, signature {source['signature']}, "
+        f"TensorFlow {source['tensorflow_version']})",
+        "inputs: " + ", ".join(f"{i['name']} {'x'.join(map(str, i['shape']))} {i['dtype']}" for i in source["inputs"]),
+        f"measured on: host - {env.get('cpu_model')}, {env.get('usable_cores') or env.get('logical_cores')} cores, "
+        f"ai-edge-litert {env.get('runtime', {}).get('ai-edge-litert')}; accuracy against {result.reference}",
+    ]
+    if result.calibration:
+        calibration = result.calibration
+        lines.append(f"calibration: {calibration['source']}")
+        if calibration["warning"]:
+            lines.append(calibration["warning"])
+    columns = ["variant", "status", "size", "convert s", "run", "p50 ms", "worst cosine", "verdict"]
+    rows = []
+    notes = []
+    for variant in result.variants:
+        base = [variant.variant, variant.status, _size(variant.size_bytes),
+                f"{variant.convert_seconds:.1f}" if variant.convert_seconds is not None else "-"]
+        runs = variant.bench.runs if variant.bench else []
+        if not runs:
+            rows.append(base + ["-", "-", "-", "-"])
+        for index, run in enumerate(runs):
+            cosine = min((o.cosine for o in run.accuracy.outputs), default=None) if run.accuracy else None
+            cells = [run.label, f"{run.latency.p50:.2f}" if run.latency else run.status,
+                     f"{cosine:.4f}" if cosine is not None else "-",
+                     run.accuracy.verdict.upper() if run.accuracy and run.accuracy.verdict != "pass" else
+                     (run.accuracy.verdict if run.accuracy else "-")]
+            rows.append((base if index == 0 else [""] * 4) + cells)
+            if run.accuracy and run.accuracy.verdict == "fail":
+                notes += [f"  {variant.variant} {run.label}: FAIL - {reason}" for reason in run.accuracy.reasons[:3]]
+        if variant.reason:
+            notes.append(f"  {variant.variant}: {variant.status.upper()} - {variant.reason}")
+        if variant.note:
+            notes.append(f"  {variant.variant}: {variant.note}")
+    widths = [max(len(str(c)) for c in column) for column in zip(columns, *rows)]
+    render = lambda cells: "  ".join(str(c).ljust(w) for c, w in zip(cells, widths)).rstrip()  # noqa: E731
+    lines += ["", render(columns), render(["-" * w for w in widths]), *map(render, rows)]
+    if notes:
+        lines += ["", *notes]
+    lines += ["", f"variants written to {result.out}"]
+    return "\n".join(lines)
+
+
+def _size(size: int | None) -> str:
+    if size is None:
+        return "-"
+    return f"{size / 1e6:.2f} MB" if size >= 1e5 else f"{size / 1e3:.1f} KB"
