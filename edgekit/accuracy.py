@@ -1,9 +1,8 @@
-"""Is a run still correct? Compare its outputs with reference outputs, output by output.
+"""Is a run still correct? Judge its outputs against reference outputs, output by output.
 
-Pure numpy: per output it measures max / mean absolute error, RMSE, cosine similarity, SNR,
-NaN/Inf counts, all-zero outputs and, for outputs shaped like class scores, top-1/top-5 agreement.
-Quantized outputs are dequantized with each model's own scale and zero point first, so a float
-model and its int8 variant are compared in real values.
+The metrics themselves live in edgekit.metrics (max / mean abs error, RMSE, cosine, SNR, NaN/Inf,
+all-zero, top-1/top-5). Quantized outputs are dequantized with each model's own scale and zero point
+first, so a float model and its int8 variant are compared in real values.
 
 Thresholds come in presets per precision (``PRESETS``): each has ``fail`` thresholds and stricter
 ``warn`` thresholds. An output fails when a metric misses its fail threshold, and warns when it
@@ -21,6 +20,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from edgekit.errors import UsageError
+from edgekit.metrics import OutputMetrics, dequantize, optional_float, output_metrics
 from edgekit.model import Quantization, TensorInfo
 
 if TYPE_CHECKING:
@@ -77,7 +77,7 @@ class Tolerance:
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> Tolerance:
         """Inverse of ``to_dict``; absent keys are unchecked."""
-        return cls(**{f.name: _optional_float(data.get(f.name)) for f in fields(cls)})
+        return cls(**{f.name: optional_float(data.get(f.name)) for f in fields(cls)})
 
 
 @dataclass(frozen=True)
@@ -206,59 +206,6 @@ def _parse_threshold(key: str, raw: str) -> float | None:
     return value
 
 
-@dataclass(frozen=True)
-class OutputMetrics:
-    """How one candidate output differs from its reference (both in real, dequantized values).
-
-    ``max_abs_rel`` = ``max_abs`` / max |reference| (/ 1 when the reference is all zero).
-    ``snr_db`` = 10 log10(sum ref^2 / sum (cand - ref)^2): inf when identical. ``cosine`` is 1.0
-    when both are all zero and 0.0 when only one is. Error metrics use the elements that are finite
-    in both; they are NaN when shapes differ. ``nan_count``/``inf_count`` count the candidate's.
-    ``top1_agreement``/``top5_agreement``: see ``output_metrics``; None for other shapes.
-    """
-
-    name: str
-    reference_name: str
-    shape: tuple[int, ...]
-    reference_shape: tuple[int, ...]
-    max_abs: float
-    max_abs_rel: float
-    mean_abs: float
-    rmse: float
-    cosine: float
-    snr_db: float
-    nan_count: int
-    inf_count: int
-    reference_nonfinite_count: int
-    all_zero: bool
-    reference_all_zero: bool
-    top1_agreement: float | None
-    top5_agreement: float | None
-
-    def to_dict(self) -> dict[str, Any]:
-        """JSON-ready form; NaN and infinities are written as the strings "nan", "inf", "-inf"."""
-        data: dict[str, Any] = {}
-        for f in fields(self):
-            value = getattr(self, f.name)
-            data[f.name] = list(value) if isinstance(value, tuple) else _json_float(value)
-        return data
-
-    @classmethod
-    def from_dict(cls, data: Mapping[str, Any]) -> OutputMetrics:
-        """Inverse of ``to_dict``."""
-        return cls(
-            name=data["name"],
-            reference_name=data["reference_name"],
-            shape=tuple(data["shape"]),
-            reference_shape=tuple(data["reference_shape"]),
-            **{key: float(data[key]) for key in ("max_abs", "max_abs_rel", "mean_abs", "rmse", "cosine", "snr_db")},
-            **{key: int(data[key]) for key in ("nan_count", "inf_count", "reference_nonfinite_count")},
-            all_zero=bool(data["all_zero"]),
-            reference_all_zero=bool(data["reference_all_zero"]),
-            top1_agreement=_optional_float(data.get("top1_agreement")),
-            top5_agreement=_optional_float(data.get("top5_agreement")),
-        )
-
 
 @dataclass(frozen=True)
 class AccuracyReport:
@@ -297,117 +244,6 @@ class AccuracyReport:
             reasons=tuple(data["reasons"]),
         )
 
-
-def dequantize(array: np.ndarray, quantization: Quantization | None) -> np.ndarray:
-    """Real values of ``array`` as float64: ``scale * (q - zero_point)``, per axis when per-axis.
-
-    Float arrays, non-quantized integers and tensors whose scales are all zero (written by some
-    converters to mean "not quantized") are only cast. Raises ValueError on inconsistent parameters.
-    """
-    values = np.asarray(array)
-    if quantization is None or not np.issubdtype(values.dtype, np.integer) or not any(quantization.scale):
-        return values.astype(np.float64)
-    scale = np.asarray(quantization.scale, dtype=np.float64)
-    zero_point = np.asarray(quantization.zero_point or (0,), dtype=np.float64)
-    if zero_point.size not in (1, scale.size):
-        raise ValueError(f"{zero_point.size} zero points for {scale.size} scales")
-    if scale.size > 1:
-        axis = quantization.axis
-        if axis is None or not -values.ndim <= axis < values.ndim or values.shape[axis] != scale.size:
-            raise ValueError(f"{scale.size} per-axis scales on axis {axis} do not fit shape {values.shape}")
-        along_axis = [1] * values.ndim
-        along_axis[axis] = scale.size
-        scale = scale.reshape(along_axis)
-        zero_point = zero_point.reshape(along_axis) if zero_point.size > 1 else zero_point
-    return (values.astype(np.float64) - zero_point) * scale
-
-
-def output_metrics(
-    candidate: np.ndarray, reference: np.ndarray, *, name: str = "output", reference_name: str | None = None
-) -> OutputMetrics:
-    """Every metric of one output pair (real values; dequantize first).
-
-    Top-1/top-5 are measured when the output looks like class scores: ``[rows, classes]`` or
-    ``[rows, 1, 1, classes]`` with classes >= 2 (>= 5 for top-5). top-1 is the fraction of rows
-    whose argmax agrees; top-5 the fraction whose reference argmax is in the candidate's top five.
-    """
-    cand = np.asarray(candidate, dtype=np.float64)
-    ref = np.asarray(reference, dtype=np.float64)
-    nan_count = int(np.isnan(cand).sum())
-    errors = _error_metrics(cand, ref) if cand.shape == ref.shape else dict.fromkeys(_ERROR_KEYS, math.nan)
-    top1, top5 = _topk_agreement(cand, ref) if cand.shape == ref.shape else (None, None)
-    return OutputMetrics(
-        name=name,
-        reference_name=name if reference_name is None else reference_name,
-        shape=tuple(int(d) for d in cand.shape),
-        reference_shape=tuple(int(d) for d in ref.shape),
-        **errors,
-        nan_count=nan_count,
-        inf_count=int(np.isinf(cand).sum()),
-        reference_nonfinite_count=int((~np.isfinite(ref)).sum()),
-        all_zero=bool(np.all(cand == 0)),
-        reference_all_zero=bool(np.all(ref == 0)),
-        top1_agreement=top1,
-        top5_agreement=top5,
-    )
-
-
-_ERROR_KEYS = ("max_abs", "max_abs_rel", "mean_abs", "rmse", "cosine", "snr_db")
-
-
-def _error_metrics(cand: np.ndarray, ref: np.ndarray) -> dict[str, float]:
-    finite = np.isfinite(cand) & np.isfinite(ref)
-    c, r = cand[finite], ref[finite]
-    if c.size == 0:
-        return dict.fromkeys(_ERROR_KEYS, math.nan)
-    diff = np.abs(c - r)
-    max_abs = float(diff.max())
-    peak = float(np.abs(r).max())
-    error_energy = float(np.dot(diff, diff))
-    signal_energy = float(np.dot(r, r))
-    return {
-        "max_abs": max_abs,
-        "max_abs_rel": max_abs / peak if peak > 0 else max_abs,
-        "mean_abs": float(diff.mean()),
-        "rmse": math.sqrt(error_energy / c.size),
-        "cosine": _cosine(c, r),
-        "snr_db": _snr_db(signal_energy, error_energy),
-    }
-
-
-def _cosine(c: np.ndarray, r: np.ndarray) -> float:
-    norm_c, norm_r = float(np.linalg.norm(c)), float(np.linalg.norm(r))
-    if norm_c == 0 or norm_r == 0:
-        return 1.0 if norm_c == norm_r else 0.0
-    return float(np.clip(np.dot(c, r) / (norm_c * norm_r), -1.0, 1.0))
-
-
-def _snr_db(signal_energy: float, error_energy: float) -> float:
-    if error_energy == 0:
-        return math.inf
-    if signal_energy == 0:
-        return -math.inf
-    return 10.0 * math.log10(signal_energy / error_energy)
-
-
-def _topk_agreement(cand: np.ndarray, ref: np.ndarray) -> tuple[float | None, float | None]:
-    shape = cand.shape
-    if len(shape) == 2:
-        rows, classes = shape
-    elif len(shape) == 4 and shape[1] == shape[2] == 1:
-        rows, classes = shape[0], shape[3]
-    else:
-        return None, None
-    if classes < 2 or rows == 0:
-        return None, None
-    c, r = cand.reshape(rows, classes), ref.reshape(rows, classes)
-    ref_top1 = r.argmax(axis=1)
-    top1 = float(np.mean(c.argmax(axis=1) == ref_top1))
-    if classes < 5:
-        return top1, None
-    cand_top5 = np.argsort(-c, axis=1, kind="stable")[:, :5]
-    top5 = float(np.mean(np.any(cand_top5 == ref_top1[:, None], axis=1)))
-    return top1, top5
 
 
 def compare_outputs(
@@ -570,13 +406,3 @@ def precision_for_model(model: Model, delegate: str, *, gpu_fp32: bool = False) 
         delegate=delegate,
         gpu_fp32=gpu_fp32,
     )
-
-
-def _json_float(value: Any) -> Any:
-    if isinstance(value, float) and not math.isfinite(value):
-        return "nan" if math.isnan(value) else ("inf" if value > 0 else "-inf")
-    return value
-
-
-def _optional_float(value: Any) -> float | None:
-    return None if value is None else float(value)
