@@ -114,6 +114,14 @@ def _parser() -> argparse.ArgumentParser:
     convert.add_argument("--quiet", action="store_true", help="no progress lines")
     convert.set_defaults(handler=_convert)
 
+    tools = commands.add_parser("tools", help="helper tools edgekit keeps in environments of their own")
+    tools_commands = tools.add_subparsers(title="tools commands", metavar="TOOLS_COMMAND")
+    tools_install = tools_commands.add_parser("install", help="install a tool set: tfjs (the TF.js converters)")
+    tools_install.add_argument("name", choices=["tfjs"], metavar="NAME", help="tfjs")
+    tools_install.add_argument("--force", action="store_true", help="reinstall even when present")
+    tools_install.set_defaults(handler=_tools_install)
+    tools.set_defaults(handler=lambda args: (tools.print_help(), EXIT_OK)[1])
+
     doctor = commands.add_parser("delegates", help="which delegates can run on this machine, and why not")
     doctor.add_argument("--json", action="store_true", help="print JSON instead of text")
     doctor.set_defaults(handler=_delegates)
@@ -217,6 +225,13 @@ def _float_list(text: str, option: str) -> list[float]:
         return [float(part) for part in _split(text)]
     except ValueError:
         raise UsageError(option, f"{text!r} is not a comma-separated list of numbers") from None
+
+
+def _tools_install(args: argparse.Namespace) -> int:
+    from edgekit.convert import tfjs_tools
+
+    print(tfjs_tools.install(force=args.force, log=_log))
+    return EXIT_OK
 
 
 def _delegates(args: argparse.Namespace) -> int:

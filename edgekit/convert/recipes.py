@@ -15,9 +15,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from edgekit.convert import tfjs_tools
 from edgekit.convert.calibration import Calibration
 from edgekit.convert.sources import TfSource, tensorflow
-from edgekit.errors import ToolMissing
 from edgekit.native_log import captured_native_stderr
 
 __all__ = ["Recipe", "RECIPES", "DEFAULT_VARIANTS", "convert_tflite", "compile_edgetpu", "convert_tfjs"]
@@ -93,14 +93,7 @@ def compile_edgetpu(model_path: Path, out_dir: Path) -> tuple[Path | None, str]:
 
 def convert_tfjs(source: TfSource, out_dir: Path) -> Path:
     """A TF.js graph model from the source's SavedModel, through tensorflowjs_converter."""
-    converter = shutil.which("tensorflowjs_converter")
-    if converter is None:
-        raise ToolMissing(
-            "tensorflowjs_converter",
-            "for the tfjs variant",
-            "tensorflowjs pins an older TensorFlow family than edgekit's; install it in its own environment "
-            "and put tensorflowjs_converter on PATH",
-        )
+    converter = tfjs_tools.converter("tensorflowjs_converter", "for the tfjs variant")
     saved_model = _saved_model_with_fixed_shapes(source, out_dir.parent / (out_dir.name + ".saved_model"))
     completed = subprocess.run(
         [converter, "--input_format=tf_saved_model", "--output_format=tfjs_graph_model",

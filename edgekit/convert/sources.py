@@ -11,7 +11,9 @@ from __future__ import annotations
 import contextlib
 import inspect
 import io
+import json
 import os
+import subprocess
 import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -109,6 +111,9 @@ def open_source(
     if not path.exists():
         path, extra = _zoo_source(str(spec), log)
         kind = "zoo"
+    graph_model = _tfjs_graph_model(path)
+    if graph_model is not None:
+        return _with_fixed_shapes("tfjs", path, _from_tfjs(graph_model), signature, input_shapes, extra)
     saved_model = _saved_model_dir(path) if path.is_dir() else None
     if path.is_file() and path.suffix.lower() in _KERAS_SUFFIXES:
         return _with_fixed_shapes("keras", path, _export_keras(path), signature, input_shapes, extra)
@@ -140,12 +145,42 @@ def _saved_model_dir(path: Path) -> Path | None:
     return None
 
 
+def _tfjs_graph_model(path: Path) -> Path | None:
+    """The model JSON of a TF.js graph model at PATH (the file itself, or model.json in a folder)."""
+    candidate = path / "model.json" if path.is_dir() else path
+    if candidate.suffix.lower() != ".json" or not candidate.is_file():
+        return None
+    try:
+        document = json.loads(candidate.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, ValueError):
+        return None
+    is_graph = isinstance(document, dict) and "modelTopology" in document and "weightsManifest" in document
+    if is_graph and document.get("format", "graph-model") != "graph-model":
+        raise ModelFormatError(path, f"a TF.js {document.get('format')}; only graph models convert", _SOURCE)
+    return candidate if is_graph else None
+
+
+def _from_tfjs(model_json: Path) -> Path:
+    """A SavedModel made from the graph model by tfjs_graph_converter (in the TF.js environment)."""
+    from edgekit.convert import tfjs_tools
+
+    tool = tfjs_tools.converter("tfjs_graph_converter", "to read TF.js graph models")
+    out = Path(tempfile.mkdtemp(prefix="edgekit-tfjs-")) / "saved_model"
+    completed = subprocess.run(
+        [tool, "--output_format", "tf_saved_model", "--compat_mode", "tflite", str(model_json), str(out)],
+        capture_output=True, text=True, timeout=900, stdin=subprocess.DEVNULL,
+    )
+    if completed.returncode != 0 or not (out / "saved_model.pb").is_file():
+        last = [line for line in (completed.stderr or completed.stdout).splitlines() if line.strip()][-1:] or ["no output"]
+        raise ModelFormatError(model_json, f"tfjs_graph_converter could not read it: {last[0][:200]}", _SOURCE)
+    return out
+
+
 def _not_a_source_reason(path: Path) -> str:
     if path.suffix.lower() == ".tflite":
         return "a .tflite is already converted; re-quantizing it is out of scope - convert from its TensorFlow source"
-    if path.name == "model.json" or (path.is_dir() and (path / "model.json").is_file()):
-        return ("a TF.js graph model: converting it back needs tfjs-graph-converter, which edgekit does not install "
-                "beside its TensorFlow; convert it to a SavedModel first (tfjs_graph_converter --output_format tf_saved_model)")
+    if path.suffix.lower() == ".json" or (path.is_dir() and (path / "model.json").is_file()):
+        return "a JSON file that is not a TF.js graph model (no modelTopology and weightsManifest)"
     if path.is_dir() and (path / "tfhub_module.pb").is_file():
         return "a TF1 Hub module (tfhub_module.pb); load it with TF1 hub and re-export it as a TF2 SavedModel"
     if path.is_dir():

@@ -1,0 +1,78 @@
+"""The TF.js converters, in an environment of their own.
+
+`tensorflowjs` pins an older TensorFlow family than edgekit's (see data/tfjs_tools.json), so the two
+cannot share one environment. edgekit keeps a virtual environment for them in its cache, created
+on request by `edgekit tools install tfjs`, and runs the converters from there. A
+`tensorflowjs_converter` / `tfjs_graph_converter` already on PATH is used as is.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+import subprocess
+import sys
+import venv
+from functools import lru_cache
+from importlib import resources
+from pathlib import Path
+from typing import Callable
+
+from edgekit.errors import ToolMissing, ZooError
+
+__all__ = ["converter", "install", "environment_dir", "pins"]
+
+INSTALL_HINT = "run `edgekit tools install tfjs` once (a separate environment, about {size})"
+
+
+@lru_cache(maxsize=1)
+def _spec() -> dict:
+    return json.loads(resources.files("edgekit").joinpath("data/tfjs_tools.json").read_text(encoding="utf-8"))
+
+
+def pins() -> list[str]:
+    return list(_spec()["pins"])
+
+
+def environment_dir() -> Path:
+    from edgekit.zoo import cache_dir
+
+    return cache_dir() / "tools" / "tfjs-venv"
+
+
+def converter(name: str, purpose: str) -> str:
+    """Path of `tensorflowjs_converter` or `tfjs_graph_converter`: on PATH, else in edgekit's environment."""
+    found = shutil.which(name)
+    if found:
+        return found
+    candidate = environment_dir() / "bin" / name
+    if candidate.is_file() and (environment_dir() / "edgekit-pins.json").is_file():
+        return str(candidate)
+    raise ToolMissing(name, purpose, INSTALL_HINT.format(size=_spec()["approximate_size"]))
+
+
+def install(*, force: bool = False, log: Callable[[str], None] | None = None) -> Path:
+    """Create the converters' environment in the cache (pinned set); returns its directory."""
+    say = log or (lambda message: None)
+    target = environment_dir()
+    marker = target / "edgekit-pins.json"
+    if not force and marker.is_file() and json.loads(marker.read_text()) == pins():
+        say(f"TF.js converters already installed in {target}")
+        return target
+    # Built in place; the marker is written last, so an interrupted install is redone, never used.
+    marker.unlink(missing_ok=True)
+    say(f"creating {target} (a virtual environment for {', '.join(pins())}); this takes a minute or two")
+    venv.EnvBuilder(with_pip=True, clear=True).create(target)
+    python = target / "bin" / "python"
+    command = [str(python), "-m", "pip", "install", "--quiet", "--disable-pip-version-check", "--only-binary=:all:", *pins()]
+    completed = subprocess.run(command, capture_output=True, text=True, stdin=subprocess.DEVNULL)
+    if completed.returncode != 0:
+        last = [line for line in completed.stderr.splitlines() if line.strip()][-1:] or ["no output"]
+        raise ZooError("tfjs tools", f"pip could not install the TF.js converters: {last[0]}")
+    marker.write_text(json.dumps(pins()))
+    say(f"TF.js converters installed in {target}")
+    return target
+
+
+if __name__ == "__main__":  # pragma: no cover - convenience for maintainers
+    install(log=lambda message: print(message, file=sys.stderr))
