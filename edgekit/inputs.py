@@ -15,7 +15,7 @@ import numpy as np
 from edgekit.errors import InputsError
 from edgekit.model import TensorInfo
 
-__all__ = ["generate_inputs", "load_inputs", "check_inputs"]
+__all__ = ["generate_inputs", "load_inputs", "check_inputs", "convert_inputs", "read_npz"]
 
 #: Token ids are drawn below this bound: every BERT-style vocabulary is larger.
 TOKEN_ID_HIGH = 1000
@@ -72,15 +72,20 @@ def _integer_like(tensor: TensorInfo, shape: tuple[int, ...], rng: np.random.Gen
 
 def load_inputs(path: str | os.PathLike, tensors: Sequence[TensorInfo]) -> dict[str, np.ndarray]:
     """Read an .npz keyed by input tensor name and check it against the model's inputs."""
+    arrays = read_npz(path, "inputs file not found; pass an existing .npz keyed by input name")
+    return check_inputs(arrays, tensors, source=str(path))
+
+
+def read_npz(path: str | os.PathLike, missing: str) -> dict[str, np.ndarray]:
+    """Every array of a user's .npz; InputsError(MISSING) when absent, a clear one when unreadable."""
     path = Path(path)
     if not path.is_file():
-        raise InputsError(path, "inputs file not found; pass an existing .npz keyed by input name")
+        raise InputsError(path, missing)
     try:
         with np.load(path, allow_pickle=False) as archive:
-            arrays = {key: archive[key] for key in archive.files}
+            return {key: archive[key] for key in archive.files}
     except (OSError, ValueError, zipfile.BadZipFile, EOFError) as exc:
         raise InputsError(path, f"not a readable .npz file ({exc}); save one with numpy.savez") from exc
-    return check_inputs(arrays, tensors, source=str(path))
 
 
 def check_inputs(

@@ -11,7 +11,6 @@ Three sources, in the order a user would reach for them:
 from __future__ import annotations
 
 import os
-import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable, Mapping, Sequence
@@ -22,6 +21,7 @@ from edgekit import delegates as delegate_registry
 from edgekit.accuracy import Preset, compare_outputs, has_float16_constants, precision_for, quantized_tensor_dtypes
 from edgekit.devices.host import RunSpec
 from edgekit.errors import InputsError
+from edgekit.inputs import read_npz
 from edgekit.model import Model, TensorInfo
 from edgekit.results import RunResult
 
@@ -62,13 +62,7 @@ def load_expected(path: str | os.PathLike | Mapping[str, np.ndarray], model: Mod
     if isinstance(path, Mapping):
         return _expected_arrays(dict(path), model, label or "expected outputs", "expected outputs")
     path = Path(path)
-    if not path.is_file():
-        raise InputsError(path, "expected-outputs file not found; pass an .npz keyed by output name")
-    try:
-        with np.load(path, allow_pickle=False) as archive:
-            arrays = {key: archive[key] for key in archive.files}
-    except (OSError, ValueError, zipfile.BadZipFile, EOFError) as exc:
-        raise InputsError(path, f"not a readable .npz file ({exc}); save one with numpy.savez") from exc
+    arrays = read_npz(path, "expected-outputs file not found; pass an .npz keyed by output name")
     return _expected_arrays(arrays, model, label or f"expected outputs from {path.name}", str(path))
 
 

@@ -13,6 +13,8 @@ versions (the constraint vocabulary is in ``constraints.py``). Constraints on bu
 
 from __future__ import annotations
 
+import abc
+
 import json
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -213,7 +215,7 @@ def partitioned_coverage(name: str, rules: RuleSet, model: Model, level: int | N
 
 
 @dataclass(frozen=True)
-class StaticCoverageDelegate:
+class StaticCoverageDelegate(abc.ABC):
     """A delegate this host cannot run: static coverage here, real runs on another device.
 
     Subclasses give ``probe`` (why not here, and where it does run).
@@ -225,8 +227,9 @@ class StaticCoverageDelegate:
     #: Unsupported ops run on the CPU, so partial coverage makes a run partial, not impossible.
     cpu_fallback: bool = True
 
+    @abc.abstractmethod
     def probe(self) -> Availability:
-        raise NotImplementedError
+        """Each delegate says where it can run."""
 
     def coverage(self, model: Model) -> Coverage:
         """Which ops the delegate would take, from its rule file."""
