@@ -107,7 +107,7 @@ def bench(
     reference_model = Model.open(resolve_model(reference, log=emit.on_message)) if reference is not None else None
     arrays, reference_inputs = _prepare_inputs(parsed, inputs, seed, reference_model)
     expected_reference = load_expected(expected, parsed, expected_label) if expected is not None else None
-    planned = _plan(parsed, chosen, settings)
+    planned, coverages = _plan(parsed, chosen, settings)
     emit.on_bench_start(str(path), [spec for spec, _ in planned])
 
     device = HostDevice()
@@ -123,7 +123,7 @@ def bench(
             on_event=lambda event, spec=spec: emit.on_run_event(spec, event),
             delegate_modules=_external_module(delegate_registry.get(spec.delegate)),
         )
-        result.coverage = _coverage_dict(parsed, spec.delegate)
+        result.coverage = coverages[spec.delegate]
         results.append(result)
         emit.on_run_end(result, position, len(planned))
 
@@ -149,17 +149,20 @@ def bench(
 
 def _plan(
     model: Model, chosen: list[Delegate], settings: BenchSettings
-) -> list[tuple[RunSpec, RunResult | None]]:
-    """Each run with a ready verdict when it cannot execute, or None to execute it.
+) -> tuple[list[tuple[RunSpec, RunResult | None]], dict[str, dict]]:
+    """Each run with a ready verdict when it cannot execute, or None to execute it; and each
+    delegate's static coverage, computed once here and attached to every run it plans.
 
     CPU delegates run once per thread count; delegates that take no thread count (the GPU) run
     once per precision, their CPU fallback using the first thread count.
     """
     planned: list[tuple[RunSpec, RunResult | None]] = []
+    coverages: dict[str, dict] = {}
     blocked = []
     for delegate in chosen:
         availability = delegate.probe()
         coverage = delegate.coverage(model)
+        coverages[delegate.name] = coverage.to_dict()
         cannot_run = not coverage.runnable and not getattr(delegate, "cpu_fallback", False)
         env = tuple(sorted(availability.detail.get("worker_env", {}).items()))
         for threads, precision in _variants(delegate, settings, availability.available):
@@ -174,7 +177,7 @@ def _plan(
             blocked.append(f"{delegate.name}: {coverage.summary()}")
     if planned and len(blocked) == len(chosen):
         raise UnsupportedModel(model.path, "; ".join(blocked))
-    return planned
+    return planned, coverages
 
 
 def _variants(delegate: Delegate, settings: BenchSettings, available: bool) -> list[tuple[int, str | None]]:
@@ -187,10 +190,6 @@ def _variants(delegate: Delegate, settings: BenchSettings, available: bool) -> l
 
 def _verdict(spec: RunSpec, status: str, reason: str) -> RunResult:
     return RunResult(spec.delegate, spec.device, spec.threads, status, reason, precision=spec.precision)
-
-
-def _coverage_dict(model: Model, delegate_name: str) -> dict:
-    return delegate_registry.get(delegate_name).coverage(model).to_dict()
 
 
 def _external_module(delegate: Delegate) -> tuple[str, ...]:
