@@ -128,10 +128,7 @@ def _zoo_source(name: str, log) -> tuple[Path, dict[str, Path]]:
     looks_like_path = any(sep in name for sep in (os.sep, os.altsep) if sep) or "." in Path(name).name
     if looks_like_path:
         raise ModelNotFound(name, hint=f"no such file or directory: {Path(name).absolute()}")
-    source = getattr(zoo, "source_path", None)
-    if source is None:
-        raise ModelNotFound(name, hint="no zoo model has a TensorFlow source")
-    directory = source(name, log=log)
+    directory = zoo.source_path(name, log=log)
     return directory, {p.name: p for p in directory.parent.glob("*.txt")} | {p.name: p for p in directory.parent.glob("*.json")}
 
 
