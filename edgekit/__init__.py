@@ -2,7 +2,7 @@
 and still correct there.
 
 The public API mirrors the CLI: `inspect`, `bench`, `doctor` (the `delegates` verb), `zoo_list`,
-`zoo_pull`. Imports are lazy so that
+`zoo_pull`, `scaffold`, `scaffold_apps`. Imports are lazy so that
 `import edgekit` and `edgekit --help` stay instant and `bench` never pulls in TensorFlow.
 """
 
@@ -20,6 +20,8 @@ __all__ = [
     "zoo_list",
     "zoo_pull",
     "doctor",
+    "scaffold",
+    "scaffold_apps",
     "Model",
     "BenchResult",
     "RunResult",
@@ -34,6 +36,8 @@ _LAZY = {
     "zoo_list": ("edgekit.api", "zoo_list"),
     "zoo_pull": ("edgekit.api", "zoo_pull"),
     "doctor": ("edgekit.api", "doctor"),
+    "scaffold": ("edgekit.api", "scaffold"),
+    "scaffold_apps": ("edgekit.api", "scaffold_apps"),
     "Model": ("edgekit.model", "Model"),
     "BenchResult": ("edgekit.results", "BenchResult"),
     "RunResult": ("edgekit.results", "RunResult"),
@@ -43,7 +47,7 @@ _LAZY = {
 }
 
 if TYPE_CHECKING:
-    from edgekit.api import doctor, inspect, zoo_list, zoo_pull
+    from edgekit.api import doctor, inspect, scaffold, scaffold_apps, zoo_list, zoo_pull
     from edgekit.bench import bench
     from edgekit.errors import EdgekitError
     from edgekit.events import BenchListener

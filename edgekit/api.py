@@ -50,3 +50,18 @@ def doctor() -> list[DelegateStatus]:
         availability = delegate.probe()
         statuses.append(DelegateStatus(name, delegate.summary, availability.available, availability.reason))
     return statuses
+
+
+def scaffold_apps() -> tuple:
+    """Every app ``scaffold`` can generate (the ``scaffold --list`` verb)."""
+    from edgekit.scaffold.apps import APPS
+
+    return APPS
+
+
+def scaffold(app: str, model: str | os.PathLike, out: str | os.PathLike, *, options=None, force: bool = False,
+             log: Callable[[str], None] | None = None):
+    """Generate starter app APP wired to MODEL into OUT (the ``scaffold`` verb); see edgekit.scaffold."""
+    from edgekit.scaffold.project import scaffold as run
+
+    return run(app, model, out, options=options, force=force, log=log)

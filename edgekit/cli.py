@@ -136,7 +136,63 @@ def _parser() -> argparse.ArgumentParser:
     zoo_pull.add_argument("--force", action="store_true", help="fetch again even when cached")
     zoo_pull.set_defaults(handler=_zoo_pull)
     zoo.set_defaults(handler=lambda args: (zoo.print_help(), EXIT_OK)[1])
+
+    scaffold = commands.add_parser("scaffold", help="a starter app (web or Android) wired to your model's contract",
+                                   epilog=_EPILOG)
+    scaffold.add_argument("--app", metavar="APP", help="qa-web, smart-scroll-web, pose-web, bodypix-web, "
+                          "qa-android, smart-scroll-android, pose-android, bodypix-android")
+    scaffold.add_argument("--model", metavar="MODEL", help=".tflite file, TF.js graph model (model.json or its "
+                          "folder), or zoo model name")
+    scaffold.add_argument("--out", metavar="DIR", help="project directory to create (must be new or empty)")
+    scaffold.add_argument("--list", action="store_true", help="list the apps and what each needs from a model")
+    scaffold.add_argument("--normalize", metavar="LOW,HIGH", help="value range a float image input expects "
+                          "(e.g. 0,1 or -1,1) when the model does not say")
+    scaffold.add_argument("--keypoints", metavar="COUNTxVALUES", help="keypoint layout when the model does not say: "
+                          "17x3 (y, x, score) or 33x5 (x, y, z, visibility, presence)")
+    scaffold.add_argument("--output", metavar="NAME", help="the output tensor to bind when several fit")
+    scaffold.add_argument("--vocab", metavar="FILE", help="WordPiece vocab.txt for text models without one beside them")
+    scaffold.add_argument("--max-answer-len", type=int, default=30, help="qa: longest answer in tokens (default: 30)")
+    scaffold.add_argument("--force", action="store_true", help="write into a non-empty --out, overwriting the "
+                          "files edgekit generates (other files are kept)")
+    scaffold.add_argument("--json", action="store_true", help="print the binding as JSON")
+    scaffold.set_defaults(handler=_scaffold)
     return parser
+
+
+def _scaffold(args: argparse.Namespace) -> int:
+    from edgekit.api import scaffold, scaffold_apps
+
+    if args.list:
+        apps = scaffold_apps()
+        width = max(len(app.name) for app in apps)
+        for app in apps:
+            print(f"{app.name.ljust(width)}  {app.task.needs}")
+        return EXIT_OK
+    missing = [flag for flag, value in (("--app", args.app), ("--model", args.model), ("--out", args.out)) if not value]
+    if missing:
+        raise UsageError(missing[0], f"is required (with {', '.join(f for f in ('--app', '--model', '--out'))}); "
+                                     "see edgekit scaffold --list")
+    from edgekit.scaffold.binding import BindOptions, parse_keypoints, parse_normalize
+
+    if args.max_answer_len < 1:
+        raise UsageError("--max-answer-len", "must be at least 1")
+    vocab = Path(args.vocab) if args.vocab else None
+    if vocab is not None and not vocab.is_file():
+        raise UsageError("--vocab", f"no such file: {vocab}")
+    options = BindOptions(
+        normalize=parse_normalize(args.normalize) if args.normalize else None,
+        keypoints=parse_keypoints(args.keypoints) if args.keypoints else None,
+        output=args.output, vocab=vocab, max_answer_len=args.max_answer_len,
+    )
+    result = scaffold(args.app, args.model, args.out, options=options, force=args.force, log=_log)
+    if args.json:
+        print(json.dumps(result.to_dict(), indent=2))
+    else:
+        print(f"{result.app}: {result.model} ({result.runtime}) -> {result.out}")
+        for role, value in result.binding.items():
+            tensor = value.get("tensor") or value.get("ids") or value.get("start") or {}
+            print(f"  {role}: {tensor.get('key', '')} {tensor.get('dtype', '')} {tensor.get('shape', '')}")
+    return EXIT_OK
 
 
 def _inspect(args: argparse.Namespace) -> int:

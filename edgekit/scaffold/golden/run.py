@@ -1,0 +1,58 @@
+"""Run a model in Python on named inputs, for golden vectors: LiteRT for .tflite, TensorFlow for graphs."""
+
+from __future__ import annotations
+
+from typing import Mapping
+
+import numpy as np
+
+from edgekit.scaffold.contract import TFLITE, ModelContract
+
+__all__ = ["run_model"]
+
+
+def run_model(contract: ModelContract, inputs: Mapping[str, np.ndarray]) -> dict[str, np.ndarray]:
+    """Outputs by tensor ``key`` for inputs given by tensor ``key``.
+
+    .tflite runs in LiteRT's interpreter on CPU (XNNPACK, as tfjs-tflite and Android's CPU path);
+    a TF.js graph model is read back into TensorFlow (through edgekit's converter environment).
+    """
+    missing = [t.key for t in contract.inputs if t.key not in inputs]
+    if missing:
+        raise ValueError(f"no value for input(s) {missing}")
+    if contract.format == TFLITE:
+        return _run_tflite(contract, inputs)
+    return _run_graph(contract, inputs)
+
+
+def _run_tflite(contract: ModelContract, inputs: Mapping[str, np.ndarray]) -> dict[str, np.ndarray]:
+    from ai_edge_litert.interpreter import Interpreter
+
+    interpreter = Interpreter(model_path=str(contract.path), num_threads=1)
+    interpreter.allocate_tensors()
+    details = interpreter.get_input_details()
+    for tensor in contract.inputs:
+        index = details[tensor.position]["index"]
+        interpreter.set_tensor(index, np.ascontiguousarray(inputs[tensor.key], dtype=tensor.dtype))
+    interpreter.invoke()
+    out_details = interpreter.get_output_details()
+    return {t.key: np.array(interpreter.get_tensor(out_details[t.position]["index"])) for t in contract.outputs}
+
+
+def _run_graph(contract: ModelContract, inputs: Mapping[str, np.ndarray]) -> dict[str, np.ndarray]:
+    from edgekit.convert.sources import open_source
+
+    source = open_source(contract.path)
+    arrays = {}
+    for position, spec in enumerate(source.inputs):
+        # The converted SavedModel names inputs after the graph's nodes ("input"), or by position.
+        tensor = next((t for t in contract.inputs if spec.name.split(":", 1)[0] in (t.key, t.name)),
+                      contract.inputs[position])
+        arrays[spec.name] = np.asarray(inputs[tensor.key], dtype=spec.dtype)
+    produced = source.run(arrays)
+    values = list(produced.values())
+    result: dict[str, np.ndarray] = {}
+    for tensor in contract.outputs:
+        match = next((v for k, v in produced.items() if k.split(":", 1)[0] == tensor.key), None)
+        result[tensor.key] = np.asarray(match if match is not None else values[tensor.position])
+    return result

@@ -1,0 +1,145 @@
+"""``scaffold``: bind a model to an app, compute golden vectors, render, validate, move into place.
+
+Everything is written into a staging folder beside the destination first; the destination only
+changes once the project is complete and valid. An existing non-empty destination is refused
+before any work unless ``force``, which overwrites the files the scaffold writes and leaves every
+other file there (``node_modules``, the user's own edits elsewhere) as it is.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import tempfile
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Callable
+
+from edgekit import __version__
+from edgekit.errors import UsageError
+from edgekit.scaffold import validate
+from edgekit.scaffold.apps import App, get_app
+from edgekit.scaffold.binding import BindOptions
+from edgekit.scaffold.contract import ModelContract, load_contract
+from edgekit.scaffold.golden import make_golden
+from edgekit.scaffold.render import render_tree, template_roots
+from edgekit.scaffold.runtimes import Runtime, runtime_for
+
+__all__ = ["ScaffoldResult", "scaffold", "bind_app", "VERSIONS_FILES"]
+
+Log = Callable[[str], None]
+VERSIONS_FILES = {"web": "data/web_versions.json", "android": "data/android_versions.json"}
+
+
+@dataclass(frozen=True)
+class ScaffoldResult:
+    """What was generated, from which model, bound how."""
+
+    app: str
+    out: Path
+    model: str
+    runtime: str
+    binding: dict[str, Any]
+    golden: dict[str, Any]
+    files: tuple[str, ...] = field(default=())
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-ready form."""
+        return {"app": self.app, "out": str(self.out), "model": self.model, "runtime": self.runtime,
+                "binding": self.binding, "golden": self.golden, "files": list(self.files)}
+
+
+def bind_app(app_name: str, model: str | os.PathLike[str], options: BindOptions | None = None,
+             *, log: Log | None = None) -> tuple[App, ModelContract, Runtime, dict[str, Any]]:
+    """Bind MODEL to APP without writing anything: BindingError when it cannot serve the app."""
+    app = get_app(app_name)
+    contract = load_contract(model, log=log)
+    runtime = runtime_for(app.name, app.platform.name, contract)
+    binding = app.task.bind(app.name, contract, options or BindOptions())
+    return app, contract, runtime, binding
+
+
+def scaffold(app_name: str, model: str | os.PathLike[str], out: str | os.PathLike[str], *,
+             options: BindOptions | None = None, force: bool = False, log: Log | None = None) -> ScaffoldResult:
+    """Generate APP for MODEL into OUT (see the module docstring for what is written when)."""
+    say = log or (lambda _message: None)
+    dest = Path(out)
+    _refuse_existing(dest, force)
+    app, contract, runtime, binding = bind_app(app_name, model, options, log=log)
+    dest.parent.mkdir(parents=True, exist_ok=True)
+    with tempfile.TemporaryDirectory(dir=dest.parent, prefix=f".{dest.name}.scaffold-") as scratch:
+        staging = Path(scratch) / "project"
+        staging.mkdir()
+        say(f"{app.name}: bound {contract.display_name} ({runtime.name}); computing golden vectors…")
+        golden = make_golden(app.task.name, contract, binding, staging / app.platform.golden_dir)
+        _copy_model(contract, binding, staging / app.platform.model_dir)
+        context = _context(app, contract, runtime, binding, golden)
+        rendered = render_tree(template_roots(app.platform.name, app.task.name), context, staging)
+        validate.project(app, contract, binding, staging, rendered)
+        _refuse_existing(dest, force)  # something may have appeared meanwhile
+        files = _publish(staging, dest)
+    say(f"{app.name}: wrote {len(files)} files to {dest}")
+    plain = {role: value.to_dict() for role, value in binding.items()}
+    return ScaffoldResult(app=app.name, out=dest, model=contract.display_name, runtime=runtime.name,
+                          binding=plain, golden=golden, files=tuple(files))
+
+
+def _refuse_existing(dest: Path, force: bool) -> None:
+    if dest.exists() and not dest.is_dir():
+        raise UsageError("--out", f"{dest} exists and is not a folder; choose another --out")
+    if dest.is_dir() and any(dest.iterdir()) and not force:
+        raise UsageError("--out", f"{dest} exists and is not empty; choose another --out, or pass --force to "
+                                  "overwrite the files edgekit writes there (others are kept)")
+
+
+def _copy_model(contract: ModelContract, binding: dict[str, Any], folder: Path) -> None:
+    folder.mkdir(parents=True, exist_ok=True)
+    for source in contract.files:
+        shutil.copyfile(source, folder / source.name)
+    text = binding.get("text")
+    if text is not None:
+        shutil.copyfile(text.vocab, folder / "vocab.txt")
+
+
+def _context(app: App, contract: ModelContract, runtime: Runtime, binding: dict[str, Any],
+             golden: dict[str, Any]) -> dict[str, Any]:
+    return {
+        "app": app.to_dict(),
+        "model": {
+            "display_name": contract.display_name, "file": contract.model_file, "format": contract.format,
+            "dir": app.platform.model_dir, "sha256": contract.sha256,
+            "files": [p.name for p in contract.files],
+            "inputs": [t.to_dict() for t in contract.inputs], "outputs": [t.to_dict() for t in contract.outputs],
+        },
+        "runtime": runtime.to_dict(),
+        "binding": {role: value.to_dict() for role, value in binding.items()},
+        "golden": golden,
+        "versions": _versions(app.platform.name, runtime.name),
+        "edgekit_version": __version__,
+    }
+
+
+def _versions(platform: str, runtime: str) -> dict[str, Any]:
+    from importlib import resources
+
+    text = resources.files("edgekit.scaffold").joinpath(VERSIONS_FILES[platform]).read_text(encoding="utf-8")
+    data = json.loads(text)
+    if platform == "web":
+        return {"npm": {**data["common"], **data[runtime]}, "source": data["source"]}
+    return data
+
+
+def _publish(staging: Path, dest: Path) -> list[str]:
+    """Move the staged project into ``dest``: whole when ``dest`` is new, else file by file."""
+    files = sorted(str(p.relative_to(staging)) for p in staging.rglob("*") if p.is_file())
+    if not dest.exists() or (dest.is_dir() and not any(dest.iterdir())):
+        if dest.exists():
+            dest.rmdir()
+        os.replace(staging, dest)
+        return files
+    for name in files:
+        target = dest / name
+        target.parent.mkdir(parents=True, exist_ok=True)
+        os.replace(staging / name, target)
+    return files

@@ -1,0 +1,81 @@
+"""Render a template tree into a staging folder: sandboxed Jinja, StrictUndefined, ``*.jinja`` only.
+
+Template trees live in ``edgekit/templates/<platform>/_common`` (every app of the platform) and
+``edgekit/templates/<platform>/<task>`` (one app; its files win over common ones). A file named
+``X.jinja`` renders to ``X``; every other file is copied byte for byte. A reference to a value the
+context lacks is an error, not an empty string.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import shutil
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+from jinja2 import StrictUndefined, TemplateError
+from jinja2.sandbox import SandboxedEnvironment
+
+from edgekit.errors import EdgekitError
+
+__all__ = ["template_roots", "render_tree", "leftover_markers", "TEMPLATE_SUFFIX"]
+
+TEMPLATE_SUFFIX = ".jinja"
+_MARKERS = re.compile(r"\{\{|\{%|%\}|\{#-? ")
+
+
+def template_roots(platform: str, task: str) -> list[Path]:
+    """The template folders for an app, common first; the app's own folder must exist."""
+    base = Path(str(resources.files("edgekit").joinpath("templates"))) / platform
+    own = base / task
+    if not own.is_dir():
+        raise EdgekitError(f"edgekit has no templates for {task}-{platform} ({own}); reinstall edgekit")
+    common = base / "_common"
+    return [root for root in (common, own) if root.is_dir()]
+
+
+def _environment() -> SandboxedEnvironment:
+    env = SandboxedEnvironment(undefined=StrictUndefined, keep_trailing_newline=True, autoescape=False)
+    env.filters["json"] = lambda value, indent=None: json.dumps(value, indent=indent)
+    return env
+
+
+def render_tree(roots: list[Path], context: dict[str, Any], dest: Path) -> list[Path]:
+    """Render ``roots`` (later roots override earlier ones) into ``dest``; return the rendered files."""
+    env = _environment()
+    rendered: list[Path] = []
+    for root in roots:
+        for source in sorted(p for p in root.rglob("*") if p.is_file()):
+            if "__pycache__" in source.parts:
+                continue
+            relative = source.relative_to(root)
+            target = dest / relative
+            target.parent.mkdir(parents=True, exist_ok=True)
+            if source.name.endswith(TEMPLATE_SUFFIX):
+                target = target.with_name(source.name[: -len(TEMPLATE_SUFFIX)])
+                text = _render(env, source, root, context)
+                target.write_text(text, encoding="utf-8")
+                rendered.append(target)
+            else:
+                shutil.copyfile(source, target)
+    return rendered
+
+
+def _render(env: SandboxedEnvironment, source: Path, root: Path, context: dict[str, Any]) -> str:
+    try:
+        return env.from_string(source.read_text(encoding="utf-8")).render(context)
+    except TemplateError as exc:
+        where = source.relative_to(root.parent)
+        raise EdgekitError(f"template {where} failed to render: {exc}; this is a bug in edgekit") from exc
+
+
+def leftover_markers(files: list[Path]) -> list[str]:
+    """``path:line`` of every rendered line that still holds a template marker."""
+    found = []
+    for path in files:
+        for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
+            if _MARKERS.search(line):
+                found.append(f"{path.name}:{number}")
+    return found
