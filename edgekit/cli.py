@@ -64,7 +64,7 @@ def _parser() -> argparse.ArgumentParser:
     commands = parser.add_subparsers(title="commands", metavar="COMMAND")
 
     inspect = commands.add_parser("inspect", help="show a model's signatures, tensors, ops and size", epilog=_EPILOG)
-    inspect.add_argument("model", metavar="MODEL", help=".tflite file or zoo model name")
+    inspect.add_argument("model", metavar="MODEL", help=".tflite file, TF.js graph model (model.json) or zoo model name")
     inspect.add_argument("--json", action="store_true", help="print JSON instead of text")
     inspect.set_defaults(handler=_inspect)
 
@@ -197,14 +197,15 @@ def _scaffold(args: argparse.Namespace) -> int:
 
 def _inspect(args: argparse.Namespace) -> int:
     from edgekit.api import inspect
+    from edgekit.model import Model
 
     model = inspect(args.model, log=_log)
     if args.json:
         print(json.dumps(model.to_dict(), indent=2))
     else:
-        from edgekit.report.inspect_text import format_inspection
+        from edgekit.report.inspect_text import format_graph_inspection, format_inspection
 
-        print(format_inspection(model))
+        print(format_inspection(model) if isinstance(model, Model) else format_graph_inspection(model))
     return EXIT_OK
 
 

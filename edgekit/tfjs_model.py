@@ -58,7 +58,7 @@ class GraphModel:
         """Read ``path`` (``model.json`` or the folder holding it); ModelFormatError when it is not one."""
         json_path = Path(path)
         if json_path.is_dir():
-            json_path = json_path / "model.json"
+            json_path = _json_in(json_path)
         try:
             document = json.loads(json_path.read_text(encoding="utf-8"))
         except FileNotFoundError as exc:
@@ -98,6 +98,30 @@ class GraphModel:
             node = by_name.get(str(node["input"][0]).split(":", 1)[0].lstrip("^"))
         return None if node is None else str(node.get("op"))
 
+    def op_histogram(self) -> dict[str, int]:
+        """Op type -> node count, most frequent first (Const and Placeholder included)."""
+        counts: dict[str, int] = {}
+        for node in self._nodes:
+            counts[str(node.get("op"))] = counts.get(str(node.get("op")), 0) + 1
+        return dict(sorted(counts.items(), key=lambda item: (-item[1], item[0])))
+
+    @property
+    def size_bytes(self) -> int:
+        """model.json plus its weight files."""
+        return sum(p.stat().st_size for p in (self.path, *self.weight_files))
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-ready form, shaped like a .tflite Model's where the two formats agree."""
+        def tensor(t: GraphTensor) -> dict[str, Any]:
+            return {"key": t.key, "name": t.name, "shape": list(t.shape), "dtype": t.dtype}
+
+        return {
+            "path": str(self.path), "format": "tfjs-graph-model", "size_bytes": self.size_bytes,
+            "weight_files": [p.name for p in self.weight_files], "converted_from": self.converted_from,
+            "inputs": [tensor(t) for t in self.inputs], "outputs": [tensor(t) for t in self.outputs],
+            "op_histogram": self.op_histogram(),
+        }
+
     @property
     def converted_from(self) -> str | None:
         """Where the converter said the model came from (``generatedBy``), when it says."""
@@ -106,9 +130,16 @@ class GraphModel:
 
 
 def is_graph_model(path: str | os.PathLike[str]) -> bool:
-    """Whether ``path`` looks like a graph model: a ``.json`` file, or a folder with ``model.json``."""
+    """Whether ``path`` looks like a graph model: a ``.json`` file, or a folder with ``model.json`` (or one .json)."""
     candidate = Path(path)
-    return candidate.suffix.lower() == ".json" or (candidate.is_dir() and (candidate / "model.json").is_file())
+    return candidate.suffix.lower() == ".json" or (candidate.is_dir() and _json_in(candidate).is_file())
+
+
+def _json_in(folder: Path) -> Path:
+    """``model.json`` in ``folder``, else its only ``.json`` file (zoo folders keep the package's names)."""
+    named = folder / "model.json"
+    candidates = sorted(folder.glob("*.json"))
+    return candidates[0] if not named.is_file() and len(candidates) == 1 else named
 
 
 def _tensor(key: str, raw: dict[str, Any], path: Path) -> GraphTensor:

@@ -42,7 +42,7 @@ from typing import IO, Callable, Iterator
 from edgekit.errors import ModelFormatError, ModelNotFound, ToolMissing, UsageError, ZooError
 
 __all__ = [
-    "ZooEntry", "ENTRY_KEYS", "entries", "get", "cache_dir", "cached_path", "pull", "source_path",
+    "ZooEntry", "ENTRY_KEYS", "OPTIONAL_KEYS", "entries", "get", "cache_dir", "cached_path", "pull", "source_path",
     "resolve_model", "safe_member", "NPM_TIMEOUT_S",
 ]
 

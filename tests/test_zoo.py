@@ -102,7 +102,7 @@ def test_catalog_entries_are_pinned_and_sourced():
     assert {"selfie-segmentation", "selfie-segmentation-landscape", "pose-landmark-lite",
             "pose-landmark-full", "pose-landmark-heavy"} <= set(by_name)
     assert len(by_name) == len(zoo.entries())
-    assert {entry.kind for entry in by_name.values()} == {"npm-file", "pypi-built"}
+    assert {entry.kind for entry in by_name.values()} == {"npm-file", "npm-graph-model", "pypi-built"}
     for entry in (entry for entry in by_name.values() if entry.kind == "npm-file"):
         assert HEX64.fullmatch(entry.tarball_sha256) and HEX64.fullmatch(entry.sha256)
         assert entry.size_bytes > 0
@@ -111,14 +111,23 @@ def test_catalog_entries_are_pinned_and_sourced():
         assert entry.license == "Apache-2.0"
         assert entry.source and entry.package in entry.source
         assert "float32" in entry.description
+    for entry in (entry for entry in by_name.values() if entry.kind == "npm-graph-model"):
+        assert entry.filename.endswith(".json") and entry.weights
+        assert all(HEX64.fullmatch(sha) and size > 0 for _member, sha, size in entry.pinned_files)
+        assert entry.package in entry.source and entry.name.endswith("-tfjs")
+
+
+def test_contract_hints_say_where_they_come_from():
+    for entry in zoo.entries():
+        assert not entry.contract or entry.contract["source"]
 
 
 def test_catalog_file_has_exactly_the_entry_fields():
     document = json.loads(resources.files("edgekit").joinpath("data/zoo.json").read_text("utf-8"))
     fields = {field.name for field in dataclasses.fields(zoo.ZooEntry)}
-    assert set().union(*zoo.ENTRY_KEYS.values()) == fields
+    assert set().union(*zoo.ENTRY_KEYS.values()) | zoo.OPTIONAL_KEYS == fields
     assert document["schema_version"] == 1 and document["source"]
-    assert all(set(raw) == zoo.ENTRY_KEYS[raw["kind"]] for raw in document["models"])
+    assert all(set(raw) - zoo.OPTIONAL_KEYS == zoo.ENTRY_KEYS[raw["kind"]] for raw in document["models"])
 
 
 def test_get_suggests_close_names():
@@ -378,3 +387,17 @@ def test_real_cached_tarball_with_modified_pin_is_refused(cache: Path, zoo_model
     use_catalog(monkeypatch, dataclasses.replace(entry, tarball_sha256="12" * 32))
     with pytest.raises(ZooError, match=f"expected {'12' * 32}, got {entry.tarball_sha256}"):
         zoo.pull("selfie-segmentation")
+
+
+def test_graph_model_cache_hit_needs_every_shard_verified(zoo_model, tmp_path, monkeypatch):
+    import shutil
+
+    source = zoo_model("movenet-lightning-tfjs").parent
+    monkeypatch.setenv("EDGEKIT_CACHE_DIR", str(tmp_path))
+    folder = tmp_path / "models" / "movenet-lightning-tfjs"
+    shutil.copytree(source, folder)
+    assert zoo.cached_path("movenet-lightning-tfjs") == folder / "movenet-lightning.json"
+    with open(folder / "movenet-lightning.bin", "r+b") as shard:
+        shard.seek(100)
+        shard.write(b"\x00\x01\x02\x03")
+    assert zoo.cached_path("movenet-lightning-tfjs") is None

@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from edgekit.model import Model, Quantization, TensorInfo
+from edgekit.tfjs_model import GraphModel
 
 __all__ = ["format_inspection", "format_macs", "format_shape", "format_quantization"]
 
@@ -28,6 +29,20 @@ def format_inspection(model: Model) -> str:
         _compute_section(model),
     ]
     return "\n\n".join("\n".join(lines) for lines in sections if lines) + "\n"
+
+
+def format_graph_inspection(graph: GraphModel) -> str:
+    """The text report of a TF.js graph model: file, signature, ops."""
+    lines = [f"{graph.path}  (TF.js graph model, {_size(graph.size_bytes)} with {len(graph.weight_files)} weight file(s))"]
+    if graph.converted_from:
+        lines.append(f"converted from: {graph.converted_from}")
+    for title, tensors in (("inputs", graph.inputs), ("outputs", graph.outputs)):
+        lines += ["", f"{title}:"]
+        lines += _table([[t.name, t.dtype, "[" + ", ".join(str(d) for d in t.shape) + "]"] for t in tensors])
+    histogram = graph.op_histogram()
+    lines += ["", f"ops: {_count(sum(histogram.values()), 'node')}, {_count(len(histogram), 'type')}"]
+    lines.append("  " + ", ".join(f"{name} x{count}" for name, count in histogram.items()))
+    return "\n".join(lines)
 
 
 def format_shape(tensor: TensorInfo) -> str:

@@ -28,6 +28,7 @@ class Task:
     title: str
     needs: str
     bind: Binder
+    groups: tuple[str, ...] = ()  # shared template folders (``_text``) rendered before the task's own
 
 
 @dataclass(frozen=True)
@@ -79,12 +80,14 @@ def _bind_smart_scroll(app: str, contract: ModelContract, options: b.BindOptions
 TASKS = (
     Task("qa", "Question answering",
          "int32 token inputs [1, L] (ids; mask and segment ids optional) + vocab.txt; start/end logits [1, L]",
-         _bind_qa),
+         _bind_qa, groups=("_text",)),
     Task("smart-scroll", "Smart scroll",
-         "int32 token inputs [1, L] + vocab.txt; a text embedding [1, D] (or [1, L, D])", _bind_smart_scroll),
+         "int32 token inputs [1, L] + vocab.txt; a text embedding [1, D] (or [1, L, D])", _bind_smart_scroll,
+         groups=("_text",)),
     Task("pose", "Pose", "image input [1, H, W, 3]; keypoints (e.g. [1, 1, 17, 3] or [1, 195] with --keypoints 33x5)",
-         _bind_pose),
-    Task("bodypix", "Body segmentation", "image input [1, H, W, 3]; person mask [1, H, W, 1 or 2]", _bind_bodypix),
+         _bind_pose, groups=("_vision",)),
+    Task("bodypix", "Body segmentation", "image input [1, H, W, 3]; person mask [1, H, W, 1 or 2]", _bind_bodypix,
+         groups=("_vision",)),
 )
 PLATFORMS = (
     Platform("web", model_dir="public/model", golden_dir="public/golden"),

@@ -261,7 +261,8 @@ def _keypoint_candidate(contract: ModelContract, layout: tuple[int, int] | None,
         return candidates[0]
     want = f"{layout[0]}x{layout[1]} values" if layout else "[1, 1, K, 3] or [1, K, 3] (y, x, score)"
     if not candidates:
-        fail(f"expected a float32 keypoint output of {want}; outputs are {contract.describe_outputs()}")
+        more = "" if layout else "; if one of them holds keypoints in another layout, pass --keypoints COUNTxVALUES"
+        fail(f"expected a float32 keypoint output of {want}; outputs are {contract.describe_outputs()}{more}")
     fail(f"{len(candidates)} outputs could hold keypoints ({', '.join(repr(t.key) for t in candidates)}); "
          "pick one with --output NAME")
     raise AssertionError

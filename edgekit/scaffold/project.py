@@ -75,7 +75,7 @@ def scaffold(app_name: str, model: str | os.PathLike[str], out: str | os.PathLik
         golden = make_golden(app.task.name, contract, binding, staging / app.platform.golden_dir)
         _copy_model(contract, binding, staging / app.platform.model_dir)
         context = _context(app, contract, runtime, binding, golden)
-        rendered = render_tree(template_roots(app.platform.name, app.task.name), context, staging)
+        rendered = render_tree(template_roots(app.platform.name, app.task.name, app.task.groups), context, staging)
         validate.project(app, contract, binding, staging, rendered)
         _refuse_existing(dest, force)  # something may have appeared meanwhile
         files = _publish(staging, dest)

@@ -1,7 +1,8 @@
 """Render a template tree into a staging folder: sandboxed Jinja, StrictUndefined, ``*.jinja`` only.
 
-Template trees live in ``edgekit/templates/<platform>/_common`` (every app of the platform) and
-``edgekit/templates/<platform>/<task>`` (one app; its files win over common ones). A file named
+Template trees live in ``edgekit/templates/<platform>/_common`` (every app of the platform),
+``edgekit/templates/<platform>/_<group>`` (apps of one kind, e.g. ``_text`` for the tokenizer the
+text apps share) and ``edgekit/templates/<platform>/<task>`` (one app; its files win). A file named
 ``X.jinja`` renders to ``X``; every other file is copied byte for byte. A reference to a value the
 context lacks is an error, not an empty string.
 """
@@ -26,14 +27,17 @@ TEMPLATE_SUFFIX = ".jinja"
 _MARKERS = re.compile(r"\{\{|\{%|%\}|\{#-? ")
 
 
-def template_roots(platform: str, task: str) -> list[Path]:
-    """The template folders for an app, common first; the app's own folder must exist."""
+def template_roots(platform: str, task: str, groups: tuple[str, ...] = ()) -> list[Path]:
+    """The template folders for an app: ``_common``, then shared ``groups`` (``_text``), then the app's own.
+
+    A later folder's file wins over an earlier one's with the same path. The app's own folder must exist.
+    """
     base = Path(str(resources.files("edgekit").joinpath("templates"))) / platform
     own = base / task
     if not own.is_dir():
         raise EdgekitError(f"edgekit has no templates for {task}-{platform} ({own}); reinstall edgekit")
-    common = base / "_common"
-    return [root for root in (common, own) if root.is_dir()]
+    layers = [base / "_common", *(base / group for group in groups), own]
+    return [root for root in layers if root.is_dir()]
 
 
 def _environment() -> SandboxedEnvironment:

@@ -1,0 +1,44 @@
+"""Rendering: sandboxed, strict, *.jinja only, later layers win, markers caught."""
+
+from __future__ import annotations
+
+import pytest
+
+from edgekit.errors import EdgekitError
+from edgekit.scaffold.render import leftover_markers, render_tree
+
+
+def test_only_jinja_files_render_and_later_roots_win(tmp_path):
+    common, own, out = tmp_path / "common", tmp_path / "own", tmp_path / "out"
+    (common / "src").mkdir(parents=True)
+    (own / "src").mkdir(parents=True)
+    (common / "src" / "a.ts.jinja").write_text("export const N = {{ n | json }};\n", encoding="utf-8")
+    (common / "raw.ts").write_text("const t = `{{ not rendered }}`;\n", encoding="utf-8")
+    (common / "b.txt.jinja").write_text("common\n", encoding="utf-8")
+    (own / "b.txt.jinja").write_text("own {{ name }}\n", encoding="utf-8")
+    rendered = render_tree([common, own], {"n": [1, 2], "name": "pose"}, out)
+    assert (out / "src" / "a.ts").read_text() == "export const N = [1, 2];\n"
+    assert (out / "raw.ts").read_text() == "const t = `{{ not rendered }}`;\n"  # copied verbatim
+    assert (out / "b.txt").read_text() == "own pose\n"
+    assert not list(out.rglob("*.jinja")) and len(rendered) == 3
+
+
+def test_missing_context_value_is_an_error_not_an_empty_string(tmp_path):
+    (tmp_path / "t").mkdir()
+    (tmp_path / "t" / "x.jinja").write_text("{{ missing.value }}", encoding="utf-8")
+    with pytest.raises(EdgekitError, match="x.jinja failed to render: 'missing' is undefined"):
+        render_tree([tmp_path / "t"], {}, tmp_path / "out")
+
+
+def test_sandbox_blocks_attribute_escapes(tmp_path):
+    (tmp_path / "t").mkdir()
+    (tmp_path / "t" / "x.jinja").write_text("{{ ''.__class__.__mro__ }}", encoding="utf-8")
+    with pytest.raises(EdgekitError, match="failed to render"):
+        render_tree([tmp_path / "t"], {}, tmp_path / "out")
+
+
+def test_leftover_markers_are_found(tmp_path):
+    good, bad = tmp_path / "good.kt", tmp_path / "bad.ts"
+    good.write_text("val m = mapOf(1 to 2)\nfun f() { if (x) { y() }}\n", encoding="utf-8")
+    bad.write_text("ok\nconst x = {{ binding.image }};\n", encoding="utf-8")
+    assert leftover_markers([good, bad]) == ["bad.ts:2"]
