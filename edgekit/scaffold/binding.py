@@ -375,7 +375,7 @@ def bind_embedding(app: str, contract: ModelContract, text: TextInputs, options:
     if options.output is not None:
         tensors = [_named_output(contract, options.output, fail)]
     else:
-        tensors = list(contract.outputs)
+        tensors = [t for t in contract.outputs if "logit" not in t.key.lower()]  # span/class scores are not embeddings
     pooled = [t for t in tensors if t.dtype == "float32" and len(t.shape) == 2 and t.shape[0] == 1 and t.shape[1] >= 8]
     per_token = [t for t in tensors if t.dtype == "float32" and len(t.shape) == 3 and t.shape[:2] == (1, text.seq_len)]
     if pooled:

@@ -33,6 +33,9 @@ class Runtime:
 TFJS_TFLITE = Runtime("tfjs-tflite", "@tensorflow/tfjs-tflite", ("wasm",))
 TFJS = Runtime("tfjs", "@tensorflow/tfjs", ("wasm", "webgl", "cpu"))
 LITERT = Runtime("litert", "com.google.ai.edge.litert:litert", ("cpu", "gpu"))
+# MediaPipe custom ops that LiteRT's CompiledModel runs anyway: its CPU accelerator is XNNPACK, which
+# implements them (selfie_segmentation is fully accelerated on CPU, and on GPU, in ai-edge-litert 2.3.0).
+LITERT_CUSTOM_OPS = frozenset({"Convolution2DTransposeBias"})
 
 
 @functools.lru_cache(maxsize=1)
@@ -57,8 +60,9 @@ def runtime_for(app: str, platform: str, contract: ModelContract) -> Runtime:
         if contract.format != TFLITE:
             fail(f"Android apps run .tflite models with LiteRT and {contract.model_file} is a TF.js graph model; "
                  "convert it first (edgekit convert MODEL --variants fp32)")
-        if contract.custom_ops:
-            fail(f"the model uses custom op {contract.custom_ops[0]}, which LiteRT's built-in op set does not "
+        unsupported = [op for op in contract.custom_ops if op not in LITERT_CUSTOM_OPS]
+        if unsupported:
+            fail(f"the model uses custom op {unsupported[0]}, which LiteRT's built-in op set does not "
                  f"implement; register it in the app yourself or pick a model with builtin ops only{instead}")
         return LITERT
     if contract.format == TFLITE:

@@ -1,0 +1,95 @@
+"""Golden vectors for the pose apps: keypoints decoded from the model's output on a fixed image.
+
+Files written into the golden folder (the same files serve the web and Android apps):
+
+``input.png``
+    8-bit RGB PNG at the model's input size (:func:`vision_image.synthetic_person`); no resize needed.
+``expected.json``
+    ``schema_version`` (1), ``task`` ("pose"), ``model`` and ``model_sha256``;
+    ``input``: ``file``, ``height``, ``width``, ``dtype`` (of the model input) and ``normalize``
+    ([low, high]: value = low + pixel / 255 * (high - low), or null for raw 0..255 integers);
+    ``output``: the bound tensor's ``key``, ``count``, ``stride``, ``x_index``, ``y_index``,
+    ``score_index``, ``coords`` ("normalized" or "pixels" of the model input) and
+    ``score_activation`` ("none" or "sigmoid");
+    ``raw``: the first ``count * stride`` values of that output, row-major, as the model gave them;
+    ``keypoints``: ``count`` rows of [x, y, score] — x and y divided by the input width/height when
+    ``coords`` is "pixels" (so 0..1 across the image), score after ``score_activation``;
+    ``tolerance``: ``xy`` (max |difference| of normalised x or y), ``score`` (max |difference| of a
+    score) and ``raw`` (max |difference| of a raw value, relative to max(1, |expected|)).
+
+An app passes when every keypoint of its own pipeline, run on ``input.png``, is within ``tolerance``.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from edgekit.scaffold.binding import ImageInput, KeypointOutput
+from edgekit.scaffold.contract import ModelContract
+from edgekit.scaffold.golden.run import run_model
+from edgekit.scaffold.golden.vision_image import INPUT_FILE, preprocess, synthetic_person, write_png
+
+__all__ = ["decode_keypoints", "make_golden", "EXPECTED_FILE", "TOLERANCE", "SCHEMA_VERSION"]
+
+EXPECTED_FILE = "expected.json"
+SCHEMA_VERSION = 1
+# Browser and device runtimes differ from LiteRT/TensorFlow on CPU by ~1e-6 (XNNPACK, WASM) up to
+# ~5e-3 (GPU paths); a preprocessing slip (channel order, value range) moves keypoints far more.
+TOLERANCE = {"xy": 0.01, "score": 0.02, "raw": 0.01}
+
+
+def _sigmoid(value: float) -> float:
+    return 1.0 / (1.0 + math.exp(-value)) if value >= 0 else math.exp(value) / (1.0 + math.exp(value))
+
+
+def decode_keypoints(output: np.ndarray, keypoints: KeypointOutput, image: ImageInput) -> list[list[float]]:
+    """``count`` rows of [x, y, score]: x, y normalised to 0..1 of the input, score a probability."""
+    values = np.asarray(output, dtype=np.float64).reshape(-1)
+    needed = keypoints.count * keypoints.stride
+    if values.size < needed:
+        raise ValueError(f"output {keypoints.tensor.key} has {values.size} values; {keypoints.count} keypoints "
+                         f"of {keypoints.stride} need {needed}")
+    x_index, y_index = keypoints.fields.index("x"), keypoints.fields.index("y")
+    score_index = keypoints.fields.index(keypoints.score_field)
+    rows = []
+    for i in range(keypoints.count):
+        base = i * keypoints.stride
+        x, y, score = values[base + x_index], values[base + y_index], values[base + score_index]
+        if keypoints.coords == "pixels":
+            x, y = x / image.width, y / image.height
+        if keypoints.score_activation == "sigmoid":
+            score = _sigmoid(score)
+        rows.append([float(x), float(y), float(score)])
+    return rows
+
+
+def make_golden(contract: ModelContract, binding: dict[str, Any], dest: Path) -> dict[str, Any]:
+    """Write ``input.png`` and ``expected.json`` into ``dest``; return what the templates need."""
+    image: ImageInput = binding["image"]
+    keypoints: KeypointOutput = binding["keypoints"]
+    rgb = synthetic_person(image.height, image.width)
+    write_png(dest / INPUT_FILE, rgb)
+    outputs = run_model(contract, {image.tensor.key: preprocess(rgb, image)})
+    raw = np.asarray(outputs[keypoints.tensor.key], dtype=np.float64).reshape(-1)[: keypoints.count * keypoints.stride]
+    expected = {
+        "schema_version": SCHEMA_VERSION,
+        "task": "pose",
+        "model": contract.display_name,
+        "model_sha256": contract.sha256,
+        "input": {"file": INPUT_FILE, "height": image.height, "width": image.width, "dtype": image.tensor.dtype,
+                  "normalize": list(image.normalize) if image.normalize is not None else None},
+        "output": {"key": keypoints.tensor.key, "count": keypoints.count, "stride": keypoints.stride,
+                   "x_index": keypoints.fields.index("x"), "y_index": keypoints.fields.index("y"),
+                   "score_index": keypoints.fields.index(keypoints.score_field), "coords": keypoints.coords,
+                   "score_activation": keypoints.score_activation},
+        "raw": [float(v) for v in raw],
+        "keypoints": decode_keypoints(raw, keypoints, image),
+        "tolerance": dict(TOLERANCE),
+    }
+    (dest / EXPECTED_FILE).write_text(json.dumps(expected, indent=1) + "\n", encoding="utf-8")
+    return {"input": INPUT_FILE, "expected": EXPECTED_FILE, "tolerance": dict(TOLERANCE)}

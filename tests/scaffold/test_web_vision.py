@@ -1,0 +1,254 @@
+"""Web vision apps (pose-web, bodypix-web): golden computation, rendered files, and real browser runs.
+
+The reference decoding in ``edgekit.scaffold.golden.vision_*`` is checked against numbers worked
+out by hand; the rendered key files of one binding per app against stored golden files (set
+EDGEKIT_UPDATE_GOLDEN=1 to rewrite them after a reviewed template change); and, marked slow, each
+app is installed, built and run in headless Chromium, where its own pipeline must reproduce the
+golden vectors — and must fail once the golden vectors are wrong. Screenshots go to test-artifacts/.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+import math
+import os
+import re
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from edgekit.scaffold.binding import ImageInput, KeypointOutput, MaskOutput
+from edgekit.scaffold.contract import ContractTensor
+from edgekit.scaffold.golden import vision_image, vision_mask, vision_pose
+from edgekit.scaffold.project import scaffold
+from tests.scaffold.webproject import ARTIFACTS, run_web_project, web_tools_missing
+
+GOLDEN = Path(__file__).parent / "golden" / "web"
+#: Files whose every byte is reviewed: what the model binds to, what the build pins, how it is served and tested.
+KEY_FILES = ("package.json", "src/contract.ts", "index.html", "vite.config.ts", "playwright.config.ts", "README.md",
+             ".gitignore")
+_VERSION = re.compile(r"edgekit \d+\.\d+\.\d+(?:[-+][0-9A-Za-z.]+)?")
+
+
+def _tensor(key: str, shape: tuple[int, ...], dtype: str = "float32") -> ContractTensor:
+    return ContractTensor(key=key, name=f"{key}:0", position=0, shape=shape, dtype=dtype)
+
+
+def _image(height: int = 256, width: int = 256, normalize=(0.0, 1.0), dtype: str = "float32") -> ImageInput:
+    return ImageInput(tensor=_tensor("image", (1, height, width, 3), dtype), height=height, width=width, channels=3,
+                      normalize=normalize)
+
+
+def _keypoints(count: int, stride: int) -> KeypointOutput:
+    fields = {3: ("y", "x", "score"), 5: ("x", "y", "z", "visibility", "presence")}[stride]
+    return KeypointOutput(tensor=_tensor("kp", (1, count * stride)), count=count, stride=stride, fields=fields,
+                          coords="normalized" if stride == 3 else "pixels",
+                          score_field="score" if stride == 3 else "visibility",
+                          score_activation="none" if stride == 3 else "sigmoid", skeleton=())
+
+
+def _mask(height: int, width: int, channels: int, activation: str) -> MaskOutput:
+    return MaskOutput(tensor=_tensor("mask", (1, height, width, channels)), height=height, width=width,
+                      channels=channels, person_channel=channels - 1, activation=activation)
+
+
+# --- reference decoding, against hand-computed numbers ------------------------------------------
+
+
+def test_movenet_rows_are_y_x_score_already_normalised():
+    output = np.array([[[[0.25, 0.5, 0.9], [0.75, 0.125, 0.1]]]], dtype=np.float32)
+    rows = vision_pose.decode_keypoints(output, _keypoints(2, 3), _image(192, 192, None, "int32"))
+    assert rows == [[0.5, 0.25, pytest.approx(0.9)], [0.125, 0.75, pytest.approx(0.1)]]
+
+
+def test_blazepose_rows_are_input_pixels_and_visibility_logits():
+    # x = 64 px of 256 wide, y = 128 px of 256 high; visibility logit ln 3 -> sigmoid 3/4, 0 -> 1/2.
+    values = [64.0, 128.0, -5.0, math.log(3), 9.0, 256.0, 0.0, 1.0, 0.0, 9.0]
+    rows = vision_pose.decode_keypoints(np.array(values), _keypoints(2, 5), _image(256, 128))
+    assert rows[0] == [pytest.approx(0.5), pytest.approx(0.5), pytest.approx(0.75)]
+    assert rows[1] == [pytest.approx(2.0), 0.0, pytest.approx(0.5)]
+
+
+def test_only_the_first_count_keypoints_are_decoded_and_short_outputs_are_refused():
+    values = np.arange(39 * 5, dtype=np.float64)  # pose_landmark: 39 rows, the first 33 are the body
+    assert len(vision_pose.decode_keypoints(values, _keypoints(33, 5), _image())) == 33
+    with pytest.raises(ValueError, match="has 6 values; 3 keypoints of 3 need 9"):
+        vision_pose.decode_keypoints(np.zeros(6), _keypoints(3, 3), _image())
+
+
+def test_person_probability_applies_the_bound_activation():
+    logits = np.array([0.0, math.log(3), -math.log(3), 2.0]).reshape(1, 2, 2, 1)
+    sigmoid = vision_mask.person_probability(logits, _mask(2, 2, 1, "sigmoid"))
+    np.testing.assert_allclose(sigmoid, [[0.5, 0.75], [0.25, 1 / (1 + math.exp(-2))]])
+    # Two channels (background, person): softmax [0, ln 3] gives P(person) = 3 / (1 + 3).
+    two = np.array([0.0, math.log(3), 5.0, 5.0]).reshape(1, 1, 2, 2)
+    np.testing.assert_allclose(vision_mask.person_probability(two, _mask(1, 2, 2, "softmax")), [[0.75, 0.5]])
+    np.testing.assert_array_equal(vision_mask.person_probability(np.full((1, 2, 2, 1), 0.3), _mask(2, 2, 1, "none")),
+                                  np.full((2, 2), 0.3))
+
+
+def test_pool_mask_uses_floor_block_edges():
+    probability = np.arange(16, dtype=np.float64).reshape(4, 4)
+    np.testing.assert_allclose(vision_mask.pool_mask(probability, 2, 2), [[2.5, 4.5], [10.5, 12.5]])
+    # 3 into 2 blocks: edges 0, floor(1.5) = 1, 3 -> rows (and columns) {0} and {1, 2}.
+    three = np.array([[1.0, 3.0, 5.0], [2.0, 4.0, 6.0], [0.0, 0.0, 0.0]])
+    np.testing.assert_allclose(vision_mask.pool_mask(three, 2, 2), [[1.0, 4.0], [1.0, 2.5]])
+
+
+def test_pack_bits_is_msb_first_and_zero_padded():
+    probability = np.array([0.9, 0.1, 0.5, 0.7, 0.0, 0.2, 0.3, 0.4, 0.6])  # >= 0.5: 1 0 1 1 0 0 0 0 | 1
+    assert base64.b64decode(vision_mask.pack_bits(probability)) == bytes([0b10110000, 0b10000000])
+
+
+def test_summarize_mask_of_a_half_covered_map():
+    probability = np.zeros((64, 64))
+    probability[:, :32] = 1.0
+    summary = vision_mask.summarize_mask(probability)
+    assert summary["mean"] == 0.5 and summary["foreground"] == 0.5
+    assert summary["pooled"]["rows"] == 32 and summary["pooled"]["values"][:17] == [1.0] * 16 + [0.0]
+
+
+def test_preprocess_maps_pixels_onto_the_bound_range():
+    rgb = np.array([[[0, 51, 255]]], dtype=np.uint8)
+    np.testing.assert_allclose(vision_image.preprocess(rgb, _image(1, 1, (-1.0, 1.0)))[0, 0, 0], [-1.0, -0.6, 1.0],
+                               rtol=1e-6)
+    raw = vision_image.preprocess(rgb, _image(1, 1, None, "int32"))
+    assert raw.dtype == np.int32 and raw.tolist() == [[[[0, 51, 255]]]]
+    with pytest.raises(ValueError, match="the model takes 2 x 2 x 3"):
+        vision_image.preprocess(rgb, _image(2, 2))
+
+
+def test_png_round_trips_and_the_test_image_is_deterministic(tmp_path):
+    first, second = vision_image.synthetic_person(192, 160), vision_image.synthetic_person(192, 160)
+    assert first.shape == (192, 160, 3) and np.array_equal(first, second)
+    assert len({tuple(c) for c in first.reshape(-1, 3)}) == 6  # background, stripes, skin, shirt, trousers, hair
+    vision_image.write_png(tmp_path / "x.png", first)
+    assert np.array_equal(vision_image.read_png(tmp_path / "x.png"), first)
+    assert (tmp_path / "x.png").read_bytes()[12:16] == b"IHDR"
+
+
+# --- scaffolded projects (real models) ----------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def projects(tmp_path_factory, zoo_model) -> dict[str, Path]:
+    """name -> a freshly scaffolded project; built lazily (the graph models' golden vectors take ~15 s)."""
+    root = tmp_path_factory.mktemp("web-vision")
+    models = {"pose-full": ("pose-web", "pose-landmark-full"), "pose-movenet": ("pose-web", "movenet-lightning-tfjs"),
+              "bodypix-selfie": ("bodypix-web", "selfie-segmentation-tfjs")}
+
+    class Lazy(dict):
+        def __missing__(self, name: str) -> Path:
+            app, model = models[name]
+            zoo_model(model)
+            self[name] = scaffold(app, model, root / name).out
+            return self[name]
+
+    return Lazy()
+
+
+def test_pose_golden_vectors_find_the_figure(projects):
+    expected = json.loads((projects["pose-full"] / "public/golden/expected.json").read_text())
+    assert expected["output"] == {"key": "Identity", "count": 33, "stride": 5, "x_index": 0, "y_index": 1,
+                                  "score_index": 3, "coords": "pixels", "score_activation": "sigmoid"}
+    assert len(expected["raw"]) == 165 and len(expected["keypoints"]) == 33
+    nose, left_ankle, right_ankle = expected["keypoints"][0], expected["keypoints"][27], expected["keypoints"][28]
+    # The figure's face is centred at (0.5, 0.175) of the image, its feet near y = 0.9.
+    assert abs(nose[0] - 0.5) < 0.05 and abs(nose[1] - 0.175) < 0.05 and nose[2] > 0.9
+    assert left_ankle[1] > 0.8 and right_ankle[1] > 0.8
+    first = expected["raw"][:5]
+    assert nose == [pytest.approx(first[0] / 256), pytest.approx(first[1] / 256),
+                    pytest.approx(1 / (1 + math.exp(-first[3])))]
+
+
+def test_bodypix_golden_mask_covers_the_figure_only(projects):
+    out = projects["bodypix-selfie"]
+    golden = out / "public/golden/expected.json"
+    assert golden.stat().st_size < 300_000
+    expected = json.loads(golden.read_text())
+    assert expected["output"]["activation"] == "none"  # the graph ends in a Sigmoid
+    assert 0.1 < expected["foreground"] < 0.35 and abs(expected["mean"] - expected["foreground"]) < 0.05
+    grid = np.array(expected["pooled"]["values"]).reshape(32, 32)
+    assert grid[12, 16] > 0.9  # the shirt at y ~ 0.4, x = 0.5
+    assert grid[1, 1] < 0.05 and grid[30, 30] < 0.05  # background corners
+    bits = np.unpackbits(np.frombuffer(base64.b64decode(expected["binary"]["bits"]), dtype=np.uint8))[: 256 * 256]
+    assert bits.mean() == pytest.approx(expected["foreground"])
+
+
+@pytest.mark.parametrize(("name", "app"), [("pose-full", "pose-web"), ("bodypix-selfie", "bodypix-web")])
+def test_rendered_key_files_match_golden(projects, name, app):
+    out = projects[name]
+    for relative in KEY_FILES:
+        got = _VERSION.sub("edgekit <version>", (out / relative).read_text(encoding="utf-8"))
+        stored = GOLDEN / app / relative.lstrip(".")  # a stored ".gitignore" would act on the repository
+        if os.environ.get("EDGEKIT_UPDATE_GOLDEN"):
+            stored.parent.mkdir(parents=True, exist_ok=True)
+            stored.write_text(got, encoding="utf-8")
+        assert stored.is_file(), f"no golden file {stored}; run with EDGEKIT_UPDATE_GOLDEN=1 and review it"
+        assert got == stored.read_text(encoding="utf-8"), f"{app}/{relative} differs from its golden file"
+
+
+def test_graph_project_pins_the_tfjs_family_and_offers_three_backends(projects):
+    out = projects["pose-movenet"]
+    manifest = json.loads((out / "package.json").read_text())
+    assert manifest["dependencies"] == {"@tensorflow/tfjs": "4.22.0", "@tensorflow/tfjs-backend-wasm": "4.22.0"}
+    contract = (out / "src/contract.ts").read_text()
+    assert 'backends: ["wasm", "webgl", "cpu"] as string[]' in contract
+    assert 'tensor: {"key": "input", "name": "input:0", "position": 0, "shape": [1, 192, 192, 3], "dtype": "int32"' \
+        in contract
+    assert "normalize: null," in contract
+    assert "tfjs-tflite" not in (out / "vite.config.ts").read_text()
+
+
+# --- in the browser ------------------------------------------------------------------------------
+
+
+def _browser_run(project: Path, shots: str, backends: tuple[str, ...] = ()):
+    missing = web_tools_missing()
+    if missing:
+        pytest.skip(f"cannot run web projects here: {missing}")
+    result = run_web_project(project, screenshot=ARTIFACTS / "web" / shots, projects=backends)
+    for entry in result.latencies:
+        assert entry["runs"] == 10 and len(entry["samples_ms"]) == 10 and entry["median_ms"] > 0
+    return result
+
+
+@pytest.mark.slow
+def test_pose_tflite_project_builds_and_matches_golden_in_chromium(projects):
+    project = projects["pose-full"]
+    result = _browser_run(project, "pose-landmark-full")
+    wasm = result.latency("wasm")
+    assert wasm["app"] == "pose-web" and "XNNPACK, 2 threads" in wasm["detail"]  # cross-origin isolated
+    assert (ARTIFACTS / "web/pose-landmark-full/pose-web-wasm.png").stat().st_size > 10_000
+    assert not re.search(r"https?://", "".join(p.read_text() for p in (project / "dist").rglob("*.html")))
+
+    # The same project must fail once its golden keypoints are wrong.
+    golden = project / "public/golden/expected.json"
+    expected = json.loads(golden.read_text())
+    expected["keypoints"][11][0] += 0.05
+    golden.write_text(json.dumps(expected))
+    with pytest.raises(AssertionError, match=r"keypoint 11: browser"):
+        run_web_project(project, projects=("wasm",), install=False, build=False)
+
+
+@pytest.mark.slow
+def test_pose_graph_project_matches_golden_on_wasm_and_webgl(projects):
+    result = _browser_run(projects["pose-movenet"], "movenet-lightning-tfjs", ("wasm", "webgl"))
+    assert {entry["backend"] for entry in result.latencies} == {"wasm", "webgl"}
+
+
+@pytest.mark.slow
+def test_bodypix_graph_project_matches_golden_mask(projects):
+    project = projects["bodypix-selfie"]
+    result = _browser_run(project, "selfie-segmentation-tfjs", ("wasm",))
+    differing = re.search(r"(\d+) pixels differ in the binary mask", result.output)
+    assert differing and int(differing[1]) <= 30, result.output[-2000:]  # of 65536; the spec allows 0.5 %
+
+    golden = project / "public/golden/expected.json"
+    expected = json.loads(golden.read_text())
+    expected["mean"] += 0.02
+    golden.write_text(json.dumps(expected))
+    with pytest.raises(AssertionError, match=r"mean P\(person\)"):
+        run_web_project(project, projects=("wasm",), install=False, build=False)
