@@ -32,14 +32,6 @@ KEY_FILES = (CONTRACT, "app/src/main/AndroidManifest.xml", "app/build.gradle.kts
 
 
 @pytest.fixture(scope="session")
-def qa_model(zoo_cache: Path) -> Path:
-    """A real BERT-style QA model (MiniLM encoder + seeded span head), vocab.txt beside it."""
-    from tests import text_models
-
-    return text_models.minilm_qa(zoo_cache)
-
-
-@pytest.fixture(scope="session")
 def projects(tmp_path_factory, zoo_model, qa_model) -> dict[str, Path]:
     """The four Android apps, each scaffolded once from a real model."""
     root = tmp_path_factory.mktemp("android")
