@@ -14,7 +14,7 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
-from edgekit.errors import EdgekitError
+from edgekit.errors import EdgekitError, UsageError
 from edgekit.scaffold.contract import ContractTensor, ModelContract
 
 __all__ = [
@@ -47,8 +47,6 @@ class BindOptions:
 
 def parse_normalize(text: str) -> tuple[float, float]:
     """``"0,1"`` -> (0.0, 1.0): the range pixel values 0..255 are mapped onto."""
-    from edgekit.errors import UsageError
-
     parts = [p.strip() for p in text.split(",")]
     try:
         low, high = (float(p) for p in parts)
@@ -61,8 +59,6 @@ def parse_normalize(text: str) -> tuple[float, float]:
 
 def parse_keypoints(text: str) -> tuple[int, int]:
     """``"33x5"`` -> (33, 5): keypoint count and values per keypoint (3: y,x,score; 5: x,y,z,vis,presence)."""
-    from edgekit.errors import UsageError
-
     match = re.fullmatch(r"\s*(\d+)\s*[xX]\s*(\d+)\s*", text)
     if not match:
         raise UsageError("--keypoints", f"{text!r} is not COUNTxVALUES (e.g. 17x3 or 33x5)")
@@ -194,16 +190,16 @@ def bind_image_input(app: str, contract: ModelContract, options: BindOptions) ->
     fail = _failer(app, contract)
     images = [t for t in contract.inputs if len(t.shape) == 4]
     if len(contract.inputs) != 1 or not images:
-        fail(f"expected one image input [1, H, W, 3]; found {len(contract.inputs)} input(s): {contract.describe_inputs()}")
+        raise fail(f"expected one image input [1, H, W, 3]; found {len(contract.inputs)} input(s): {contract.describe_inputs()}")
     tensor = images[0]
     batch, height, width, channels = tensor.shape
     if min(tensor.shape) < 1:
-        fail(f"input {tensor.describe()} has a dynamic dimension; give it a fixed size when converting "
+        raise fail(f"input {tensor.describe()} has a dynamic dimension; give it a fixed size when converting "
              "(edgekit convert --input-shape)")
     if batch != 1 or channels != 3:
-        fail(f"input {tensor.describe()} is not [1, H, W, 3] (batch 1, RGB channels last)")
+        raise fail(f"input {tensor.describe()} is not [1, H, W, 3] (batch 1, RGB channels last)")
     if tensor.dtype not in ("float32", "uint8", "int32"):
-        fail(f"input {tensor.describe()} is {tensor.dtype}; the app feeds float32, uint8 or int32 pixels")
+        raise fail(f"input {tensor.describe()} is {tensor.dtype}; the app feeds float32, uint8 or int32 pixels")
     normalize = _normalize(tensor, contract, options, fail)
     return ImageInput(tensor=tensor, height=height, width=width, channels=channels, normalize=normalize)
 
@@ -211,16 +207,15 @@ def bind_image_input(app: str, contract: ModelContract, options: BindOptions) ->
 def _normalize(tensor: ContractTensor, contract: ModelContract, options: BindOptions, fail) -> tuple[float, float] | None:
     if tensor.dtype != "float32":
         if options.normalize is not None:
-            fail(f"--normalize applies to float32 image inputs; input {tensor.describe()} takes raw pixels 0-255")
+            raise fail(f"--normalize applies to float32 image inputs; input {tensor.describe()} takes raw pixels 0-255")
         return None
     if options.normalize is not None:
         return options.normalize
     hint = contract.hints.get("normalize")
     if hint is not None:
         return float(hint[0]), float(hint[1])
-    fail(f"input {tensor.describe()} is float32 and the model does not say which value range it expects; "
+    raise fail(f"input {tensor.describe()} is float32 and the model does not say which value range it expects; "
          "pass --normalize 0,1 or --normalize -1,1 (or 0,255)")
-    raise AssertionError  # fail() always raises
 
 
 def bind_keypoints(app: str, contract: ModelContract, image: ImageInput, options: BindOptions) -> KeypointOutput:
@@ -237,11 +232,11 @@ def bind_keypoints(app: str, contract: ModelContract, image: ImageInput, options
         if len(tensor.shape) >= 2 and tensor.shape[-1] == 3:
             layout = (size // 3, 3)
         else:
-            fail(f"output {tensor.describe()} does not say its keypoint layout; pass --keypoints COUNTxVALUES "
+            raise fail(f"output {tensor.describe()} does not say its keypoint layout; pass --keypoints COUNTxVALUES "
                  "(e.g. 33x5 for BlazePose, 17x3 for MoveNet)")
     count, stride = layout  # type: ignore[misc]
     if tensor.dtype != "float32" or size < count * stride:
-        fail(f"expected a float32 keypoint output with at least {count}x{stride} values; found {tensor.describe()}")
+        raise fail(f"expected a float32 keypoint output with at least {count}x{stride} values; found {tensor.describe()}")
     fields = KEYPOINT_FIELDS[stride]
     score_field, activation = _SCORE[stride]
     return KeypointOutput(tensor=tensor, count=count, stride=stride, fields=fields, coords=_COORDS[stride],
@@ -262,10 +257,9 @@ def _keypoint_candidate(contract: ModelContract, layout: tuple[int, int] | None,
     want = f"{layout[0]}x{layout[1]} values" if layout else "[1, 1, K, 3] or [1, K, 3] (y, x, score)"
     if not candidates:
         more = "" if layout else "; if one of them holds keypoints in another layout, pass --keypoints COUNTxVALUES"
-        fail(f"expected a float32 keypoint output of {want}; outputs are {contract.describe_outputs()}{more}")
-    fail(f"{len(candidates)} outputs could hold keypoints ({', '.join(repr(t.key) for t in candidates)}); "
+        raise fail(f"expected a float32 keypoint output of {want}; outputs are {contract.describe_outputs()}{more}")
+    raise fail(f"{len(candidates)} outputs could hold keypoints ({', '.join(repr(t.key) for t in candidates)}); "
          "pick one with --output NAME")
-    raise AssertionError
 
 
 def bind_mask(app: str, contract: ModelContract, image: ImageInput, options: BindOptions) -> MaskOutput:
@@ -275,13 +269,13 @@ def bind_mask(app: str, contract: ModelContract, image: ImageInput, options: Bin
         tensor = _named_output(contract, options.output, fail)
         candidates = [tensor] if _is_mask(tensor) else []
         if not candidates:
-            fail(f"output {tensor.describe()} is not a mask [1, H, W, 1 or 2] of float32")
+            raise fail(f"output {tensor.describe()} is not a mask [1, H, W, 1 or 2] of float32")
     else:
         candidates = [t for t in contract.outputs if _is_mask(t)]
         if not candidates:
-            fail(f"expected a float32 mask output [1, H, W, 1 or 2]; outputs are {contract.describe_outputs()}")
+            raise fail(f"expected a float32 mask output [1, H, W, 1 or 2]; outputs are {contract.describe_outputs()}")
         if len(candidates) > 1:
-            fail(f"{len(candidates)} outputs could be the mask ({', '.join(repr(t.key) for t in candidates)}); "
+            raise fail(f"{len(candidates)} outputs could be the mask ({', '.join(repr(t.key) for t in candidates)}); "
                  "pick one with --output NAME")
     tensor = candidates[0]
     channels = tensor.shape[3]
@@ -312,27 +306,27 @@ def bind_text_inputs(app: str, contract: ModelContract, options: BindOptions) ->
     fail = _failer(app, contract)
     tokens = [t for t in contract.inputs if t.dtype in ("int32", "int64") and len(t.shape) == 2 and t.shape[0] == 1]
     if len(tokens) != len(contract.inputs) or not tokens:
-        fail(f"expected int32 token inputs [1, seq_len] (input_ids, attention_mask, token_type_ids); "
+        raise fail(f"expected int32 token inputs [1, seq_len] (input_ids, attention_mask, token_type_ids); "
              f"found {contract.describe_inputs()}")
     lengths = {t.shape[1] for t in tokens}
     if len(lengths) != 1 or min(lengths) < 8:
-        fail(f"expected token inputs of one fixed sequence length >= 8; found {contract.describe_inputs()}")
+        raise fail(f"expected token inputs of one fixed sequence length >= 8; found {contract.describe_inputs()}")
     roles: dict[str, ContractTensor] = {}
     for tensor in tokens:
         role = next((r for r, pattern in _ROLES.items() if pattern.search(tensor.key) and r not in roles), None)
         if role is None:
-            fail(f"cannot tell what input {tensor.describe()} holds; name inputs input_ids, attention_mask, "
+            raise fail(f"cannot tell what input {tensor.describe()} holds; name inputs input_ids, attention_mask, "
                  "token_type_ids")
         roles[role] = tensor  # type: ignore[index]
     if "ids" not in roles:
-        fail(f"no input looks like token ids (input_ids); found {contract.describe_inputs()}")
+        raise fail(f"no input looks like token ids (input_ids); found {contract.describe_inputs()}")
     vocab = options.vocab or contract.vocab
     if vocab is None:
-        fail("the model has no vocabulary beside it (vocab.txt); pass --vocab FILE with the WordPiece vocabulary "
+        raise fail("the model has no vocabulary beside it (vocab.txt); pass --vocab FILE with the WordPiece vocabulary "
              "it was trained with")
     lowercase = _check_vocab(Path(vocab), fail)  # type: ignore[arg-type]
     if roles["ids"].dtype == "int64" or any(t.dtype == "int64" for t in roles.values()):
-        fail("token inputs are int64; the web and Android runtimes feed int32 — convert with int32 inputs")
+        raise fail("token inputs are int64; the web and Android runtimes feed int32 — convert with int32 inputs")
     return TextInputs(ids=roles["ids"], mask=roles.get("mask"), segment=roles.get("segment"),
                       seq_len=lengths.pop(), vocab=Path(vocab), lowercase=lowercase)  # type: ignore[arg-type]
 
@@ -341,11 +335,10 @@ def _check_vocab(vocab: Path, fail) -> bool:
     try:
         words = vocab.read_text(encoding="utf-8").splitlines()
     except (OSError, UnicodeDecodeError) as exc:
-        fail(f"cannot read vocabulary {vocab}: {exc}")
-        raise
+        raise fail(f"cannot read vocabulary {vocab}: {exc}") from exc
     missing = [w for w in ("[PAD]", "[UNK]", "[CLS]", "[SEP]") if w not in words]
     if missing:
-        fail(f"vocabulary {vocab} lacks {', '.join(missing)}; the app needs a BERT WordPiece vocab.txt")
+        raise fail(f"vocabulary {vocab} lacks {', '.join(missing)}; the app needs a BERT WordPiece vocab.txt")
     # An uncased vocabulary has no capitalised whole words; a cased one has thousands.
     return sum(1 for w in words if w[:1].isupper() and not w.startswith("[")) < 100
 
@@ -364,9 +357,8 @@ def bind_span_outputs(app: str, contract: ModelContract, text: TextInputs, optio
     combined = [t for t in contract.outputs if t.dtype == "float32" and t.shape == (1, length, 2)]
     if len(combined) == 1:
         return SpanOutputs(start=combined[0], end=combined[0], combined=True, max_answer_len=options.max_answer_len)
-    fail(f"expected float32 start and end logits [1, {length}] (or one [1, {length}, 2]); "
+    raise fail(f"expected float32 start and end logits [1, {length}] (or one [1, {length}, 2]); "
          f"outputs are {contract.describe_outputs()}")
-    raise AssertionError
 
 
 def bind_embedding(app: str, contract: ModelContract, text: TextInputs, options: BindOptions) -> EmbeddingOutput:
@@ -382,17 +374,17 @@ def bind_embedding(app: str, contract: ModelContract, text: TextInputs, options:
         return EmbeddingOutput(tensor=pooled[0], dim=pooled[0].shape[1], pooled=True)
     if per_token:
         return EmbeddingOutput(tensor=per_token[0], dim=per_token[0].shape[2], pooled=False)
-    fail(f"expected a float32 embedding output [1, D] or [1, {text.seq_len}, D]; outputs are "
+    raise fail(f"expected a float32 embedding output [1, D] or [1, {text.seq_len}, D]; outputs are "
          f"{contract.describe_outputs()}")
-    raise AssertionError
 
 
 # --- helpers -------------------------------------------------------------------------------------
 
 
 def _failer(app: str, contract: ModelContract):
-    def fail(reason: str) -> None:
-        raise BindingError(app, contract.display_name, reason)
+    """``raise fail(reason)``: the BindingError of this app and model."""
+    def fail(reason: str) -> BindingError:
+        return BindingError(app, contract.display_name, reason)
 
     return fail
 
@@ -401,8 +393,7 @@ def _named_output(contract: ModelContract, wanted: str, fail) -> ContractTensor:
     for tensor in contract.outputs:
         if wanted in (tensor.key, tensor.name):
             return tensor
-    fail(f"no output named {wanted!r}; outputs are {contract.describe_outputs()}")
-    raise AssertionError
+    raise fail(f"no output named {wanted!r}; outputs are {contract.describe_outputs()}")
 
 
 def _elements(shape: tuple[int, ...]) -> int:

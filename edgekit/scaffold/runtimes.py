@@ -47,34 +47,33 @@ def tfjs_graph_ops() -> frozenset[str]:
 
 def runtime_for(app: str, platform: str, contract: ModelContract) -> Runtime:
     """The runtime for ``contract`` on ``platform``; BindingError when it cannot run the model there."""
-    def fail(reason: str) -> None:
-        raise BindingError(app, contract.display_name, reason)
+    def fail(reason: str) -> BindingError:
+        return BindingError(app, contract.display_name, reason)
 
     dynamic = [t for t in (*contract.inputs, *contract.outputs) if any(d < 1 for d in t.shape)]
     if dynamic:
-        fail(f"tensor {dynamic[0].describe()} has a dynamic dimension; convert it with fixed shapes "
+        raise fail(f"tensor {dynamic[0].describe()} has a dynamic dimension; convert it with fixed shapes "
              "(edgekit convert --input-shape NAME=1,...)")
     alternative = contract.hints.get("web_alternative" if platform == "web" else "android_alternative")
     instead = f"; use {alternative} instead" if alternative else ""
     if platform == "android":
         if contract.format != TFLITE:
-            fail(f"Android apps run .tflite models with LiteRT and {contract.model_file} is a TF.js graph model; "
+            raise fail(f"Android apps run .tflite models with LiteRT and {contract.model_file} is a TF.js graph model; "
                  "convert it first (edgekit convert MODEL --variants fp32)")
         unsupported = [op for op in contract.custom_ops if op not in LITERT_CUSTOM_OPS]
         if unsupported:
-            fail(f"the model uses custom op {unsupported[0]}, which LiteRT's built-in op set does not "
+            raise fail(f"the model uses custom op {unsupported[0]}, which LiteRT's built-in op set does not "
                  f"implement; register it in the app yourself or pick a model with builtin ops only{instead}")
         return LITERT
     if contract.format == TFLITE:
         if contract.custom_ops:
-            fail(f"the model uses custom op {contract.custom_ops[0]}, which the web TFLite runtime "
+            raise fail(f"the model uses custom op {contract.custom_ops[0]}, which the web TFLite runtime "
                  f"(@tensorflow/tfjs-tflite) does not implement{instead or '; pick a model with builtin ops only'}")
         return TFJS_TFLITE
     if contract.format == TFJS_GRAPH:
         unknown = sorted(set(contract.ops) - tfjs_graph_ops())
         if unknown:
-            fail(f"the graph uses op {unknown[0]}, which TF.js does not implement"
+            raise fail(f"the graph uses op {unknown[0]}, which TF.js does not implement"
                  f"{' (and ' + str(len(unknown) - 1) + ' more)' if len(unknown) > 1 else ''}{instead}")
         return TFJS
-    fail(f"unknown model format {contract.format!r}")
-    raise AssertionError
+    raise fail(f"unknown model format {contract.format!r}")

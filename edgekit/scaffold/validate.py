@@ -12,7 +12,7 @@ import re
 from pathlib import Path
 from typing import Any
 
-from edgekit.errors import EdgekitError
+from edgekit.errors import EXIT_INTERNAL, EdgekitError
 from edgekit.scaffold.contract import ModelContract
 from edgekit.scaffold.render import leftover_markers
 
@@ -24,7 +24,7 @@ _CDN = re.compile(r"https?://(?:cdn\.|unpkg\.com|cdnjs\.|tfhub\.dev|storage\.goo
 class ProjectInvalid(EdgekitError):
     """A generated project failed validation: a bug in edgekit's templates, not the user's input."""
 
-    exit_code = 4
+    exit_code = EXIT_INTERNAL
 
 
 def project(app, contract: ModelContract, binding: dict[str, Any], root: Path, rendered: list[Path]) -> None:
