@@ -19,7 +19,8 @@ from edgekit.inputs import check_inputs, convert_inputs, generate_inputs, load_i
 from edgekit.measure.loop import LoopConfig
 from edgekit.model import Model
 from edgekit.reference import REFERENCE_LOOP, Reference, judge_runs, load_expected, reference_delegate
-from edgekit.results import BenchResult, RunResult, environment_fingerprint
+from edgekit.environment import environment_fingerprint
+from edgekit.results import BenchResult, RunResult
 from edgekit.zoo import resolve_model
 
 __all__ = ["bench", "BenchSettings", "MAX_THREADS"]
@@ -163,7 +164,7 @@ def _plan(
         availability = delegate.probe()
         coverage = delegate.coverage(model)
         coverages[delegate.name] = coverage.to_dict()
-        cannot_run = not coverage.runnable and not getattr(delegate, "cpu_fallback", False)
+        cannot_run = not coverage.runnable and not delegate.cpu_fallback
         env = tuple(sorted(availability.detail.get("worker_env", {}).items()))
         for threads, precision in _variants(delegate, settings, availability.available):
             spec = RunSpec(delegate.name, threads, precision=precision, worker_env=env)
@@ -183,7 +184,7 @@ def _plan(
 def _variants(delegate: Delegate, settings: BenchSettings, available: bool) -> list[tuple[int, str | None]]:
     if not available:  # one row says it all
         return [(settings.threads[0], None)]
-    if getattr(delegate, "uses_threads", True):
+    if delegate.uses_threads:
         return [(threads, None) for threads in settings.threads]
     return [(settings.threads[0], precision) for precision in settings.gpu_precisions]
 
@@ -325,11 +326,31 @@ def _validate_timeout(timeout: float | None, loop: LoopConfig) -> float:
 
 
 class _Broadcast(BenchListener):
+    """Forwards every event to each listener, in order."""
+
     def __init__(self, listeners: Sequence[BenchListener]) -> None:
         self._listeners = list(listeners)
 
-    def __getattribute__(self, name: str):
-        if name.startswith("on_"):
-            listeners = object.__getattribute__(self, "_listeners")
-            return lambda *args: [getattr(listener, name)(*args) for listener in listeners] and None
-        return object.__getattribute__(self, name)
+    def on_message(self, message: str) -> None:
+        for listener in self._listeners:
+            listener.on_message(message)
+
+    def on_bench_start(self, model_path: str, plan: list[RunSpec]) -> None:
+        for listener in self._listeners:
+            listener.on_bench_start(model_path, plan)
+
+    def on_run_start(self, spec: RunSpec, position: int, total: int) -> None:
+        for listener in self._listeners:
+            listener.on_run_start(spec, position, total)
+
+    def on_run_event(self, spec: RunSpec, event: dict) -> None:
+        for listener in self._listeners:
+            listener.on_run_event(spec, event)
+
+    def on_run_end(self, result: RunResult, position: int, total: int) -> None:
+        for listener in self._listeners:
+            listener.on_run_end(result, position, total)
+
+    def on_bench_end(self, result: BenchResult) -> None:
+        for listener in self._listeners:
+            listener.on_bench_end(result)

@@ -21,6 +21,8 @@ class FaultInjectionDelegate:
     name: str
     summary: str
     fault: str  # "segfault" | "hang" | "raise" | "unavailable"
+    uses_threads: bool = True
+    cpu_fallback: bool = False
 
     def probe(self) -> Availability:
         if self.fault == "unavailable":

@@ -10,7 +10,8 @@ import pytest
 import tests.fault_delegates  # noqa: F401
 from edgekit.bench import bench
 from edgekit.errors import ResultFormatError
-from edgekit.results import SCHEMA_VERSION, BenchResult, arrays_path_for
+from edgekit.document import SCHEMA_VERSION, arrays_path_for
+from edgekit.results import BenchResult
 from tests import tflite_builder
 
 FAST = dict(runs=5, min_seconds=0.0, max_seconds=1.0, warmup_runs=0, warmup_seconds=0.0)

@@ -148,7 +148,7 @@ def convert(
     for variant in results:
         if variant.bench is not None:  # benched in the staging directory; record where the file lives now
             variant.bench.model["path"] = variant.path
-    from edgekit.results import environment_fingerprint
+    from edgekit.environment import environment_fingerprint
 
     return ConvertResult(
         source=tf_source.to_dict(),

@@ -22,6 +22,8 @@ from typing import Any, Mapping
 import numpy as np
 
 from edgekit.errors import ModelFormatError, ModelNotFound, ToolMissing, UsageError
+from edgekit.runners import run_once
+from edgekit.runners.tensorflow import TensorFlowRunner
 
 _SOURCE = "a convertible TensorFlow model"
 
@@ -65,11 +67,18 @@ class TfSource:
     def concrete_function(self) -> Any:
         return self.function.get_concrete_function()
 
-    def run(self, arrays: Mapping[str, np.ndarray]) -> dict[str, np.ndarray]:
-        """Execute the source in TensorFlow: the reference every variant is judged against."""
+    def runner(self) -> TensorFlowRunner:
+        """The source loaded in TensorFlow: the reference every variant is judged against."""
         tf = tensorflow()
-        result = self.function(*[tf.constant(arrays[spec.name]) for spec in self.inputs])
-        return {name: np.asarray(result[name]) for name in self.outputs}
+
+        def call(*arrays: np.ndarray) -> Any:
+            return self.function(*(tf.constant(array) for array in arrays))
+
+        return TensorFlowRunner(call, [spec.name for spec in self.inputs], self.outputs, self.tensorflow_version)
+
+    def run(self, arrays: Mapping[str, np.ndarray]) -> dict[str, np.ndarray]:
+        """One inference in TensorFlow through :meth:`runner`."""
+        return run_once(self.runner(), arrays)
 
     def to_dict(self) -> dict:
         return {

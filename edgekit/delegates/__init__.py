@@ -8,14 +8,13 @@ from __future__ import annotations
 
 import importlib
 
-from edgekit.delegates.base import Availability, Coverage, Delegate, Runner, RunOptions, UnsupportedOp
+from edgekit.delegates.base import Availability, Coverage, Delegate, RunOptions, UnsupportedOp
 from edgekit.errors import UnknownDelegate
 
 __all__ = [
     "Availability",
     "Coverage",
     "Delegate",
-    "Runner",
     "RunOptions",
     "UnsupportedOp",
     "get",

@@ -11,11 +11,10 @@ from dataclasses import asdict, dataclass, field
 from typing import TYPE_CHECKING, Protocol
 
 if TYPE_CHECKING:
-    import numpy as np
-
     from edgekit.model import Model
+    from edgekit.runners import Runner
 
-__all__ = ["Availability", "UnsupportedOp", "Coverage", "RunOptions", "Runner", "Delegate"]
+__all__ = ["Availability", "UnsupportedOp", "Coverage", "RunOptions", "Delegate"]
 
 
 @dataclass(frozen=True)
@@ -156,33 +155,32 @@ class Coverage:
 
 @dataclass(frozen=True)
 class RunOptions:
+    """How to open a model: threads for CPU kernels, arithmetic for the GPU."""
+
     threads: int = 1
     #: GPU arithmetic: "fp16" (the GPU default) or "fp32"; None for delegates without the choice.
     precision: str | None = None
 
 
-class Runner(Protocol):
-    """An opened model ready for timed inference inside a worker process."""
-
-    def set_inputs(self, arrays: dict[str, "np.ndarray"]) -> None: ...
-
-    def invoke(self) -> None:
-        """One synchronized inference: when it returns, the outputs are ready to read."""
-
-    def outputs(self) -> dict[str, "np.ndarray"]: ...
-
-    def info(self) -> dict:
-        """What actually ran: runtime, kernels, acceleration facts."""
-
-    def close(self) -> None: ...
-
-
 class Delegate(Protocol):
+    """An accelerator a runtime can hand ops to, and what it can do."""
+
+    #: The name users give with ``--delegate``.
     name: str
+    #: One line for tables and ``edgekit delegates``.
     summary: str
+    #: Whether the delegate honours a thread count (CPU kernels do; the GPU does not, it sweeps
+    #: precisions instead).
+    uses_threads: bool
+    #: Whether ops the delegate lacks fall back to the CPU (then missing coverage makes a run
+    #: partial, not impossible).
+    cpu_fallback: bool
 
-    def probe(self) -> Availability: ...
+    def probe(self) -> Availability:
+        """Whether it can run on this machine, and if not why and what would make it run."""
 
-    def coverage(self, model: "Model") -> Coverage: ...
+    def coverage(self, model: Model) -> Coverage:
+        """Which ops of MODEL it would take, from static rules."""
 
-    def open(self, model_path: str, options: RunOptions) -> Runner: ...
+    def open(self, model_path: str, options: RunOptions) -> Runner:
+        """Load MODEL_PATH for inference (inside a worker process)."""

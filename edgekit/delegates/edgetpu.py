@@ -24,7 +24,7 @@ from edgekit.delegates.rules import RuleSet
 from edgekit.errors import DelegateUnavailable, ToolMissing, UnsupportedModel, UsageError
 
 if TYPE_CHECKING:
-    from edgekit.delegates.cpu import InterpreterRunner
+    from edgekit.runners.interpreter import InterpreterRunner
     from edgekit.model import Model
 
 __all__ = ["EDGETPU", "EdgeTpuDelegate", "compile_with_edgetpu_compiler", "edgetpu_coverage", "parse_compiler_log"]
@@ -217,6 +217,7 @@ def compile_with_edgetpu_compiler(
 class EdgeTpuDelegate:
     name: str = "edgetpu"
     summary: str = "Coral Edge TPU (libedgetpu)"
+    uses_threads: bool = True
     #: Ops outside the Edge TPU custom op run on the CPU: partial coverage is a slower run, not none.
     cpu_fallback: bool = True
 
@@ -235,7 +236,7 @@ class EdgeTpuDelegate:
 
     def open(self, model_path: str, options: RunOptions) -> InterpreterRunner:
         """The compiled model in the LiteRT Interpreter with the Edge TPU delegate loaded."""
-        from edgekit.delegates.cpu import InterpreterRunner
+        from edgekit.runners.interpreter import InterpreterRunner
         from edgekit.model import Model
 
         availability = self.probe()

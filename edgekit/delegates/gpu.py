@@ -12,7 +12,6 @@ import ctypes.util
 import glob
 import json
 import os
-import re
 import tempfile
 from dataclasses import dataclass
 from functools import lru_cache
@@ -22,11 +21,9 @@ from typing import TYPE_CHECKING
 
 from edgekit.delegates import register
 from edgekit.delegates.base import Availability, Coverage, RunOptions, UnsupportedOp
-from edgekit.native_log import captured_native_stderr
+from edgekit.runners.compiled import CompiledModelRunner
 
 if TYPE_CHECKING:
-    import numpy as np
-
     from edgekit.model import Model
 
 #: Where Linux distributions install Vulkan drivers (ICD manifests).
@@ -39,7 +36,6 @@ _SWIFTSHADER_ICDS = (
 )
 #: Drivers Dawn (LiteRT's WebGPU) does not accept as adapters.
 _REJECTED_ICDS = ("lvp_icd",)
-_ADAPTER_LINE = re.compile(r"Selected adapter:\s*(?P<name>[^,\n]+)(?P<rest>[^\n]*)")
 PRECISIONS = ("fp16", "fp32")
 
 
@@ -70,96 +66,6 @@ def find_vulkan_driver() -> tuple[dict[str, str], str, bool] | None:
 
 def _gpu_device_nodes() -> list[str]:
     return glob.glob("/dev/dri/renderD*") + glob.glob("/dev/nvidia[0-9]*")
-
-
-def _failure_summary(log_lines: list[str]) -> str:
-    """The runtime's own words for why the GPU path failed (its log lines that name a cause)."""
-    causes = [
-        line.split("]", 1)[-1].strip()
-        for line in log_lines
-        if any(word in line for word in ("No adapters", "Failed", "failed", "not supported", "Couldn't load"))
-    ]
-    return "; ".join(dict.fromkeys(causes))[:400]
-
-
-def parse_adapter(log_lines: list[str]) -> dict[str, object]:
-    """The adapter LiteRT's WebGPU environment selected, from its log line."""
-    for line in log_lines:
-        match = _ADAPTER_LINE.search(line)
-        if match:
-            rest = match.group("rest")
-            software = "software" in rest.lower() or "swiftshader" in line.lower()
-            return {"adapter": match.group("name").strip(), "adapter_details": rest.strip(", "),
-                    "software": software}
-    return {"adapter": "unknown (the runtime did not log one)", "adapter_details": "", "software": None}
-
-
-class CompiledModelRunner:
-    """A model compiled for the GPU accelerator (with CPU fallback for ops the GPU lacks)."""
-
-    def __init__(self, model_path: str, threads: int, precision: str) -> None:
-        import numpy as np
-        from ai_edge_litert.compiled_model import CompiledModel
-        from ai_edge_litert.hardware_accelerator import HardwareAccelerator
-        from ai_edge_litert.options import CpuOptions, GpuOptions, Options
-
-        options = Options(
-            hardware_accelerators=HardwareAccelerator.GPU | HardwareAccelerator.CPU,
-            cpu_options=CpuOptions(num_threads=threads),
-            gpu_options=GpuOptions(enforce_f32=precision == "fp32"),
-        )
-        with captured_native_stderr() as log:
-            try:
-                self._model = CompiledModel.from_file(model_path, options=options)
-            except RuntimeError as exc:
-                failure = exc
-            else:
-                failure = None
-        if failure is not None:
-            raise RuntimeError(f"GPU compilation failed: {_failure_summary(log) or failure}") from failure
-        self._adapter = parse_adapter(log)
-        self._precision = precision
-        signature = next(iter(self._model.get_signature_list()))
-        self._input_details = list(self._model.get_input_tensor_details(signature).values())
-        self._output_details = list(self._model.get_output_tensor_details(signature).values())
-        self._inputs = self._model.create_input_buffers(0)
-        self._outputs = self._model.create_output_buffers(0)
-        self._reads = [
-            (buffer, int(np.prod(d["shape"])), np.dtype(d["dtype"]))
-            for buffer, d in zip(self._outputs, self._output_details)
-        ]
-
-    def set_inputs(self, arrays: dict[str, "np.ndarray"]) -> None:
-        ordered = list(arrays.values())
-        for position, (buffer, detail) in enumerate(zip(self._inputs, self._input_details)):
-            array = arrays.get(detail["name"], ordered[position])
-            buffer.write(array.astype(detail["dtype"], copy=False))
-
-    def invoke(self) -> None:
-        # Reading every output back is the synchronisation: without it we would time dispatch.
-        self._model.run_by_index(0, self._inputs, self._outputs)
-        for buffer, count, dtype in self._reads:
-            buffer.read(count, dtype)
-
-    def outputs(self) -> dict[str, "np.ndarray"]:
-        return {
-            detail["name"]: buffer.read(count, dtype).reshape(detail["shape"]).copy()
-            for (buffer, count, dtype), detail in zip(self._reads, self._output_details)
-        }
-
-    def info(self) -> dict:
-        from importlib.metadata import version
-
-        return {
-            "runtime": f"ai-edge-litert {version('ai-edge-litert')} CompiledModel",
-            "accelerator": "GPU (WebGPU/Dawn on Vulkan) with CPU fallback",
-            "precision_requested": self._precision,
-            "fully_accelerated": bool(self._model.is_fully_accelerated()),
-            **self._adapter,
-        }
-
-    def close(self) -> None:
-        self._model.close()
 
 
 @dataclass(frozen=True)

@@ -226,6 +226,7 @@ class StaticCoverageDelegate(abc.ABC):
     rules_name: str
     #: Unsupported ops run on the CPU, so partial coverage makes a run partial, not impossible.
     cpu_fallback: bool = True
+    uses_threads: bool = True
 
     @abc.abstractmethod
     def probe(self) -> Availability:

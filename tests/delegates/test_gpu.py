@@ -7,6 +7,7 @@ import pytest
 
 from edgekit.bench import bench
 from edgekit.delegates import gpu
+from edgekit.runners import compiled
 from tests import tflite_builder
 
 FAST = dict(runs=2, min_seconds=0.0, max_seconds=5.0, warmup_runs=1, warmup_seconds=0.0)
@@ -48,10 +49,10 @@ def test_no_driver_at_all_says_what_to_install(monkeypatch):
 def test_adapter_is_read_from_the_runtime_log_line():
     line = ("I0000 environment.cc:532] Selected adapter: SwiftShader Device (Subzero), arch=swiftshader, "
             "vendor=google, backend=Vulkan, adapterType=CPU / Software")
-    adapter = gpu.parse_adapter(["noise", line])
+    adapter = compiled.parse_adapter(["noise", line])
     assert adapter["adapter"] == "SwiftShader Device (Subzero)"
     assert adapter["software"] is True
-    assert gpu.parse_adapter(["nothing here"])["software"] is None
+    assert compiled.parse_adapter(["nothing here"])["software"] is None
 
 
 def test_op_outside_the_gpu_list_is_partial_coverage_not_a_refusal(tmp_path):

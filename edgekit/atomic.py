@@ -1,0 +1,74 @@
+"""Publish files and folders so that a reader never sees half of one.
+
+Everything edgekit writes for a user (result documents, their arrays, zoo files, converted
+variants, scaffolded projects) goes through here: write beside the target, then rename over it.
+An interrupted write leaves the old file or nothing, never a torn one.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import tempfile
+from pathlib import Path
+from typing import Mapping
+
+import numpy as np
+
+__all__ = ["publish_directory", "write_bytes", "write_npz", "write_text"]
+
+
+def write_bytes(path: str | os.PathLike[str], data: bytes) -> Path:
+    """Write DATA to PATH through a temporary file in the same folder."""
+    target = Path(path)
+    handle, tmp = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(handle, "wb") as stream:
+            stream.write(data)
+        os.replace(tmp, target)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+    return target
+
+
+def write_text(path: str | os.PathLike[str], text: str) -> Path:
+    """UTF-8 text through :func:`write_bytes`."""
+    return write_bytes(path, text.encode("utf-8"))
+
+
+def write_npz(path: str | os.PathLike[str], arrays: Mapping[str, np.ndarray], *, compressed: bool = True) -> Path:
+    """A named-array archive (``np.savez``) through a temporary file in the same folder."""
+    target = Path(path)
+    handle, tmp = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=".tmp.npz")
+    os.close(handle)
+    try:
+        save = np.savez_compressed if compressed else np.savez
+        save(tmp, **dict(arrays))
+        os.replace(tmp, target)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+    return target
+
+
+def publish_directory(staging: str | os.PathLike[str], dest: str | os.PathLike[str]) -> Path:
+    """Move the finished folder STAGING to DEST; an existing DEST goes only once STAGING is ready.
+
+    Both must be on one file system (make STAGING beside DEST). The old DEST is renamed aside
+    first and deleted last, so a failure in between leaves one complete folder in place.
+    """
+    staging, dest = Path(staging), Path(dest)
+    if not dest.exists():
+        os.replace(staging, dest)
+        return dest
+    old = Path(tempfile.mkdtemp(dir=dest.parent, prefix=f".{dest.name}.old-")) / dest.name
+    os.replace(dest, old)
+    try:
+        os.replace(staging, dest)
+    except BaseException:
+        os.replace(old, dest)
+        raise
+    finally:
+        shutil.rmtree(old.parent, ignore_errors=True)
+    return dest
