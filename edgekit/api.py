@@ -10,15 +10,13 @@ from dataclasses import asdict, dataclass
 
 from edgekit import delegates, zoo
 from edgekit.model import Model
-from edgekit.tfjs_model import GraphModel, is_graph_model
 
 __all__ = ["inspect", "zoo_list", "zoo_pull", "doctor", "DelegateStatus"]
 
 
-def inspect(model: str | os.PathLike, *, log: Callable[[str], None] | None = None) -> Model | GraphModel:
+def inspect(model: str | os.PathLike, *, log: Callable[[str], None] | None = None) -> Model:
     """Open and parse MODEL (a .tflite path, a TF.js graph model or a zoo name), validating it on the way."""
-    path = zoo.resolve_model(model, log=log)
-    return GraphModel.open(path) if is_graph_model(path) else Model.open(path)
+    return Model.open(zoo.resolve_model(model, log=log))
 
 
 def zoo_list() -> tuple[zoo.ZooEntry, ...]:

@@ -90,7 +90,7 @@ def bench(
     emit = _Broadcast(listeners)
     path = resolve_model(model, log=emit.on_message)
     parsed = Model.open(path)
-    chosen = [delegate_registry.get(name) for name in _expand_all(_unique(delegates, "--delegate"))]
+    chosen = [delegate_registry.get(name) for name in _expand_all(_unique(delegates, "delegates"))]
     loop = LoopConfig(warmup_runs, warmup_seconds, runs, min_seconds, max_seconds)
     settings = BenchSettings(
         delegates=tuple(d.name for d in chosen),
@@ -104,7 +104,7 @@ def bench(
     )
     tolerances = _tolerances(tolerance)
     if reference is not None and expected is not None:
-        raise UsageError("--reference", "give either --reference or --expected, not both")
+        raise UsageError("reference", "give either `reference` or `expected`, not both")
     reference_model = Model.open(resolve_model(reference, log=emit.on_message)) if reference is not None else None
     arrays, reference_inputs = _prepare_inputs(parsed, inputs, seed, reference_model)
     expected_reference = load_expected(expected, parsed, expected_label) if expected is not None else None
@@ -256,7 +256,7 @@ def _reference_outputs(
 
 
 def _tolerances(text: str | None):
-    """precision -> Preset, with the user's --tolerance applied to every preset."""
+    """precision -> Preset, with the user's tolerance applied to every preset."""
     presets: dict[str, Preset] = {name: parse_tolerance(text, preset) if text else preset for name, preset in PRESETS.items()}
     return presets.get
 
@@ -284,9 +284,9 @@ def _validate_precisions(precisions: Sequence[str]) -> tuple[str, ...]:
         precisions = [precisions]
     for precision in precisions:
         if precision not in PRECISIONS:
-            raise UsageError("--gpu-precision", f"{precision!r} is not one of {', '.join(PRECISIONS)}")
+            raise UsageError("gpu_precision", f"{precision!r} is not one of {', '.join(PRECISIONS)}")
     if not precisions:
-        raise UsageError("--gpu-precision", f"give at least one of {', '.join(PRECISIONS)}")
+        raise UsageError("gpu_precision", f"give at least one of {', '.join(PRECISIONS)}")
     return tuple(dict.fromkeys(precisions))
 
 
@@ -294,24 +294,24 @@ def _validate_threads(threads: Sequence[int]) -> tuple[int, ...]:
     if isinstance(threads, int):
         threads = [threads]
     if not threads:
-        raise UsageError("--threads", "give at least one thread count, e.g. 1,2,4")
+        raise UsageError("threads", "give at least one thread count, e.g. 1,2,4")
     for count in threads:
         if isinstance(count, bool) or not isinstance(count, int) or not 1 <= count <= MAX_THREADS:
-            raise UsageError("--threads", f"{count!r} is not a thread count; use whole numbers 1..{MAX_THREADS}")
+            raise UsageError("threads", f"{count!r} is not a thread count; use whole numbers 1..{MAX_THREADS}")
     return tuple(dict.fromkeys(threads))
 
 
 def _validate_loop(loop: LoopConfig) -> LoopConfig:
     if loop.min_runs < 1:
-        raise UsageError("--runs", f"{loop.min_runs} is too few; measure at least 1 run")
+        raise UsageError("runs", f"{loop.min_runs} is too few; measure at least 1 run")
     if loop.warmup_runs < 0:
-        raise UsageError("--warmup", f"{loop.warmup_runs} warm-up runs is negative")
-    for option, value in (("--warmup-seconds", loop.warmup_seconds), ("--min-seconds", loop.min_seconds)):
+        raise UsageError("warmup_runs", f"{loop.warmup_runs} warm-up runs is negative")
+    for option, value in (("warmup_seconds", loop.warmup_seconds), ("min_seconds", loop.min_seconds)):
         if value < 0:
             raise UsageError(option, f"{value} seconds is negative")
     if loop.max_seconds <= 0 or loop.max_seconds < loop.min_seconds:
         raise UsageError(
-            "--max-seconds", f"{loop.max_seconds} must be positive and at least --min-seconds ({loop.min_seconds})"
+            "max_seconds", f"{loop.max_seconds} must be positive and at least `min_seconds` ({loop.min_seconds})"
         )
     return loop
 
@@ -321,7 +321,7 @@ def _validate_timeout(timeout: float | None, loop: LoopConfig) -> float:
         # Loading, warm-up and measurement are each capped by max_seconds; leave room for a slow load.
         return 120.0 + 2 * loop.max_seconds + loop.warmup_seconds
     if timeout <= 0:
-        raise UsageError("--timeout", f"{timeout} seconds must be positive")
+        raise UsageError("timeout", f"{timeout} seconds must be positive")
     return float(timeout)
 
 

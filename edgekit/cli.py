@@ -10,6 +10,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import re
 import sys
 from pathlib import Path
 from typing import Sequence
@@ -24,6 +25,42 @@ _EPILOG = (
 )
 
 
+#: Library parameter -> the flag that sets it, where the two differ beyond `_` and `--`.
+_FLAGS = {
+    "delegates": "--delegate",
+    "gpu_precision": "--gpu-precision",
+    "warmup_runs": "--warmup",
+    "input_shapes": "--input-shape",
+    "accuracy": "--no-accuracy",
+}
+#: Every library parameter the CLI sets by a flag of the same name.
+_SAME_NAME = {
+    "app", "calibration", "calibration_range", "expected", "force", "inputs", "json", "keypoints",
+    "max_answer_len", "max_seconds", "min_seconds", "model", "normalize", "out", "output", "reference",
+    "runs", "seed", "signature", "threads", "timeout", "tolerance", "variants", "vocab", "warmup_seconds",
+    "tool_timeout",
+}
+_PARAMETER = re.compile(r"`([a-z_]+)`")
+
+
+def flag_for(parameter: str) -> str:
+    """The flag that sets library parameter PARAMETER (``input_shapes`` -> ``--input-shape``)."""
+    return _FLAGS.get(parameter) or "--" + parameter.replace("_", "-")
+
+
+def in_cli_terms(error: EdgekitError) -> str:
+    """ERROR's message with every library parameter it names shown as the CLI's flag."""
+    def flag(match: re.Match[str]) -> str:
+        name = match.group(1)
+        return flag_for(name) if name in _FLAGS or name in _SAME_NAME else match.group(0)
+
+    text = str(error)
+    if isinstance(error, UsageError):  # the CLI's own checks already name the flag
+        head = error.parameter if error.parameter.startswith("-") else flag_for(error.parameter)
+        text = f"{head}: {error.reason}"
+    return _PARAMETER.sub(flag, text)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the `edgekit` command."""
     parser = _parser()
@@ -34,7 +71,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         return args.handler(args)
     except EdgekitError as exc:
-        print(f"edgekit: error: {exc}", file=sys.stderr)
+        print(f"edgekit: error: {in_cli_terms(exc)}", file=sys.stderr)
         return exc.exit_code
     except KeyboardInterrupt:
         print("edgekit: interrupted", file=sys.stderr)
@@ -197,15 +234,14 @@ def _scaffold(args: argparse.Namespace) -> int:
 
 def _inspect(args: argparse.Namespace) -> int:
     from edgekit.api import inspect
-    from edgekit.model import Model
 
     model = inspect(args.model, log=_log)
     if args.json:
         print(json.dumps(model.to_dict(), indent=2))
     else:
-        from edgekit.report.inspect_text import format_graph_inspection, format_inspection
+        from edgekit.report.inspect_text import format_inspection
 
-        print(format_inspection(model) if isinstance(model, Model) else format_graph_inspection(model))
+        print(format_inspection(model))
     return EXIT_OK
 
 

@@ -44,12 +44,17 @@ class EdgekitError(Exception):
 
 
 class UsageError(EdgekitError):
-    """An option has a value edgekit cannot use."""
+    """An argument has a value edgekit cannot use.
 
-    def __init__(self, option: str, reason: str) -> None:
-        self.option = option
+    ``parameter`` is the library's name for it (``threads``, ``input_shapes``). The reason names
+    other parameters in backticks (``pass `force` to replace it``); the CLI shows its own flags
+    in their place, a Python caller reads the parameter names.
+    """
+
+    def __init__(self, parameter: str, reason: str) -> None:
+        self.parameter = parameter
         self.reason = reason
-        super().__init__(f"{option}: {reason}")
+        super().__init__(f"{parameter}: {reason}")
 
 
 class ModelNotFound(EdgekitError):

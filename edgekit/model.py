@@ -1,9 +1,11 @@
-"""Open and parse a ``.tflite`` model: tensors, ops, signatures, quantization, metadata, fingerprint.
+"""A model of any format edgekit reads, behind one class: ``Model``.
 
-``Model.open(path)`` reads the file once and validates it eagerly (``edgekit.model_reader`` walks
-every flatbuffer table with the lazy reader LiteRT ships), so a damaged file fails there with a
-reason a user understands. Weight data is bounds-checked, never copied. Everything else here is a
-plain frozen value; derived figures (fingerprint, histogram, MAC estimate) are cached on first use.
+``Model.open(path)`` reads a ``.tflite`` file or a TF.js graph model once and validates it eagerly
+(the readers in ``edgekit.formats`` walk every table), so a damaged file fails there with a reason
+a user understands. Weight data is bounds-checked, never copied. TensorFlow conversion sources are
+described by the same class (``edgekit.convert.sources`` builds their content). The value types
+live in ``edgekit.contract``; derived figures (fingerprint, histogram, MAC estimate) are cached on
+first use.
 """
 
 from __future__ import annotations
@@ -13,20 +15,27 @@ import io
 import os
 import zipfile
 from collections import Counter
-from dataclasses import dataclass
+from dataclasses import replace
 from functools import cached_property
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any, Sequence
 
+from edgekit.contract import (
+    ModelContent,
+    OpInfo,
+    Quantization,
+    SignatureInfo,
+    SubgraphInfo,
+    TensorInfo,
+    label_io,
+)
 from edgekit.errors import ModelFormatError, ModelNotFound, UsageError
 from edgekit.macs import COUNTED_OPS, MacEstimate, estimate_macs
-
-if TYPE_CHECKING:
-    from edgekit.model_reader import ParsedModel
 
 __all__ = [
     "MacEstimate",
     "Model",
+    "ModelContent",
     "OpInfo",
     "Quantization",
     "SignatureInfo",
@@ -38,121 +47,27 @@ __all__ = [
 _ZIP_ERRORS = (zipfile.BadZipFile, zipfile.LargeZipFile, NotImplementedError, OSError, ValueError, EOFError)
 
 
-@dataclass(frozen=True)
-class Quantization:
-    """Affine quantization of a tensor: ``real = scale * (q - zero_point)``.
-
-    ``zero_point`` is as stored in the file (it may be empty). ``axis`` is the quantized dimension
-    and is set only when the quantization is per-axis (more than one scale).
-    """
-
-    scale: tuple[float, ...]
-    zero_point: tuple[int, ...]
-    axis: int | None = None
-
-    @property
-    def per_axis(self) -> bool:
-        """True when each slice along ``axis`` has its own scale."""
-        return len(self.scale) > 1
-
-    def to_dict(self) -> dict[str, Any]:
-        """JSON-ready form."""
-        return {"scale": list(self.scale), "zero_point": list(self.zero_point), "axis": self.axis}
-
-
-@dataclass(frozen=True)
-class TensorInfo:
-    """One tensor of a subgraph. ``shape_signature`` has -1 for dynamic dimensions."""
-
-    index: int
-    name: str
-    shape: tuple[int, ...]
-    shape_signature: tuple[int, ...]
-    dtype: str
-    quantization: Quantization | None
-    is_constant: bool = False
-    is_variable: bool = False
-
-    @property
-    def is_dynamic(self) -> bool:
-        """True when any dimension is only known at run time."""
-        return any(d < 0 for d in self.shape_signature)
-
-    def to_dict(self) -> dict[str, Any]:
-        """JSON-ready form."""
-        return {
-            "index": self.index,
-            "name": self.name,
-            "shape": list(self.shape),
-            "shape_signature": list(self.shape_signature),
-            "dtype": self.dtype,
-            "quantization": self.quantization.to_dict() if self.quantization else None,
-            "is_dynamic": self.is_dynamic,
-        }
-
-
-@dataclass(frozen=True)
-class OpInfo:
-    """One operator. ``index`` is its position in its subgraph (the interpreter's node number).
-
-    ``name`` is the builtin name (``CONV_2D``) or, for custom ops, the custom code.
-    ``inputs``/``outputs`` are tensor indices in the subgraph; -1 marks an absent optional input.
-    """
-
-    index: int
-    subgraph: int
-    name: str
-    custom: bool
-    inputs: tuple[int, ...]
-    outputs: tuple[int, ...]
-    version: int = 1
-
-
-@dataclass(frozen=True)
-class SignatureInfo:
-    """A named entry point (SignatureDef): its subgraph and its named inputs and outputs."""
-
-    key: str
-    subgraph: int
-    inputs: dict[str, TensorInfo]
-    outputs: dict[str, TensorInfo]
-
-    def to_dict(self) -> dict[str, Any]:
-        """JSON-ready form."""
-        return {
-            "key": self.key,
-            "subgraph": self.subgraph,
-            "inputs": {name: t.to_dict() for name, t in self.inputs.items()},
-            "outputs": {name: t.to_dict() for name, t in self.outputs.items()},
-        }
-
-
-@dataclass(frozen=True)
-class SubgraphInfo:
-    """Summary of one subgraph; ``inputs``/``outputs`` are tensor indices."""
-
-    index: int
-    name: str
-    tensor_count: int
-    op_count: int
-    inputs: tuple[int, ...]
-    outputs: tuple[int, ...]
-
-
 class Model:
-    """A parsed ``.tflite`` file. Build with ``Model.open(path)`` (or ``Model.from_bytes``)."""
+    """A parsed model of any format; build with ``Model.open(path)`` (or ``Model.from_bytes``)."""
 
-    def __init__(self, path: Path, data: bytes, parsed: ParsedModel) -> None:
-        """Use ``Model.open`` or ``Model.from_bytes``; this only stores what the reader parsed."""
+    def __init__(self, path: Path, content: ModelContent, data: bytes | None = None) -> None:
+        """Use ``Model.open`` or ``Model.from_bytes``; this stores what a reader produced.
+
+        DATA is the whole ``.tflite`` file (metadata and associated files are read from it).
+        """
         self.path = path
-        self.size_bytes = len(data)
+        self._content = content
         self._data = data
-        self._parsed = parsed
 
     @classmethod
     def open(cls, path: str | os.PathLike[str]) -> Model:
-        """Read and validate ``path``; raise ModelNotFound or ModelFormatError with the reason."""
+        """Read and validate PATH (.tflite, or a TF.js graph model's json or folder)."""
+        from edgekit.formats.tfjs_graph import is_graph_model, read_graph_model
+
         path = Path(path)
+        if is_graph_model(path):
+            content = read_graph_model(path)
+            return cls(content.files[0], content)
         if path.is_dir():
             raise ModelFormatError(path, "is a directory; pass the .tflite file inside it")
         if not path.exists():
@@ -165,67 +80,125 @@ class Model:
 
     @classmethod
     def from_bytes(cls, data: bytes, path: str | os.PathLike[str] = "<bytes>") -> Model:
-        """Parse a model already in memory; ``path`` is used in messages and reports."""
-        # Imported here because the reader builds this module's value types.
-        from edgekit.model_reader import read_model
+        """Parse a ``.tflite`` model already in memory; PATH is used in messages and reports."""
+        from edgekit.formats.tflite import read_model
 
         path = Path(path)
         data = bytes(data)
-        return cls(path, data, read_model(data, path))
+        return cls(path, read_model(data, path), data)
+
+    @classmethod
+    def from_signature(
+        cls,
+        path: str | os.PathLike[str],
+        format: str,
+        inputs: Sequence[TensorInfo],
+        outputs: Sequence[TensorInfo],
+        *,
+        signature: str = "serving_default",
+        files: Sequence[Path] = (),
+        version: str | None = None,
+    ) -> Model:
+        """A model known by one signature only (a TensorFlow source): its inputs and outputs.
+
+        The tensors are renumbered in order (inputs, then outputs); their keys and producers stay.
+        VERSION (the producing framework's, e.g. TensorFlow's) becomes the description.
+        """
+        tensors = tuple(replace(t, index=i) for i, t in enumerate((*inputs, *outputs)))
+        ins = tuple(range(len(inputs)))
+        outs = tuple(range(len(inputs), len(tensors)))
+        labelled = label_io(tensors, ins, outs, {t.index: t.key for t in tensors},
+                            {t.index: t.producer for t in tensors if t.producer})
+        content = ModelContent(
+            format=format,
+            files=tuple(files),
+            tensors=(labelled,),
+            subgraphs=(SubgraphInfo(0, signature, len(labelled), 0, ins, outs),),
+            ops=(),
+            signatures=(SignatureInfo(signature, 0, {labelled[i].key: labelled[i] for i in ins},
+                                      {labelled[i].key: labelled[i] for i in outs}),),
+            description=version,
+        )
+        return cls(Path(path), content)
+
+    @property
+    def format(self) -> str:
+        """``tflite``, ``tfjs-graph``, ``saved-model`` or ``keras``."""
+        return self._content.format
+
+    @property
+    def files(self) -> tuple[Path, ...]:
+        """Every file the model consists of (a graph model's json and its weight shards)."""
+        return self._content.files
+
+    @cached_property
+    def size_bytes(self) -> int:
+        """Bytes on disk (all of a graph model's files)."""
+        if self._data is not None:
+            return len(self._data)
+        return sum(p.stat().st_size for p in self.files if p.is_file())
 
     def __repr__(self) -> str:
-        return f"Model({str(self.path)!r}, {self.size_bytes} bytes, {len(self.ops)} ops)"
+        return f"Model({str(self.path)!r}, {self.format}, {self.size_bytes} bytes, {len(self.ops)} ops)"
 
     @cached_property
     def sha256(self) -> str:
-        """Hex SHA-256 of the whole file: the model's fingerprint."""
-        return hashlib.sha256(self._data).hexdigest()
+        """Hex SHA-256 of the model's bytes (a graph model's files in order): its fingerprint."""
+        if self._data is not None:
+            return hashlib.sha256(self._data).hexdigest()
+        digest = hashlib.sha256()
+        for part in self.files:
+            if part.is_file():
+                with open(part, "rb") as stream:
+                    for chunk in iter(lambda: stream.read(1 << 20), b""):
+                        digest.update(chunk)
+        return digest.hexdigest()
 
     @property
-    def version(self) -> int:
-        """Schema version stored in the file (3 for every current converter)."""
-        return self._parsed.version
+    def version(self) -> int | None:
+        """Schema version stored in the file (3 for every current converter); None for other formats."""
+        return self._content.version
 
     @property
     def description(self) -> str | None:
         """The converter's free-text description, if any."""
-        return self._parsed.description
+        return self._content.description
 
     @property
     def subgraph_count(self) -> int:
         """Number of subgraphs (1 unless the model has control flow or several signatures)."""
-        return len(self._parsed.subgraphs)
+        return len(self._content.subgraphs)
 
     @property
     def subgraphs(self) -> tuple[SubgraphInfo, ...]:
         """Summary of every subgraph."""
-        return self._parsed.subgraphs
+        return self._content.subgraphs
 
     def tensors(self, subgraph: int = 0) -> tuple[TensorInfo, ...]:
         """Every tensor of ``subgraph``, by index."""
         if not 0 <= subgraph < self.subgraph_count:
             raise UsageError("subgraph", f"{subgraph} is out of range; the model has {self.subgraph_count}")
-        return self._parsed.tensors[subgraph]
+        return self._content.tensors[subgraph]
 
     @property
     def inputs(self) -> tuple[TensorInfo, ...]:
         """Inputs of subgraph 0, in the subgraph's input order."""
-        return tuple(self._parsed.tensors[0][i] for i in self._parsed.subgraphs[0].inputs)
+        return tuple(self._content.tensors[0][i] for i in self._content.subgraphs[0].inputs)
 
     @property
     def outputs(self) -> tuple[TensorInfo, ...]:
         """Outputs of subgraph 0, in the subgraph's output order."""
-        return tuple(self._parsed.tensors[0][i] for i in self._parsed.subgraphs[0].outputs)
+        return tuple(self._content.tensors[0][i] for i in self._content.subgraphs[0].outputs)
 
     @property
     def signatures(self) -> tuple[SignatureInfo, ...]:
         """Named entry points; empty for models converted without signatures."""
-        return self._parsed.signatures
+        return self._content.signatures
 
     @property
     def ops(self) -> tuple[OpInfo, ...]:
         """Every operator of every subgraph, subgraph by subgraph, in execution order."""
-        return self._parsed.ops
+        return self._content.ops
 
     @cached_property
     def op_histogram(self) -> dict[str, int]:
@@ -241,13 +214,13 @@ class Model:
     @property
     def metadata_names(self) -> tuple[str, ...]:
         """Names of the flatbuffer's Metadata entries, in file order."""
-        return tuple(name for name, _ in self._parsed.metadata)
+        return tuple(name for name, _ in self._content.metadata)
 
     def metadata_bytes(self, name: str) -> bytes | None:
         """The raw bytes of the first Metadata entry called ``name``, or None."""
-        for entry, buffer_index in self._parsed.metadata:
-            if entry == name:
-                from edgekit.model_reader import buffer_bytes
+        for entry, buffer_index in self._content.metadata:
+            if entry == name and self._data is not None:
+                from edgekit.formats.tflite import buffer_bytes
 
                 return buffer_bytes(self._data, buffer_index)
         return None
@@ -263,6 +236,8 @@ class Model:
     @cached_property
     def associated_files(self) -> tuple[str, ...]:
         """Files the TFLite Metadata writer packed as a zip after the flatbuffer (labels, vocab)."""
+        if self._data is None:
+            return ()
         try:
             with zipfile.ZipFile(io.BytesIO(self._data)) as archive:
                 return tuple(archive.namelist())
@@ -272,13 +247,15 @@ class Model:
     @cached_property
     def macs(self) -> MacEstimate:
         """Estimated multiply-accumulates of the counted op kinds over all subgraphs."""
-        return estimate_macs(self.ops, self.tensors, self._parsed.adjoint_x)
+        return estimate_macs(self.ops, self.tensors, self._content.adjoint_x)
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready summary of everything ``inspect`` shows."""
         macs = self.macs
         return {
             "path": str(self.path),
+            "format": self.format,
+            "files": [p.name for p in self.files],
             "size_bytes": self.size_bytes,
             "sha256": self.sha256,
             "schema_version": self.version,

@@ -89,6 +89,8 @@ def test_unknown_zoo_name_suggests_the_close_one(capsys):
         (["--threads", "1,two"], "'two' is not a whole number"),
         (["--threads", ","], "at least one value"),
         (["--runs", "0"], "--runs"),
+        (["--warmup", "-1"], "--warmup: -1 warm-up runs is negative"),
+        (["--max-seconds", "0.5", "--min-seconds", "1"], "--max-seconds: 0.5 must be positive and at least --min-seconds"),
         (["--json", "/nonexistent-dir/r.json"], "does not exist"),
     ],
 )

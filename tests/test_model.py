@@ -1,4 +1,4 @@
-"""Tests for edgekit.model (with edgekit.model_reader and edgekit.macs) and the inspect text report.
+"""Tests for edgekit.model (with edgekit.formats.tflite and edgekit.macs) and the inspect text report.
 
 Real MediaPipe models are checked against what the LiteRT interpreter reports for the same file;
 tiny models from ``tests.tflite_builder`` pin exact shapes, quantization and MAC counts; every
@@ -329,6 +329,7 @@ def test_tensor_to_dict() -> None:
         "dtype": "int8",
         "quantization": {"scale": [0.5], "zero_point": [2], "axis": None},
         "is_dynamic": True,
+        "key": "x",
     }
 
 

@@ -15,7 +15,8 @@ from typing import Callable, Iterator, Sequence
 
 import numpy as np
 
-from edgekit.convert.sources import InputSpec, tensorflow
+from edgekit.contract import TensorInfo
+from edgekit.convert.sources import tensorflow
 from edgekit.errors import InputsError, UsageError
 
 __all__ = ["Calibration", "load_calibration", "RANDOM_WARNING"]
@@ -48,7 +49,7 @@ class Calibration:
 
 def load_calibration(
     spec: str | os.PathLike | None,
-    inputs: Sequence[InputSpec],
+    inputs: Sequence[TensorInfo],
     *,
     value_range: tuple[float, float] = (-1.0, 1.0),
     encode_text: Callable[[str], dict[str, np.ndarray]] | None = None,
@@ -72,7 +73,7 @@ def load_calibration(
     return Calibration("text", tuple(encode_text(s) for s in sentences), str(path))
 
 
-def _random(inputs: Sequence[InputSpec], seed: int) -> Calibration:
+def _random(inputs: Sequence[TensorInfo], seed: int) -> Calibration:
     from edgekit.inputs import generate_inputs
     from edgekit.model import TensorInfo
 
@@ -81,7 +82,7 @@ def _random(inputs: Sequence[InputSpec], seed: int) -> Calibration:
     return Calibration("random", samples, f"{RANDOM_SAMPLES} seeded random samples", RANDOM_WARNING)
 
 
-def _npz(path: Path, inputs: Sequence[InputSpec]) -> Calibration:
+def _npz(path: Path, inputs: Sequence[TensorInfo]) -> Calibration:
     try:
         with np.load(path, allow_pickle=False) as archive:
             arrays = {key: archive[key] for key in archive.files}
@@ -106,7 +107,7 @@ def _npz(path: Path, inputs: Sequence[InputSpec]) -> Calibration:
     return Calibration("npz", samples, str(path))
 
 
-def _images(path: Path, inputs: Sequence[InputSpec], value_range: tuple[float, float]) -> Calibration:
+def _images(path: Path, inputs: Sequence[TensorInfo], value_range: tuple[float, float]) -> Calibration:
     images = [inputs[0]] if len(inputs) == 1 else []
     if not images or len(images[0].shape) != 4 or images[0].shape[-1] not in (1, 3):
         raise UsageError("--calibration", "a folder of images needs a model with one NHWC image input")

@@ -222,7 +222,7 @@ def _bench_variant(path: Path, model: Model, real_inputs, expected, reference_la
 
 
 def _tensor_infos(source: TfSource) -> list[TensorInfo]:
-    return [TensorInfo(i, s.name, s.shape, s.shape, s.dtype, None) for i, s in enumerate(source.inputs)]
+    return list(source.inputs)
 
 
 def _text_encoder(source: TfSource):

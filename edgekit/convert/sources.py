@@ -21,13 +21,15 @@ from typing import Any, Mapping
 
 import numpy as np
 
+from edgekit.contract import TensorInfo
 from edgekit.errors import ModelFormatError, ModelNotFound, ToolMissing, UsageError
+from edgekit.model import Model
 from edgekit.runners import run_once
 from edgekit.runners.tensorflow import TensorFlowRunner
 
 _SOURCE = "a convertible TensorFlow model"
 
-__all__ = ["InputSpec", "TfSource", "open_source", "parse_input_shapes", "tensorflow"]
+__all__ = ["TfSource", "open_source", "parse_input_shapes", "tensorflow"]
 
 _KERAS_SUFFIXES = (".keras", ".h5", ".hdf5")
 
@@ -43,11 +45,8 @@ def tensorflow() -> Any:
     return tf
 
 
-@dataclass(frozen=True)
-class InputSpec:
-    name: str
-    shape: tuple[int, ...]
-    dtype: str
+#: The model format each kind of source is described as.
+_FORMATS = {"saved_model": "saved-model", "zoo": "saved-model", "keras": "keras", "tfjs": "tfjs-graph"}
 
 
 @dataclass
@@ -57,12 +56,19 @@ class TfSource:
     kind: str  # "saved_model" | "keras" | "zoo"
     path: Path
     signature: str
-    inputs: tuple[InputSpec, ...]
+    inputs: tuple[TensorInfo, ...]
     outputs: tuple[str, ...]
     function: Any = field(repr=False)  # tf.function with a fixed input signature returning a dict
     trackable: Any = field(repr=False)
     tensorflow_version: str = ""
     extra_files: dict[str, Path] = field(default_factory=dict)
+    output_tensors: tuple[TensorInfo, ...] = ()
+
+    @property
+    def model(self) -> Model:
+        """The source described like every other model: its one signature's inputs and outputs."""
+        return Model.from_signature(self.path, _FORMATS[self.kind], self.inputs, self.output_tensors,
+                                    signature=self.signature, version=f"TensorFlow {self.tensorflow_version}")
 
     def concrete_function(self) -> Any:
         return self.function.get_concrete_function()
@@ -230,7 +236,8 @@ def _with_fixed_shapes(
     unknown = set(input_shapes or {}) - set(names)
     if unknown:
         raise UsageError("--input-shape", f"no input named {', '.join(sorted(unknown))}; inputs are {', '.join(names)}")
-    inputs = tuple(InputSpec(n, _fixed_shape(n, specs[n].shape, (input_shapes or {}).get(n)), specs[n].dtype.name) for n in names)
+    inputs = tuple(_tensor(i, n, _fixed_shape(n, specs[n].shape, (input_shapes or {}).get(n)), specs[n].dtype.name)
+                   for i, n in enumerate(names))
 
     def serve(*args: Any) -> Any:
         return concrete(**dict(zip(names, args)))
@@ -242,10 +249,24 @@ def _with_fixed_shapes(
         serve, input_signature=[tf.TensorSpec(s.shape, s.dtype, name=s.name) for s in inputs], autograph=False
     )
     try:
-        outputs = tuple(sorted(function.get_concrete_function().structured_outputs))
+        structured = function.get_concrete_function().structured_outputs
     except (ValueError, TypeError) as exc:
         raise UsageError("--input-shape", f"the model cannot take these shapes: {' '.join(str(exc).split())[:200]}") from exc
-    return TfSource(kind, path, key, inputs, outputs, function, loaded, tf.__version__, extra)
+    outputs = tuple(sorted(structured))
+    output_tensors = tuple(
+        _tensor(i, name, _signature_shape(structured[name].shape), structured[name].dtype.name)
+        for i, name in enumerate(outputs)
+    )
+    return TfSource(kind, path, key, inputs, outputs, function, loaded, tf.__version__, extra, output_tensors)
+
+
+def _signature_shape(shape: Any) -> tuple[int, ...]:
+    """A TensorShape as a shape signature: -1 for unknown dims, () for unknown rank."""
+    return () if shape.rank is None else tuple(-1 if d is None else d for d in shape.as_list())
+
+
+def _tensor(index: int, name: str, shape: tuple[int, ...], dtype: str) -> TensorInfo:
+    return TensorInfo(index, name, tuple(max(d, 1) for d in shape), shape, dtype, None)
 
 
 def _fixed_shape(name: str, shape: Any, given: tuple[int, ...] | None) -> tuple[int, ...]:

@@ -9,7 +9,6 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from edgekit.model import Model, Quantization, TensorInfo
-from edgekit.tfjs_model import GraphModel
 
 __all__ = ["format_inspection", "format_macs", "format_shape", "format_quantization"]
 
@@ -18,6 +17,8 @@ _MIB = 1024 * 1024
 
 def format_inspection(model: Model) -> str:
     """The whole report, one section after another, ending with a newline."""
+    if model.format == "tfjs-graph":
+        return _graph_inspection(model) + "\n"
     sections = [
         _file_section(model),
         _signatures_section(model),
@@ -31,15 +32,17 @@ def format_inspection(model: Model) -> str:
     return "\n\n".join("\n".join(lines) for lines in sections if lines) + "\n"
 
 
-def format_graph_inspection(graph: GraphModel) -> str:
+def _graph_inspection(graph: Model) -> str:
     """The text report of a TF.js graph model: file, signature, ops."""
-    lines = [f"{graph.path}  (TF.js graph model, {_size(graph.size_bytes)} with {len(graph.weight_files)} weight file(s))"]
-    if graph.converted_from:
-        lines.append(f"converted from: {graph.converted_from}")
+    weights = len(graph.files) - 1
+    lines = [f"{graph.path}  (TF.js graph model, {_size(graph.size_bytes)} with {weights} weight file(s))"]
+    if graph.description:
+        lines.append(f"converted from: {graph.description}")
     for title, tensors in (("inputs", graph.inputs), ("outputs", graph.outputs)):
         lines += ["", f"{title}:"]
-        lines += _table([[t.name, t.dtype, "[" + ", ".join(str(d) for d in t.shape) + "]"] for t in tensors])
-    histogram = graph.op_histogram()
+        lines += _table([[t.name, t.dtype, "[" + ", ".join(str(d) for d in t.shape_signature) + "]"]
+                         for t in tensors])
+    histogram = graph.op_histogram
     lines += ["", f"ops: {_count(sum(histogram.values()), 'node')}, {_count(len(histogram), 'type')}"]
     lines.append("  " + ", ".join(f"{name} x{count}" for name, count in histogram.items()))
     return "\n".join(lines)

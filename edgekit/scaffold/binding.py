@@ -15,7 +15,8 @@ from pathlib import Path
 from typing import Any
 
 from edgekit.errors import EdgekitError, UsageError
-from edgekit.scaffold.contract import ContractTensor, ModelContract
+from edgekit.contract import TensorInfo
+from edgekit.scaffold.contract import ModelContract, template_tensor
 
 __all__ = [
     "BindingError", "BindOptions", "ImageInput", "KeypointOutput", "MaskOutput", "TextInputs", "SpanOutputs",
@@ -51,9 +52,9 @@ def parse_normalize(text: str) -> tuple[float, float]:
     try:
         low, high = (float(p) for p in parts)
     except ValueError as exc:
-        raise UsageError("--normalize", f"{text!r} is not LOW,HIGH (e.g. 0,1 or -1,1)") from exc
+        raise UsageError("normalize", f"{text!r} is not LOW,HIGH (e.g. 0,1 or -1,1)") from exc
     if not low < high:
-        raise UsageError("--normalize", f"{text!r}: LOW must be below HIGH")
+        raise UsageError("normalize", f"{text!r}: LOW must be below HIGH")
     return low, high
 
 
@@ -61,10 +62,10 @@ def parse_keypoints(text: str) -> tuple[int, int]:
     """``"33x5"`` -> (33, 5): keypoint count and values per keypoint (3: y,x,score; 5: x,y,z,vis,presence)."""
     match = re.fullmatch(r"\s*(\d+)\s*[xX]\s*(\d+)\s*", text)
     if not match:
-        raise UsageError("--keypoints", f"{text!r} is not COUNTxVALUES (e.g. 17x3 or 33x5)")
+        raise UsageError("keypoints", f"{text!r} is not COUNTxVALUES (e.g. 17x3 or 33x5)")
     count, stride = int(match[1]), int(match[2])
     if count < 1 or stride not in KEYPOINT_FIELDS:
-        raise UsageError("--keypoints", f"{text!r}: VALUES must be one of {', '.join(map(str, KEYPOINT_FIELDS))} "
+        raise UsageError("keypoints", f"{text!r}: VALUES must be one of {', '.join(map(str, KEYPOINT_FIELDS))} "
                                         "(3: y, x, score normalised to the input; 5: x, y, z, visibility, "
                                         "presence in input pixels)")
     return count, stride
@@ -90,7 +91,7 @@ _SKELETONS: dict[int, tuple[tuple[int, int], ...]] = {
 class ImageInput:
     """An NHWC image input. ``normalize`` maps pixel 0..255 to [low, high]; None feeds raw 0..255."""
 
-    tensor: ContractTensor
+    tensor: TensorInfo
     height: int
     width: int
     channels: int
@@ -98,14 +99,14 @@ class ImageInput:
 
     def to_dict(self) -> dict[str, Any]:
         """Template-ready form."""
-        return {**_plain(self), "tensor": self.tensor.to_dict()}
+        return {**_plain(self), "tensor": template_tensor(self.tensor)}
 
 
 @dataclass(frozen=True)
 class KeypointOutput:
     """Where keypoints are and how to decode them into normalised (x, y, score)."""
 
-    tensor: ContractTensor
+    tensor: TensorInfo
     count: int
     stride: int
     fields: tuple[str, ...]
@@ -116,7 +117,7 @@ class KeypointOutput:
 
     def to_dict(self) -> dict[str, Any]:
         """Template-ready form."""
-        return {**_plain(self), "tensor": self.tensor.to_dict(), "x_index": self.fields.index("x"),
+        return {**_plain(self), "tensor": template_tensor(self.tensor), "x_index": self.fields.index("x"),
                 "y_index": self.fields.index("y"), "score_index": self.fields.index(self.score_field)}
 
 
@@ -124,7 +125,7 @@ class KeypointOutput:
 class MaskOutput:
     """A person mask [1, H, W, C]: ``person_channel`` after ``activation`` is P(person)."""
 
-    tensor: ContractTensor
+    tensor: TensorInfo
     height: int
     width: int
     channels: int
@@ -133,24 +134,24 @@ class MaskOutput:
 
     def to_dict(self) -> dict[str, Any]:
         """Template-ready form."""
-        return {**_plain(self), "tensor": self.tensor.to_dict()}
+        return {**_plain(self), "tensor": template_tensor(self.tensor)}
 
 
 @dataclass(frozen=True)
 class TextInputs:
     """BERT-style token inputs of one sequence length, and the vocabulary that makes the ids."""
 
-    ids: ContractTensor
-    mask: ContractTensor | None
-    segment: ContractTensor | None
+    ids: TensorInfo
+    mask: TensorInfo | None
+    segment: TensorInfo | None
     seq_len: int
     vocab: Path
     lowercase: bool
 
     def to_dict(self) -> dict[str, Any]:
         """Template-ready form."""
-        return {"ids": self.ids.to_dict(), "mask": self.mask.to_dict() if self.mask else None,
-                "segment": self.segment.to_dict() if self.segment else None, "seq_len": self.seq_len,
+        return {"ids": template_tensor(self.ids), "mask": template_tensor(self.mask) if self.mask else None,
+                "segment": template_tensor(self.segment) if self.segment else None, "seq_len": self.seq_len,
                 "vocab_file": "vocab.txt", "lowercase": self.lowercase}
 
 
@@ -158,14 +159,14 @@ class TextInputs:
 class SpanOutputs:
     """Start and end logits per token; one tensor [1, L, 2] binds as both (``start is end``)."""
 
-    start: ContractTensor
-    end: ContractTensor
+    start: TensorInfo
+    end: TensorInfo
     combined: bool
     max_answer_len: int
 
     def to_dict(self) -> dict[str, Any]:
         """Template-ready form."""
-        return {"start": self.start.to_dict(), "end": self.end.to_dict(), "combined": self.combined,
+        return {"start": template_tensor(self.start), "end": template_tensor(self.end), "combined": self.combined,
                 "max_answer_len": self.max_answer_len}
 
 
@@ -173,13 +174,13 @@ class SpanOutputs:
 class EmbeddingOutput:
     """A text embedding: [1, D], or per token [1, L, D] that the app mean-pools over the mask."""
 
-    tensor: ContractTensor
+    tensor: TensorInfo
     dim: int
     pooled: bool
 
     def to_dict(self) -> dict[str, Any]:
         """Template-ready form."""
-        return {**_plain(self), "tensor": self.tensor.to_dict()}
+        return {**_plain(self), "tensor": template_tensor(self.tensor)}
 
 
 # --- vision --------------------------------------------------------------------------------------
@@ -188,14 +189,14 @@ class EmbeddingOutput:
 def bind_image_input(app: str, contract: ModelContract, options: BindOptions) -> ImageInput:
     """The model's one NHWC image input, with the value range it expects."""
     fail = _failer(app, contract)
-    images = [t for t in contract.inputs if len(t.shape) == 4]
+    images = [t for t in contract.inputs if len(t.shape_signature) == 4]
     if len(contract.inputs) != 1 or not images:
         raise fail(f"expected one image input [1, H, W, 3]; found {len(contract.inputs)} input(s): {contract.describe_inputs()}")
     tensor = images[0]
-    batch, height, width, channels = tensor.shape
-    if min(tensor.shape) < 1:
+    batch, height, width, channels = tensor.shape_signature
+    if tensor.is_dynamic:
         raise fail(f"input {tensor.describe()} has a dynamic dimension; give it a fixed size when converting "
-             "(edgekit convert --input-shape)")
+             "(convert with `input_shapes`)")
     if batch != 1 or channels != 3:
         raise fail(f"input {tensor.describe()} is not [1, H, W, 3] (batch 1, RGB channels last)")
     if tensor.dtype not in ("float32", "uint8", "int32"):
@@ -204,10 +205,10 @@ def bind_image_input(app: str, contract: ModelContract, options: BindOptions) ->
     return ImageInput(tensor=tensor, height=height, width=width, channels=channels, normalize=normalize)
 
 
-def _normalize(tensor: ContractTensor, contract: ModelContract, options: BindOptions, fail) -> tuple[float, float] | None:
+def _normalize(tensor: TensorInfo, contract: ModelContract, options: BindOptions, fail) -> tuple[float, float] | None:
     if tensor.dtype != "float32":
         if options.normalize is not None:
-            raise fail(f"--normalize applies to float32 image inputs; input {tensor.describe()} takes raw pixels 0-255")
+            raise fail(f"`normalize` applies to float32 image inputs; input {tensor.describe()} takes raw pixels 0-255")
         return None
     if options.normalize is not None:
         return options.normalize
@@ -215,7 +216,7 @@ def _normalize(tensor: ContractTensor, contract: ModelContract, options: BindOpt
     if hint is not None:
         return float(hint[0]), float(hint[1])
     raise fail(f"input {tensor.describe()} is float32 and the model does not say which value range it expects; "
-         "pass --normalize 0,1 or --normalize -1,1 (or 0,255)")
+         "pass `normalize` 0,1 or -1,1 (or 0,255)")
 
 
 def bind_keypoints(app: str, contract: ModelContract, image: ImageInput, options: BindOptions) -> KeypointOutput:
@@ -227,12 +228,12 @@ def bind_keypoints(app: str, contract: ModelContract, image: ImageInput, options
         tensor = _named_output(contract, wanted, fail)
     else:
         tensor = _keypoint_candidate(contract, layout, fail)
-    size = _elements(tensor.shape)
+    size = _elements(tensor.shape_signature)
     if layout is None:
-        if len(tensor.shape) >= 2 and tensor.shape[-1] == 3:
+        if len(tensor.shape_signature) >= 2 and tensor.shape_signature[-1] == 3:
             layout = (size // 3, 3)
         else:
-            raise fail(f"output {tensor.describe()} does not say its keypoint layout; pass --keypoints COUNTxVALUES "
+            raise fail(f"output {tensor.describe()} does not say its keypoint layout; pass `keypoints` COUNTxVALUES "
                  "(e.g. 33x5 for BlazePose, 17x3 for MoveNet)")
     count, stride = layout  # type: ignore[misc]
     if tensor.dtype != "float32" or size < count * stride:
@@ -243,23 +244,23 @@ def bind_keypoints(app: str, contract: ModelContract, image: ImageInput, options
                           score_field=score_field, score_activation=activation, skeleton=_SKELETONS.get(count, ()))
 
 
-def _keypoint_candidate(contract: ModelContract, layout: tuple[int, int] | None, fail) -> ContractTensor:
-    def fits(t: ContractTensor) -> bool:
-        if t.dtype != "float32" or len(t.shape) not in (2, 3, 4):
+def _keypoint_candidate(contract: ModelContract, layout: tuple[int, int] | None, fail) -> TensorInfo:
+    def fits(t: TensorInfo) -> bool:
+        if t.dtype != "float32" or len(t.shape_signature) not in (2, 3, 4):
             return False
         if layout is None:
-            return len(t.shape) >= 3 and t.shape[-1] == 3
-        return _elements(t.shape) % layout[1] == 0 and _elements(t.shape) >= layout[0] * layout[1]
+            return len(t.shape_signature) >= 3 and t.shape_signature[-1] == 3
+        return _elements(t.shape_signature) % layout[1] == 0 and _elements(t.shape_signature) >= layout[0] * layout[1]
 
     candidates = [t for t in contract.outputs if fits(t)]
     if len(candidates) == 1:
         return candidates[0]
     want = f"{layout[0]}x{layout[1]} values" if layout else "[1, 1, K, 3] or [1, K, 3] (y, x, score)"
     if not candidates:
-        more = "" if layout else "; if one of them holds keypoints in another layout, pass --keypoints COUNTxVALUES"
+        more = "" if layout else "; if one of them holds keypoints in another layout, pass `keypoints` COUNTxVALUES"
         raise fail(f"expected a float32 keypoint output of {want}; outputs are {contract.describe_outputs()}{more}")
     raise fail(f"{len(candidates)} outputs could hold keypoints ({', '.join(repr(t.key) for t in candidates)}); "
-         "pick one with --output NAME")
+         "pick one with `output` NAME")
 
 
 def bind_mask(app: str, contract: ModelContract, image: ImageInput, options: BindOptions) -> MaskOutput:
@@ -276,21 +277,21 @@ def bind_mask(app: str, contract: ModelContract, image: ImageInput, options: Bin
             raise fail(f"expected a float32 mask output [1, H, W, 1 or 2]; outputs are {contract.describe_outputs()}")
         if len(candidates) > 1:
             raise fail(f"{len(candidates)} outputs could be the mask ({', '.join(repr(t.key) for t in candidates)}); "
-                 "pick one with --output NAME")
+                 "pick one with `output` NAME")
     tensor = candidates[0]
-    channels = tensor.shape[3]
+    channels = tensor.shape_signature[3]
     producer = (tensor.producer or "").upper()
     if producer in ("LOGISTIC", "SIGMOID", "SOFTMAX"):
         activation = "none"  # the model applies it itself
     else:
         activation = "sigmoid" if channels == 1 else "softmax"
-    return MaskOutput(tensor=tensor, height=tensor.shape[1], width=tensor.shape[2], channels=channels,
+    return MaskOutput(tensor=tensor, height=tensor.shape_signature[1], width=tensor.shape_signature[2], channels=channels,
                       person_channel=channels - 1, activation=activation)
 
 
-def _is_mask(t: ContractTensor) -> bool:
-    return t.dtype == "float32" and len(t.shape) == 4 and t.shape[0] == 1 and t.shape[3] in (1, 2) \
-        and min(t.shape[1:3]) >= 8
+def _is_mask(t: TensorInfo) -> bool:
+    return t.dtype == "float32" and len(t.shape_signature) == 4 and t.shape_signature[0] == 1 and t.shape_signature[3] in (1, 2) \
+        and min(t.shape_signature[1:3]) >= 8
 
 
 # --- text ----------------------------------------------------------------------------------------
@@ -304,14 +305,14 @@ _ROLES = {"ids": re.compile(r"input_ids|input_word|word_ids|^ids$|token_ids|^inp
 def bind_text_inputs(app: str, contract: ModelContract, options: BindOptions) -> TextInputs:
     """Token ids (and attention mask and segment ids when the model takes them), plus a vocabulary."""
     fail = _failer(app, contract)
-    tokens = [t for t in contract.inputs if t.dtype in ("int32", "int64") and len(t.shape) == 2 and t.shape[0] == 1]
+    tokens = [t for t in contract.inputs if t.dtype in ("int32", "int64") and len(t.shape_signature) == 2 and t.shape_signature[0] == 1]
     if len(tokens) != len(contract.inputs) or not tokens:
         raise fail(f"expected int32 token inputs [1, seq_len] (input_ids, attention_mask, token_type_ids); "
              f"found {contract.describe_inputs()}")
-    lengths = {t.shape[1] for t in tokens}
+    lengths = {t.shape_signature[1] for t in tokens}
     if len(lengths) != 1 or min(lengths) < 8:
         raise fail(f"expected token inputs of one fixed sequence length >= 8; found {contract.describe_inputs()}")
-    roles: dict[str, ContractTensor] = {}
+    roles: dict[str, TensorInfo] = {}
     for tensor in tokens:
         role = next((r for r, pattern in _ROLES.items() if pattern.search(tensor.key) and r not in roles), None)
         if role is None:
@@ -322,7 +323,7 @@ def bind_text_inputs(app: str, contract: ModelContract, options: BindOptions) ->
         raise fail(f"no input looks like token ids (input_ids); found {contract.describe_inputs()}")
     vocab = options.vocab or contract.vocab
     if vocab is None:
-        raise fail("the model has no vocabulary beside it (vocab.txt); pass --vocab FILE with the WordPiece vocabulary "
+        raise fail("the model has no vocabulary beside it (vocab.txt); pass `vocab` FILE with the WordPiece vocabulary "
              "it was trained with")
     lowercase = _check_vocab(Path(vocab), fail)  # type: ignore[arg-type]
     if roles["ids"].dtype == "int64" or any(t.dtype == "int64" for t in roles.values()):
@@ -347,14 +348,14 @@ def bind_span_outputs(app: str, contract: ModelContract, text: TextInputs, optio
     """Start/end logits over the tokens: two [1, L] outputs, or one [1, L, 2]."""
     fail = _failer(app, contract)
     length = text.seq_len
-    per_token = [t for t in contract.outputs if t.dtype == "float32" and t.shape == (1, length)]
+    per_token = [t for t in contract.outputs if t.dtype == "float32" and t.shape_signature == (1, length)]
     start = [t for t in per_token if "start" in t.key.lower()]
     end = [t for t in per_token if "end" in t.key.lower()]
     if len(start) == 1 and len(end) == 1:
         return SpanOutputs(start=start[0], end=end[0], combined=False, max_answer_len=options.max_answer_len)
     if len(per_token) == 2 and not start and not end:
         return SpanOutputs(start=per_token[0], end=per_token[1], combined=False, max_answer_len=options.max_answer_len)
-    combined = [t for t in contract.outputs if t.dtype == "float32" and t.shape == (1, length, 2)]
+    combined = [t for t in contract.outputs if t.dtype == "float32" and t.shape_signature == (1, length, 2)]
     if len(combined) == 1:
         return SpanOutputs(start=combined[0], end=combined[0], combined=True, max_answer_len=options.max_answer_len)
     raise fail(f"expected float32 start and end logits [1, {length}] (or one [1, {length}, 2]); "
@@ -368,12 +369,12 @@ def bind_embedding(app: str, contract: ModelContract, text: TextInputs, options:
         tensors = [_named_output(contract, options.output, fail)]
     else:
         tensors = [t for t in contract.outputs if "logit" not in t.key.lower()]  # span/class scores are not embeddings
-    pooled = [t for t in tensors if t.dtype == "float32" and len(t.shape) == 2 and t.shape[0] == 1 and t.shape[1] >= 8]
-    per_token = [t for t in tensors if t.dtype == "float32" and len(t.shape) == 3 and t.shape[:2] == (1, text.seq_len)]
+    pooled = [t for t in tensors if t.dtype == "float32" and len(t.shape_signature) == 2 and t.shape_signature[0] == 1 and t.shape_signature[1] >= 8]
+    per_token = [t for t in tensors if t.dtype == "float32" and len(t.shape_signature) == 3 and t.shape_signature[:2] == (1, text.seq_len)]
     if pooled:
-        return EmbeddingOutput(tensor=pooled[0], dim=pooled[0].shape[1], pooled=True)
+        return EmbeddingOutput(tensor=pooled[0], dim=pooled[0].shape_signature[1], pooled=True)
     if per_token:
-        return EmbeddingOutput(tensor=per_token[0], dim=per_token[0].shape[2], pooled=False)
+        return EmbeddingOutput(tensor=per_token[0], dim=per_token[0].shape_signature[2], pooled=False)
     raise fail(f"expected a float32 embedding output [1, D] or [1, {text.seq_len}, D]; outputs are "
          f"{contract.describe_outputs()}")
 
@@ -389,7 +390,7 @@ def _failer(app: str, contract: ModelContract):
     return fail
 
 
-def _named_output(contract: ModelContract, wanted: str, fail) -> ContractTensor:
+def _named_output(contract: ModelContract, wanted: str, fail) -> TensorInfo:
     for tensor in contract.outputs:
         if wanted in (tensor.key, tensor.name):
             return tensor

@@ -21,7 +21,7 @@ from edgekit.errors import UsageError
 from edgekit.scaffold import validate
 from edgekit.scaffold.apps import App, get_app
 from edgekit.scaffold.binding import BindOptions
-from edgekit.scaffold.contract import ModelContract, load_contract
+from edgekit.scaffold.contract import ModelContract, load_contract, template_tensor
 from edgekit.scaffold.golden import make_golden
 from edgekit.scaffold.render import render_tree, template_roots
 from edgekit.scaffold.runtimes import Runtime, runtime_for
@@ -110,7 +110,8 @@ def _context(app: App, contract: ModelContract, runtime: Runtime, binding: dict[
             "display_name": contract.display_name, "file": contract.model_file, "format": contract.format,
             "dir": app.platform.model_dir, "sha256": contract.sha256,
             "files": [p.name for p in contract.files],
-            "inputs": [t.to_dict() for t in contract.inputs], "outputs": [t.to_dict() for t in contract.outputs],
+            "inputs": [template_tensor(t) for t in contract.inputs],
+            "outputs": [template_tensor(t) for t in contract.outputs],
         },
         "runtime": runtime.to_dict(),
         "binding": {role: value.to_dict() for role, value in binding.items()},

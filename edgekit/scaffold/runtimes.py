@@ -50,7 +50,7 @@ def runtime_for(app: str, platform: str, contract: ModelContract) -> Runtime:
     def fail(reason: str) -> BindingError:
         return BindingError(app, contract.display_name, reason)
 
-    dynamic = [t for t in (*contract.inputs, *contract.outputs) if any(d < 1 for d in t.shape)]
+    dynamic = [t for t in (*contract.inputs, *contract.outputs) if t.is_dynamic]
     if dynamic:
         raise fail(f"tensor {dynamic[0].describe()} has a dynamic dimension; convert it with fixed shapes "
              "(edgekit convert --input-shape NAME=1,...)")

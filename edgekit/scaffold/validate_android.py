@@ -14,7 +14,8 @@ from pathlib import Path
 from typing import Any
 from xml.etree import ElementTree
 
-from edgekit.scaffold.contract import ContractTensor, ModelContract
+from edgekit.contract import TensorInfo
+from edgekit.scaffold.contract import ModelContract
 
 __all__ = ["problems", "kotlin_problems", "xml_problems", "manifest_problems", "contract_problems",
            "catalog_problems", "KotlinParserMissing", "MIN_TARGET_SDK", "MIN_SDK", "LITERT_MODULE"]
@@ -151,15 +152,15 @@ def contract_problems(root: Path, contract: ModelContract) -> list[str]:
     return found
 
 
-def _tensor_mismatch(written: dict[str, str], tensor: ContractTensor) -> str | None:
+def _tensor_mismatch(written: dict[str, str], tensor: TensorInfo) -> str | None:
     shape = tuple(int(d) for d in written["shape"].replace(" ", "").split(",") if d)
     expected = {"key": tensor.key, "name": tensor.name, "position": str(tensor.position), "dtype": tensor.dtype}
     for field, value in expected.items():
         stated = written[field].replace("\\$", "$").replace('\\"', '"')
         if stated != value:
             return f"{field} is {stated!r} in the code, {value!r} in the model"
-    if shape != tuple(tensor.shape):
-        return f"shape is {list(shape)} in the code, {list(tensor.shape)} in the model"
+    if shape != tuple(tensor.shape_signature):
+        return f"shape is {list(shape)} in the code, {list(tensor.shape_signature)} in the model"
     return None
 
 

@@ -8,19 +8,22 @@ import pytest
 
 from edgekit.errors import EXIT_BAD_INPUT, UsageError
 from edgekit.scaffold import binding as b
-from edgekit.scaffold.contract import ContractTensor, ModelContract
+from edgekit.contract import Quantization, TensorInfo
+from edgekit.model import Model
+from edgekit.scaffold.contract import ModelContract
 
 
 def tensor(key: str, shape: tuple[int, ...], dtype: str = "float32", position: int = 0, producer: str | None = None,
-           scale: float | None = None) -> ContractTensor:
-    return ContractTensor(key=key, name=f"{key}:0", position=position, shape=shape, dtype=dtype, producer=producer,
-                          scale=scale, zero_point=0 if scale is not None else None)
+           scale: float | None = None) -> TensorInfo:
+    quantization = Quantization((scale,), (0,)) if scale is not None else None
+    static = tuple(max(d, 1) for d in shape)
+    return TensorInfo(0, f"{key}:0", static, shape, dtype, quantization, key=key, position=position,
+                      producer=producer)
 
 
 def contract(inputs, outputs, hints=None, vocab: Path | None = None) -> ModelContract:
-    return ModelContract(path=Path("m.tflite"), display_name="m.tflite", format="tflite", inputs=tuple(inputs),
-                         outputs=tuple(outputs), ops=(), custom_ops=(), files=(), sha256="0", vocab=vocab,
-                         hints=hints or {})
+    model = Model.from_signature("m.tflite", "tflite", inputs, outputs)
+    return ModelContract(model, "m.tflite", vocab, hints or {})
 
 
 IMAGE = tensor("image", (1, 256, 256, 3))
@@ -40,7 +43,7 @@ def test_float_image_needs_a_value_range():
     with pytest.raises(b.BindingError) as caught:
         b.bind_image_input("pose-web", contract([IMAGE], BLAZEPOSE), b.BindOptions())
     message = str(caught.value)
-    assert "'image' float32 [1, 256, 256, 3]" in message and "--normalize 0,1" in message
+    assert "'image' float32 [1, 256, 256, 3]" in message and "`normalize` 0,1" in message
     assert caught.value.exit_code == EXIT_BAD_INPUT
 
 
@@ -54,7 +57,7 @@ def test_normalize_option_wins_over_hint():
 def test_int_image_takes_raw_pixels_and_refuses_normalize():
     model = contract([tensor("input", (1, 192, 192, 3), "int32")], [tensor("Identity", (1, 1, 17, 3))])
     assert b.bind_image_input("pose-web", model, b.BindOptions()).normalize is None
-    with pytest.raises(b.BindingError, match="--normalize applies to float32"):
+    with pytest.raises(b.BindingError, match="`normalize` applies to float32"):
         b.bind_image_input("pose-web", model, b.BindOptions(normalize=(0.0, 1.0)))
 
 
@@ -77,7 +80,7 @@ def test_blazepose_needs_its_layout_then_binds_the_named_output():
     model = contract([IMAGE], BLAZEPOSE)
     options = b.BindOptions(normalize=(0.0, 1.0))
     image = b.bind_image_input("pose-web", model, options)
-    with pytest.raises(b.BindingError, match="--keypoints COUNTxVALUES|pick one with --output"):
+    with pytest.raises(b.BindingError, match="`keypoints` COUNTxVALUES|pick one with `output`"):
         b.bind_keypoints("pose-web", model, image, options)
     points = b.bind_keypoints("pose-web", model, image, b.BindOptions(keypoints=(33, 5), output="Identity"))
     assert (points.tensor.key, points.count, points.coords, points.score_activation) == ("Identity", 33, "pixels", "sigmoid")
@@ -104,7 +107,7 @@ def test_mask_activation_follows_the_producing_op():
 def test_mask_ambiguity_and_absence_are_refused():
     two = contract([IMAGE], [tensor("a", (1, 64, 64, 1)), tensor("b", (1, 64, 64, 1), position=1)])
     image = b.bind_image_input("bodypix-web", two, b.BindOptions(normalize=(0, 1)))
-    with pytest.raises(b.BindingError, match="2 outputs could be the mask \\('a', 'b'\\); pick one with --output"):
+    with pytest.raises(b.BindingError, match="2 outputs could be the mask \\('a', 'b'\\); pick one with `output`"):
         b.bind_mask("bodypix-web", two, image, b.BindOptions())
     assert b.bind_mask("bodypix-web", two, image, b.BindOptions(output="b")).tensor.key == "b"
     none = contract([IMAGE], [tensor("scores", (1, 1001))])
@@ -128,7 +131,7 @@ def test_text_inputs_bind_by_name(vocab):
 
 
 def test_text_model_without_vocab_names_the_option():
-    with pytest.raises(b.BindingError, match="pass --vocab FILE"):
+    with pytest.raises(b.BindingError, match="pass `vocab` FILE"):
         b.bind_text_inputs("qa-web", text_contract(None), b.BindOptions())
 
 
@@ -168,12 +171,12 @@ def test_parse_normalize(text, parsed):
 
 @pytest.mark.parametrize("text", ["1", "1,0", "a,b", "0,1,2"])
 def test_parse_normalize_rejects(text):
-    with pytest.raises(UsageError, match="--normalize"):
+    with pytest.raises(UsageError, match="^normalize: "):
         b.parse_normalize(text)
 
 
 def test_parse_keypoints():
     assert b.parse_keypoints("33x5") == (33, 5) and b.parse_keypoints("17X3") == (17, 3)
     for bad in ("33", "33x4", "0x3", "x5"):
-        with pytest.raises(UsageError, match="--keypoints"):
+        with pytest.raises(UsageError, match="^keypoints: "):
             b.parse_keypoints(bad)

@@ -14,7 +14,7 @@ def test_tflite_contract_uses_signature_keys_and_producers(zoo_model):
     contract = load_contract("pose-landmark-full")
     assert contract.format == "tflite" and contract.display_name == "pose-landmark-full"
     assert [t.key for t in contract.outputs][:2] == ["Identity", "Identity_1"]
-    assert contract.outputs[0].shape == (1, 195) and contract.inputs[0].shape == (1, 256, 256, 3)
+    assert contract.outputs[0].shape_signature == (1, 195) and contract.inputs[0].shape == (1, 256, 256, 3)
     assert contract.hints["keypoints"] == "33x5"  # from the zoo catalog, not guessed
     assert runtime_for("pose-web", "web", contract).name == "tfjs-tflite"
     assert runtime_for("pose-android", "android", contract).name == "litert"

@@ -20,7 +20,7 @@ import numpy as np
 import pytest
 
 from edgekit.scaffold.binding import ImageInput, KeypointOutput, MaskOutput
-from edgekit.scaffold.contract import ContractTensor
+from edgekit.contract import TensorInfo
 from edgekit.scaffold.golden import vision_image, vision_mask, vision_pose
 from edgekit.scaffold.project import scaffold
 from tests.scaffold.webproject import ARTIFACTS, run_web_project, web_tools_missing
@@ -32,8 +32,8 @@ KEY_FILES = ("package.json", "src/contract.ts", "index.html", "vite.config.ts", 
 _VERSION = re.compile(r"edgekit \d+\.\d+\.\d+(?:[-+][0-9A-Za-z.]+)?")
 
 
-def _tensor(key: str, shape: tuple[int, ...], dtype: str = "float32") -> ContractTensor:
-    return ContractTensor(key=key, name=f"{key}:0", position=0, shape=shape, dtype=dtype)
+def _tensor(key: str, shape: tuple[int, ...], dtype: str = "float32") -> TensorInfo:
+    return TensorInfo(0, f"{key}:0", shape, shape, dtype, None, key=key, position=0)
 
 
 def _image(height: int = 256, width: int = 256, normalize=(0.0, 1.0), dtype: str = "float32") -> ImageInput:

@@ -6,6 +6,7 @@ from typing import Mapping
 
 import numpy as np
 
+from edgekit.runners import run_once
 from edgekit.scaffold.contract import TFLITE, ModelContract
 
 __all__ = ["run_model"]
@@ -26,17 +27,12 @@ def run_model(contract: ModelContract, inputs: Mapping[str, np.ndarray]) -> dict
 
 
 def _run_tflite(contract: ModelContract, inputs: Mapping[str, np.ndarray]) -> dict[str, np.ndarray]:
-    from ai_edge_litert.interpreter import Interpreter
+    from edgekit.runners.interpreter import InterpreterRunner
 
-    interpreter = Interpreter(model_path=str(contract.path), num_threads=1)
-    interpreter.allocate_tensors()
-    details = interpreter.get_input_details()
-    for tensor in contract.inputs:
-        index = details[tensor.position]["index"]
-        interpreter.set_tensor(index, np.ascontiguousarray(inputs[tensor.key], dtype=tensor.dtype))
-    interpreter.invoke()
-    out_details = interpreter.get_output_details()
-    return {t.key: np.array(interpreter.get_tensor(out_details[t.position]["index"])) for t in contract.outputs}
+    runner = InterpreterRunner(str(contract.path), threads=1, reference_kernels=False)
+    arrays = {t.name: np.ascontiguousarray(inputs[t.key], dtype=t.dtype) for t in contract.inputs}
+    outputs = run_once(runner, arrays)
+    return {t.key: outputs[t.name] for t in contract.outputs}
 
 
 def _run_graph(contract: ModelContract, inputs: Mapping[str, np.ndarray]) -> dict[str, np.ndarray]:

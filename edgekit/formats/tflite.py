@@ -1,4 +1,4 @@
-"""Read and validate a TFLite flatbuffer into ``edgekit.model``'s value types.
+"""Read and validate a TFLite flatbuffer into the model contract (``edgekit.contract``).
 
 Uses the lazy reader of the schema LiteRT ships (``ai_edge_litert.schema_py_generated``), never
 the object API, which would unpack every weight into Python lists. Every table is walked once,
@@ -10,16 +10,23 @@ from __future__ import annotations
 
 import re
 import struct
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Callable
 
 from ai_edge_litert import schema_py_generated as schema
 
 from edgekit.errors import ModelFormatError
-from edgekit.model import OpInfo, Quantization, SignatureInfo, SubgraphInfo, TensorInfo
+from edgekit.contract import (
+    ModelContent,
+    OpInfo,
+    Quantization,
+    SignatureInfo,
+    SubgraphInfo,
+    TensorInfo,
+    label_io,
+)
 
-__all__ = ["FILE_IDENTIFIER", "ParsedModel", "buffer_bytes", "read_model"]
+__all__ = ["FILE_IDENTIFIER", "buffer_bytes", "read_model"]
 
 #: Bytes 4..8 of every TFLite flatbuffer.
 FILE_IDENTIFIER = b"TFL3"
@@ -36,21 +43,7 @@ _CORRUPT_ERRORS = (struct.error, IndexError, ValueError, TypeError, OverflowErro
 _OpCode = tuple[str, bool, int]  # (name, is custom, version)
 
 
-@dataclass(frozen=True)
-class ParsedModel:
-    """Everything ``Model`` serves, read from one file."""
-
-    version: int
-    description: str | None
-    tensors: tuple[tuple[TensorInfo, ...], ...]  # per subgraph
-    subgraphs: tuple[SubgraphInfo, ...]
-    ops: tuple[OpInfo, ...]
-    signatures: tuple[SignatureInfo, ...]
-    metadata: tuple[tuple[str, int], ...]  # (name, buffer index)
-    adjoint_x: frozenset[tuple[int, int]]  # (subgraph, op index) of BATCH_MATMUL with adj_x
-
-
-def read_model(data: bytes, path: Path) -> ParsedModel:
+def read_model(data: bytes, path: Path) -> ModelContent:
     """Validate and parse ``data``; raise ModelFormatError naming what is wrong."""
     _check_header(data, path)
     try:
@@ -165,7 +158,7 @@ def _check_indices(indices: tuple[int, ...], count: int, where: str, path: Path,
             raise ModelFormatError(path, f"corrupted: {where} refers to tensor {index} but there are {count}")
 
 
-def _read_root(root: Any, buffer_count: int, data: bytes, path: Path) -> ParsedModel:
+def _read_root(root: Any, buffer_count: int, data: bytes, path: Path) -> ModelContent:
     has_data = tuple(_has_data(root.Buffers(i)) for i in range(buffer_count))
     opcode_count = _count(root.OperatorCodesLength(), "operator codes", data, path)
     opcodes = tuple(_opcode(root.OperatorCodes(i)) for i in range(opcode_count))
@@ -188,19 +181,40 @@ def _read_root(root: Any, buffer_count: int, data: bytes, path: Path) -> ParsedM
         tensors.append(graph_tensors)
         ops.extend(graph_ops)
     signature_count = _count(root.SignatureDefsLength(), "signature defs", data, path)
+    raw_signatures = [_read_signature(root.SignatureDefs(i), i, tensors, data, path) for i in range(signature_count)]
+    labelled = tuple(_label(s, tensors[s], subgraphs[s], ops, raw_signatures) for s in range(subgraph_count))
     signatures = tuple(
-        _read_signature(root.SignatureDefs(i), i, tensors, data, path) for i in range(signature_count)
+        SignatureInfo(key, s, {n: labelled[s][i] for n, i in ins}, {n: labelled[s][i] for n, i in outs})
+        for key, s, ins, outs in raw_signatures
     )
-    return ParsedModel(
+    return ModelContent(
+        format="tflite",
+        files=(path,),
         version=root.Version(),
         description=_text(root.Description()),
-        tensors=tuple(tensors),
+        tensors=labelled,
         subgraphs=tuple(subgraphs),
         ops=tuple(ops),
         signatures=signatures,
         metadata=_read_metadata(root, buffer_count, data, path),
         adjoint_x=frozenset(adjoint_x),
     )
+
+
+_RawSignature = tuple[str, int, list[tuple[str, int]], list[tuple[str, int]]]
+
+
+def _label(
+    s: int, tensors: tuple[TensorInfo, ...], graph: SubgraphInfo, ops: list[OpInfo], signatures: list[_RawSignature]
+) -> tuple[TensorInfo, ...]:
+    """Signature keys, positions and producers on subgraph S's inputs and outputs."""
+    producers = {out: op.name for op in ops if op.subgraph == s for out in op.outputs}
+    keys: dict[int, str] = {}
+    for _, subgraph, ins, outs in signatures:
+        if subgraph == s:
+            for name, index in (*ins, *outs):
+                keys.setdefault(index, name)
+    return label_io(tensors, graph.inputs, graph.outputs, keys, producers)
 
 
 def _opcode(code: Any) -> _OpCode:
@@ -288,25 +302,24 @@ def _batch_matmul_adj_x(op: Any) -> bool:
 
 def _read_signature(
     sig: Any, i: int, tensors: list[tuple[TensorInfo, ...]], data: bytes, path: Path
-) -> SignatureInfo:
+) -> _RawSignature:
     s = sig.SubgraphIndex()
     if not 0 <= s < len(tensors):
         raise ModelFormatError(path, f"corrupted: signature {i} refers to subgraph {s} of {len(tensors)}")
     key = _text(sig.SignatureKey()) or f"signature_{i}"
 
-    def named(length: int, entry_at: Callable[[int], Any]) -> dict[str, TensorInfo]:
-        result = {}
+    def named(length: int, entry_at: Callable[[int], Any]) -> list[tuple[str, int]]:
+        result = []
         for j in range(_count(length, f"signature {key!r}'s tensors", data, path)):
             entry = entry_at(j)
             index = entry.TensorIndex()
             if not 0 <= index < len(tensors[s]):
                 reason = f"corrupted: signature {key!r} refers to tensor {index} of subgraph {s}"
                 raise ModelFormatError(path, reason)
-            result[_text(entry.Name()) or f"tensor_{index}"] = tensors[s][index]
+            result.append((_text(entry.Name()) or f"tensor_{index}", index))
         return result
 
-    inputs = named(sig.InputsLength(), sig.Inputs)
-    return SignatureInfo(key, s, inputs, named(sig.OutputsLength(), sig.Outputs))
+    return key, s, named(sig.InputsLength(), sig.Inputs), named(sig.OutputsLength(), sig.Outputs)
 
 
 def _read_metadata(root: Any, buffer_count: int, data: bytes, path: Path) -> tuple[tuple[str, int], ...]:

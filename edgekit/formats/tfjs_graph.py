@@ -1,0 +1,114 @@
+"""Read a TF.js graph model's contract from its ``model.json`` without TensorFlow.
+
+A graph model is ``model.json`` (the graph as GraphDef JSON, a ``signature`` with named, typed
+and shaped inputs and outputs, and a weights manifest) plus binary weight shards beside it. The
+reader produces the same :class:`~edgekit.contract.ModelContent` as a ``.tflite`` file: one
+subgraph whose tensors are the signature's inputs then outputs, one op per graph node, and the
+op that computes each output (looking through Identity nodes). It runs nothing.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+from typing import Any
+
+from edgekit.contract import ModelContent, OpInfo, SignatureInfo, SubgraphInfo, TensorInfo, label_io
+from edgekit.errors import ModelFormatError
+
+__all__ = ["graph_json", "is_graph_model", "read_graph_model"]
+
+_EXPECTED = "a TF.js graph model (model.json with format 'graph-model' and its weight files)"
+# TensorFlow DataType names in model.json -> numpy dtype names.
+_DTYPES = {"DT_FLOAT": "float32", "DT_INT32": "int32", "DT_UINT8": "uint8", "DT_INT8": "int8",
+           "DT_BOOL": "bool", "DT_INT64": "int64", "DT_HALF": "float16", "DT_STRING": "string"}
+
+
+def is_graph_model(path: str | os.PathLike[str]) -> bool:
+    """Whether PATH looks like a graph model: a ``.json`` file, or a folder with ``model.json`` (or one .json)."""
+    candidate = Path(path)
+    return candidate.suffix.lower() == ".json" or (candidate.is_dir() and graph_json(candidate).is_file())
+
+
+def graph_json(folder: Path) -> Path:
+    """``model.json`` in FOLDER, else its only ``.json`` file (zoo folders keep the package's names)."""
+    named = folder / "model.json"
+    candidates = sorted(folder.glob("*.json"))
+    return candidates[0] if not named.is_file() and len(candidates) == 1 else named
+
+
+def read_graph_model(path: str | os.PathLike[str]) -> ModelContent:
+    """Read PATH (``model.json`` or the folder holding it); ModelFormatError when it is not one."""
+    json_path = Path(path)
+    if json_path.is_dir():
+        json_path = graph_json(json_path)
+    document = _document(json_path)
+    nodes: list[dict[str, Any]] = list(document["modelTopology"].get("node", []))
+    signature = document.get("signature") or {}
+    raw_inputs = list((signature.get("inputs") or {}).items())
+    raw_outputs = list((signature.get("outputs") or {}).items())
+    if not raw_inputs or not raw_outputs:
+        raise ModelFormatError(json_path, "model.json has no signature with inputs and outputs; re-export it "
+                                          "with tensorflowjs_converter from a SavedModel", _EXPECTED)
+    tensors = tuple(_tensor(i, key, raw, json_path) for i, (key, raw) in enumerate([*raw_inputs, *raw_outputs]))
+    inputs = tuple(range(len(raw_inputs)))
+    outputs = tuple(range(len(raw_inputs), len(tensors)))
+    by_name = {node.get("name"): node for node in nodes}
+    producers = {i: op for i in outputs if (op := _producer(tensors[i].name, by_name)) is not None}
+    labelled = label_io(tensors, inputs, outputs, {t.index: t.key for t in tensors}, producers)
+    ops = tuple(OpInfo(i, 0, str(node.get("op")), False, (), ()) for i, node in enumerate(nodes))
+    weights = _weight_files(json_path, document)
+    generated = document.get("generatedBy")
+    return ModelContent(
+        format="tfjs-graph",
+        files=(json_path, *weights),
+        tensors=(labelled,),
+        subgraphs=(SubgraphInfo(0, "main", len(labelled), len(ops), inputs, outputs),),
+        ops=ops,
+        signatures=(SignatureInfo("serving_default", 0, {labelled[i].key: labelled[i] for i in inputs},
+                                  {labelled[i].key: labelled[i] for i in outputs}),),
+        description=str(generated) if generated else None,
+    )
+
+
+def _document(json_path: Path) -> dict[str, Any]:
+    try:
+        document = json.loads(json_path.read_text(encoding="utf-8"))
+    except FileNotFoundError as exc:
+        raise ModelFormatError(json_path, "no such file", _EXPECTED) from exc
+    except (OSError, UnicodeDecodeError, ValueError) as exc:
+        raise ModelFormatError(json_path, f"not readable JSON ({exc})", _EXPECTED) from exc
+    if not isinstance(document, dict) or document.get("format") != "graph-model" \
+            or not isinstance(document.get("modelTopology"), dict):
+        found = document.get("format") if isinstance(document, dict) else type(document).__name__
+        raise ModelFormatError(json_path, f"format is {found!r}, not 'graph-model'", _EXPECTED)
+    return document
+
+
+def _weight_files(json_path: Path, document: dict[str, Any]) -> tuple[Path, ...]:
+    names = [p for group in document.get("weightsManifest", []) for p in group.get("paths", [])]
+    shards = tuple(json_path.parent / name for name in names)
+    missing = [shard.name for shard in shards if not shard.is_file()]
+    if missing:
+        raise ModelFormatError(json_path, f"weight file {missing[0]} named in model.json is missing beside it",
+                               _EXPECTED)
+    return shards
+
+
+def _producer(tensor_name: str, by_name: dict[Any, dict[str, Any]]) -> str | None:
+    node = by_name.get(tensor_name.split(":", 1)[0])
+    while node is not None and node.get("op") == "Identity" and node.get("input"):
+        node = by_name.get(str(node["input"][0]).split(":", 1)[0].lstrip("^"))
+    return None if node is None else str(node.get("op"))
+
+
+def _tensor(index: int, key: str, raw: dict[str, Any], path: Path) -> TensorInfo:
+    dims = (raw.get("tensorShape") or {}).get("dim") or []
+    try:
+        signature = tuple(int(dim.get("size", -1)) for dim in dims)
+    except (TypeError, ValueError) as exc:
+        raise ModelFormatError(path, f"signature tensor {key!r} has an unreadable shape", _EXPECTED) from exc
+    dtype = _DTYPES.get(str(raw.get("dtype")), str(raw.get("dtype")).removeprefix("DT_").lower())
+    shape = tuple(1 if d < 0 else d for d in signature)
+    return TensorInfo(index, str(raw.get("name", key)), shape, signature, dtype, None, key=key.split(":", 1)[0])
