@@ -39,7 +39,14 @@ class RunResult:
     precision: str | None = None
     init_ms: float | None = None
     first_ms: float | None = None
+    #: One inference to completion (for a GPU: run plus one synchronising read).
     latency: LatencyStats | None = None
+    #: Back-to-back inferences, per inference; None on a synchronous runtime, where it is the latency.
+    throughput: LatencyStats | None = None
+    #: Reading every output after a finished inference.
+    readback: LatencyStats | None = None
+    #: Whether the runtime returns before an inference finishes (then throughput is measured apart).
+    asynchronous: bool | None = None
     warmup_ms: tuple[float, ...] = ()
     memory: dict[str, int | None] = field(default_factory=dict)
     runtime: dict[str, Any] = field(default_factory=dict)
@@ -66,6 +73,9 @@ class RunResult:
             "init_ms": self.init_ms,
             "first_ms": self.first_ms,
             "latency_ms": self.latency.to_dict() if self.latency else None,
+            "throughput_ms": self.throughput.to_dict() if self.throughput else None,
+            "readback_ms": self.readback.to_dict() if self.readback else None,
+            "asynchronous": self.asynchronous,
             "warmup_ms": list(self.warmup_ms),
             "memory": self.memory,
             "runtime": self.runtime,
@@ -77,7 +87,7 @@ class RunResult:
 
     @classmethod
     def from_dict(cls, data: dict, outputs: dict[str, np.ndarray] | None) -> "RunResult":
-        latency = data.get("latency_ms")
+        latency, throughput, readback = (data.get(key) for key in ("latency_ms", "throughput_ms", "readback_ms"))
         return cls(
             delegate=data["delegate"],
             device=data["device"],
@@ -88,6 +98,9 @@ class RunResult:
             init_ms=data.get("init_ms"),
             first_ms=data.get("first_ms"),
             latency=LatencyStats.from_dict(latency) if latency else None,
+            throughput=LatencyStats.from_dict(throughput) if throughput else None,
+            readback=LatencyStats.from_dict(readback) if readback else None,
+            asynchronous=data.get("asynchronous"),
             warmup_ms=tuple(data.get("warmup_ms", ())),
             memory=data.get("memory", {}),
             runtime=data.get("runtime", {}),

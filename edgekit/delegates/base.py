@@ -160,6 +160,8 @@ class RunOptions:
     threads: int = 1
     #: GPU arithmetic: "fp16" (the GPU default) or "fp32"; None for delegates without the choice.
     precision: str | None = None
+    #: The signature (entry point) to run; None for the model's first.
+    signature: str | None = None
 
 
 class Delegate(Protocol):

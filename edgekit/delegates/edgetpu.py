@@ -255,7 +255,8 @@ class EdgeTpuDelegate:
         except (ValueError, OSError, RuntimeError) as exc:
             raise DelegateUnavailable(self.name, f"{LIBRARY} did not load as a delegate: {exc}") from exc
         kernels = f"Edge TPU ({LIBRARY}) for {COMPILED_OP}; CPU kernels for the other ops"
-        return InterpreterRunner(model_path, options.threads, False, delegates=[delegate], kernels=kernels)
+        return InterpreterRunner(model_path, options.threads, False, delegates=[delegate], kernels=kernels,
+                                 signature=options.signature)
 
 
 EDGETPU = register(EdgeTpuDelegate())

@@ -106,7 +106,7 @@ class GpuDelegate:
         return Coverage(self.name, len(model.ops), tuple(unsupported), rules["source"])
 
     def open(self, model_path: str, options: RunOptions) -> CompiledModelRunner:
-        return CompiledModelRunner(model_path, options.threads, options.precision or "fp16")
+        return CompiledModelRunner(model_path, options.threads, options.precision or "fp16", options.signature)
 
 
 def _litert_dir() -> str | None:

@@ -40,6 +40,8 @@ class RunSpec:
     threads: int
     device: str = "host"
     precision: str | None = None
+    #: The signature to run; None for the model's first.
+    signature: str | None = None
     #: Extra environment for the worker (e.g. which Vulkan driver the GPU delegate should load).
     worker_env: tuple[tuple[str, str], ...] = ()
 
@@ -71,6 +73,7 @@ class HostDevice:
                 "delegate": spec.delegate,
                 "threads": spec.threads,
                 "precision": spec.precision,
+                "signature": spec.signature,
                 "loop": loop.to_dict(),
                 "delegate_modules": list(delegate_modules),
             }
@@ -195,6 +198,9 @@ def _collect(
         init_ms=data["init_ms"],
         first_ms=data["first_ms"],
         latency=LatencyStats.from_samples(data["samples_ms"]),
+        throughput=LatencyStats.from_samples(data["throughput_samples_ms"]) if data["throughput_samples_ms"] else None,
+        readback=LatencyStats.from_samples(data["readback_samples_ms"]),
+        asynchronous=data["asynchronous"],
         warmup_ms=tuple(data["warmup_ms"]),
         memory=data["memory"],
         runtime=data["runtime"],

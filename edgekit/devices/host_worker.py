@@ -35,7 +35,7 @@ def run(workdir: Path) -> dict:
 
     from edgekit import delegates
     from edgekit.delegates.base import RunOptions
-    from edgekit.measure.loop import LoopConfig, measure_latency
+    from edgekit.measure.loop import LoopConfig, measure_latency, measure_readback, measure_throughput
     from edgekit.measure.memory import current_rss_bytes, peak_rss_bytes
 
     request = json.loads((workdir / "request.json").read_text(encoding="utf-8"))
@@ -49,7 +49,9 @@ def run(workdir: Path) -> dict:
     emit("phase", phase="load")
     start = time.perf_counter_ns()
     try:
-        runner = delegate.open(request["model_path"], RunOptions(threads=request["threads"], precision=request.get("precision")))
+        options = RunOptions(threads=request["threads"], precision=request.get("precision"),
+                             signature=request.get("signature"))
+        runner = delegate.open(request["model_path"], options)
     except Exception as exc:  # runtime errors arrive as ValueError/RuntimeError with native text
         message = " ".join(str(exc).split())
         return {"status": classify_open_error(message), "reason": message}
@@ -66,8 +68,12 @@ def run(workdir: Path) -> dict:
         emit("progress", phase=phase, runs=runs, seconds=round(seconds, 3))
 
     emit("phase", phase="first")
+    loop = LoopConfig(**request["loop"])
     try:
-        measured = measure_latency(runner.invoke, LoopConfig(**request["loop"]), progress)
+        measured = measure_latency(runner.invoke, loop, progress)
+        # A synchronous runtime's back-to-back throughput is its latency: not measured twice.
+        throughput = measure_throughput(runner.dispatch, runner.wait, loop, progress) if runner.asynchronous else ()
+        readback = measure_readback(runner.invoke, runner.read_outputs, loop)
     except Exception as exc:
         return {"status": "error", "reason": f"inference failed: {' '.join(str(exc).split())}"}
     memory["peak_rss_after_run_bytes"] = peak_rss_bytes()
@@ -83,6 +89,9 @@ def run(workdir: Path) -> dict:
         "first_ms": measured.first_ms,
         "warmup_ms": list(measured.warmup_ms),
         "samples_ms": list(measured.samples_ms),
+        "throughput_samples_ms": list(throughput),
+        "readback_samples_ms": list(readback),
+        "asynchronous": bool(runner.asynchronous),
         "memory": memory,
         "runtime": info,
     }

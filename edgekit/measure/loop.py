@@ -1,7 +1,11 @@
-"""The timing loop: first inference, warm-up, then timed runs under one readable stopping rule.
+"""The timing loops: first inference, warm-up, then timed runs under one readable stopping rule.
 
-Runs inside the worker process. `invoke` must be one *synchronized* inference (for a GPU: the
-outputs read back), otherwise the samples measure dispatch, not work.
+Runs inside the worker process. Three figures, never mixed:
+- latency (`measure_latency`): `invoke` is one inference to completion (for a GPU: run plus one
+  synchronising read), otherwise the samples measure dispatch, not work;
+- throughput (`measure_throughput`): batches of back-to-back dispatches closed by one wait,
+  per inference; on a synchronous runtime it coincides with latency and is not re-measured;
+- readback (`measure_readback`): reading every output after a finished inference.
 """
 
 from __future__ import annotations
@@ -10,7 +14,10 @@ import time
 from dataclasses import dataclass
 from typing import Callable
 
-__all__ = ["LoopConfig", "LoopMeasurement", "measure_latency"]
+__all__ = ["LoopConfig", "LoopMeasurement", "measure_latency", "measure_readback", "measure_throughput"]
+
+#: Inferences dispatched back to back per throughput sample.
+THROUGHPUT_BATCH = 10
 
 _NS_PER_MS = 1_000_000
 _NS_PER_S = 1_000_000_000
@@ -64,6 +71,40 @@ def measure_latency(
         warmup_ms=tuple(ns / _NS_PER_MS for ns in warmup),
         samples_ms=tuple(ns / _NS_PER_MS for ns in samples),
     )
+
+
+def measure_throughput(
+    dispatch: Callable[[], object], wait: Callable[[], object], config: LoopConfig,
+    on_progress: ProgressCallback | None = None,
+) -> tuple[float, ...]:
+    """Per-inference times of batches of back-to-back dispatches closed by one wait (ms).
+
+    Budgeted at a quarter of the latency loop's runs and times, at least three batches.
+    """
+    def batch() -> None:
+        for _ in range(THROUGHPUT_BATCH):
+            dispatch()
+        wait()
+
+    samples = _run_phase(batch, "throughput", max(3, config.min_runs // THROUGHPUT_BATCH),
+                         config.min_seconds / 4, config.max_seconds / 4, on_progress)
+    return tuple(ns / THROUGHPUT_BATCH / _NS_PER_MS for ns in samples)
+
+
+def measure_readback(
+    invoke: Callable[[], object], read_outputs: Callable[[], object], config: LoopConfig,
+) -> tuple[float, ...]:
+    """Times of reading every output after a finished inference (ms); the inference is untimed."""
+    clock = time.perf_counter_ns
+    samples: list[int] = []
+    runs = max(3, min(30, config.min_runs // 5))
+    deadline = clock() + int(config.max_seconds / 4 * _NS_PER_S)
+    while len(samples) < runs and (len(samples) < 3 or clock() <= deadline):
+        invoke()
+        t0 = clock()
+        read_outputs()
+        samples.append(clock() - t0)
+    return tuple(ns / _NS_PER_MS for ns in samples)
 
 
 def _run_phase(

@@ -19,13 +19,31 @@ __all__ = ["Runner", "run_once"]
 
 
 class Runner(Protocol):
-    """A loaded model ready for inference."""
+    """A loaded model ready for inference.
+
+    Three timings come from these calls (see ``edgekit.measure.loop``): latency times ``invoke``
+    (one inference to completion), throughput times back-to-back ``dispatch`` calls closed by one
+    ``wait``, readback times ``read_outputs``. For a synchronous runtime (``asynchronous`` False)
+    ``dispatch`` is ``invoke`` and throughput coincides with latency.
+    """
+
+    #: Whether ``dispatch`` may return before the inference has finished (a GPU queue).
+    asynchronous: bool
 
     def set_inputs(self, arrays: Mapping[str, np.ndarray]) -> None:
         """Inputs by tensor name (a runner may also accept them in input order)."""
 
     def invoke(self) -> None:
-        """One synchronized inference: when it returns, the outputs are ready to read."""
+        """One inference to completion: when it returns, the outputs are ready to read."""
+
+    def dispatch(self) -> None:
+        """Start one inference; an asynchronous runtime returns before it has finished."""
+
+    def wait(self) -> None:
+        """Block until every dispatched inference has finished."""
+
+    def read_outputs(self) -> None:
+        """Bring every output to the host (the cost of reading results, timed as readback)."""
 
     def outputs(self) -> dict[str, np.ndarray]:
         """Every output by tensor name, copied out of the runtime."""

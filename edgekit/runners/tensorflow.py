@@ -15,7 +15,9 @@ __all__ = ["TensorFlowRunner"]
 
 
 class TensorFlowRunner:
-    """Runs FUNCTION on named inputs; ``info`` names the TensorFlow version."""
+    """Runs FUNCTION on named inputs, eagerly (synchronous); ``info`` names the TensorFlow version."""
+
+    asynchronous = False
 
     def __init__(self, function: Callable[..., Any], input_names: Sequence[str], output_names: Sequence[str],
                  tensorflow_version: str) -> None:
@@ -34,6 +36,15 @@ class TensorFlowRunner:
 
     def invoke(self) -> None:
         self._result = self._function(*(self._arrays[name] for name in self._input_names))
+
+    def dispatch(self) -> None:
+        self.invoke()
+
+    def wait(self) -> None:
+        """Nothing to wait for: eager execution returns finished results."""
+
+    def read_outputs(self) -> None:
+        self.outputs()
 
     def outputs(self) -> dict[str, np.ndarray]:
         return {name: np.asarray(self._result[name]) for name in self._output_names}
