@@ -54,9 +54,9 @@ def doctor() -> list[DelegateStatus]:
 
 def scaffold_apps() -> tuple:
     """Every app ``scaffold`` can generate (the ``scaffold --list`` verb)."""
-    from edgekit.scaffold.apps import APPS
+    from edgekit.scaffold.apps import all_apps
 
-    return APPS
+    return all_apps()
 
 
 def scaffold(app: str, model: str | os.PathLike, out: str | os.PathLike, *, options=None, force: bool = False,

@@ -176,8 +176,9 @@ def _parser() -> argparse.ArgumentParser:
 
     scaffold = commands.add_parser("scaffold", help="a starter app (web or Android) wired to your model's contract",
                                    epilog=_EPILOG)
-    scaffold.add_argument("--app", metavar="APP", help="qa-web, smart-scroll-web, pose-web, bodypix-web, "
-                          "qa-android, smart-scroll-android, pose-android, bodypix-android")
+    from edgekit.scaffold.apps import all_apps  # the task registry: help lists what is registered
+
+    scaffold.add_argument("--app", metavar="APP", help=", ".join(app.name for app in all_apps()))
     scaffold.add_argument("--model", metavar="MODEL", help=".tflite file, TF.js graph model (model.json or its "
                           "folder), or zoo model name")
     scaffold.add_argument("--out", metavar="DIR", help="project directory to create (must be new or empty)")

@@ -12,11 +12,13 @@ import json
 import os
 import shutil
 import tempfile
+from importlib import resources
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable
 
 from edgekit import __version__
+from edgekit.atomic import publish_directory
 from edgekit.errors import UsageError
 from edgekit.scaffold import validate
 from edgekit.scaffold.apps import App, get_app
@@ -61,7 +63,8 @@ def bind_app(app_name: str, model: str | os.PathLike[str], options: BindOptions 
 
 
 def scaffold(app_name: str, model: str | os.PathLike[str], out: str | os.PathLike[str], *,
-             options: BindOptions | None = None, force: bool = False, log: Log | None = None) -> ScaffoldResult:
+             options: BindOptions | None = None, force: bool = False,
+             log: Log | None = None) -> ScaffoldResult:
     """Generate APP for MODEL into OUT (see the module docstring for what is written when)."""
     say = log or (lambda _message: None)
     dest = Path(out)
@@ -72,10 +75,10 @@ def scaffold(app_name: str, model: str | os.PathLike[str], out: str | os.PathLik
         staging = Path(scratch) / "project"
         staging.mkdir()
         say(f"{app.name}: bound {contract.display_name} ({runtime.name}); computing golden vectors…")
-        golden = make_golden(app.task.name, contract, binding, staging / app.platform.golden_dir)
+        golden = make_golden(app.task, contract, binding, staging / app.platform.golden_dir)
         _copy_model(contract, binding, staging / app.platform.model_dir)
         context = _context(app, contract, runtime, binding, golden)
-        rendered = render_tree(template_roots(app.platform.name, app.task.name, app.task.groups), context, staging)
+        rendered = render_tree(template_roots(app.platform.name, app.task), context, staging)
         validate.project(app, contract, binding, staging, rendered)
         _refuse_existing(dest, force)  # something may have appeared meanwhile
         files = _publish(staging, dest)
@@ -122,8 +125,6 @@ def _context(app: App, contract: ModelContract, runtime: Runtime, binding: dict[
 
 
 def _versions(platform: str, runtime: str) -> dict[str, Any]:
-    from importlib import resources
-
     text = resources.files("edgekit.scaffold").joinpath(VERSIONS_FILES[platform]).read_text(encoding="utf-8")
     data = json.loads(text)
     if platform == "web":
@@ -132,12 +133,14 @@ def _versions(platform: str, runtime: str) -> dict[str, Any]:
 
 
 def _publish(staging: Path, dest: Path) -> list[str]:
-    """Move the staged project into ``dest``: whole when ``dest`` is new, else file by file."""
+    """Move the staged project into ``dest``: whole when ``dest`` is new or empty, else file by file.
+
+    Into a non-empty ``dest`` (``--force``) each staged file replaces its namesake by a rename, so the
+    user's other files stay; :func:`publish_directory` would swap the whole folder and lose them.
+    """
     files = sorted(str(p.relative_to(staging)) for p in staging.rglob("*") if p.is_file())
-    if not dest.exists() or (dest.is_dir() and not any(dest.iterdir())):
-        if dest.exists():
-            dest.rmdir()
-        os.replace(staging, dest)
+    if not dest.exists() or not any(dest.iterdir()):
+        publish_directory(staging, dest)
         return files
     for name in files:
         target = dest / name

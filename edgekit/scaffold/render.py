@@ -1,10 +1,11 @@
 """Render a template tree into a staging folder: sandboxed Jinja, StrictUndefined, ``*.jinja`` only.
 
-Template trees live in ``edgekit/templates/<platform>/_common`` (every app of the platform),
-``edgekit/templates/<platform>/_<group>`` (apps of one kind, e.g. ``_text`` for the tokenizer the
-text apps share) and ``edgekit/templates/<platform>/<task>`` (one app; its files win). A file named
-``X.jinja`` renders to ``X``; every other file is copied byte for byte. A reference to a value the
-context lacks is an error, not an empty string.
+Template trees live in ``templates/<platform>/_common`` (every app of the platform),
+``templates/<platform>/_<group>`` (apps of one kind, e.g. ``_text`` for the tokenizer the text apps
+share) and ``templates/<platform>/<task>`` (one app; its files win), or the folder a registered task
+names. ``templates/`` is at the top of a source checkout and ships as ``edgekit/templates`` in the
+wheel. A file named ``X.jinja`` renders to ``X``; every other file is copied byte for byte. A
+reference to a value the context lacks is an error, not an empty string.
 """
 
 from __future__ import annotations
@@ -12,31 +13,45 @@ from __future__ import annotations
 import json
 import re
 import shutil
-from importlib import resources
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from jinja2 import StrictUndefined, TemplateError
 from jinja2.sandbox import SandboxedEnvironment
 
+import edgekit
 from edgekit.errors import EdgekitError
 
-__all__ = ["template_roots", "render_tree", "leftover_markers", "TEMPLATE_SUFFIX"]
+if TYPE_CHECKING:
+    from edgekit.scaffold.tasks import Task
+
+__all__ = ["templates_dir", "template_roots", "render_tree", "leftover_markers", "TEMPLATE_SUFFIX"]
 
 TEMPLATE_SUFFIX = ".jinja"
 _MARKERS = re.compile(r"\{\{|\{%|%\}|\{#-? ")
 
 
-def template_roots(platform: str, task: str, groups: tuple[str, ...] = ()) -> list[Path]:
-    """The template folders for an app: ``_common``, then shared ``groups`` (``_text``), then the app's own.
+def templates_dir() -> Path:
+    """edgekit's own template folder: ``edgekit/templates`` when installed, ``templates/`` in a checkout."""
+    package = Path(edgekit.__file__).resolve().parent
+    for candidate in (package / "templates", package.parent / "templates"):
+        if (candidate / "web" / "_common").is_dir():
+            return candidate
+    raise EdgekitError(f"edgekit's app templates are missing (looked in {package / 'templates'} and "
+                       f"{package.parent / 'templates'}); reinstall edgekit")
 
-    A later folder's file wins over an earlier one's with the same path. The app's own folder must exist.
+
+def template_roots(platform: str, task: Task) -> list[Path]:
+    """The template folders for an app: ``_common``, then the task's ``groups`` (``_text``), then its own.
+
+    A later folder's file wins over an earlier one's with the same path. The task's own folder must exist.
     """
-    base = Path(str(resources.files("edgekit").joinpath("templates"))) / platform
-    own = base / task
+    base = templates_dir() / platform
+    own = (task.templates / platform) if task.templates is not None else base / task.name
     if not own.is_dir():
-        raise EdgekitError(f"edgekit has no templates for {task}-{platform} ({own}); reinstall edgekit")
-    layers = [base / "_common", *(base / group for group in groups), own]
+        fix = f"add {platform}/ to the task's template folder" if task.templates else "reinstall edgekit"
+        raise EdgekitError(f"no templates for {task.name}-{platform} at {own}; {fix}")
+    layers = [base / "_common", *(base / group for group in task.groups), own]
     return [root for root in layers if root.is_dir()]
 
 

@@ -23,7 +23,6 @@ __all__ = ["problems", "kotlin_problems", "xml_problems", "manifest_problems", "
 MIN_TARGET_SDK = 35  # Google Play's requirement for app updates since 2025-08-31
 MIN_SDK = 24
 LITERT_MODULE = ("com.google.ai.edge.litert", "litert")
-CAMERA_TASKS = frozenset({"pose", "bodypix"})
 CONTRACT_FILE = "app/src/main/java/dev/edgekit/app/ModelContract.kt"
 _MARKERS = re.compile(r"\{\{|\{%|%\}")
 _TEXT_SUFFIXES = (".kt", ".kts", ".xml", ".toml", ".properties", ".md", ".pro")
@@ -35,7 +34,7 @@ class KotlinParserMissing(UserWarning):
 
 def problems(app, contract: ModelContract, binding: dict[str, Any], root: Path) -> list[str]:
     """Every problem of the staged Android project at ``root``, one line each; empty when valid."""
-    found = kotlin_problems(root) + xml_problems(root) + manifest_problems(root, app.task.name)
+    found = kotlin_problems(root) + xml_problems(root) + manifest_problems(root, app.task.camera)
     found += contract_problems(root, contract) + catalog_problems(root) + _marker_problems(root)
     model = root / "app/src/main/assets" / contract.model_file
     if not model.is_file():
@@ -102,8 +101,11 @@ def xml_problems(root: Path) -> list[str]:
 _ANDROID = "{http://schemas.android.com/apk/res/android}"
 
 
-def manifest_problems(root: Path, task: str) -> list[str]:
-    """The manifest exists, declares the launcher activity, and asks for CAMERA exactly when the app uses it."""
+def manifest_problems(root: Path, uses_camera: bool) -> list[str]:
+    """The manifest exists, declares the launcher activity, and asks for CAMERA exactly when the app uses it.
+
+    ``uses_camera`` is the task's registry fact (:attr:`edgekit.scaffold.tasks.Task.camera`).
+    """
     path = root / "app/src/main/AndroidManifest.xml"
     if not path.is_file():
         return ["app/src/main/AndroidManifest.xml is missing"]
@@ -114,9 +116,9 @@ def manifest_problems(root: Path, task: str) -> list[str]:
     permissions = {p.get(_ANDROID + "name") for p in manifest.iter("uses-permission")}
     found = []
     camera = "android.permission.CAMERA" in permissions
-    if task in CAMERA_TASKS and not camera:
+    if uses_camera and not camera:
         found.append("AndroidManifest.xml does not declare android.permission.CAMERA, which the camera app needs")
-    if task not in CAMERA_TASKS and camera:
+    if not uses_camera and camera:
         found.append("AndroidManifest.xml asks for android.permission.CAMERA, which this app does not use")
     if not any(a.get(_ANDROID + "name") for a in manifest.iter("activity")):
         found.append("AndroidManifest.xml declares no activity")

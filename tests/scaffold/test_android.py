@@ -21,6 +21,7 @@ from edgekit.scaffold.apps import get_app
 from edgekit.scaffold.binding import BindOptions
 from edgekit.scaffold.contract import load_contract
 from edgekit.scaffold.project import scaffold
+from edgekit.scaffold.render import templates_dir
 
 pytestmark = pytest.mark.slow
 
@@ -111,7 +112,7 @@ def test_selfie_segmentation_runs_on_android_through_xnnpack(projects):
 
 def test_stop_words_match_the_web_apps():
     """The Android smart-scroll app ships the same stop-word list the reference pipeline reads."""
-    templates = Path(__file__).resolve().parents[2] / "edgekit" / "templates"
+    templates = templates_dir()
     android = (templates / "android/smart-scroll/app/src/main/assets/stopwords.txt").read_bytes()
     assert android == (templates / "web/smart-scroll/src/stopwords.txt").read_bytes()
 

@@ -6,12 +6,12 @@ import pytest
 
 from edgekit.cli import main
 from edgekit.errors import UsageError
-from edgekit.scaffold.apps import APPS, get_app
+from edgekit.scaffold.apps import all_apps, get_app
 from edgekit.scaffold.project import scaffold
 
 
 def test_registry_has_every_task_on_both_platforms():
-    assert [app.name for app in APPS] == [
+    assert [app.name for app in all_apps()] == [
         "qa-web", "smart-scroll-web", "pose-web", "bodypix-web",
         "qa-android", "smart-scroll-android", "pose-android", "bodypix-android"]
     with pytest.raises(UsageError, match="did you mean pose-web"):

@@ -26,6 +26,7 @@ from edgekit.scaffold.binding import BindingError, BindOptions
 from edgekit.scaffold.golden import text_qa, text_scroll
 from edgekit.scaffold.golden.text_common import TOKENIZER_CASES, TextTokenizer, read_vocab
 from edgekit.scaffold.project import bind_app, scaffold
+from edgekit.scaffold.render import templates_dir
 from tests.scaffold.webproject import ARTIFACTS, run_web_project, web_tools_missing
 
 GOLDEN = Path(__file__).parent / "golden" / "web"
@@ -228,7 +229,7 @@ def test_shared_text_files_are_rendered_once_into_both_apps(projects):
         assert {"tokenizer.ts", "textmodel.ts", "page.ts", "pipeline.ts", "main.ts"} <= {p.name for p in src.iterdir()}
         assert (projects[app] / "tests/text.ts").is_file() and (projects[app] / "public/model/vocab.txt").is_file()
     assert (projects["smart-scroll-web"] / "src/stopwords.txt").read_text(encoding="utf-8") == \
-        (Path(text_scroll.__file__).parents[2] / text_scroll.STOP_WORDS_FILE).read_text(encoding="utf-8")
+        (templates_dir() / text_scroll.STOP_WORDS_FILE).read_text(encoding="utf-8")
 
 
 # --- refusals -------------------------------------------------------------------------------------

@@ -49,7 +49,6 @@ import re
 import unicodedata
 from collections import Counter
 from dataclasses import dataclass
-from importlib import resources
 from pathlib import Path
 from typing import Any, Sequence
 
@@ -74,7 +73,7 @@ KEY_FRACTION = 0.25
 EMBEDDING_ABS = 1e-4
 SCORE_ABS = 1e-4
 KEYWORD_SCORE_ABS = 1e-9
-STOP_WORDS_FILE = "templates/web/smart-scroll/src/stopwords.txt"
+STOP_WORDS_FILE = "web/smart-scroll/src/stopwords.txt"  # in edgekit's template folder
 
 _PARAGRAPH_BREAK = re.compile(r"\r?\n[ \t]*\r?\n")
 _SENTENCE_BREAK = re.compile(r"(?<=[.!?])[ \t\r\n]+")
@@ -107,7 +106,9 @@ class Keyword:
 
 def stop_words() -> frozenset[str]:
     """The stop-word list the apps ship (``src/stopwords.txt`` of the smart-scroll template)."""
-    text = resources.files("edgekit").joinpath(STOP_WORDS_FILE).read_text(encoding="utf-8")
+    from edgekit.scaffold.render import templates_dir
+
+    text = (templates_dir() / STOP_WORDS_FILE).read_text(encoding="utf-8")
     return parse_stop_words(text)
 
 
