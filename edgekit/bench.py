@@ -17,6 +17,9 @@ from edgekit.events import BenchListener
 from edgekit.accuracy import PRESETS, Preset, parse_tolerance
 from edgekit.inputs import check_inputs, convert_inputs, generate_inputs, load_inputs
 from edgekit.measure.loop import LoopConfig
+from edgekit.contract import TensorInfo
+from edgekit.dynamic import fill_dynamic
+from edgekit.measure.conditions import load_warning, thread_scaling_warnings
 from edgekit.model import Model
 from edgekit.reference import REFERENCE_LOOP, Reference, judge_runs, load_expected, reference_delegate
 from edgekit.environment import environment_fingerprint
@@ -41,6 +44,11 @@ class BenchSettings:
     seed: int
     accuracy: bool = True
     tolerance: str | None = None
+    #: The signature that ran (the first when none was asked for); None for a model without any.
+    signature: str | None = None
+    batch: int | None = None
+    #: How each dynamic input dimension was filled ("input_ids: batch ? -> 4").
+    dynamic_dims: tuple[str, ...] = ()
 
     def to_dict(self) -> dict:
         return {
@@ -52,6 +60,9 @@ class BenchSettings:
             "seed": self.seed,
             "accuracy": self.accuracy,
             "tolerance": self.tolerance,
+            "signature": self.signature,
+            "batch": self.batch,
+            "dynamic_dims": list(self.dynamic_dims),
         }
 
 
@@ -74,6 +85,8 @@ def bench(
     expected_label: str = "",
     tolerance: str | None = None,
     accuracy: bool = True,
+    signature: str | None = None,
+    batch: int | None = None,
     listeners: Sequence[BenchListener] = (),
 ) -> BenchResult:
     """Benchmark MODEL (a .tflite path or zoo name) on this host for every delegate x thread count.
@@ -86,10 +99,17 @@ def bench(
     Unless `accuracy` is False, every ok run is judged against a reference: EXPECTED outputs
     (.npz), the REFERENCE model (path or zoo name) on reference kernels, or by default cpu-ref on
     the same file. TOLERANCE ("cosine=0.995,max_abs=1e-3") overrides the preset's fail thresholds.
+
+    SIGNATURE picks the entry point (default: the first; the result names it). Dynamic input
+    dimensions are filled (BATCH for a dynamic batch, else the model's static size) and the
+    result says how.
     """
     emit = _Broadcast(listeners)
     path = resolve_model(model, log=emit.on_message)
     parsed = Model.open(path)
+    if signature is not None:
+        parsed = parsed.select_signature(signature)
+    run_tensors, dynamic_notes = fill_dynamic(parsed.inputs, batch)
     chosen = [delegate_registry.get(name) for name in _expand_all(_unique(delegates, "delegates"))]
     loop = LoopConfig(warmup_runs, warmup_seconds, runs, min_seconds, max_seconds)
     settings = BenchSettings(
@@ -101,17 +121,24 @@ def bench(
         seed=seed,
         accuracy=accuracy,
         tolerance=tolerance,
+        signature=signature or (parsed.signatures[0].key if parsed.signatures else None),
+        batch=batch,
+        dynamic_dims=tuple(dynamic_notes),
     )
     tolerances = _tolerances(tolerance)
     if reference is not None and expected is not None:
         raise UsageError("reference", "give either `reference` or `expected`, not both")
     reference_model = Model.open(resolve_model(reference, log=emit.on_message)) if reference is not None else None
-    arrays, reference_inputs = _prepare_inputs(parsed, inputs, seed, reference_model)
+    arrays, reference_inputs = _prepare_inputs(parsed, run_tensors, inputs, seed, reference_model)
     expected_reference = load_expected(expected, parsed, expected_label) if expected is not None else None
     planned, coverages = _plan(parsed, chosen, settings)
     emit.on_bench_start(str(path), [spec for spec, _ in planned])
 
     device = HostDevice()
+    environment = environment_fingerprint(list(settings.threads))
+    warnings = [line for line in [load_warning(environment)] if line]
+    for line in warnings:
+        emit.on_message(f"warning: {line}")
     results: list[RunResult] = []
     for position, (spec, verdict) in enumerate(planned, start=1):
         emit.on_run_start(spec, position, len(planned))
@@ -134,11 +161,15 @@ def bench(
             parsed, reference_model, reference_inputs, arrays, results, settings, device, emit
         )
         judge_runs(results, parsed, chosen_reference, tolerances)
+    for line in thread_scaling_warnings(results):
+        warnings.append(line)
+        emit.on_message(f"warning: {line}")
 
     document = BenchResult(
         model=parsed.to_dict(),
         settings=settings.to_dict(),
-        environment=environment_fingerprint(list(settings.threads)),
+        environment=environment,
+        warnings=warnings,
         inputs=arrays,
         runs=results,
         reference=chosen_reference.to_dict() if chosen_reference else None,
@@ -167,7 +198,8 @@ def _plan(
         cannot_run = not coverage.runnable and not delegate.cpu_fallback
         env = tuple(sorted(availability.detail.get("worker_env", {}).items()))
         for threads, precision in _variants(delegate, settings, availability.available):
-            spec = RunSpec(delegate.name, threads, precision=precision, worker_env=env)
+            spec = RunSpec(delegate.name, threads, precision=precision, signature=model.selected_signature,
+                           worker_env=env)
             verdict = None
             if not availability.available:
                 verdict = _verdict(spec, "unavailable", availability.reason)
@@ -200,6 +232,7 @@ def _external_module(delegate: Delegate) -> tuple[str, ...]:
 
 def _prepare_inputs(
     model: Model,
+    tensors: tuple[TensorInfo, ...],
     inputs: str | os.PathLike | Mapping[str, np.ndarray] | None,
     seed: int,
     reference_model: Model | None,
@@ -211,7 +244,7 @@ def _prepare_inputs(
     """
     if inputs is None:
         if reference_model is None:
-            return generate_inputs(model.inputs, seed), None
+            return generate_inputs(tensors, seed), None
         reference_inputs = generate_inputs(reference_model.inputs, seed)
         return convert_inputs(reference_inputs, reference_model.inputs, model.inputs), reference_inputs
     if isinstance(inputs, (str, os.PathLike)):
@@ -244,7 +277,8 @@ def _reference_outputs(
                 return Reference("delegate", label, run.outputs, model.outputs, True, run=None, note=note)
     emit.on_message(f"reference: one inference of {target.path.name} on {delegate} for reference outputs")
     loop = LoopConfig(**REFERENCE_LOOP, max_seconds=settings.loop.max_seconds)
-    run = device.run(target.path, RunSpec(delegate, 1), reference_inputs or arrays, loop, settings.timeout_s)
+    spec = RunSpec(delegate, 1, signature=target.selected_signature)
+    run = device.run(target.path, spec, reference_inputs or arrays, loop, settings.timeout_s)
     kind = "model" if reference_model is not None else "delegate"
     where = f"{target.path.name} on {delegate}" if reference_model is not None else f"{delegate} on the same file"
     if run.status != "ok":

@@ -50,14 +50,28 @@ _ZIP_ERRORS = (zipfile.BadZipFile, zipfile.LargeZipFile, NotImplementedError, OS
 class Model:
     """A parsed model of any format; build with ``Model.open(path)`` (or ``Model.from_bytes``)."""
 
-    def __init__(self, path: Path, content: ModelContent, data: bytes | None = None) -> None:
+    def __init__(self, path: Path, content: ModelContent, data: bytes | None = None, subgraph: int = 0,
+                 signature: str | None = None) -> None:
         """Use ``Model.open`` or ``Model.from_bytes``; this stores what a reader produced.
 
         DATA is the whole ``.tflite`` file (metadata and associated files are read from it).
+        SUBGRAPH and SIGNATURE say which entry point ``inputs`` and ``outputs`` describe
+        (see :meth:`select_signature`).
         """
         self.path = path
         self._content = content
         self._data = data
+        self._subgraph = subgraph
+        #: The signature chosen with :meth:`select_signature`; None for the main subgraph.
+        self.selected_signature = signature
+
+    def select_signature(self, key: str) -> Model:
+        """The same model with ``inputs``/``outputs`` those of signature KEY (UsageError if absent)."""
+        for signature in self.signatures:
+            if signature.key == key:
+                return Model(self.path, self._content, self._data, signature.subgraph, key)
+        keys = ", ".join(s.key for s in self.signatures) or "none (the model has no signatures)"
+        raise UsageError("signature", f"no signature {key!r} in {self.path.name}; its signatures: {keys}")
 
     @classmethod
     def open(cls, path: str | os.PathLike[str]) -> Model:
@@ -182,13 +196,15 @@ class Model:
 
     @property
     def inputs(self) -> tuple[TensorInfo, ...]:
-        """Inputs of subgraph 0, in the subgraph's input order."""
-        return tuple(self._content.tensors[0][i] for i in self._content.subgraphs[0].inputs)
+        """Inputs of the entry point (subgraph 0 unless a signature was selected), in runtime order."""
+        tensors = self._content.tensors[self._subgraph]
+        return tuple(tensors[i] for i in self._content.subgraphs[self._subgraph].inputs)
 
     @property
     def outputs(self) -> tuple[TensorInfo, ...]:
-        """Outputs of subgraph 0, in the subgraph's output order."""
-        return tuple(self._content.tensors[0][i] for i in self._content.subgraphs[0].outputs)
+        """Outputs of the entry point (subgraph 0 unless a signature was selected), in runtime order."""
+        tensors = self._content.tensors[self._subgraph]
+        return tuple(tensors[i] for i in self._content.subgraphs[self._subgraph].outputs)
 
     @property
     def signatures(self) -> tuple[SignatureInfo, ...]:

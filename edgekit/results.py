@@ -125,6 +125,8 @@ class BenchResult(ResultDocument):
     #: Where the accuracy reference came from (see edgekit.reference); None when accuracy was off.
     reference: dict[str, Any] | None = None
     reference_outputs: dict[str, np.ndarray] | None = None
+    #: Conditions that make these figures unreliable (a busy host, thread scaling that inverts).
+    warnings: list[str] = field(default_factory=list)
 
     @property
     def failed_runs(self) -> list[RunResult]:
@@ -140,6 +142,7 @@ class BenchResult(ResultDocument):
             "settings": self.settings,
             "inputs": describe_arrays(self.inputs),
             "reference": self.reference,
+            "warnings": list(self.warnings),
             "runs": [run.to_dict() for run in self.runs],
         }
 
@@ -166,6 +169,7 @@ class BenchResult(ResultDocument):
             runs=runs,
             reference=document.get("reference"),
             reference_outputs=prefixed(arrays, "reference/outputs/") or None,
+            warnings=list(document.get("warnings", [])),
             created=document["created"],
             edgekit_version=document["edgekit_version"],
             schema_version=document["schema_version"],
