@@ -243,6 +243,7 @@ def _bench(args: argparse.Namespace) -> int:
 
 
 def _convert(args: argparse.Namespace) -> int:
+    from edgekit import atomic
     from edgekit.convert.matrix import convert
     from edgekit.report.console import ProgressPrinter
     from edgekit.report.convert_table import format_convert_table
@@ -269,7 +270,7 @@ def _convert(args: argparse.Namespace) -> int:
     )
     print(format_convert_table(result))
     if json_path:
-        json_path.write_text(json.dumps(result.to_dict(), indent=2) + "\n", encoding="utf-8")
+        atomic.write_text(json_path, json.dumps(result.to_dict(), indent=2) + "\n")
         print(f"\nresult written to {json_path}", file=sys.stderr)
     inaccurate = any(v.verdict == "fail" for v in result.variants)
     if result.failed_variants or (args.fail_on_accuracy and inaccurate):

@@ -18,6 +18,7 @@ from importlib import resources
 from pathlib import Path
 from typing import Callable
 
+from edgekit import atomic
 from edgekit.errors import ToolMissing, ZooError
 
 __all__ = ["converter", "install", "environment_dir", "pins"]
@@ -69,7 +70,7 @@ def install(*, force: bool = False, log: Callable[[str], None] | None = None) ->
     if completed.returncode != 0:
         last = [line for line in completed.stderr.splitlines() if line.strip()][-1:] or ["no output"]
         raise ZooError("tfjs tools", f"pip could not install the TF.js converters: {last[0]}")
-    marker.write_text(json.dumps(pins()))
+    atomic.write_text(marker, json.dumps(pins()))
     say(f"TF.js converters installed in {target}")
     return target
 
