@@ -110,7 +110,8 @@ class WordPieceTokenizer:
 
     def pieces(self, text: str) -> list[Piece]:
         """Word pieces of ``text`` with their offsets, without special tokens."""
-        return [piece for word in _words(_normalized(text, self.lowercase)) for piece in self._word_pieces(word)]
+        words = _words(_normalized(text, self.lowercase))
+        return [piece for word in words for piece in self._word_pieces(word)]
 
     def tokenize(self, text: str) -> list[str]:
         """Word piece texts of ``text``, without special tokens."""
@@ -121,7 +122,9 @@ class WordPieceTokenizer:
         second = None if text_pair is None else self.pieces(text_pair)
         return self.encode_pieces(self.pieces(text), seq_len, second).arrays()
 
-    def encode_pieces(self, first: Sequence[Piece], seq_len: int, second: Sequence[Piece] | None = None) -> Encoded:
+    def encode_pieces(
+        self, first: Sequence[Piece], seq_len: int, second: Sequence[Piece] | None = None
+    ) -> Encoded:
         """``[CLS] first [SEP]`` or ``[CLS] first [SEP] second [SEP]``, truncated and padded to ``seq_len``.
 
         Type ids are 1 from the second part on; padding is ``[PAD]`` with mask and type 0.

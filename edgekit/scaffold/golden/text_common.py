@@ -14,7 +14,9 @@ import numpy as np
 from edgekit.convert.wordpiece import Encoded, WordPieceTokenizer
 from edgekit.scaffold.binding import TextInputs
 
-__all__ = ["model_inputs", "tokenizer_for", "TOKENIZER_CASES", "tokenizer_cases", "float_list", "SCHEMA_VERSION"]
+__all__ = [
+    "model_inputs", "tokenizer_for", "TOKENIZER_CASES", "tokenizer_cases", "float_list", "SCHEMA_VERSION",
+]
 
 #: Version of the expected.json layout the text golden modules write.
 SCHEMA_VERSION = 1
