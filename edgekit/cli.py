@@ -299,11 +299,13 @@ def _delegates(args: argparse.Namespace) -> int:
     if args.json:
         print(json.dumps([status.to_dict() for status in statuses], indent=2))
         return EXIT_OK
-    width = max(len(status.name) for status in statuses)
+    from edgekit.report.table import render_table
+
+    rows = []
     for status in statuses:
-        state = "runs here " if status.available else "not here  "
-        print(f"{status.name.ljust(width)}  {state}  {status.summary}")
-        print(f"{' ' * width}  {'':10}  {status.reason}")
+        rows += [[status.name, "runs here" if status.available else "not here", status.summary],
+                 ["", "", status.reason]]
+    print("\n".join(render_table(None, rows)))
     return EXIT_OK
 
 
@@ -314,12 +316,12 @@ def _zoo_list(args: argparse.Namespace) -> int:
     if args.json:
         print(json.dumps([entry.__dict__ for entry in entries], indent=2))
         return EXIT_OK
+    from edgekit.report.table import format_size, render_table
     from edgekit.zoo import cached_path
 
-    width = max(len(entry.name) for entry in entries)
-    for entry in entries:
-        state = "cached" if cached_path(entry.name) else "      "
-        print(f"{entry.name.ljust(width)}  {state}  {entry.size_bytes / 1e6:6.1f} MB  {entry.description}")
+    rows = [[entry.name, "cached" if cached_path(entry.name) else "", format_size(entry.size_bytes), entry.description]
+            for entry in entries]
+    print("\n".join(render_table(None, rows, right=[2])))
     return EXIT_OK
 
 

@@ -45,6 +45,7 @@ from edgekit import atomic
 from edgekit.convert.safetensors import read_safetensors
 from edgekit.convert.wordpiece import WordPieceTokenizer
 from edgekit.errors import ModelFormatError, ToolMissing, UsageError, ZooError
+from edgekit.report.table import format_size
 
 __all__ = [
     "NAME", "DEFAULT_SEQ_LEN", "MAX_SEQ_LEN", "MiniLMArtifacts", "WordPieceTokenizer",
@@ -328,7 +329,7 @@ def build_minilm(cache_dir: str | os.PathLike, seq_len: int = DEFAULT_SEQ_LEN, l
     built = cached_build(cache, seq_len)
     if built is None:
         raise ZooError(NAME, f"the build in {final} did not verify after it was written; rerun with --force")
-    say(f"{NAME}: built at {final} ({built.tflite_path.stat().st_size / 1e6:.1f} MB fp32 .tflite)")
+    say(f"{NAME}: built at {final} ({format_size(built.tflite_path.stat().st_size)} fp32 .tflite)")
     return built
 
 
