@@ -319,8 +319,7 @@ def _zoo_list(args: argparse.Namespace) -> int:
     from edgekit.report.table import format_size, render_table
     from edgekit.zoo import cached_path
 
-    rows = [[entry.name, "cached" if cached_path(entry.name) else "", format_size(entry.size_bytes), entry.description]
-            for entry in entries]
+    rows = [[e.name, "cached" if cached_path(e.name) else "", format_size(e.size_bytes), e.description] for e in entries]
     print("\n".join(render_table(None, rows, right=[2])))
     return EXIT_OK
 

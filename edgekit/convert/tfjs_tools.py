@@ -13,12 +13,11 @@ import shutil
 import subprocess
 import sys
 import venv
-from functools import lru_cache
-from importlib import resources
 from pathlib import Path
 from typing import Callable
 
 from edgekit import atomic
+from edgekit.datafiles import load_json
 from edgekit.errors import ToolMissing, ZooError
 
 __all__ = ["converter", "install", "environment_dir", "pins"]
@@ -26,9 +25,8 @@ __all__ = ["converter", "install", "environment_dir", "pins"]
 INSTALL_HINT = "run `edgekit tools install tfjs` once (a separate environment, about {size})"
 
 
-@lru_cache(maxsize=1)
 def _spec() -> dict:
-    return json.loads(resources.files("edgekit").joinpath("data/tfjs_tools.json").read_text(encoding="utf-8"))
+    return load_json("edgekit", "data/tfjs_tools.json")
 
 
 def pins() -> list[str]:
