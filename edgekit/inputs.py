@@ -76,7 +76,11 @@ def load_inputs(path: str | os.PathLike, tensors: Sequence[TensorInfo]) -> dict[
 
 
 def read_npz(path: str | os.PathLike, missing: str) -> dict[str, np.ndarray]:
-    """Every array of a user's .npz; InputsError(MISSING) when absent, a clear one when unreadable."""
+    """Every array of a user's .npz (inputs, expected outputs, calibration data), by key.
+
+    Pickled Python objects are refused, never loaded. InputsError(MISSING) when the file is absent,
+    a one-line InputsError saying what is wrong when it cannot be read.
+    """
     path = Path(path)
     if not path.is_file():
         raise InputsError(path, missing)
@@ -84,7 +88,12 @@ def read_npz(path: str | os.PathLike, missing: str) -> dict[str, np.ndarray]:
         with np.load(path, allow_pickle=False) as archive:
             return {key: archive[key] for key in archive.files}
     except (OSError, ValueError, zipfile.BadZipFile, EOFError) as exc:
-        raise InputsError(path, f"not a readable .npz file ({exc}); save one with numpy.savez") from exc
+        if isinstance(exc, ValueError) and "Object arrays" in str(exc):  # an object array inside the .npz
+            reason = "holds pickled Python objects, which edgekit never loads; save plain arrays with numpy.savez"
+        else:
+            detail = " ".join(str(exc).split()) or type(exc).__name__
+            reason = f"not a readable .npz file ({detail}); save one with numpy.savez"
+        raise InputsError(path, reason) from exc
 
 
 def check_inputs(

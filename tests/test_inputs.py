@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import numpy as np
+import pytest
 
-from edgekit.inputs import convert_inputs, generate_inputs
+from edgekit.errors import InputsError
+from edgekit.inputs import convert_inputs, generate_inputs, read_npz
 from edgekit.model import Quantization, TensorInfo
 
 
@@ -25,3 +27,20 @@ def test_inputs_travel_between_models_through_each_models_quantization():
     assert real.dtype == np.float32 and real.tolist() == [[0.0, 1.0, -69.0, 58.5]]
     back = convert_inputs({"x": np.array([[0.0, 1.0, 0.75, 1000.0]], np.float32)}, floats, int8)["x"]
     assert back.tolist() == [[10, 12, 12, 127]]  # 1.5 rounds half to even, 2010 clips to 127
+
+
+def test_npz_files_with_pickled_objects_are_refused_in_one_line(tmp_path):
+    path = tmp_path / "inputs.npz"
+    np.savez(path, x=np.array([{"a": 1}], dtype=object))
+    with pytest.raises(InputsError, match="pickled Python objects, which edgekit never loads") as info:
+        read_npz(path, "not found")
+    assert "\n" not in str(info.value)
+
+
+def test_unreadable_and_missing_npz_files(tmp_path):
+    broken = tmp_path / "broken.npz"
+    broken.write_bytes(b"not a zip")
+    with pytest.raises(InputsError, match=r"broken.npz: not a readable .npz file \(.+\); save one with numpy.savez"):
+        read_npz(broken, "not found")
+    with pytest.raises(InputsError, match="absent.npz: pass one"):
+        read_npz(tmp_path / "absent.npz", "pass one")
