@@ -88,11 +88,9 @@ def read_npz(path: str | os.PathLike, missing: str) -> dict[str, np.ndarray]:
         with np.load(path, allow_pickle=False) as archive:
             return {key: archive[key] for key in archive.files}
     except (OSError, ValueError, zipfile.BadZipFile, EOFError) as exc:
-        if isinstance(exc, ValueError) and "Object arrays" in str(exc):  # an object array inside the .npz
-            reason = "holds pickled Python objects, which edgekit never loads; save plain arrays with numpy.savez"
-        else:
-            detail = " ".join(str(exc).split()) or type(exc).__name__
-            reason = f"not a readable .npz file ({detail}); save one with numpy.savez"
+        message = " ".join(str(exc).split()) or type(exc).__name__
+        detail = "it holds pickled Python objects, which edgekit never loads" if "pickle" in message else message
+        reason = f"not a readable .npz file ({detail}); save plain arrays with numpy.savez"
         raise InputsError(path, reason) from exc
 
 
