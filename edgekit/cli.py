@@ -319,7 +319,8 @@ def _zoo_list(args: argparse.Namespace) -> int:
     from edgekit.report.table import format_size, render_table
     from edgekit.zoo import cached_path
 
-    rows = [[e.name, "cached" if cached_path(e.name) else "", format_size(e.size_bytes), e.description] for e in entries]
+    rows = [[e.name, "cached" if cached_path(e.name) else "", format_size(e.size_bytes), e.description]
+            for e in entries]
     print("\n".join(render_table(None, rows, right=[2])))
     return EXIT_OK
 

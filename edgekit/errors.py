@@ -148,4 +148,5 @@ class DataFileError(EdgekitError):
     def __init__(self, where: str, reason: str) -> None:
         self.where = where
         self.reason = reason
-        super().__init__(f"edgekit's data file {where} {reason}; reinstall edgekit (pip install --force-reinstall)")
+        super().__init__(f"edgekit's data file {where} {reason}; "
+                         "reinstall edgekit (pip install --force-reinstall)")

@@ -89,7 +89,8 @@ def read_npz(path: str | os.PathLike, missing: str) -> dict[str, np.ndarray]:
             return {key: archive[key] for key in archive.files}
     except (OSError, ValueError, zipfile.BadZipFile, EOFError) as exc:
         message = " ".join(str(exc).split()) or type(exc).__name__
-        detail = "it holds pickled Python objects, which edgekit never loads" if "pickle" in message else message
+        pickled = "it holds pickled Python objects, which edgekit never loads"
+        detail = pickled if "pickle" in message else message
         reason = f"not a readable .npz file ({detail}); save plain arrays with numpy.savez"
         raise InputsError(path, reason) from exc
 

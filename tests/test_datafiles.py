@@ -15,7 +15,7 @@ def test_a_shipped_file_is_parsed_once_and_shared():
 
 
 def test_a_missing_file_is_a_broken_installation():
-    with pytest.raises(DataFileError, match=r"edgekit.delegates:data/missing.json cannot be read .*reinstall") as info:
+    with pytest.raises(DataFileError, match=r"missing.json cannot be read .*reinstall") as info:
         load_json("edgekit.delegates", "data/missing.json")
     assert info.value.exit_code == EXIT_INTERNAL and "\n" not in str(info.value)
 
