@@ -20,8 +20,9 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from edgekit.errors import UsageError
-from edgekit.metrics import OutputMetrics, dequantize, optional_float, output_metrics
+from edgekit.metrics import OutputMetrics, optional_float, output_metrics
 from edgekit.model import Quantization, TensorInfo
+from edgekit.quantization import dequantize, is_quantized
 
 if TYPE_CHECKING:
     from edgekit.model import Model
@@ -388,7 +389,7 @@ def quantized_tensor_dtypes(tensors: Iterable[TensorInfo]) -> set[str]:
     return {
         t.dtype
         for t in tensors
-        if t.dtype in QUANTIZED_DTYPES and t.quantization is not None and any(t.quantization.scale)
+        if t.dtype in QUANTIZED_DTYPES and is_quantized(t.quantization)
     }
 
 

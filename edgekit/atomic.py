@@ -7,29 +7,41 @@ An interrupted write leaves the old file or nothing, never a torn one.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import shutil
 import tempfile
 from pathlib import Path
-from typing import Mapping
+from typing import IO, Iterator, Mapping
 
 import numpy as np
 
-__all__ = ["publish_directory", "write_bytes", "write_npz", "write_text"]
+__all__ = ["open_output", "publish_directory", "write_bytes", "write_npz", "write_text"]
 
 
-def write_bytes(path: str | os.PathLike[str], data: bytes) -> Path:
-    """Write DATA to PATH through a temporary file in the same folder."""
+@contextlib.contextmanager
+def open_output(path: str | os.PathLike[str]) -> Iterator[IO[bytes]]:
+    """A binary stream to a temporary file beside PATH, moved onto PATH when the block succeeds.
+
+    On an error inside the block the temporary file is removed and PATH is left as it was.
+    The published file is readable by everyone (0644), like any other file edgekit writes.
+    """
     target = Path(path)
     handle, tmp = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=".tmp")
     try:
         with os.fdopen(handle, "wb") as stream:
-            stream.write(data)
+            yield stream
+        os.chmod(tmp, 0o644)  # mkstemp makes 0600
         os.replace(tmp, target)
-    except BaseException:
+    finally:
         Path(tmp).unlink(missing_ok=True)
-        raise
-    return target
+
+
+def write_bytes(path: str | os.PathLike[str], data: bytes) -> Path:
+    """Write DATA to PATH through :func:`open_output`."""
+    with open_output(path) as stream:
+        stream.write(data)
+    return Path(path)
 
 
 def write_text(path: str | os.PathLike[str], text: str) -> Path:
@@ -38,18 +50,11 @@ def write_text(path: str | os.PathLike[str], text: str) -> Path:
 
 
 def write_npz(path: str | os.PathLike[str], arrays: Mapping[str, np.ndarray], *, compressed: bool = True) -> Path:
-    """A named-array archive (``np.savez``) through a temporary file in the same folder."""
-    target = Path(path)
-    handle, tmp = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=".tmp.npz")
-    os.close(handle)
-    try:
-        save = np.savez_compressed if compressed else np.savez
-        save(tmp, **dict(arrays))
-        os.replace(tmp, target)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-    return target
+    """A named-array archive (``np.savez``) through :func:`open_output`."""
+    save = np.savez_compressed if compressed else np.savez
+    with open_output(path) as stream:
+        save(stream, **dict(arrays))
+    return Path(path)
 
 
 def publish_directory(staging: str | os.PathLike[str], dest: str | os.PathLike[str]) -> Path:

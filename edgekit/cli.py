@@ -280,6 +280,7 @@ def _bench(args: argparse.Namespace) -> int:
 
 
 def _convert(args: argparse.Namespace) -> int:
+    from edgekit import atomic
     from edgekit.convert.matrix import convert
     from edgekit.report.console import ProgressPrinter
     from edgekit.report.convert_table import format_convert_table
@@ -306,7 +307,7 @@ def _convert(args: argparse.Namespace) -> int:
     )
     print(format_convert_table(result))
     if json_path:
-        json_path.write_text(json.dumps(result.to_dict(), indent=2) + "\n", encoding="utf-8")
+        atomic.write_text(json_path, json.dumps(result.to_dict(), indent=2) + "\n")
         print(f"\nresult written to {json_path}", file=sys.stderr)
     inaccurate = any(v.verdict == "fail" for v in result.variants)
     if result.failed_variants or (args.fail_on_accuracy and inaccurate):
@@ -335,11 +336,13 @@ def _delegates(args: argparse.Namespace) -> int:
     if args.json:
         print(json.dumps([status.to_dict() for status in statuses], indent=2))
         return EXIT_OK
-    width = max(len(status.name) for status in statuses)
+    from edgekit.report.table import render_table
+
+    rows = []
     for status in statuses:
-        state = "runs here " if status.available else "not here  "
-        print(f"{status.name.ljust(width)}  {state}  {status.summary}")
-        print(f"{' ' * width}  {'':10}  {status.reason}")
+        rows += [[status.name, "runs here" if status.available else "not here", status.summary],
+                 ["", "", status.reason]]
+    print("\n".join(render_table(None, rows)))
     return EXIT_OK
 
 
@@ -350,12 +353,12 @@ def _zoo_list(args: argparse.Namespace) -> int:
     if args.json:
         print(json.dumps([entry.__dict__ for entry in entries], indent=2))
         return EXIT_OK
+    from edgekit.report.table import format_size, render_table
     from edgekit.zoo import cached_path
 
-    width = max(len(entry.name) for entry in entries)
-    for entry in entries:
-        state = "cached" if cached_path(entry.name) else "      "
-        print(f"{entry.name.ljust(width)}  {state}  {entry.size_bytes / 1e6:6.1f} MB  {entry.description}")
+    rows = [[e.name, "cached" if cached_path(e.name) else "", format_size(e.size_bytes), e.description]
+            for e in entries]
+    print("\n".join(render_table(None, rows, right=[2])))
     return EXIT_OK
 
 

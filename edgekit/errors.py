@@ -19,6 +19,7 @@ __all__ = [
     "ZooError",
     "ToolMissing",
     "ResultFormatError",
+    "DataFileError",
     "EXIT_OK",
     "EXIT_CHECK_FAILED",
     "EXIT_BAD_INPUT",
@@ -142,3 +143,15 @@ class ResultFormatError(EdgekitError):
         self.path = str(path)
         self.reason = reason
         super().__init__(f"{path}: not a readable edgekit result: {reason}")
+
+
+class DataFileError(EdgekitError):
+    """A data file shipped with edgekit is missing or corrupt: the installation is broken."""
+
+    exit_code = EXIT_INTERNAL
+
+    def __init__(self, where: str, reason: str) -> None:
+        self.where = where
+        self.reason = reason
+        super().__init__(f"edgekit's data file {where} {reason}; "
+                         "reinstall edgekit (pip install --force-reinstall)")

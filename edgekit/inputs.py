@@ -14,12 +14,15 @@ import numpy as np
 
 from edgekit.errors import InputsError
 from edgekit.model import TensorInfo
+from edgekit.quantization import dequantize, quantize, real_range
 
 __all__ = ["generate_inputs", "load_inputs", "check_inputs", "convert_inputs", "read_npz"]
 
 #: Token ids are drawn below this bound: every BERT-style vocabulary is larger.
 TOKEN_ID_HIGH = 1000
 _FLOAT_RANGE = (-1.0, 1.0)
+#: Integer input types that carry quantization parameters (int32/int64 inputs are ids and masks).
+_QUANTIZED_INPUT_DTYPES = ("int8", "uint8", "int16")
 
 
 def generate_inputs(tensors: Sequence[TensorInfo], seed: int = 0) -> dict[str, np.ndarray]:
@@ -41,7 +44,7 @@ def _generate_one(tensor: TensorInfo, rng: np.random.Generator) -> np.ndarray:
         return rng.uniform(*_FLOAT_RANGE, size=shape).astype(dtype)
     if dtype == "bool":
         return rng.integers(0, 2, size=shape).astype(bool)
-    if dtype in ("int8", "uint8", "int16") and tensor.quantization is not None:
+    if dtype in _QUANTIZED_INPUT_DTYPES and tensor.quantization is not None:
         return _quantized_uniform(tensor, shape, rng)
     if dtype in ("int8", "uint8", "int16", "int32", "int64", "uint16", "uint32"):
         return _integer_like(tensor, shape, rng)
@@ -52,12 +55,8 @@ def _generate_one(tensor: TensorInfo, rng: np.random.Generator) -> np.ndarray:
 
 
 def _quantized_uniform(tensor: TensorInfo, shape: tuple[int, ...], rng: np.random.Generator) -> np.ndarray:
-    info = np.iinfo(tensor.dtype)
-    scale = tensor.quantization.scale[0]
-    zero_point = tensor.quantization.zero_point[0] if tensor.quantization.zero_point else 0
-    low, high = scale * (info.min - zero_point), scale * (info.max - zero_point)
-    real = rng.uniform(low, high, size=shape)
-    return np.clip(np.round(real / scale) + zero_point, info.min, info.max).astype(tensor.dtype)
+    real = rng.uniform(*real_range(tensor.quantization, tensor.dtype), size=shape)
+    return quantize(real, tensor.quantization, tensor.dtype)
 
 
 def _integer_like(tensor: TensorInfo, shape: tuple[int, ...], rng: np.random.Generator) -> np.ndarray:
@@ -77,7 +76,11 @@ def load_inputs(path: str | os.PathLike, tensors: Sequence[TensorInfo]) -> dict[
 
 
 def read_npz(path: str | os.PathLike, missing: str) -> dict[str, np.ndarray]:
-    """Every array of a user's .npz; InputsError(MISSING) when absent, a clear one when unreadable."""
+    """Every array of a user's .npz (inputs, expected outputs, calibration data), by key.
+
+    Pickled Python objects are refused, never loaded. InputsError(MISSING) when the file is absent,
+    a one-line InputsError saying what is wrong when it cannot be read.
+    """
     path = Path(path)
     if not path.is_file():
         raise InputsError(path, missing)
@@ -85,7 +88,11 @@ def read_npz(path: str | os.PathLike, missing: str) -> dict[str, np.ndarray]:
         with np.load(path, allow_pickle=False) as archive:
             return {key: archive[key] for key in archive.files}
     except (OSError, ValueError, zipfile.BadZipFile, EOFError) as exc:
-        raise InputsError(path, f"not a readable .npz file ({exc}); save one with numpy.savez") from exc
+        message = " ".join(str(exc).split()) or type(exc).__name__
+        pickled = "it holds pickled Python objects, which edgekit never loads"
+        detail = pickled if "pickle" in message else message
+        reason = f"not a readable .npz file ({detail}); save plain arrays with numpy.savez"
+        raise InputsError(path, reason) from exc
 
 
 def check_inputs(
@@ -164,13 +171,8 @@ def convert_inputs(
 
 
 def _requantize(array: np.ndarray, source: TensorInfo, target: TensorInfo) -> np.ndarray:
-    real = array.astype(np.float64)
-    if source.quantization is not None and source.dtype in ("int8", "uint8", "int16"):
-        zero_point = source.quantization.zero_point[0] if source.quantization.zero_point else 0
-        real = source.quantization.scale[0] * (real - zero_point)
-    if target.quantization is not None and target.dtype in ("int8", "uint8", "int16"):
-        info = np.iinfo(target.dtype)
-        zero_point = target.quantization.zero_point[0] if target.quantization.zero_point else 0
-        quantized = np.round(real / target.quantization.scale[0]) + zero_point
-        return np.clip(quantized, info.min, info.max).astype(target.dtype)
+    quantized_source = source.dtype in _QUANTIZED_INPUT_DTYPES
+    real = dequantize(array, source.quantization) if quantized_source else array.astype(np.float64)
+    if target.dtype in _QUANTIZED_INPUT_DTYPES:
+        return quantize(real, target.quantization, target.dtype)
     return real.astype(target.dtype)

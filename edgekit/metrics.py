@@ -2,7 +2,7 @@
 
 Pure numpy: max / mean absolute error, max error relative to the reference's largest magnitude,
 RMSE, cosine similarity, SNR, NaN/Inf counts, all-zero detection and, for outputs shaped like class
-scores, top-1/top-5 agreement; plus dequantization, so quantized outputs compare in real values.
+scores, top-1/top-5 agreement, on real values (edgekit.quantization dequantizes quantized outputs first).
 Judging these numbers (presets, verdicts) is edgekit.accuracy's job.
 """
 
@@ -15,9 +15,8 @@ from typing import Any
 
 import numpy as np
 
-from edgekit.model import Quantization
 
-__all__ = ["OutputMetrics", "dequantize", "output_metrics", "optional_float"]
+__all__ = ["OutputMetrics", "output_metrics", "optional_float"]
 
 @dataclass(frozen=True)
 class OutputMetrics:
@@ -71,30 +70,6 @@ class OutputMetrics:
             top1_agreement=optional_float(data.get("top1_agreement")),
             top5_agreement=optional_float(data.get("top5_agreement")),
         )
-
-def dequantize(array: np.ndarray, quantization: Quantization | None) -> np.ndarray:
-    """Real values of ``array`` as float64: ``scale * (q - zero_point)``, per axis when per-axis.
-
-    Float arrays, non-quantized integers and tensors whose scales are all zero (written by some
-    converters to mean "not quantized") are only cast. Raises ValueError on inconsistent parameters.
-    """
-    values = np.asarray(array)
-    if quantization is None or not np.issubdtype(values.dtype, np.integer) or not any(quantization.scale):
-        return values.astype(np.float64)
-    scale = np.asarray(quantization.scale, dtype=np.float64)
-    zero_point = np.asarray(quantization.zero_point or (0,), dtype=np.float64)
-    if zero_point.size not in (1, scale.size):
-        raise ValueError(f"{zero_point.size} zero points for {scale.size} scales")
-    if scale.size > 1:
-        axis = quantization.axis
-        if axis is None or not -values.ndim <= axis < values.ndim or values.shape[axis] != scale.size:
-            raise ValueError(f"{scale.size} per-axis scales on axis {axis} do not fit shape {values.shape}")
-        along_axis = [1] * values.ndim
-        along_axis[axis] = scale.size
-        scale = scale.reshape(along_axis)
-        zero_point = zero_point.reshape(along_axis) if zero_point.size > 1 else zero_point
-    return (values.astype(np.float64) - zero_point) * scale
-
 
 def output_metrics(
     candidate: np.ndarray, reference: np.ndarray, *, name: str = "output", reference_name: str | None = None

@@ -16,8 +16,8 @@ Cache layout under :func:`cache_dir`::
     pypi/<wheel>.whl                      verified wheels of built entries
     models/<name>/seq<N>/                 a built entry, per sequence length (see its builder)
 
-Every write goes to a temporary file in the destination folder and is moved into place with
-``os.replace`` only after verification: an interrupted pull never leaves a half file, and
+Every write goes through :mod:`edgekit.atomic` (a temporary file in the destination folder,
+moved into place only after verification): an interrupted pull never leaves a half file, and
 concurrent pulls of the same model are safe.
 """
 
@@ -37,8 +37,9 @@ import tempfile
 from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path, PurePosixPath, PureWindowsPath
-from typing import IO, Callable, Iterator
+from typing import IO, Callable
 
+from edgekit import atomic
 from edgekit.errors import ModelFormatError, ModelNotFound, ToolMissing, UsageError, ZooError
 
 __all__ = [
@@ -249,23 +250,8 @@ def _copy_hashing(source: IO[bytes], out: IO[bytes] | None) -> str:
     return digest.hexdigest()
 
 
-@contextlib.contextmanager
-def _atomic_output(dest: Path) -> Iterator[IO[bytes]]:
-    """A temp file beside ``dest``, moved onto it only when the block finishes without error."""
-    fd, tmp = tempfile.mkstemp(dir=dest.parent, prefix=f".{dest.name}.", suffix=".part")
-    try:
-        with os.fdopen(fd, "wb") as out:
-            yield out
-        os.chmod(tmp, 0o644)  # mkstemp makes 0600; cached models are ordinary readable files
-        os.replace(tmp, dest)
-    finally:
-        with contextlib.suppress(FileNotFoundError):
-            os.unlink(tmp)
-
-
 def _write_stamp(path: Path, sha256: str) -> None:
-    with _atomic_output(_stamp_path(path)) as out:
-        out.write(_stamp(path, sha256).encode("utf-8"))
+    atomic.write_text(_stamp_path(path), _stamp(path, sha256))
 
 
 def _mismatch(what: str, expected: str, actual: str) -> str:
@@ -370,7 +356,7 @@ def _extract_verified(entry: ZooEntry, tar: tarfile.TarFile, tarball: Path, pin:
     if member.size != size:
         raise ZooError(entry.name, f"{member_name} in {tarball.name} is {member.size} bytes, expected {size}")
     dest = folder / PurePosixPath(member_name).name
-    with tar.extractfile(member) as source, _atomic_output(dest) as out:  # type: ignore[union-attr]
+    with tar.extractfile(member) as source, atomic.open_output(dest) as out:  # type: ignore[union-attr]
         actual = _copy_hashing(source, out)
         if actual != sha256:
             raise ZooError(entry.name, _mismatch(member_name, sha256, actual))

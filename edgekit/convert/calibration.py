@@ -8,7 +8,6 @@ sentences for a text model (tokenized with the vocabulary that comes with the so
 from __future__ import annotations
 
 import os
-import zipfile
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable, Iterator, Sequence
@@ -83,11 +82,9 @@ def _random(inputs: Sequence[TensorInfo], seed: int) -> Calibration:
 
 
 def _npz(path: Path, inputs: Sequence[TensorInfo]) -> Calibration:
-    try:
-        with np.load(path, allow_pickle=False) as archive:
-            arrays = {key: archive[key] for key in archive.files}
-    except (OSError, ValueError, zipfile.BadZipFile, EOFError) as exc:
-        raise InputsError(path, f"not a readable .npz file ({exc})") from exc
+    from edgekit.inputs import read_npz
+
+    arrays = read_npz(path, "calibration data not found; pass an .npz keyed by input name")
     missing = [s.name for s in inputs if s.name not in arrays]
     if missing:
         raise InputsError(path, f"missing {', '.join(map(repr, missing))}; the source's inputs are "

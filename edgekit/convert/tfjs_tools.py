@@ -13,11 +13,11 @@ import shutil
 import subprocess
 import sys
 import venv
-from functools import lru_cache
-from importlib import resources
 from pathlib import Path
 from typing import Callable
 
+from edgekit import atomic
+from edgekit.datafiles import load_json
 from edgekit.errors import ToolMissing, ZooError
 
 __all__ = ["converter", "install", "environment_dir", "pins"]
@@ -25,9 +25,8 @@ __all__ = ["converter", "install", "environment_dir", "pins"]
 INSTALL_HINT = "run `edgekit tools install tfjs` once (a separate environment, about {size})"
 
 
-@lru_cache(maxsize=1)
 def _spec() -> dict:
-    return json.loads(resources.files("edgekit").joinpath("data/tfjs_tools.json").read_text(encoding="utf-8"))
+    return load_json("edgekit", "data/tfjs_tools.json")
 
 
 def pins() -> list[str]:
@@ -69,7 +68,7 @@ def install(*, force: bool = False, log: Callable[[str], None] | None = None) ->
     if completed.returncode != 0:
         last = [line for line in completed.stderr.splitlines() if line.strip()][-1:] or ["no output"]
         raise ZooError("tfjs tools", f"pip could not install the TF.js converters: {last[0]}")
-    marker.write_text(json.dumps(pins()))
+    atomic.write_text(marker, json.dumps(pins()))
     say(f"TF.js converters installed in {target}")
     return target
 

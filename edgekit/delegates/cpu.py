@@ -7,12 +7,10 @@ builtin op has a CPU kernel, but a custom op runs only where some kernel registe
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
-from functools import lru_cache
-from importlib import resources
 from typing import TYPE_CHECKING
 
+from edgekit.datafiles import load_json
 from edgekit.delegates import register
 from edgekit.delegates.base import Availability, Coverage, RunOptions, UnsupportedOp
 from edgekit.runners.interpreter import InterpreterRunner
@@ -21,10 +19,8 @@ if TYPE_CHECKING:
     from edgekit.model import Model
 
 
-@lru_cache(maxsize=1)
 def _rules() -> dict:
-    text = resources.files("edgekit.delegates").joinpath("data/cpu.json").read_text(encoding="utf-8")
-    return json.loads(text)
+    return load_json("edgekit.delegates", "data/cpu.json")
 
 
 @dataclass(frozen=True)

@@ -10,15 +10,13 @@ from __future__ import annotations
 
 import ctypes.util
 import glob
-import json
 import os
 import tempfile
 from dataclasses import dataclass
-from functools import lru_cache
-from importlib import resources
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from edgekit.datafiles import load_json
 from edgekit.delegates import register
 from edgekit.delegates.base import Availability, Coverage, RunOptions, UnsupportedOp
 from edgekit.runners.compiled import CompiledModelRunner
@@ -39,10 +37,8 @@ _REJECTED_ICDS = ("lvp_icd",)
 PRECISIONS = ("fp16", "fp32")
 
 
-@lru_cache(maxsize=1)
 def _rules() -> dict:
-    text = resources.files("edgekit.delegates").joinpath("data/gpu.json").read_text(encoding="utf-8")
-    return json.loads(text)
+    return load_json("edgekit.delegates", "data/gpu.json")
 
 
 def find_vulkan_driver() -> tuple[dict[str, str], str, bool] | None:

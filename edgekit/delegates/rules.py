@@ -15,13 +15,12 @@ from __future__ import annotations
 
 import abc
 
-import json
 from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import cache
-from importlib import resources
 from typing import TYPE_CHECKING, Any
 
+from edgekit.datafiles import load_json
 from edgekit.delegates.base import Availability, Coverage, RunOptions, UnsupportedOp
 from edgekit.delegates.constraints import OpGraph, constraints_reason, op_graph
 from edgekit.errors import DelegateUnavailable
@@ -148,8 +147,7 @@ _FOLD_PENDING = "pending: resolved by RuleSet._fold_weight_dequantize"
 
 @cache
 def _load(name: str) -> RuleSet:
-    text = resources.files("edgekit.delegates").joinpath(f"data/{name}.json").read_text(encoding="utf-8")
-    return RuleSet(name, json.loads(text))
+    return RuleSet(name, load_json("edgekit.delegates", f"data/{name}.json"))
 
 
 def _is_fp16_weight_dequantize(op: OpInfo, graph: OpGraph) -> bool:

@@ -15,6 +15,8 @@ import time
 import traceback
 from pathlib import Path
 
+from edgekit import atomic
+
 EVENT_PREFIX = "@edgekit-event "
 
 
@@ -79,7 +81,7 @@ def run(workdir: Path) -> dict:
     memory["peak_rss_after_run_bytes"] = peak_rss_bytes()
     memory["rss_after_run_bytes"] = current_rss_bytes()
 
-    np.savez(workdir / "outputs.npz", **runner.outputs())
+    atomic.write_npz(workdir / "outputs.npz", runner.outputs(), compressed=False)
     info = runner.info()
     runner.close()
     return {
@@ -107,9 +109,7 @@ def main(argv: list[str]) -> int:
             "reason": f"worker failed: {type(exc).__name__}: {' '.join(str(exc).split())}",
             "traceback": traceback.format_exc(),
         }
-    tmp = workdir / "result.json.tmp"
-    tmp.write_text(json.dumps(result), encoding="utf-8")
-    tmp.replace(workdir / "result.json")
+    atomic.write_text(workdir / "result.json", json.dumps(result))
     return 0
 
 

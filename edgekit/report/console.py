@@ -6,12 +6,10 @@ import sys
 from typing import TextIO
 
 from edgekit.events import BenchListener
+from edgekit.report.table import format_size, render_table
 from edgekit.results import BenchResult, RunResult
 
 __all__ = ["ProgressPrinter", "format_bench_table"]
-
-_MIB = 1024 * 1024
-
 
 class ProgressPrinter(BenchListener):
     """One line per run on a log stream; on a terminal the line updates while the run measures."""
@@ -60,16 +58,7 @@ def format_bench_table(result: BenchResult) -> str:
     columns = ["delegate", "config", "status", "init ms", "first ms", "p50 ms", "95% CI of p50", "p90 ms",
                "p99 ms", "CV", "runs", "peak RSS", "accuracy"]
     rows = [_row(run, result) for run in result.runs]
-    widths = [max(len(str(cell)) for cell in column) for column in zip(columns, *rows)]
-    numeric = set(range(3, len(columns) - 1))
-
-    def render(cells: list[str]) -> str:
-        return "  ".join(
-            str(c).rjust(w) if i in numeric else str(c).ljust(w) for i, (c, w) in enumerate(zip(cells, widths))
-        ).rstrip()
-
-    lines += ["", render(columns), render(["-" * w for w in widths])]
-    lines += [render(row) for row in rows]
+    lines += ["", *render_table(columns, rows, right=range(3, len(columns) - 1))]
     notes = [note for run in result.runs for note in _notes(run)]
     if notes:
         lines += ["", *notes]
@@ -118,7 +107,7 @@ def _header(result: BenchResult) -> list[str]:
     )
     size = model.get("size_bytes", 0)
     lines = [
-        f"model: {model.get('path')}  ({size / _MIB:.2f} MiB, sha256 {str(model.get('sha256', ''))[:12]})",
+        f"model: {model.get('path')}  ({format_size(size)}, sha256 {str(model.get('sha256', ''))[:12]})",
         where,
         method,
     ]
@@ -152,7 +141,7 @@ def _row(run: RunResult, result: BenchResult) -> list[str]:
         _ms(latency.p99),
         f"{latency.cv * 100:.1f}%",
         str(latency.count),
-        f"{peak / _MIB:.0f} MiB" if peak else "-",
+        format_size(peak) if peak else "-",
         _accuracy_cell(run),
     ]
 

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 from edgekit.convert.matrix import ConvertResult
+from edgekit.report.table import format_size, render_table
 
 __all__ = ["format_convert_table"]
 
 
 def format_convert_table(result: ConvertResult) -> str:
+    """The matrix a person reads: the source, one row per variant and run, then notes."""
     source = result.source
     env = result.environment
     lines = [
@@ -26,7 +28,7 @@ def format_convert_table(result: ConvertResult) -> str:
     rows = []
     notes = []
     for variant in result.variants:
-        base = [variant.variant, variant.status, _size(variant.size_bytes),
+        base = [variant.variant, variant.status, format_size(variant.size_bytes),
                 f"{variant.convert_seconds:.1f}" if variant.convert_seconds is not None else "-"]
         runs = variant.bench.runs if variant.bench else []
         if not runs:
@@ -44,16 +46,9 @@ def format_convert_table(result: ConvertResult) -> str:
             notes.append(f"  {variant.variant}: {variant.status.upper()} - {variant.reason}")
         if variant.note:
             notes.append(f"  {variant.variant}: {variant.note}")
-    widths = [max(len(str(c)) for c in column) for column in zip(columns, *rows)]
-    render = lambda cells: "  ".join(str(c).ljust(w) for c, w in zip(cells, widths)).rstrip()  # noqa: E731
-    lines += ["", render(columns), render(["-" * w for w in widths]), *map(render, rows)]
+    lines += ["", *render_table(columns, rows)]
     if notes:
         lines += ["", *notes]
     lines += ["", f"variants written to {result.out}"]
     return "\n".join(lines)
 
-
-def _size(size: int | None) -> str:
-    if size is None:
-        return "-"
-    return f"{size / 1e6:.2f} MB" if size >= 1e5 else f"{size / 1e3:.1f} KB"

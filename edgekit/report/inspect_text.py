@@ -9,11 +9,9 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from edgekit.model import Model, Quantization, TensorInfo
+from edgekit.report.table import format_size, render_table
 
 __all__ = ["format_inspection", "format_macs", "format_shape", "format_quantization"]
-
-_MIB = 1024 * 1024
-
 
 def format_inspection(model: Model) -> str:
     """The whole report, one section after another, ending with a newline."""
@@ -35,13 +33,13 @@ def format_inspection(model: Model) -> str:
 def _graph_inspection(graph: Model) -> str:
     """The text report of a TF.js graph model: file, signature, ops."""
     weights = len(graph.files) - 1
-    lines = [f"{graph.path}  (TF.js graph model, {_size(graph.size_bytes)} with {weights} weight file(s))"]
+    lines = [f"{graph.path}  (TF.js graph model, {format_size(graph.size_bytes)} with {weights} weight file(s))"]
     if graph.description:
         lines.append(f"converted from: {graph.description}")
     for title, tensors in (("inputs", graph.inputs), ("outputs", graph.outputs)):
         lines += ["", f"{title}:"]
-        lines += _table([[t.name, t.dtype, "[" + ", ".join(str(d) for d in t.shape_signature) + "]"]
-                         for t in tensors])
+        rows = [[t.name, t.dtype, "[" + ", ".join(str(d) for d in t.shape_signature) + "]"] for t in tensors]
+        lines += render_table(None, rows, indent="  ")
     histogram = graph.op_histogram
     lines += ["", f"ops: {_count(sum(histogram.values()), 'node')}, {_count(len(histogram), 'type')}"]
     lines.append("  " + ", ".join(f"{name} x{count}" for name, count in histogram.items()))
@@ -91,22 +89,22 @@ def _file_section(model: Model) -> list[str]:
 def _signatures_section(model: Model) -> list[str]:
     if not model.signatures:
         return ["Signatures", "  none (call the model by its subgraph 0 inputs and outputs below)"]
-    rows = [["signature", "", "name", "tensor", "shape", "dtype", "quantization"]]
+    rows = []
     for sig in model.signatures:
         key = f"{sig.key} (subgraph {sig.subgraph})"
         for direction, named in (("in", sig.inputs), ("out", sig.outputs)):
             for name, t in named.items():
                 rows.append([key, direction, name, *_tensor_cells(t)])
                 key = ""
-    return [f"Signatures ({len(model.signatures)})", *_table(rows)]
+    header = ["signature", "", "name", "tensor", "shape", "dtype", "quantization"]
+    return [f"Signatures ({len(model.signatures)})", *render_table(header, rows, rule=False, indent="  ")]
 
 
 def _tensors_section(title: str, tensors: Sequence[TensorInfo]) -> list[str]:
     if not tensors:
         return [title, "  none"]
-    rows = [["name", "shape", "dtype", "quantization"]]
-    rows += [_tensor_cells(t) for t in tensors]
-    return [title, *_table(rows)]
+    rows = [_tensor_cells(t) for t in tensors]
+    return [title, *render_table(["name", "shape", "dtype", "quantization"], rows, rule=False, indent="  ")]
 
 
 def _tensor_cells(t: TensorInfo) -> list[str]:
@@ -159,16 +157,10 @@ def _compute_section(model: Model) -> list[str]:
     return lines
 
 
-def _table(rows: list[list[str]]) -> list[str]:
-    widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]))]
-    return ["  " + "  ".join(cell.ljust(w) for cell, w in zip(row, widths)).rstrip() for row in rows]
-
-
 def _count(n: int, noun: str) -> str:
     return f"{n} {noun}" if n == 1 else f"{n} {noun}s"
 
 
+
 def _size(size_bytes: int) -> str:
-    if size_bytes >= _MIB:
-        return f"{size_bytes / _MIB:.2f} MiB ({size_bytes:,} bytes)"
-    return f"{size_bytes / 1024:.1f} KiB ({size_bytes:,} bytes)"
+    return f"{format_size(size_bytes)} ({size_bytes:,} bytes)"

@@ -6,11 +6,9 @@ up front, so the ops of the model are checked against what the chosen runtime im
 
 from __future__ import annotations
 
-import functools
-import json
 from dataclasses import dataclass
-from importlib import resources
 
+from edgekit.datafiles import load_json
 from edgekit.scaffold.binding import BindingError
 from edgekit.scaffold.contract import TFJS_GRAPH, TFLITE, ModelContract
 
@@ -38,11 +36,9 @@ LITERT = Runtime("litert", "com.google.ai.edge.litert:litert", ("cpu", "gpu"))
 LITERT_CUSTOM_OPS = frozenset({"Convolution2DTransposeBias"})
 
 
-@functools.lru_cache(maxsize=1)
 def tfjs_graph_ops() -> frozenset[str]:
     """The TensorFlow op names TF.js executes in graph models (data/tfjs_ops.json)."""
-    text = resources.files("edgekit.scaffold").joinpath("data/tfjs_ops.json").read_text(encoding="utf-8")
-    return frozenset(json.loads(text)["ops"])
+    return frozenset(load_json("edgekit.scaffold", "data/tfjs_ops.json")["ops"])
 
 
 def runtime_for(app: str, platform: str, contract: ModelContract) -> Runtime:

@@ -88,3 +88,17 @@ def test_vocab_without_special_tokens_is_refused(tmp_path: Path):
     path.write_text("hello\nworld\n", encoding="utf-8")
     with pytest.raises(ModelFormatError, match=r"\[PAD\]"):
         WordPieceTokenizer.from_vocab(path)
+
+
+def test_pieces_carry_offsets_into_the_text_as_written(tokenizer: WordPieceTokenizer):
+    text = "Un-affable CAFÉ 中!"
+    pieces = tokenizer.pieces(text)
+    assert [(p.text, text[p.start:p.end]) for p in pieces] == [
+        ("un", "Un"), ("[UNK]", "-"), ("[UNK]", "affable"), ("cafe", "CAFÉ"), ("中", "中"), ("!", "!")]
+    assert [p.id for p in pieces] == [*ids("un"), UNK, UNK, *ids("cafe", "中", "!")]
+
+
+def test_vocab_with_a_byte_order_mark_and_crlf_line_endings(tmp_path: Path):
+    path = tmp_path / "vocab.txt"
+    path.write_bytes(("\ufeff" + "\r\n".join(VOCAB) + "\r\n").encode("utf-8"))
+    assert WordPieceTokenizer.from_vocab(path).vocab == {token: index for index, token in enumerate(VOCAB)}

@@ -21,10 +21,10 @@ import numpy as np
 import pytest
 
 from edgekit.cli import main
-from edgekit.convert.wordpiece import WordPieceTokenizer
+from edgekit.convert.wordpiece import WordPieceTokenizer, read_vocab
 from edgekit.scaffold.binding import BindingError, BindOptions
 from edgekit.scaffold.golden import text_qa, text_scroll
-from edgekit.scaffold.golden.text_common import TOKENIZER_CASES, TextTokenizer, read_vocab
+from edgekit.scaffold.golden.text_common import TOKENIZER_CASES
 from edgekit.scaffold.project import bind_app, scaffold
 from edgekit.scaffold.render import templates_dir
 from tests.scaffold.webproject import ARTIFACTS, run_web_project, web_tools_missing
@@ -43,30 +43,29 @@ def minilm_vocab(zoo_model) -> Path:
 # --- tokenizer ----------------------------------------------------------------------------------
 
 
-def test_offset_tokenizer_matches_the_reference_tokenizer_and_maps_pieces_back(minilm_vocab):
-    tokenizer = TextTokenizer(minilm_vocab, lowercase=True)
-    reference = WordPieceTokenizer.from_vocab(minilm_vocab)
-    for text in TOKENIZER_CASES:  # tokenize() itself raises when the two disagree
-        assert [p.id for p in tokenizer.tokenize(text)] == [reference.vocab[t] for t in reference.tokenize(text)]
-    pieces = tokenizer.tokenize("Ångström's unaffable ΟΔΟΣ")
+def test_offsets_map_pieces_back_to_the_text_as_written(minilm_vocab):
+    tokenizer = WordPieceTokenizer.from_vocab(minilm_vocab)
+    for text in TOKENIZER_CASES:
+        assert [p.text for p in tokenizer.pieces(text)] == tokenizer.tokenize(text)
+    pieces = tokenizer.pieces("Ångström's unaffable ΟΔΟΣ")
     assert [(p.text, "Ångström's unaffable ΟΔΟΣ"[p.start:p.end]) for p in pieces] == [
         ("ang", "Ång"), ("##strom", "ström"), ("'", "'"), ("s", "s"), ("una", "una"), ("##ffa", "ffa"),
         ("##ble", "ble"), ("ο", "Ο"), ("##δ", "Δ"), ("##ος", "ΟΣ")]  # final sigma lowercases to ς
 
 
-def test_pair_encoding_truncates_longest_first_like_the_reference(minilm_vocab):
-    tokenizer = TextTokenizer(minilm_vocab, lowercase=True)
+def test_pair_encoding_keeps_the_pieces_that_survive_truncation(minilm_vocab):
+    tokenizer = WordPieceTokenizer.from_vocab(minilm_vocab)
     question, passage = "who built the mill?", "The mill on the river was built by the town's weavers in 1820."
     for seq_len in (8, 12, 16, 40):
-        encoded = tokenizer.encode(tokenizer.tokenize(question), seq_len, tokenizer.tokenize(passage))
-        reference = WordPieceTokenizer.from_vocab(minilm_vocab).encode(question, seq_len, passage)
-        assert encoded.ids == reference["input_ids"][0].tolist()
-        assert encoded.types == reference["token_type_ids"][0].tolist()
-        assert encoded.mask == reference["attention_mask"][0].tolist()
-    short = tokenizer.encode(tokenizer.tokenize(question), 12, tokenizer.tokenize(passage))
+        encoded = tokenizer.encode_pieces(tokenizer.pieces(question), seq_len, tokenizer.pieces(passage))
+        arrays = tokenizer.encode(question, seq_len, passage)
+        assert encoded.ids == arrays["input_ids"][0].tolist()
+        assert encoded.types == arrays["token_type_ids"][0].tolist()
+        assert encoded.mask == arrays["attention_mask"][0].tolist()
+    short = tokenizer.encode_pieces(tokenizer.pieces(question), 12, tokenizer.pieces(passage))
     # 12 - 3 special tokens = 9 pieces: the passage (17) loses pieces until it is as long as the
     # question (5), then the second part loses one more on the tie: 5 + 4.
-    assert len(tokenizer.tokenize(passage)) == 17
+    assert len(tokenizer.pieces(passage)) == 17
     assert (len(short.first), len(short.second), short.second_offset) == (5, 4, 7)
 
 
@@ -74,10 +73,11 @@ def test_cased_vocabulary_keeps_case_and_accents(tmp_path):
     vocab = tmp_path / "vocab.txt"
     vocab.write_text("[PAD]\r\n[UNK]\r\n[CLS]\r\n[SEP]\r\nCafé\r\ncafe\r\nHello\r\n##s\r\n!\r\n", encoding="utf-8")
     assert read_vocab(vocab)["Café"] == 4  # \r\n line endings are read as one
-    cased = TextTokenizer(vocab, lowercase=False)
-    assert [(p.text, p.id) for p in cased.tokenize("Café Hellos!")] == [("Café", 4), ("Hello", 6), ("##s", 7), ("!", 8)]
-    uncased = TextTokenizer(vocab, lowercase=True)
-    assert [p.text for p in uncased.tokenize("Café hello")] == ["cafe", "[UNK]"]
+    cased = WordPieceTokenizer.from_vocab(vocab, lowercase=False)
+    pieces = cased.pieces("Café Hellos!")
+    assert [(p.text, p.id) for p in pieces] == [("Café", 4), ("Hello", 6), ("##s", 7), ("!", 8)]
+    uncased = WordPieceTokenizer.from_vocab(vocab, lowercase=True)
+    assert uncased.tokenize("Café hello") == ["cafe", "[UNK]"]
 
 
 # --- span search, by hand -------------------------------------------------------------------------

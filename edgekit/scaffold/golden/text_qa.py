@@ -2,7 +2,7 @@
 
 Pipeline (the apps implement exactly this):
 
-1. Tokenize question and passage (:mod:`edgekit.scaffold.golden.text_common`), encode
+1. Tokenize question and passage (:mod:`edgekit.convert.wordpiece`), encode
    ``[CLS] question [SEP] passage [SEP]`` with segment ids 0 then 1, truncated longest-first
    and padded to the model's sequence length.
 2. Run the model: start and end logits per token (two [1, L] outputs, or one [1, L, 2] whose
@@ -81,18 +81,20 @@ def best_span(start_logits: Sequence[float], end_logits: Sequence[float], first:
     """
     if last < first:
         raise ValueError(f"no passage tokens to answer from (positions {first}..{last})")
-    best: Span | None = None
+    if max_answer_len < 1:
+        raise ValueError(f"max_answer_len {max_answer_len} allows no span; it must be at least 1")
+    best = Span(first, first, float(start_logits[first]) + float(end_logits[first]))
     runner_up = -np.inf
     for s in range(first, last + 1):
         for e in range(s, min(last, s + max_answer_len - 1) + 1):
             score = float(start_logits[s]) + float(end_logits[e])
-            if best is None or score > best.score:
-                if best is not None:
-                    runner_up = max(runner_up, best.score)
+            if (s, e) == (first, first):
+                continue
+            if score > best.score:
+                runner_up = max(runner_up, best.score)
                 best = Span(s, e, score)
             else:
                 runner_up = max(runner_up, score)
-    assert best is not None  # the loops ran at least once: first <= last
     return best, best.score - runner_up
 
 
@@ -100,7 +102,7 @@ def make_golden(contract: ModelContract, binding: dict[str, Any], dest: Path) ->
     """Write ``input.json`` and ``expected.json`` (see the module docstring) into ``dest``."""
     text, span_role = binding["text"], binding["span"]
     tokenizer = tokenizer_for(text)
-    encoded = tokenizer.encode(tokenizer.tokenize(QUESTION), text.seq_len, tokenizer.tokenize(PASSAGE))
+    encoded = tokenizer.encode_pieces(tokenizer.pieces(QUESTION), text.seq_len, tokenizer.pieces(PASSAGE))
     outputs = run_model(contract, model_inputs(text, encoded))
     start_logits, end_logits = _logits(outputs, span_role)
     first = encoded.second_offset

@@ -178,7 +178,7 @@ def make_golden(contract: ModelContract, binding: dict[str, Any], dest: Path) ->
     sections = split_sections(TRANSCRIPT)
     stop = stop_words()
     section_keywords = keywords([terms(s, stop) for s in sections])
-    encoded = [tokenizer.encode(tokenizer.tokenize(s), text.seq_len) for s in sections]
+    encoded = [tokenizer.encode_pieces(tokenizer.pieces(s), text.seq_len) for s in sections]
     embeddings = np.stack([_embed(contract, text, embedding_role, e) for e in encoded])
     scores = centrality(embeddings)
     keys = key_sections(list(scores))
