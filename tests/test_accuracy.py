@@ -1,5 +1,5 @@
 """edgekit.accuracy: every metric against numbers computed by hand on tiny arrays, matching,
-verdicts at the preset boundaries, --tolerance parsing, dequantization and the JSON round trip."""
+verdicts at the preset boundaries, tolerance parsing, dequantization and the JSON round trip."""
 
 from __future__ import annotations
 
@@ -420,7 +420,7 @@ def test_top1_is_a_warn_threshold_in_the_presets():
     assert report.outputs[0].top1_agreement == 0.0 and report.outputs[0].top5_agreement == 1.0
     assert (report.verdict, report.reasons) == ("warn", ("scores: top1 0 < 1 (fp32 preset, warn)",))
     strict = compare({"scores": cand}, {"scores": ref}, tolerance=parse_tolerance("top1=1", PRESETS["fp32"]))
-    assert (strict.verdict, strict.reasons) == ("fail", ("scores: top1 0 < 1 (--tolerance)",))
+    assert (strict.verdict, strict.reasons) == ("fail", ("scores: top1 0 < 1 (your tolerance)",))
 
 
 def test_presets_are_ordered_from_strict_to_loose():
@@ -479,8 +479,8 @@ def test_parse_tolerance_overrides_accumulate():
 def test_parse_tolerance_unknown_key_lists_the_valid_ones():
     with pytest.raises(UsageError) as info:
         parse_tolerance("cosine=0.99,x=1", PRESETS["fp32"])
-    assert info.value.option == "--tolerance"
-    assert str(info.value) == "--tolerance: unknown key 'x'; valid keys: cosine, snr_db, max_abs, max_abs_rel, rmse, top1"
+    assert info.value.parameter == "tolerance"
+    assert str(info.value) == "tolerance: unknown key 'x'; valid keys: cosine, snr_db, max_abs, max_abs_rel, rmse, top1"
 
 
 @pytest.mark.parametrize(
@@ -498,7 +498,7 @@ def test_parse_tolerance_unknown_key_lists_the_valid_ones():
     ],
 )
 def test_parse_tolerance_rejects_bad_text(text, message):
-    with pytest.raises(UsageError, match="^--tolerance: ") as info:
+    with pytest.raises(UsageError, match="^tolerance: ") as info:
         parse_tolerance(text, PRESETS["fp32"])
     assert message in str(info.value)
 

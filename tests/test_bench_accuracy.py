@@ -66,7 +66,7 @@ def test_bad_accuracy_options_are_refused(chain, kwargs, error, text):
 
 
 def test_reference_and_expected_together_are_refused(chain, tmp_path):
-    with pytest.raises(UsageError, match="either --reference or --expected"):
+    with pytest.raises(UsageError, match="either `reference` or `expected`"):
         bench(chain, reference=chain, expected=tmp_path / "x.npz", **FAST)
 
 

@@ -252,7 +252,7 @@ def test_cached_tarball_with_wrong_hash_is_refused(cache: Path, no_npm, monkeypa
     with pytest.raises(ZooError) as caught:
         zoo.pull("fake-model")
     message = str(caught.value)
-    assert "ab" * 32 in message and sha256(tarball) in message and "--force" in message
+    assert "ab" * 32 in message and sha256(tarball) in message and "`force`" in message
     assert caught.value.exit_code == EXIT_ENVIRONMENT
 
 

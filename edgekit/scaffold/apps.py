@@ -61,4 +61,4 @@ def get_app(name: str) -> App:
         return by_name[name]
     close = difflib.get_close_matches(name, by_name, n=2)
     hint = f"did you mean {' or '.join(close)}? " if close else ""
-    raise UsageError("--app", f"no app {name!r}; {hint}apps: {', '.join(by_name)}")
+    raise UsageError("app", f"no app {name!r}; {hint}apps: {', '.join(by_name)}")

@@ -90,9 +90,9 @@ def scaffold(app_name: str, model: str | os.PathLike[str], out: str | os.PathLik
 
 def _refuse_existing(dest: Path, force: bool) -> None:
     if dest.exists() and not dest.is_dir():
-        raise UsageError("--out", f"{dest} exists and is not a folder; choose another --out")
+        raise UsageError("out", f"{dest} exists and is not a folder; choose another `out`")
     if dest.is_dir() and any(dest.iterdir()) and not force:
-        raise UsageError("--out", f"{dest} exists and is not empty; choose another --out, or pass --force to "
+        raise UsageError("out", f"{dest} exists and is not empty; choose another `out`, or pass `force` to "
                                   "overwrite the files edgekit writes there (others are kept)")
 
 

@@ -22,7 +22,7 @@ def test_non_empty_destination_is_refused_before_any_work(tmp_path):
     out = tmp_path / "app"
     out.mkdir()
     (out / "keep.txt").write_text("mine", encoding="utf-8")
-    with pytest.raises(UsageError, match="exists and is not empty; .*--force"):
+    with pytest.raises(UsageError, match="exists and is not empty; .*`force`"):
         scaffold("pose-web", tmp_path / "no-such-model.tflite", out)  # refused before the model is even read
     assert (out / "keep.txt").read_text() == "mine"
 
