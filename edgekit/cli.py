@@ -38,7 +38,7 @@ _SAME_NAME = {
     "app", "calibration", "calibration_range", "expected", "force", "inputs", "json", "keypoints",
     "max_answer_len", "max_seconds", "min_seconds", "model", "normalize", "out", "output", "reference",
     "runs", "seed", "signature", "threads", "timeout", "tolerance", "variants", "vocab", "warmup_seconds",
-    "tool_timeout",
+    "tool_timeout", "batch",
 }
 _PARAMETER = re.compile(r"`([a-z_]+)`")
 
@@ -125,6 +125,9 @@ def _parser() -> argparse.ArgumentParser:
                        "max_abs_rel, rmse, top1 (e.g. cosine=0.995,max_abs=1e-3; KEY=none turns one off)")
     bench.add_argument("--no-accuracy", action="store_true", help="skip the accuracy checks")
     bench.add_argument("--fail-on-accuracy", action="store_true", help="exit 1 when any run's accuracy verdict is fail")
+    bench.add_argument("--signature", metavar="NAME", help="the signature (entry point) to run (default: the first)")
+    bench.add_argument("--batch", type=int, metavar="N", help="batch size for inputs with a dynamic batch dimension "
+                                                            "(default: the model's static size, usually 1)")
     bench.add_argument("--json", metavar="FILE", help="write the result document (and FILE's .arrays.npz sidecar)")
     bench.add_argument("--quiet", action="store_true", help="no progress lines")
     bench.set_defaults(handler=_bench)
@@ -268,6 +271,8 @@ def _bench(args: argparse.Namespace) -> int:
         expected=args.expected,
         tolerance=args.tolerance,
         accuracy=not args.no_accuracy,
+        signature=args.signature,
+        batch=args.batch,
         listeners=[] if args.quiet else [ProgressPrinter()],
     )
     print(format_bench_table(result))

@@ -98,8 +98,14 @@ def read_npz(path: str | os.PathLike, missing: str) -> dict[str, np.ndarray]:
 def check_inputs(
     arrays: Mapping[str, np.ndarray], tensors: Sequence[TensorInfo], source: str = "inputs"
 ) -> dict[str, np.ndarray]:
-    """Match arrays to input tensors by name, shape (dynamic dims free) and a castable dtype."""
+    """Match arrays to input tensors by name (or signature key), shape (dynamic dims free) and dtype.
+
+    The result is keyed by tensor name, whichever of the two the caller used.
+    """
     expected = {tensor.name: tensor for tensor in tensors}
+    by_key = {tensor.key: tensor.name for tensor in tensors if tensor.key not in expected}
+    if by_key and not any(name in expected for name in arrays):
+        arrays = {by_key.get(name, name): value for name, value in arrays.items()}
     missing = [name for name in expected if name not in arrays]
     unknown = [name for name in arrays if name not in expected]
     if missing or unknown:

@@ -127,7 +127,7 @@ def test_bench_prints_table_and_writes_json(capsys, chain, tmp_path):
     code, out, err = run_cli(capsys, "bench", chain, "--delegate", "cpu,cpu-ref", "--threads", "1,2",
                              "--json", tmp_path / "r.json", *FAST)
     assert code == 0
-    assert "measured on: host" in out and "p50 ms" in out
+    assert "measured on: host" in out and "latency p50" in out
     assert "[4/4]" in err  # progress lines
     document = json.loads((tmp_path / "r.json").read_text())
     assert [r["status"] for r in document["runs"]] == ["ok"] * 4

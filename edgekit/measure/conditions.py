@@ -30,14 +30,15 @@ def load_warning(environment: dict[str, Any]) -> str | None:
 def thread_scaling_warnings(runs: Sequence[RunResult]) -> list[str]:
     """A line per delegate whose median got slower with more threads."""
     warnings = []
-    medians: dict[str, list[tuple[int, float]]] = {}
+    medians: dict[str, list[tuple[int, float, tuple[float, float]]]] = {}
     for run in runs:
         if run.status == "ok" and run.latency is not None and run.precision is None:
-            medians.setdefault(run.delegate, []).append((run.threads, run.latency.p50))
+            medians.setdefault(run.delegate, []).append((run.threads, run.latency.p50, run.latency.median_ci95))
     for delegate, measured in medians.items():
         ordered = sorted(measured)
-        for (fewer, fast), (more, slow) in zip(ordered, ordered[1:]):
-            if slow > fast * _INVERSION_MARGIN:
+        for (fewer, fast, fast_ci), (more, slow, slow_ci) in zip(ordered, ordered[1:]):
+            # Slower by the margin, and the medians' intervals apart: not noise.
+            if slow > fast * _INVERSION_MARGIN and slow_ci[0] > fast_ci[1]:
                 warnings.append(
                     f"{delegate}: {more} threads measured slower than {fewer} ({slow:.2f} vs {fast:.2f} ms "
                     "median); the host is likely short of free cores, so thread scaling here says little "

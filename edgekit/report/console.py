@@ -55,14 +55,25 @@ class ProgressPrinter(BenchListener):
 def format_bench_table(result: BenchResult) -> str:
     """The report a person reads: where it ran, one row per run, then notes on what needs a word."""
     lines = _header(result)
-    columns = ["delegate", "config", "status", "init ms", "first ms", "p50 ms", "95% CI of p50", "p90 ms",
-               "p99 ms", "CV", "runs", "peak RSS", "accuracy"]
+    columns = ["delegate", "config", "status", "init ms", "first ms", "latency p50", "95% CI of p50", "p90 ms",
+               "p99 ms", "CV", "runs", "thrpt p50", "readback", "peak RSS", "accuracy"]
     rows = [_row(run, result) for run in result.runs]
     lines += ["", *render_table(columns, rows, right=range(3, len(columns) - 1))]
+    lines += ["", TIMING_LEGEND]
     notes = [note for run in result.runs for note in _notes(run)]
     if notes:
         lines += ["", *notes]
+    if result.warnings:
+        lines += ["", *(f"warning: {line}" for line in result.warnings)]
     return "\n".join(lines)
+
+
+#: What the three timing columns mean (the README says the same).
+TIMING_LEGEND = (
+    "latency: one inference to completion (for the GPU: run plus one synchronising read); "
+    "thrpt: back-to-back inferences, per inference (= latency on synchronous CPU runtimes); "
+    "readback: reading every output after a finished inference"
+)
 
 
 def _notes(run: RunResult) -> list[str]:
@@ -111,6 +122,9 @@ def _header(result: BenchResult) -> list[str]:
         where,
         method,
     ]
+    entry = _entry_point(result)
+    if entry:
+        lines.append(entry)
     reference = result.reference
     if reference:
         line = f"accuracy reference: {reference['label']}"
@@ -122,13 +136,26 @@ def _header(result: BenchResult) -> list[str]:
     return lines
 
 
+def _entry_point(result: BenchResult) -> str:
+    """Which signature ran, and how dynamic dimensions were filled."""
+    settings = result.settings
+    parts = []
+    keys = [s.get("key") for s in result.model.get("signatures", [])]
+    if settings.get("signature"):
+        parts.append(f"signature: {settings['signature']}" + (f" (of {', '.join(keys)})" if len(keys) > 1 else ""))
+    if settings.get("dynamic_dims"):
+        parts.append("dynamic dims filled: " + "; ".join(settings["dynamic_dims"]))
+    return "; ".join(parts)
+
+
 def _row(run: RunResult, result: BenchResult) -> list[str]:
     latency = run.latency
     peak = run.memory.get("peak_rss_after_run_bytes") if run.memory else None
     config = run.precision or (f"x{run.threads}" if run.status != "unavailable" else "-")
     if latency is None:
-        return [run.delegate, config, run.status] + ["-"] * 10
+        return [run.delegate, config, run.status] + ["-"] * 12
     low, high = latency.median_ci95
+    throughput = _ms(run.throughput.p50) if run.throughput else ("= latency" if run.asynchronous is False else "-")
     return [
         run.delegate,
         config,
@@ -141,6 +168,8 @@ def _row(run: RunResult, result: BenchResult) -> list[str]:
         _ms(latency.p99),
         f"{latency.cv * 100:.1f}%",
         str(latency.count),
+        throughput,
+        _ms(run.readback.p50) if run.readback else "-",
         format_size(peak) if peak else "-",
         _accuracy_cell(run),
     ]
