@@ -13,15 +13,17 @@ import inspect
 import io
 import json
 import os
+import shutil
 import subprocess
 import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Mapping
+from typing import Any, Callable, Mapping
 
 import numpy as np
 
-from edgekit.errors import ModelFormatError, ModelNotFound, ToolMissing, UsageError
+from edgekit.convert import TOOL_TIMEOUT_S
+from edgekit.errors import ModelFormatError, ModelNotFound, ToolMissing, ToolTimeout, UsageError
 from edgekit.runners import run_once
 from edgekit.runners.tensorflow import TensorFlowRunner
 
@@ -63,6 +65,20 @@ class TfSource:
     trackable: Any = field(repr=False)
     tensorflow_version: str = ""
     extra_files: dict[str, Path] = field(default_factory=dict)
+    #: A folder this source made for itself (a Keras export, a converted graph model); see close().
+    scratch: Path | None = field(default=None, repr=False)
+
+    def __enter__(self) -> TfSource:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.close()
+
+    def close(self) -> None:
+        """Remove the scratch folder; the source must not be converted or run afterwards."""
+        if self.scratch is not None:
+            shutil.rmtree(self.scratch, ignore_errors=True)
+            self.scratch = None
 
     def concrete_function(self) -> Any:
         return self.function.get_concrete_function()
@@ -112,8 +128,13 @@ def open_source(
     signature: str | None = None,
     input_shapes: Mapping[str, tuple[int, ...]] | None = None,
     log=None,
+    tool_timeout: float = TOOL_TIMEOUT_S,
 ) -> TfSource:
-    """Open SPEC (SavedModel dir, Keras file or zoo name) with one signature and static shapes."""
+    """Open SPEC (SavedModel dir, Keras file or zoo name) with one signature and static shapes.
+
+    A Keras file or TF.js graph model is first turned into a SavedModel in a scratch folder that
+    the source owns: use it in ``with`` (or call ``close()``) so the folder goes when you are done.
+    """
     path = Path(spec)
     kind = "saved_model"
     extra: dict[str, Path] = {}
@@ -122,13 +143,28 @@ def open_source(
         kind = "zoo"
     graph_model = _tfjs_graph_model(path)
     if graph_model is not None:
-        return _with_fixed_shapes("tfjs", path, _from_tfjs(graph_model), signature, input_shapes, extra)
+        return _in_scratch("tfjs", path, lambda scratch: _from_tfjs(graph_model, scratch, tool_timeout),
+                           signature, input_shapes, extra)
     saved_model = _saved_model_dir(path) if path.is_dir() else None
     if path.is_file() and path.suffix.lower() in _KERAS_SUFFIXES:
-        return _with_fixed_shapes("keras", path, _export_keras(path), signature, input_shapes, extra)
+        return _in_scratch("keras", path, lambda scratch: _export_keras(path, scratch), signature,
+                           input_shapes, extra)
     if saved_model is None:
         raise ModelFormatError(path, _not_a_source_reason(path), _SOURCE)
     return _with_fixed_shapes(kind, path, saved_model, signature, input_shapes, extra)
+
+
+def _in_scratch(kind: str, path: Path, make_saved_model: Callable[[Path], Path], signature: str | None,
+                input_shapes: Mapping[str, tuple[int, ...]] | None, extra: dict[str, Path]) -> TfSource:
+    """A source whose SavedModel is made in a scratch folder it owns; the folder goes on any failure."""
+    scratch = Path(tempfile.mkdtemp(prefix=f"edgekit-{kind}-"))
+    try:
+        source = _with_fixed_shapes(kind, path, make_saved_model(scratch), signature, input_shapes, extra)
+    except BaseException:
+        shutil.rmtree(scratch, ignore_errors=True)
+        raise
+    source.scratch = scratch
+    return source
 
 
 def _zoo_source(name: str, log) -> tuple[Path, dict[str, Path]]:
@@ -166,16 +202,19 @@ def _tfjs_graph_model(path: Path) -> Path | None:
     return candidate if is_graph else None
 
 
-def _from_tfjs(model_json: Path) -> Path:
+def _from_tfjs(model_json: Path, scratch: Path, timeout_s: float) -> Path:
     """A SavedModel made from the graph model by tfjs_graph_converter (in the TF.js environment)."""
     from edgekit.convert import tfjs_tools
 
     tool = tfjs_tools.converter("tfjs_graph_converter", "to read TF.js graph models")
-    out = Path(tempfile.mkdtemp(prefix="edgekit-tfjs-")) / "saved_model"
-    completed = subprocess.run(
-        [tool, "--output_format", "tf_saved_model", "--compat_mode", "tflite", str(model_json), str(out)],
-        capture_output=True, text=True, timeout=900, stdin=subprocess.DEVNULL,
-    )
+    out = scratch / "saved_model"
+    try:
+        completed = subprocess.run(
+            [tool, "--output_format", "tf_saved_model", "--compat_mode", "tflite", str(model_json), str(out)],
+            capture_output=True, text=True, timeout=timeout_s, stdin=subprocess.DEVNULL,
+        )
+    except subprocess.TimeoutExpired as exc:
+        raise ToolTimeout("tfjs_graph_converter", timeout_s, "give it more time (--tool-timeout)") from exc
     if completed.returncode != 0 or not (out / "saved_model.pb").is_file():
         last = [line for line in (completed.stderr or completed.stdout).splitlines() if line.strip()][-1:] or ["no output"]
         raise ModelFormatError(model_json, f"tfjs_graph_converter could not read it: {last[0][:200]}", _SOURCE)
@@ -194,16 +233,15 @@ def _not_a_source_reason(path: Path) -> str:
     return "not a SavedModel directory or a .keras/.h5 file"
 
 
-def _export_keras(path: Path) -> Path:
+def _export_keras(path: Path, scratch: Path) -> Path:
     tf = tensorflow()
     try:
         model = tf.keras.models.load_model(path, compile=False)
     except Exception as exc:  # Keras raises many types for a file it cannot read
         raise ModelFormatError(path, f"Keras could not load it: {' '.join(str(exc).split())[:200]}", _SOURCE) from exc
-    directory = Path(tempfile.mkdtemp(prefix="edgekit-keras-"))
     with contextlib.redirect_stdout(io.StringIO()):
-        model.export(str(directory / "saved_model"), format="tf_saved_model", verbose=False)
-    return directory / "saved_model"
+        model.export(str(scratch / "saved_model"), format="tf_saved_model", verbose=False)
+    return scratch / "saved_model"
 
 
 def _with_fixed_shapes(
