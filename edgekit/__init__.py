@@ -1,8 +1,8 @@
 """edgekit: take a trained model to phones and browsers and prove, with numbers, that it is fast
 and still correct there.
 
-The public API mirrors the CLI: `inspect`, `bench`, `doctor` (the `delegates` verb), `zoo_list`,
-`zoo_pull`, `scaffold`, `scaffold_apps`. Imports are lazy so that
+The public API mirrors the CLI: `inspect`, `bench`, `convert`, `doctor` (the `delegates` verb),
+`zoo_list`, `zoo_pull`, `scaffold`, `scaffold_apps`. Imports are lazy so that
 `import edgekit` and `edgekit --help` stay instant and `bench` never pulls in TensorFlow.
 """
 
@@ -17,6 +17,7 @@ __all__ = [
     "__version__",
     "inspect",
     "bench",
+    "convert",
     "zoo_list",
     "zoo_pull",
     "doctor",
@@ -24,15 +25,17 @@ __all__ = [
     "scaffold_apps",
     "Model",
     "BenchResult",
+    "ConvertResult",
     "RunResult",
     "LatencyStats",
     "BenchListener",
     "EdgekitError",
 ]
 
-_LAZY = {
+_LAZY: dict[str, tuple[str, str | None]] = {
     "inspect": ("edgekit.api", "inspect"),
     "bench": ("edgekit.bench", "bench"),
+    "convert": ("edgekit.convert", None),  # the package is callable: see edgekit/convert/__init__.py
     "zoo_list": ("edgekit.api", "zoo_list"),
     "zoo_pull": ("edgekit.api", "zoo_pull"),
     "doctor": ("edgekit.api", "doctor"),
@@ -40,6 +43,7 @@ _LAZY = {
     "scaffold_apps": ("edgekit.api", "scaffold_apps"),
     "Model": ("edgekit.model", "Model"),
     "BenchResult": ("edgekit.results", "BenchResult"),
+    "ConvertResult": ("edgekit.convert.result", "ConvertResult"),
     "RunResult": ("edgekit.results", "RunResult"),
     "LatencyStats": ("edgekit.measure.stats", "LatencyStats"),
     "BenchListener": ("edgekit.events", "BenchListener"),
@@ -49,6 +53,7 @@ _LAZY = {
 if TYPE_CHECKING:
     from edgekit.api import doctor, inspect, scaffold, scaffold_apps, zoo_list, zoo_pull
     from edgekit.bench import bench
+    from edgekit.convert.result import ConvertResult
     from edgekit.errors import EdgekitError
     from edgekit.events import BenchListener
     from edgekit.measure.stats import LatencyStats
@@ -61,7 +66,8 @@ def __getattr__(name: str) -> Any:
         module_name, attribute = _LAZY[name]
     except KeyError:
         raise AttributeError(f"module 'edgekit' has no attribute {name!r}") from None
-    value = getattr(importlib.import_module(module_name), attribute)
+    module = importlib.import_module(module_name)
+    value = module if attribute is None else getattr(module, attribute)
     globals()[name] = value
     return value
 

@@ -92,6 +92,9 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 def _parser() -> argparse.ArgumentParser:
+    from edgekit.convert import TOOL_TIMEOUT_S  # light modules: --help stays instant
+    from edgekit.convert.tfjs_tools import INSTALL_TIMEOUT_S
+
     parser = argparse.ArgumentParser(
         prog="edgekit",
         description="Take a trained model to phones and browsers and prove it is fast and correct there.",
@@ -148,6 +151,9 @@ def _parser() -> argparse.ArgumentParser:
     convert.add_argument("--runs", type=int, default=20, help="timed runs per variant (default: 20)")
     convert.add_argument("--tolerance", metavar="K=V,...", help="override accuracy fail thresholds, as for bench")
     convert.add_argument("--seed", type=int, default=0, help="seed of the generated inputs (default: 0)")
+    convert.add_argument("--tool-timeout", type=float, default=TOOL_TIMEOUT_S, metavar="S",
+                         help="stop an external tool (tfjs converters, edgetpu_compiler) after S seconds; its "
+                              "variant ends as timeout (default: %(default)g)")
     convert.add_argument("--force", action="store_true", help="replace a non-empty --out directory once all variants are made")
     convert.add_argument("--fail-on-accuracy", action="store_true", help="exit 1 when a variant's verdict is fail")
     convert.add_argument("--json", metavar="FILE", help="write the variant matrix document")
@@ -159,6 +165,8 @@ def _parser() -> argparse.ArgumentParser:
     tools_install = tools_commands.add_parser("install", help="install a tool set: tfjs (the TF.js converters)")
     tools_install.add_argument("name", choices=["tfjs"], metavar="NAME", help="tfjs")
     tools_install.add_argument("--force", action="store_true", help="reinstall even when present")
+    tools_install.add_argument("--timeout", type=float, default=INSTALL_TIMEOUT_S, metavar="S",
+                               help="stop a pip step after S seconds (default: %(default)g)")
     tools_install.set_defaults(handler=_tools_install)
     tools.set_defaults(handler=lambda args: (tools.print_help(), EXIT_OK)[1])
 
@@ -307,12 +315,13 @@ def _convert(args: argparse.Namespace) -> int:
         runs=args.runs,
         seed=args.seed,
         tolerance=args.tolerance,
+        tool_timeout=args.tool_timeout,
         force=args.force,
         listeners=[] if args.quiet else [ProgressPrinter()],
     )
     print(format_convert_table(result))
     if json_path:
-        atomic.write_text(json_path, json.dumps(result.to_dict(), indent=2) + "\n")
+        result.save(json_path)
         print(f"\nresult written to {json_path}", file=sys.stderr)
     inaccurate = any(v.verdict == "fail" for v in result.variants)
     if result.failed_variants or (args.fail_on_accuracy and inaccurate):
@@ -330,7 +339,9 @@ def _float_list(text: str, option: str) -> list[float]:
 def _tools_install(args: argparse.Namespace) -> int:
     from edgekit.convert import tfjs_tools
 
-    print(tfjs_tools.install(force=args.force, log=_log))
+    if not args.timeout > 0:
+        raise UsageError("--timeout", f"{args.timeout!r} is not a positive number of seconds")
+    print(tfjs_tools.install(force=args.force, log=_log, timeout_s=args.timeout))
     return EXIT_OK
 
 

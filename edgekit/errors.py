@@ -18,6 +18,8 @@ __all__ = [
     "DelegateUnavailable",
     "ZooError",
     "ToolMissing",
+    "ToolTimeout",
+    "ToolInstallError",
     "ResultFormatError",
     "DataFileError",
     "EXIT_OK",
@@ -134,6 +136,29 @@ class ToolMissing(EdgekitError):
     def __init__(self, tool: str, purpose: str, install_hint: str) -> None:
         self.tool = tool
         super().__init__(f"{tool} is needed {purpose} but was not found on PATH; {install_hint}")
+
+
+class ToolTimeout(EdgekitError):
+    """An external program edgekit ran (a converter, a compiler) did not finish in time."""
+
+    exit_code = EXIT_CHECK_FAILED
+
+    def __init__(self, tool: str, seconds: float, hint: str = "") -> None:
+        self.tool = tool
+        self.seconds = seconds
+        message = f"{tool} did not finish within {seconds:g} s and was stopped"
+        super().__init__(f"{message}; {hint}" if hint else message)
+
+
+class ToolInstallError(EdgekitError):
+    """A helper tool set (e.g. the TF.js converters) could not be installed."""
+
+    exit_code = EXIT_ENVIRONMENT
+
+    def __init__(self, tool: str, reason: str) -> None:
+        self.tool = tool
+        self.reason = reason
+        super().__init__(f"could not install {tool}: {reason}")
 
 
 class ResultFormatError(EdgekitError):

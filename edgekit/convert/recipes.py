@@ -1,7 +1,8 @@
 """Variant recipes: how each deployable form is made from a TensorFlow source.
 
 Each recipe configures `tf.lite.TFLiteConverter`; `edgetpu` adds the Edge TPU compiler when it is
-installed; `tfjs` needs the tensorflowjs converter.
+installed (edgekit.delegates.edgetpu.compile_with_edgetpu_compiler); `tfjs` needs the tensorflowjs
+converter.
 """
 
 from __future__ import annotations
@@ -15,12 +16,13 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from edgekit.convert import tfjs_tools
+from edgekit.convert import TOOL_TIMEOUT_S, tfjs_tools
 from edgekit.convert.calibration import Calibration
 from edgekit.convert.sources import TfSource, tensorflow
+from edgekit.errors import ToolTimeout
 from edgekit.native_log import captured_native_stderr
 
-__all__ = ["Recipe", "RECIPES", "DEFAULT_VARIANTS", "convert_tflite", "compile_edgetpu", "convert_tfjs"]
+__all__ = ["Recipe", "RECIPES", "DEFAULT_VARIANTS", "convert_tflite", "convert_tfjs"]
 
 
 @dataclass(frozen=True)
@@ -77,32 +79,31 @@ def convert_tflite(source: TfSource, recipe: Recipe, calibration: Calibration | 
     return path
 
 
-def compile_edgetpu(model_path: Path, out_dir: Path) -> tuple[Path | None, str]:
-    """Run edgetpu_compiler when installed: (compiled path, log) or (None, why not)."""
-    compiler = shutil.which("edgetpu_compiler")
-    if compiler is None:
-        return None, "edgetpu_compiler not found (Coral's Debian package edgetpu-compiler, x86-64 Linux only)"
-    completed = subprocess.run(
-        [compiler, "-s", "-o", str(out_dir), str(model_path)], capture_output=True, text=True, timeout=600
-    )
-    compiled = out_dir / (model_path.stem + "_edgetpu.tflite")
-    if completed.returncode != 0 or not compiled.is_file():
-        return None, f"edgetpu_compiler failed: {(completed.stderr or completed.stdout).strip()[-300:]}"
-    return compiled, completed.stdout
+def convert_tfjs(source: TfSource, out_dir: Path, timeout_s: float = TOOL_TIMEOUT_S) -> Path:
+    """A TF.js graph model from the source's SavedModel, through tensorflowjs_converter.
 
-
-def convert_tfjs(source: TfSource, out_dir: Path) -> Path:
-    """A TF.js graph model from the source's SavedModel, through tensorflowjs_converter."""
+    On any failure OUT_DIR is removed, so no half-written model is published.
+    """
     converter = tfjs_tools.converter("tensorflowjs_converter", "for the tfjs variant")
-    saved_model = _saved_model_with_fixed_shapes(source, out_dir.parent / (out_dir.name + ".saved_model"))
-    completed = subprocess.run(
-        [converter, "--input_format=tf_saved_model", "--output_format=tfjs_graph_model",
-         f"--signature_name={source.signature}", str(saved_model), str(out_dir)],
-        capture_output=True, text=True, timeout=900,
-    )
-    shutil.rmtree(saved_model, ignore_errors=True)
-    if completed.returncode != 0:
-        raise RuntimeError(f"tensorflowjs_converter failed: {(completed.stderr or completed.stdout).strip()[-300:]}")
+    saved_model = out_dir.parent / (out_dir.name + ".saved_model")
+    try:
+        _saved_model_with_fixed_shapes(source, saved_model)
+        completed = subprocess.run(
+            [converter, "--input_format=tf_saved_model", "--output_format=tfjs_graph_model",
+             f"--signature_name={source.signature}", str(saved_model), str(out_dir)],
+            capture_output=True, text=True, timeout=timeout_s, stdin=subprocess.DEVNULL,
+        )
+        if completed.returncode != 0:
+            raise RuntimeError(
+                f"tensorflowjs_converter failed: {(completed.stderr or completed.stdout).strip()[-300:]}")
+    except subprocess.TimeoutExpired as exc:
+        shutil.rmtree(out_dir, ignore_errors=True)
+        raise ToolTimeout("tensorflowjs_converter", timeout_s, "give it more time (--tool-timeout)") from exc
+    except BaseException:
+        shutil.rmtree(out_dir, ignore_errors=True)
+        raise
+    finally:
+        shutil.rmtree(saved_model, ignore_errors=True)
     return out_dir / "model.json"
 
 

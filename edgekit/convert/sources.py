@@ -3,7 +3,7 @@
 A SavedModel directory (a TF Hub module saved as a SavedModel included), a Keras `.keras`/`.h5`
 file, or a zoo name whose entry is built from a TensorFlow source. Every source becomes one
 signature with static input shapes: the batch dimension defaults to 1 and any other dynamic
-dimension must be given with `--input-shape NAME=1,128`.
+dimension must be given in ``input_shapes`` (``--input-shape NAME=1,128``).
 """
 
 from __future__ import annotations
@@ -13,16 +13,18 @@ import inspect
 import io
 import json
 import os
+import shutil
 import subprocess
 import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Mapping
+from typing import Any, Callable, Mapping
 
 import numpy as np
 
 from edgekit.contract import TensorInfo
-from edgekit.errors import ModelFormatError, ModelNotFound, ToolMissing, UsageError
+from edgekit.convert import TOOL_TIMEOUT_S
+from edgekit.errors import ModelFormatError, ModelNotFound, ToolMissing, ToolTimeout, UsageError
 from edgekit.model import Model
 from edgekit.runners import run_once
 from edgekit.runners.tensorflow import TensorFlowRunner
@@ -70,6 +72,21 @@ class TfSource:
         return Model.from_signature(self.path, _FORMATS[self.kind], self.inputs, self.output_tensors,
                                     signature=self.signature, version=f"TensorFlow {self.tensorflow_version}")
 
+    #: A folder this source made for itself (a Keras export, a converted graph model); see close().
+    scratch: Path | None = field(default=None, repr=False)
+
+    def __enter__(self) -> TfSource:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.close()
+
+    def close(self) -> None:
+        """Remove the scratch folder; the source must not be converted or run afterwards."""
+        if self.scratch is not None:
+            shutil.rmtree(self.scratch, ignore_errors=True)
+            self.scratch = None
+
     def concrete_function(self) -> Any:
         return self.function.get_concrete_function()
 
@@ -107,7 +124,7 @@ def parse_input_shapes(items: list[str] | None) -> dict[str, tuple[int, ...]]:
         except ValueError:
             shape = ()
         if not sep or not name or not shape or any(d < 1 for d in shape):
-            raise UsageError("--input-shape", f"{item!r} is not NAME=D1,D2,... with positive sizes, e.g. input_ids=1,128")
+            raise UsageError("input_shapes", f"{item!r} is not NAME=D1,D2,... with positive sizes, e.g. input_ids=1,128")
         shapes[name] = shape
     return shapes
 
@@ -118,8 +135,13 @@ def open_source(
     signature: str | None = None,
     input_shapes: Mapping[str, tuple[int, ...]] | None = None,
     log=None,
+    tool_timeout: float = TOOL_TIMEOUT_S,
 ) -> TfSource:
-    """Open SPEC (SavedModel dir, Keras file or zoo name) with one signature and static shapes."""
+    """Open SPEC (SavedModel dir, Keras file or zoo name) with one signature and static shapes.
+
+    A Keras file or TF.js graph model is first turned into a SavedModel in a scratch folder that
+    the source owns: use it in ``with`` (or call ``close()``) so the folder goes when you are done.
+    """
     path = Path(spec)
     kind = "saved_model"
     extra: dict[str, Path] = {}
@@ -128,13 +150,28 @@ def open_source(
         kind = "zoo"
     graph_model = _tfjs_graph_model(path)
     if graph_model is not None:
-        return _with_fixed_shapes("tfjs", path, _from_tfjs(graph_model), signature, input_shapes, extra)
+        return _in_scratch("tfjs", path, lambda scratch: _from_tfjs(graph_model, scratch, tool_timeout),
+                           signature, input_shapes, extra)
     saved_model = _saved_model_dir(path) if path.is_dir() else None
     if path.is_file() and path.suffix.lower() in _KERAS_SUFFIXES:
-        return _with_fixed_shapes("keras", path, _export_keras(path), signature, input_shapes, extra)
+        return _in_scratch("keras", path, lambda scratch: _export_keras(path, scratch), signature,
+                           input_shapes, extra)
     if saved_model is None:
         raise ModelFormatError(path, _not_a_source_reason(path), _SOURCE)
     return _with_fixed_shapes(kind, path, saved_model, signature, input_shapes, extra)
+
+
+def _in_scratch(kind: str, path: Path, make_saved_model: Callable[[Path], Path], signature: str | None,
+                input_shapes: Mapping[str, tuple[int, ...]] | None, extra: dict[str, Path]) -> TfSource:
+    """A source whose SavedModel is made in a scratch folder it owns; the folder goes on any failure."""
+    scratch = Path(tempfile.mkdtemp(prefix=f"edgekit-{kind}-"))
+    try:
+        source = _with_fixed_shapes(kind, path, make_saved_model(scratch), signature, input_shapes, extra)
+    except BaseException:
+        shutil.rmtree(scratch, ignore_errors=True)
+        raise
+    source.scratch = scratch
+    return source
 
 
 def _zoo_source(name: str, log) -> tuple[Path, dict[str, Path]]:
@@ -172,16 +209,19 @@ def _tfjs_graph_model(path: Path) -> Path | None:
     return candidate if is_graph else None
 
 
-def _from_tfjs(model_json: Path) -> Path:
+def _from_tfjs(model_json: Path, scratch: Path, timeout_s: float) -> Path:
     """A SavedModel made from the graph model by tfjs_graph_converter (in the TF.js environment)."""
     from edgekit.convert import tfjs_tools
 
     tool = tfjs_tools.converter("tfjs_graph_converter", "to read TF.js graph models")
-    out = Path(tempfile.mkdtemp(prefix="edgekit-tfjs-")) / "saved_model"
-    completed = subprocess.run(
-        [tool, "--output_format", "tf_saved_model", "--compat_mode", "tflite", str(model_json), str(out)],
-        capture_output=True, text=True, timeout=900, stdin=subprocess.DEVNULL,
-    )
+    out = scratch / "saved_model"
+    try:
+        completed = subprocess.run(
+            [tool, "--output_format", "tf_saved_model", "--compat_mode", "tflite", str(model_json), str(out)],
+            capture_output=True, text=True, timeout=timeout_s, stdin=subprocess.DEVNULL,
+        )
+    except subprocess.TimeoutExpired as exc:
+        raise ToolTimeout("tfjs_graph_converter", timeout_s, "give it more time (--tool-timeout)") from exc
     if completed.returncode != 0 or not (out / "saved_model.pb").is_file():
         last = [line for line in (completed.stderr or completed.stdout).splitlines() if line.strip()][-1:] or ["no output"]
         raise ModelFormatError(model_json, f"tfjs_graph_converter could not read it: {last[0][:200]}", _SOURCE)
@@ -200,16 +240,15 @@ def _not_a_source_reason(path: Path) -> str:
     return "not a SavedModel directory or a .keras/.h5 file"
 
 
-def _export_keras(path: Path) -> Path:
+def _export_keras(path: Path, scratch: Path) -> Path:
     tf = tensorflow()
     try:
         model = tf.keras.models.load_model(path, compile=False)
     except Exception as exc:  # Keras raises many types for a file it cannot read
         raise ModelFormatError(path, f"Keras could not load it: {' '.join(str(exc).split())[:200]}", _SOURCE) from exc
-    directory = Path(tempfile.mkdtemp(prefix="edgekit-keras-"))
     with contextlib.redirect_stdout(io.StringIO()):
-        model.export(str(directory / "saved_model"), format="tf_saved_model", verbose=False)
-    return directory / "saved_model"
+        model.export(str(scratch / "saved_model"), format="tf_saved_model", verbose=False)
+    return scratch / "saved_model"
 
 
 def _with_fixed_shapes(
@@ -229,13 +268,13 @@ def _with_fixed_shapes(
     key = signature or ("serving_default" if "serving_default" in available else (available or [None])[0])
     if key not in loaded.signatures:
         hint = f"available: {', '.join(available)}" if available else "the SavedModel has no signatures"
-        raise UsageError("--signature", f"no signature {key!r} in {path}; {hint}")
+        raise UsageError("signature", f"no signature {key!r} in {path}; {hint}")
     concrete = loaded.signatures[key]
     specs = concrete.structured_input_signature[1]
     names = sorted(specs)
     unknown = set(input_shapes or {}) - set(names)
     if unknown:
-        raise UsageError("--input-shape", f"no input named {', '.join(sorted(unknown))}; inputs are {', '.join(names)}")
+        raise UsageError("input_shapes", f"no input named {', '.join(sorted(unknown))}; inputs are {', '.join(names)}")
     inputs = tuple(_tensor(i, n, _fixed_shape(n, specs[n].shape, (input_shapes or {}).get(n)), specs[n].dtype.name)
                    for i, n in enumerate(names))
 
@@ -251,7 +290,7 @@ def _with_fixed_shapes(
     try:
         structured = function.get_concrete_function().structured_outputs
     except (ValueError, TypeError) as exc:
-        raise UsageError("--input-shape", f"the model cannot take these shapes: {' '.join(str(exc).split())[:200]}") from exc
+        raise UsageError("input_shapes", f"the model cannot take these shapes: {' '.join(str(exc).split())[:200]}") from exc
     outputs = tuple(sorted(structured))
     output_tensors = tuple(
         _tensor(i, name, _signature_shape(structured[name].shape), structured[name].dtype.name)
@@ -273,14 +312,14 @@ def _fixed_shape(name: str, shape: Any, given: tuple[int, ...] | None) -> tuple[
     dims = shape.as_list() if shape.rank is not None else None
     if given is not None:
         if dims is not None and (len(given) != len(dims) or any(d is not None and d != g for d, g in zip(dims, given))):
-            raise UsageError("--input-shape", f"{name}={','.join(map(str, given))} does not fit the model's {_show(dims)}")
+            raise UsageError("input_shapes", f"{name}={','.join(map(str, given))} does not fit the model's {_show(dims)}")
         return given
     if dims is None:
-        raise UsageError("--input-shape", f"input {name!r} has unknown rank; give its shape, e.g. {name}=1,224,224,3")
+        raise UsageError("input_shapes", f"input {name!r} has unknown rank; give its shape, e.g. {name}=1,224,224,3")
     fixed = [1 if i == 0 and d is None else d for i, d in enumerate(dims)]
     if any(d is None for d in fixed):
         raise UsageError(
-            "--input-shape", f"input {name!r} has dynamic dims {_show(dims)}; fix them, e.g. {name}={','.join(str(d or 1) for d in fixed)}"
+            "input_shapes", f"input {name!r} has dynamic dims {_show(dims)}; fix them, e.g. {name}={','.join(str(d or 1) for d in fixed)}"
         )
     return tuple(fixed)
 

@@ -18,10 +18,14 @@ from typing import Callable
 
 from edgekit import atomic
 from edgekit.datafiles import load_json
-from edgekit.errors import ToolMissing, ZooError
+from edgekit.errors import ToolInstallError, ToolMissing
 
-__all__ = ["converter", "install", "environment_dir", "pins"]
+__all__ = ["converter", "install", "environment_dir", "pins", "INSTALL_TIMEOUT_S"]
 
+#: The name the tool set has in messages and on the command line (`edgekit tools install tfjs`).
+TOOL_SET = "the TF.js converters (tfjs)"
+#: How long each pip step of `edgekit tools install tfjs` may take (the environment is a few GB).
+INSTALL_TIMEOUT_S = 1800.0
 INSTALL_HINT = "run `edgekit tools install tfjs` once (a separate environment, about {size})"
 
 
@@ -50,8 +54,13 @@ def converter(name: str, purpose: str) -> str:
     raise ToolMissing(name, purpose, INSTALL_HINT.format(size=_spec()["approximate_size"]))
 
 
-def install(*, force: bool = False, log: Callable[[str], None] | None = None) -> Path:
-    """Create the converters' environment in the cache (pinned set); returns its directory."""
+def install(*, force: bool = False, log: Callable[[str], None] | None = None,
+            timeout_s: float = INSTALL_TIMEOUT_S) -> Path:
+    """Create the converters' environment in the cache (pinned set); returns its directory.
+
+    Each pip step (bootstrapping pip, installing the pins) may take at most ``timeout_s`` seconds;
+    a failure or timeout raises ToolInstallError.
+    """
     say = log or (lambda message: None)
     target = environment_dir()
     marker = target / "edgekit-pins.json"
@@ -61,16 +70,29 @@ def install(*, force: bool = False, log: Callable[[str], None] | None = None) ->
     # Built in place; the marker is written last, so an interrupted install is redone, never used.
     marker.unlink(missing_ok=True)
     say(f"creating {target} (a virtual environment for {', '.join(pins())}); this takes a minute or two")
-    venv.EnvBuilder(with_pip=True, clear=True).create(target)
-    python = target / "bin" / "python"
-    command = [str(python), "-m", "pip", "install", "--quiet", "--disable-pip-version-check", "--only-binary=:all:", *pins()]
-    completed = subprocess.run(command, capture_output=True, text=True, stdin=subprocess.DEVNULL)
-    if completed.returncode != 0:
-        last = [line for line in completed.stderr.splitlines() if line.strip()][-1:] or ["no output"]
-        raise ZooError("tfjs tools", f"pip could not install the TF.js converters: {last[0]}")
+    # pip is bootstrapped by a step of our own rather than by venv, which runs ensurepip with no time limit.
+    venv.EnvBuilder(with_pip=False, clear=True).create(target)
+    python = str(target / "bin" / "python")
+    _pip_step([python, "-m", "ensurepip", "--upgrade", "--default-pip"], "bootstrapping pip", timeout_s)
+    _pip_step([python, "-m", "pip", "install", "--quiet", "--disable-pip-version-check", "--no-input",
+               "--only-binary=:all:", *pins()], "installing the TF.js converters", timeout_s)
     atomic.write_text(marker, json.dumps(pins()))
     say(f"TF.js converters installed in {target}")
     return target
+
+
+def _pip_step(command: list[str], what: str, timeout_s: float) -> None:
+    try:
+        completed = subprocess.run(command, capture_output=True, text=True, stdin=subprocess.DEVNULL,
+                                   timeout=timeout_s, check=False)
+    except subprocess.TimeoutExpired as exc:
+        raise ToolInstallError(TOOL_SET, f"{what} took longer than {timeout_s:g} s; check access to the "
+                                         "package index pip uses, or pass a longer --timeout") from exc
+    except OSError as exc:
+        raise ToolInstallError(TOOL_SET, f"{what}: {command[0]} could not start ({exc})") from exc
+    if completed.returncode != 0:
+        last = [line for line in completed.stderr.splitlines() if line.strip()][-1:] or ["no output"]
+        raise ToolInstallError(TOOL_SET, f"{what} failed: {last[0].strip()}")
 
 
 if __name__ == "__main__":  # pragma: no cover - convenience for maintainers

@@ -21,13 +21,16 @@ from typing import TYPE_CHECKING
 from edgekit.delegates import register
 from edgekit.delegates.base import Availability, Coverage, RunOptions, UnsupportedOp
 from edgekit.delegates.rules import RuleSet
-from edgekit.errors import DelegateUnavailable, ToolMissing, UnsupportedModel, UsageError
+from edgekit.errors import DelegateUnavailable, ToolMissing, ToolTimeout, UnsupportedModel, UsageError
 
 if TYPE_CHECKING:
     from edgekit.runners.interpreter import InterpreterRunner
     from edgekit.model import Model
 
-__all__ = ["EDGETPU", "EdgeTpuDelegate", "compile_with_edgetpu_compiler", "edgetpu_coverage", "parse_compiler_log"]
+__all__ = [
+    "EDGETPU", "EdgeTpuDelegate", "EdgeTpuCompilation", "compile_with_edgetpu_compiler", "edgetpu_coverage",
+    "parse_compiler_log",
+]
 
 LIBRARY = "libedgetpu.so.1"
 COMPILER = "edgetpu_compiler"
@@ -183,12 +186,27 @@ def _take_status(statuses: list[list], prefer_mapped: bool) -> str:
     raise UsageError("compiler log", "it lists fewer ops of one type than the model has: is it this model's log?")
 
 
-def compile_with_edgetpu_compiler(
-    model_path: str | Path, out_dir: str | Path, timeout_s: float = 600
-) -> Coverage:
-    """Compile ``model_path`` into ``out_dir`` (``<stem>_edgetpu.tflite``) and read its log.
+#: How long one ``edgetpu_compiler`` run may take before it is stopped.
+COMPILE_TIMEOUT_S = 600.0
 
-    Raises ToolMissing when ``edgetpu_compiler`` is not on PATH (it exists for x86-64 Linux only).
+
+@dataclass(frozen=True)
+class EdgeTpuCompilation:
+    """What one ``edgetpu_compiler`` run produced: the compiled model and the compiler's own coverage."""
+
+    path: Path
+    coverage: Coverage
+    log: str
+
+
+def compile_with_edgetpu_compiler(
+    model_path: str | Path, out_dir: str | Path, timeout_s: float = COMPILE_TIMEOUT_S
+) -> EdgeTpuCompilation:
+    """Compile ``model_path`` into ``out_dir`` (``<stem>_edgetpu.tflite``) and read its operation log.
+
+    The one place edgekit runs the compiler. Raises ToolMissing when it is not on PATH (it exists
+    for x86-64 Linux only), ToolTimeout when it runs past ``timeout_s``, UnsupportedModel when it
+    refuses the model.
     """
     from edgekit.model import Model
 
@@ -200,17 +218,25 @@ def compile_with_edgetpu_compiler(
         )
     model_path, out_dir = Path(model_path), Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
-    command = [compiler, "--show_operations", "--out_dir", str(out_dir), str(model_path)]
+    # --show_operations: the log then holds the per-op table, so coverage comes from the compiler
+    # itself, not only from our static rules. --out_dir: by default the compiler writes into the
+    # working directory. --timeout_sec: the compiler gives up on its own after 180 s by default;
+    # giving it our limit makes ours the one that counts.
+    command = [compiler, "--show_operations", "--out_dir", str(out_dir),
+               "--timeout_sec", str(max(1, int(timeout_s))), str(model_path)]
     try:
-        result = subprocess.run(command, capture_output=True, text=True, timeout=timeout_s, check=False)
+        result = subprocess.run(command, capture_output=True, text=True, timeout=timeout_s, check=False,
+                                stdin=subprocess.DEVNULL)
     except subprocess.TimeoutExpired as exc:
-        raise UnsupportedModel(model_path, f"{COMPILER} did not finish in {timeout_s:g} s") from exc
+        raise ToolTimeout(COMPILER, timeout_s, "give it more time (convert's tool_timeout)") from exc
     output = (result.stdout + result.stderr).strip()
-    if result.returncode != 0:
+    compiled = out_dir / f"{model_path.stem}_edgetpu.tflite"
+    if result.returncode != 0 or not compiled.is_file():
         last = output.splitlines()[-1] if output else f"exit status {result.returncode}"
         raise UnsupportedModel(model_path, f"{COMPILER} failed: {last}")
-    log = out_dir / f"{model_path.stem}_edgetpu.log"
-    return parse_compiler_log(log.read_text() if log.is_file() else output, Model.open(model_path))
+    log_file = out_dir / f"{model_path.stem}_edgetpu.log"
+    log = log_file.read_text() if log_file.is_file() else output
+    return EdgeTpuCompilation(compiled, parse_compiler_log(log, Model.open(model_path)), log)
 
 
 @dataclass(frozen=True)

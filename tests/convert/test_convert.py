@@ -102,7 +102,7 @@ def test_existing_output_directory_is_kept_unless_forced(keras_file, tmp_path):
     out = tmp_path / "out"
     out.mkdir()
     (out / "precious.txt").write_text("keep me")
-    with pytest.raises(UsageError, match="not empty; pass --force"):
+    with pytest.raises(UsageError, match="not empty; pass `force`"):
         convert(keras_file, out=out, variants=["fp32"], **FAST)
     assert (out / "precious.txt").read_text() == "keep me"
     convert(keras_file, out=out, variants=["fp32"], force=True, **FAST)
@@ -163,8 +163,68 @@ def test_cli_writes_the_matrix_json(capsys, keras_file, tmp_path):
     assert code == 0
     assert "fp32" in out and "int8-full" in out and "worst cosine" in out
     document = json.loads((tmp_path / "m.json").read_text())
-    assert document["kind"] == "convert" and document["schema_version"] == 1
+    assert document["kind"] == "convert" and document["schema_version"] == 2
     variant = document["variants"][1]
     assert variant["variant"] == "int8-full" and variant["status"] == "ok"
     assert variant["accuracy"]["verdict"] in ("pass", "warn") and variant["size_bytes"] > 0
-    assert variant["runs"][0]["latency_ms"]["p50"] > 0
+    assert variant["bench"]["runs"][0]["latency_ms"]["p50"] > 0
+    assert variant["bench"]["model"]["path"] == str(tmp_path / "out" / "int8-full.tflite")  # benched where it lives
+    assert document["arrays_file"] == "m.arrays.npz" and (tmp_path / "m.arrays.npz").is_file()
+
+
+def test_public_convert_result_saves_and_loads_with_every_bench(keras_file, tmp_path):
+    import edgekit
+
+    assert "convert" in edgekit.__all__ and "ConvertResult" in edgekit.__all__
+    result = edgekit.convert(keras_file, out=tmp_path / "out", variants=["fp32", "int8-full"], **FAST)
+    assert isinstance(result, edgekit.ConvertResult) and not result.failed_variants
+    saved = result.save(tmp_path / "r.json")
+    loaded = edgekit.ConvertResult.load(saved)
+    assert loaded.to_dict() == result.to_dict()
+    for before, after in zip(result.variants, loaded.variants, strict=True):
+        assert after.bench is not None and before.bench is not None
+        assert after.bench.inputs.keys() == before.bench.inputs.keys()
+        for name, array in before.bench.inputs.items():
+            np.testing.assert_array_equal(after.bench.inputs[name], array)
+        np.testing.assert_array_equal(*(next(iter(b.bench.runs[0].outputs.values())) for b in (before, after)))
+
+
+def _sleeping_tools(bin_dir: Path) -> None:
+    """Stand-ins for edgetpu_compiler and tensorflowjs_converter that hang (neither installs here)."""
+    bin_dir.mkdir()
+    for tool in ("edgetpu_compiler", "tensorflowjs_converter"):
+        script = bin_dir / tool
+        script.write_text("#!/bin/sh\nexec sleep 120\n")
+        script.chmod(script.stat().st_mode | stat.S_IEXEC)
+
+
+def test_tools_that_hang_time_out_their_variants_and_the_others_are_kept(keras_file, tmp_path):
+    """Acceptance: the CLI, as a user runs it, with a short --tool-timeout and tools that never finish."""
+    import subprocess
+    import sys
+
+    _sleeping_tools(tmp_path / "bin")
+    scratch = tmp_path / "tmp"
+    scratch.mkdir()
+    out, document = tmp_path / "out", tmp_path / "m.json"
+    env = {**os.environ, "PATH": f"{tmp_path / 'bin'}{os.pathsep}{os.environ['PATH']}", "TMPDIR": str(scratch),
+           "PYTHONPATH": str(Path(__file__).resolve().parents[2])}
+    done = subprocess.run(
+        [sys.executable, "-m", "edgekit", "convert", str(keras_file), "--out", str(out), "--variants",
+         "fp32,edgetpu,tfjs", "--tool-timeout", "3", "--runs", "3", "--quiet", "--json", str(document)],
+        capture_output=True, text=True, env=env, timeout=600,
+    )
+    assert done.returncode == 1, done.stderr
+    assert "internal error" not in done.stderr and "Traceback" not in done.stderr
+    from edgekit.convert.result import ConvertResult
+
+    result = ConvertResult.load(document)
+    statuses = {v.variant: v.status for v in result.variants}
+    assert statuses == {"fp32": "ok", "edgetpu": "timeout", "tfjs": "timeout"}, [v.reason for v in result.variants]
+    assert "edgetpu_compiler did not finish within 3 s" in result.variants[1].reason
+    assert "tensorflowjs_converter did not finish within 3 s" in result.variants[2].reason
+    assert result.variants[0].bench is not None and result.variants[0].bench.runs[0].status == "ok"
+    assert (out / "fp32.tflite").is_file() and not (out / "tfjs").exists()
+    assert "timeout" in done.stdout
+    assert list(scratch.iterdir()) == []  # the Keras export's scratch folder went with the source
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["bin", "m.arrays.npz", "m.json", "out", "tmp"]

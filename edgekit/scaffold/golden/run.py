@@ -38,14 +38,14 @@ def _run_tflite(contract: ModelContract, inputs: Mapping[str, np.ndarray]) -> di
 def _run_graph(contract: ModelContract, inputs: Mapping[str, np.ndarray]) -> dict[str, np.ndarray]:
     from edgekit.convert.sources import open_source
 
-    source = open_source(contract.path)
-    arrays = {}
-    for position, spec in enumerate(source.inputs):
-        # The converted SavedModel names inputs after the graph's nodes ("input"), or by position.
-        tensor = next((t for t in contract.inputs if spec.name.split(":", 1)[0] in (t.key, t.name)),
-                      contract.inputs[position])
-        arrays[spec.name] = np.asarray(inputs[tensor.key], dtype=spec.dtype)
-    produced = source.run(arrays)
+    with open_source(contract.path) as source:  # the source's scratch SavedModel goes with it
+        arrays = {}
+        for position, spec in enumerate(source.inputs):
+            # The converted SavedModel names inputs after the graph's nodes ("input"), or by position.
+            tensor = next((t for t in contract.inputs if spec.name.split(":", 1)[0] in (t.key, t.name)),
+                          contract.inputs[position])
+            arrays[spec.name] = np.asarray(inputs[tensor.key], dtype=spec.dtype)
+        produced = source.run(arrays)
     values = list(produced.values())
     result: dict[str, np.ndarray] = {}
     for tensor in contract.outputs:
