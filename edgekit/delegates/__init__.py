@@ -52,9 +52,12 @@ def register(delegate: Delegate) -> Delegate:
 
 
 def names() -> list[str]:
-    """Registered delegate names in registration order."""
+    """Registered delegate names: the built-ins in report order, then others as registered."""
     _load_builtins()
-    return list(_registry)
+    order = {module: i for i, module in enumerate(_BUILTIN_MODULES)}
+    ranked = sorted(enumerate(_registry.items()),
+                    key=lambda item: (order.get(type(item[1][1]).__module__, len(order)), item[0]))
+    return [name for _, (name, _) in ranked]
 
 
 def get(name: str) -> Delegate:
