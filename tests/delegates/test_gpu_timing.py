@@ -20,15 +20,16 @@ def pose_on_cpu_and_gpu(zoo_model):
                  runs=3, min_seconds=0.0, max_seconds=4.0, warmup_runs=1, warmup_seconds=0.0)
 
 
-def test_every_gpu_run_has_three_figures_and_latency_is_not_below_throughput(pose_on_cpu_and_gpu):
+def test_every_gpu_run_has_three_separately_measured_figures(pose_on_cpu_and_gpu):
     gpu_runs = [run for run in pose_on_cpu_and_gpu.runs if run.delegate == "gpu"]
     assert [run.status for run in gpu_runs] == ["ok", "ok"]
     for run in gpu_runs:
         assert run.asynchronous is True
         assert run.latency is not None and run.throughput is not None and run.readback is not None
-        # A queue of back-to-back inferences never takes longer per inference than one with a wait.
-        assert run.latency.p50 >= run.throughput.p50
-        assert run.readback.p50 > 0  # five outputs: five GPU-to-host round trips
+        # Throughput has samples of its own (batches of back-to-back runs), not latency's.
+        assert run.throughput.samples_ms != run.latency.samples_ms and run.throughput.p50 > 0
+        # Five outputs: five GPU-to-host round trips, each cheaper than a whole inference.
+        assert 0 < run.readback.p50 < run.latency.p50
 
 
 def test_cpu_runs_say_throughput_is_their_latency(pose_on_cpu_and_gpu):
