@@ -54,7 +54,8 @@ def test_gpu_path_inference_and_read_back(benchmark, zoo_model, gpu_probe: Avail
 
         benchmark.pedantic(inference_and_read_back, rounds=10, warmup_rounds=2, iterations=1)
         info = runner.info()
-        benchmark.extra_info.update(model=name, precision="fp16", software_vulkan=gpu_probe.detail["software"],
-                                    **{k: v for k, v in info.items() if isinstance(v, (str, bool, int, float))})
+        plain = {key: value for key, value in info.items() if isinstance(value, (str, bool, int, float))}
+        software = gpu_probe.detail["software"]
+        benchmark.extra_info.update(model=name, precision="fp16", software_vulkan=software, **plain)
     finally:
         runner.close()

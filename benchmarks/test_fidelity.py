@@ -76,7 +76,8 @@ def test_cpu_median_matches_litert_benchmark_script(benchmark, zoo_model, name: 
     ratio = ours / theirs
     benchmark.extra_info.update(
         model=name, threads=THREADS, edgekit_median_ms=ours, litert_script_median_ms=theirs,
-        ratio=ratio, rounds=[list(p) for p in pairs], in_process_median_ms=benchmark.stats.stats.median * 1000,
+        ratio=ratio, rounds=[list(p) for p in pairs],
+        in_process_median_ms=benchmark.stats.stats.median * 1000,
     )
     print(f"\n{name}: edgekit p50 {ours:.3f} ms, LiteRT script p50 {theirs:.3f} ms, ratio {ratio:.3f}")
     assert abs(ratio - 1) <= TOLERANCE, f"ratio {ratio:.3f} outside 1 +- {TOLERANCE}"

@@ -19,7 +19,8 @@ from tests.scaffold.webproject import run_web_project, web_tools_missing
 
 CASES = [
     ("pose-web", "pose-landmark-full"), ("pose-web", "movenet-lightning-tfjs"),
-    ("bodypix-web", "selfie-segmentation-tfjs"), ("qa-web", "qa-test-model"), ("smart-scroll-web", "minilm-l6"),
+    ("bodypix-web", "selfie-segmentation-tfjs"), ("qa-web", "qa-test-model"),
+    ("smart-scroll-web", "minilm-l6"),
     ("pose-android", "pose-landmark-full"), ("bodypix-android", "selfie-segmentation"),
     ("qa-android", "qa-test-model"), ("smart-scroll-android", "minilm-l6"),
 ]
@@ -53,7 +54,8 @@ def test_scaffold_time(benchmark, case, model_for, tmp_path):
     app, model = case
     spec = model_for(model)
     counter = iter(range(100))
-    result = benchmark.pedantic(lambda: scaffold(app, spec, tmp_path / f"p{next(counter)}"), rounds=3, iterations=1)
+    result = benchmark.pedantic(lambda: scaffold(app, spec, tmp_path / f"p{next(counter)}"), rounds=3,
+                                iterations=1)
     benchmark.extra_info.update({"app": app, "model": model, "files": len(result.files)})
 
 
@@ -66,8 +68,10 @@ def test_browser_latency(benchmark, case, model_for, tmp_path):
     project = tmp_path / "project"
     scaffold(app, model_for(model), project)
     run_web_project(project)  # install, build and a first parity run (warms caches)
-    completed = benchmark.pedantic(lambda: run_web_project(project, install=False, build=False), rounds=1, iterations=1)
+    completed = benchmark.pedantic(lambda: run_web_project(project, install=False, build=False), rounds=1,
+                                   iterations=1)
     benchmark.extra_info.update({"app": app, "model": model, "browser": completed.latencies})
     for entry in completed.latencies:
-        print(f"\n{app} {model} {entry.get('backend')}: median {entry.get('median_ms')} ms over {entry.get('runs')} runs")
+        print(f"\n{app} {model} {entry.get('backend')}: median {entry.get('median_ms')} ms "
+              f"over {entry.get('runs')} runs")
     assert completed.latencies, "the parity spec printed no EDGEKIT_LATENCY line"

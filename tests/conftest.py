@@ -61,9 +61,9 @@ def zoo_model(zoo_cache: Path) -> Callable[[str], Path]:
             try:
                 return pull(name)
             except EdgekitError as exc:
-                pytest.fail(f"zoo model {name!r} is not in the test cache {zoo_cache} and could not be fetched: "
-                            f"{exc}. Run the tests once with network access to fill the cache, or point "
-                            "EDGEKIT_TEST_CACHE at a filled one.", pytrace=False)
+                pytest.fail(f"zoo model {name!r} is not in the test cache {zoo_cache} and could not be "
+                            f"fetched: {exc}. Run the tests once with network access to fill the cache, "
+                            "or point EDGEKIT_TEST_CACHE at a filled one.", pytrace=False)
 
     return pull_into_session_cache
 

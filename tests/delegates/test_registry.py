@@ -1,4 +1,4 @@
-"""The delegate registry: built-ins first in report order, and adding or removing one through the public API."""
+"""The delegate registry: built-ins first in report order; adding or removing one through the public API."""
 
 from __future__ import annotations
 
