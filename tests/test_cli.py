@@ -6,6 +6,7 @@ import json
 import shutil
 import subprocess
 import sys
+from collections.abc import Iterator
 from pathlib import Path
 
 import numpy as np
@@ -161,27 +162,38 @@ def test_installed_command_smoke(tmp_path):
     assert "cpu" in completed.stdout
 
 
-def test_delegates_doctor_explains_each_delegate(capsys):
+def test_delegates_doctor_explains_each_delegate(capsys, gpu_probe):
     code, out, _ = run_cli(capsys, "delegates")
     assert code == 0
     for name in ("cpu", "cpu-ref", "gpu", "edgetpu", "hexagon", "nnapi", "coreml"):
         assert any(line.startswith(name + " ") for line in out.splitlines()), name
     assert "libedgetpu.so.1 not found" in out
     assert "--use_hexagon=true" in out and "--use_nnapi=true" in out and "--use_coreml=true" in out
-    assert "software Vulkan" in out  # CI installs SwiftShader; the gpu line says what it is
+    # The gpu lines say what the probe found: the Vulkan driver (SwiftShader in CI), or what to install.
+    gpu_line = next(line for line in out.splitlines() if line.startswith("gpu "))
+    assert ("runs here" in gpu_line) is gpu_probe.available
+    assert gpu_probe.reason in out
 
 
-def test_delegate_all_plans_every_delegate_and_explains_the_missing(capsys, chain, monkeypatch):
+@pytest.fixture
+def builtin_delegates_only() -> Iterator[None]:
+    """Other tests register fault-injection delegates in this process; `all` would plan them too."""
     from edgekit import delegates
 
-    # Other tests register fault-injection delegates in this process; `all` would include them.
-    builtins = {name: delegates.get(name) for name in delegates.names() if not name.startswith("fault-")}
-    monkeypatch.setattr(delegates, "_registry", builtins)
+    with delegates.registered():  # the registry is restored on leaving, fault delegates included
+        for name in [name for name in delegates.names() if name.startswith("fault-")]:
+            delegates.unregister(name)
+        yield
+
+
+def test_delegate_all_plans_every_delegate_and_explains_the_missing(capsys, chain, builtin_delegates_only,
+                                                                    gpu_probe):
     code, out, _ = run_cli(capsys, "bench", chain, "--delegate", "all", *FAST)
     assert code == 0
     names = ("cpu", "cpu-ref", "gpu", "edgetpu", "hexagon", "nnapi", "coreml")
     rows = {line.split()[0]: line.split()[2] for line in out.splitlines() if line.split()[:1] and line.split()[0] in names
             and not line.startswith(" ")}
-    assert rows == {"cpu": "ok", "cpu-ref": "ok", "gpu": "ok", "edgetpu": "unavailable", "hexagon": "unavailable",
+    gpu = "ok" if gpu_probe.available else "unavailable"  # unavailable is a row with the reason, not a failure
+    assert rows == {"cpu": "ok", "cpu-ref": "ok", "gpu": gpu, "edgetpu": "unavailable", "hexagon": "unavailable",
                     "nnapi": "unavailable", "coreml": "unavailable"}
     assert "static coverage: not fully integer-quantized" in out

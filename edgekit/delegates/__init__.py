@@ -1,12 +1,15 @@
 """Registry of delegates. Built-in delegates live one per module in this package.
 
 A third party (or a test) adds one with `register`; the host worker re-imports the delegate's
-module by name, so a registered delegate must live in an importable module.
+module by name, so a registered delegate must live in an importable module. `unregister` removes
+one again, and `registered` adds some for the length of a `with` block only (what tests want).
 """
 
 from __future__ import annotations
 
 import importlib
+from collections.abc import Iterator
+from contextlib import contextmanager
 
 from edgekit.delegates.base import Availability, Coverage, Delegate, RunOptions, UnsupportedOp
 from edgekit.errors import UnknownDelegate
@@ -20,6 +23,8 @@ __all__ = [
     "get",
     "names",
     "register",
+    "registered",
+    "unregister",
 ]
 
 #: Modules that register the built-in delegates, in report order.
@@ -67,3 +72,30 @@ def get(name: str) -> Delegate:
         return _registry[name]
     except KeyError:
         raise UnknownDelegate(name, names()) from None
+
+
+def unregister(name: str) -> Delegate:
+    """Remove the delegate called `name` and return it; UnknownDelegate when none is registered.
+
+    Registering it again puts it at the end of the report order, after the built-ins.
+    """
+    delegate = get(name)
+    del _registry[name]
+    return delegate
+
+
+@contextmanager
+def registered(*delegates: Delegate) -> Iterator[tuple[Delegate, ...]]:
+    """Register `delegates` for the length of a `with` block; on leaving, the registry is as before.
+
+    A delegate that replaced one of the same name gives the old one back its place.
+    """
+    _load_builtins()
+    before = dict(_registry)
+    for delegate in delegates:
+        _registry[delegate.name] = delegate
+    try:
+        yield delegates
+    finally:
+        _registry.clear()
+        _registry.update(before)

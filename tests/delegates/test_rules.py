@@ -8,7 +8,7 @@ from importlib import resources
 import pytest
 from ai_edge_litert import schema_py_generated as schema
 
-from edgekit.delegates import get, names
+from edgekit.delegates import get
 from edgekit.delegates.base import Coverage, UnsupportedOp
 from edgekit.delegates.rules import RuleSet, count_partitions
 from edgekit.model import Model
@@ -33,10 +33,6 @@ def test_every_rule_has_a_source_and_a_real_op_name(name):
         assert constraint["source"] and constraint["check"] in CHECKS
     if "model" in data:
         assert data["model"]["source"]
-
-
-def test_registry_order():
-    assert names()[:7] == ["cpu", "cpu-ref", "gpu", "edgetpu", "hexagon", "nnapi", "coreml"]
 
 
 def test_legacy_coverage_keeps_its_behaviour():

@@ -9,7 +9,6 @@ rewrite the stored golden files after a reviewed template change.
 from __future__ import annotations
 
 import json
-import os
 import shutil
 from pathlib import Path
 
@@ -22,10 +21,11 @@ from edgekit.scaffold.binding import BindOptions
 from edgekit.scaffold.contract import load_contract
 from edgekit.scaffold.project import scaffold
 from edgekit.scaffold.render import templates_dir
+from tests.golden_files import GOLDEN_ROOT, assert_matches_golden
 
 pytestmark = pytest.mark.slow
 
-GOLDEN = Path(__file__).parent / "golden" / "android"
+GOLDEN = GOLDEN_ROOT / "android"
 CONTRACT = "app/src/main/java/dev/edgekit/app/ModelContract.kt"
 #: Files whose every byte is reviewed: what the model binds to, what the build pins, what the user reads.
 KEY_FILES = (CONTRACT, "app/src/main/AndroidManifest.xml", "app/build.gradle.kts", "gradle/libs.versions.toml",
@@ -66,15 +66,7 @@ def test_app_scaffolds_and_passes_static_validation(projects, app):
 
 @pytest.mark.parametrize("app", APPS)
 def test_rendered_key_files_match_golden(projects, app):
-    out = projects[app]
-    for name in KEY_FILES:
-        got = (out / name).read_text(encoding="utf-8")
-        stored = GOLDEN / app / name
-        if os.environ.get("EDGEKIT_UPDATE_GOLDEN"):
-            stored.parent.mkdir(parents=True, exist_ok=True)
-            stored.write_text(got, encoding="utf-8")
-        assert stored.is_file(), f"no golden file {stored}; run with EDGEKIT_UPDATE_GOLDEN=1 and review it"
-        assert got == stored.read_text(encoding="utf-8"), f"{app}/{name} differs from its golden file"
+    assert_matches_golden(projects[app], KEY_FILES, GOLDEN / app)
 
 
 def test_contract_in_kotlin_states_the_models_real_tensors(projects):

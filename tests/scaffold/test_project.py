@@ -10,10 +10,15 @@ from edgekit.scaffold.apps import all_apps, get_app
 from edgekit.scaffold.project import scaffold
 
 
-def test_registry_has_every_task_on_both_platforms():
-    assert [app.name for app in all_apps()] == [
-        "qa-web", "smart-scroll-web", "pose-web", "bodypix-web",
-        "qa-android", "smart-scroll-android", "pose-android", "bodypix-android"]
+def test_every_task_is_an_app_on_both_platforms_found_by_its_name():
+    apps = all_apps()
+    tasks = {app.task.name for app in apps}
+    platforms = {app.platform.name for app in apps}
+    assert platforms == {"web", "android"} and {"qa", "smart-scroll", "pose", "bodypix"} <= tasks
+    pairs = [(app.task.name, app.platform.name) for app in apps]
+    assert sorted(pairs) == sorted((task, platform) for task in tasks for platform in platforms)
+    for app in apps:
+        assert app.name == f"{app.task.name}-{app.platform.name}" and get_app(app.name) == app
     with pytest.raises(UsageError, match="did you mean pose-web"):
         get_app("pose-wb")
 

@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import json
 import math
-import os
 import re
 import shutil
 from pathlib import Path
@@ -27,9 +26,10 @@ from edgekit.scaffold.golden import text_qa, text_scroll
 from edgekit.scaffold.golden.text_common import TOKENIZER_CASES
 from edgekit.scaffold.project import bind_app, scaffold
 from edgekit.scaffold.render import templates_dir
+from tests.golden_files import GOLDEN_ROOT, assert_matches_golden
 from tests.scaffold.webproject import ARTIFACTS, run_web_project, web_tools_missing
 
-GOLDEN = Path(__file__).parent / "golden" / "web"
+GOLDEN = GOLDEN_ROOT / "web"
 #: Files whose every byte is reviewed: what the model binds to, what the build pins, the page, the README.
 KEY_FILES = ("package.json", "src/contract.ts", "index.html", "README.md")
 _VARIABLE = [(re.compile(r"edgekit \d+\.\d+\.\d+\S*"), "edgekit <version>"), (re.compile(r"\b[0-9a-f]{64}\b"), "<sha256>")]
@@ -210,17 +210,13 @@ def test_scroll_golden_vectors_score_the_stored_embeddings(projects):
 
 @pytest.mark.parametrize("app", ["qa-web", "smart-scroll-web"])
 def test_rendered_key_files_match_golden(projects, app):
-    out = projects[app]
-    for relative in KEY_FILES:
-        got = (out / relative).read_text(encoding="utf-8")
-        for pattern, replacement in _VARIABLE:
-            got = pattern.sub(replacement, got)
-        stored = GOLDEN / app / relative
-        if os.environ.get("EDGEKIT_UPDATE_GOLDEN"):
-            stored.parent.mkdir(parents=True, exist_ok=True)
-            stored.write_text(got, encoding="utf-8")
-        assert stored.is_file(), f"no golden file {stored}; run with EDGEKIT_UPDATE_GOLDEN=1 and review it"
-        assert got == stored.read_text(encoding="utf-8"), f"{app}/{relative} differs from its golden file"
+    assert_matches_golden(projects[app], KEY_FILES, GOLDEN / app, _mask_variable_parts)
+
+
+def _mask_variable_parts(text: str) -> str:
+    for pattern, replacement in _VARIABLE:
+        text = pattern.sub(replacement, text)
+    return text
 
 
 def test_shared_text_files_are_rendered_once_into_both_apps(projects):

@@ -5,6 +5,7 @@ out by hand; the rendered key files of one binding per app against stored golden
 EDGEKIT_UPDATE_GOLDEN=1 to rewrite them after a reviewed template change); and, marked slow, each
 app is installed, built and run in headless Chromium, where its own pipeline must reproduce the
 golden vectors — and must fail once the golden vectors are wrong. Screenshots go to test-artifacts/.
+Every test that scaffolds a TF.js graph model is slow too: see ``GRAPH_PROJECTS``.
 """
 
 from __future__ import annotations
@@ -12,7 +13,6 @@ from __future__ import annotations
 import base64
 import json
 import math
-import os
 import re
 from pathlib import Path
 
@@ -23,9 +23,10 @@ from edgekit.scaffold.binding import ImageInput, KeypointOutput, MaskOutput
 from edgekit.contract import TensorInfo
 from edgekit.scaffold.golden import vision_image, vision_mask, vision_pose
 from edgekit.scaffold.project import scaffold
+from tests.golden_files import GOLDEN_ROOT, assert_matches_golden
 from tests.scaffold.webproject import ARTIFACTS, run_web_project, web_tools_missing
 
-GOLDEN = Path(__file__).parent / "golden" / "web"
+GOLDEN = GOLDEN_ROOT / "web"
 #: Files whose every byte is reviewed: what the model binds to, what the build pins, how it is served and tested.
 KEY_FILES = ("package.json", "src/contract.ts", "index.html", "vite.config.ts", "playwright.config.ts", "README.md",
              ".gitignore")
@@ -132,8 +133,15 @@ def test_png_round_trips_and_the_test_image_is_deterministic(tmp_path):
 # --- scaffolded projects (real models) ----------------------------------------------------------
 
 
+#: The golden vectors of a TF.js graph model come from TensorFlow through the TF.js converters'
+#: environment (``tfjs_environment``, 2.9 GB): tests that scaffold one are slow, so the quick loop
+#: never needs that environment.
+GRAPH_PROJECTS = frozenset({"pose-movenet", "bodypix-selfie"})
+needs_tfjs_tools = pytest.mark.slow
+
+
 @pytest.fixture(scope="module")
-def projects(tmp_path_factory, zoo_model) -> dict[str, Path]:
+def projects(tmp_path_factory, zoo_model, request: pytest.FixtureRequest) -> dict[str, Path]:
     """name -> a freshly scaffolded project; built lazily (the graph models' golden vectors take ~15 s)."""
     root = tmp_path_factory.mktemp("web-vision")
     models = {"pose-full": ("pose-web", "pose-landmark-full"), "pose-movenet": ("pose-web", "movenet-lightning-tfjs"),
@@ -142,6 +150,8 @@ def projects(tmp_path_factory, zoo_model) -> dict[str, Path]:
     class Lazy(dict):
         def __missing__(self, name: str) -> Path:
             app, model = models[name]
+            if name in GRAPH_PROJECTS:
+                request.getfixturevalue("tfjs_environment")
             zoo_model(model)
             self[name] = scaffold(app, model, root / name).out
             return self[name]
@@ -163,6 +173,7 @@ def test_pose_golden_vectors_find_the_figure(projects):
                     pytest.approx(1 / (1 + math.exp(-first[3])))]
 
 
+@needs_tfjs_tools
 def test_bodypix_golden_mask_covers_the_figure_only(projects):
     out = projects["bodypix-selfie"]
     golden = out / "public/golden/expected.json"
@@ -177,19 +188,14 @@ def test_bodypix_golden_mask_covers_the_figure_only(projects):
     assert bits.mean() == pytest.approx(expected["foreground"])
 
 
-@pytest.mark.parametrize(("name", "app"), [("pose-full", "pose-web"), ("bodypix-selfie", "bodypix-web")])
+@pytest.mark.parametrize(("name", "app"), [
+    ("pose-full", "pose-web"), pytest.param("bodypix-selfie", "bodypix-web", marks=needs_tfjs_tools)])
 def test_rendered_key_files_match_golden(projects, name, app):
-    out = projects[name]
-    for relative in KEY_FILES:
-        got = _VERSION.sub("edgekit <version>", (out / relative).read_text(encoding="utf-8"))
-        stored = GOLDEN / app / relative.lstrip(".")  # a stored ".gitignore" would act on the repository
-        if os.environ.get("EDGEKIT_UPDATE_GOLDEN"):
-            stored.parent.mkdir(parents=True, exist_ok=True)
-            stored.write_text(got, encoding="utf-8")
-        assert stored.is_file(), f"no golden file {stored}; run with EDGEKIT_UPDATE_GOLDEN=1 and review it"
-        assert got == stored.read_text(encoding="utf-8"), f"{app}/{relative} differs from its golden file"
+    assert_matches_golden(projects[name], KEY_FILES, GOLDEN / app,
+                          lambda text: _VERSION.sub("edgekit <version>", text))
 
 
+@needs_tfjs_tools
 def test_graph_project_pins_the_tfjs_family_and_offers_three_backends(projects):
     out = projects["pose-movenet"]
     manifest = json.loads((out / "package.json").read_text())
