@@ -50,19 +50,23 @@ def _load_builtins() -> None:
 
 
 def register(delegate: Delegate) -> Delegate:
-    """Add (or replace) a delegate under its name; built-ins always come first."""
+    """Add (or replace, keeping its place) a delegate under its name; built-ins always come first."""
     _load_builtins()
     _registry[delegate.name] = delegate
+    if type(delegate).__module__ in _BUILTIN_MODULES:
+        # Whichever built-in module is imported first loads the others before it registers itself.
+        order = {module: i for i, module in enumerate(_BUILTIN_MODULES)}
+        ranked = sorted(enumerate(_registry.items()),
+                        key=lambda item: (order.get(type(item[1][1]).__module__, len(order)), item[0]))
+        _registry.clear()
+        _registry.update(entry for _, entry in ranked)
     return delegate
 
 
 def names() -> list[str]:
     """Registered delegate names: the built-ins in report order, then others as registered."""
     _load_builtins()
-    order = {module: i for i, module in enumerate(_BUILTIN_MODULES)}
-    ranked = sorted(enumerate(_registry.items()),
-                    key=lambda item: (order.get(type(item[1][1]).__module__, len(order)), item[0]))
-    return [name for _, (name, _) in ranked]
+    return list(_registry)
 
 
 def get(name: str) -> Delegate:
@@ -77,7 +81,7 @@ def get(name: str) -> Delegate:
 def unregister(name: str) -> Delegate:
     """Remove the delegate called `name` and return it; UnknownDelegate when none is registered.
 
-    Registering it again puts it at the end of the report order, after the built-ins.
+    Registering it again puts a built-in back in its report place, any other delegate at the end.
     """
     delegate = get(name)
     del _registry[name]

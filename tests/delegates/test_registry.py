@@ -64,10 +64,19 @@ def test_unregister_removes_and_returns_the_delegate():
         delegates.unregister("extra-removed")
 
 
-def test_a_builtin_unregistered_and_registered_again_moves_to_the_end():
-    with delegates.registered():  # restores the built-in's place afterwards
-        coreml = delegates.unregister("coreml")
-        assert "coreml" not in delegates.names()
-        delegates.register(coreml)
-        assert delegates.names()[-1] == "coreml"
+def test_a_builtin_unregistered_and_registered_again_takes_its_report_place():
+    with delegates.registered(NamedOnly("extra-after")):
+        hexagon = delegates.unregister("hexagon")
+        assert "hexagon" not in delegates.names()
+        delegates.register(hexagon)
+        assert delegates.names()[:7] == BUILTIN_ORDER and delegates.names()[-1] == "extra-after"
     assert delegates.names()[:7] == BUILTIN_ORDER
+
+
+def test_builtins_keep_report_order_whichever_module_is_imported_first():
+    import subprocess
+    import sys
+
+    code = "import edgekit.delegates.gpu; from edgekit.delegates import names; print(','.join(names()))"
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    assert out.strip().split(",")[:7] == BUILTIN_ORDER
