@@ -13,8 +13,8 @@ fail thresholds; warn thresholds are left as the preset has them.
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, fields, replace
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass, field, fields, replace
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -23,6 +23,8 @@ from edgekit.errors import UsageError
 from edgekit.metrics import OutputMetrics, optional_float, output_metrics
 from edgekit.model import Quantization, TensorInfo
 from edgekit.quantization import dequantize, is_quantized
+from edgekit.roles import OutputRole
+from edgekit.task_metrics import Decision, judge_role, worst
 
 if TYPE_CHECKING:
     from edgekit.model import Model
@@ -42,6 +44,7 @@ __all__ = [
     "has_float16_constants",
     "output_metrics",
     "parse_tolerance",
+    "presets_with",
     "precision_for",
     "precision_for_model",
     "quantized_tensor_dtypes",
@@ -167,6 +170,12 @@ _CHECKS: dict[str, tuple[str, str, bool, tuple[float, float]]] = {
 _DISABLED = ("none", "off")
 
 
+def presets_with(tolerance: str | None) -> Callable[[str], Preset | None]:
+    """precision -> Preset, with the user's TOLERANCE ("cosine=0.995,...") applied to every preset."""
+    presets = {name: parse_tolerance(tolerance, preset) if tolerance else preset for name, preset in PRESETS.items()}
+    return presets.get
+
+
 def parse_tolerance(text: str, base: Preset) -> Preset:
     """``base`` with the fail thresholds ``text`` sets, e.g. ``"cosine=0.995,max_abs=1e-3"``.
 
@@ -218,6 +227,12 @@ class AccuracyReport:
     outputs: tuple[OutputMetrics, ...]
     verdict: str
     reasons: tuple[str, ...]
+    #: One per output: its verdict and the metric that decided it, in words.
+    decisions: tuple[Decision, ...] = ()
+    #: What the outputs were computed on ("random inputs (seed 0)", "realistic inputs: ...").
+    judged_on: str = ""
+    #: output name -> role as written, with its source.
+    roles: dict[str, dict[str, object]] = field(default_factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready form."""
@@ -228,6 +243,9 @@ class AccuracyReport:
             "outputs": [output.to_dict() for output in self.outputs],
             "verdict": self.verdict,
             "reasons": list(self.reasons),
+            "decisions": [decision.to_dict() for decision in self.decisions],
+            "judged_on": self.judged_on,
+            "roles": self.roles,
         }
 
     @classmethod
@@ -243,6 +261,9 @@ class AccuracyReport:
             outputs=tuple(OutputMetrics.from_dict(output) for output in data["outputs"]),
             verdict=verdict,
             reasons=tuple(data["reasons"]),
+            decisions=tuple(Decision.from_dict(d) for d in data.get("decisions", [])),
+            judged_on=data.get("judged_on", ""),
+            roles=dict(data.get("roles", {})),
         )
 
 
@@ -256,44 +277,81 @@ def compare_outputs(
     precision: str,
     tolerance: Preset | None = None,
     reference_label: str,
+    roles: Mapping[str, OutputRole] | None = None,
+    image_size: tuple[int, int] | None = None,
+    judged_on: str = "",
 ) -> AccuracyReport:
     """Judge ``candidate`` outputs (keyed by tensor name) against ``reference`` outputs.
 
     Each side is dequantized with its own model's ``TensorInfo.quantization`` (looked up by name;
     a name without TensorInfo is taken as real values, e.g. user-supplied expected outputs).
     Outputs are matched by name when both sides have the same names, else by position (in
-    TensorInfo order, then array order); differing counts or shapes fail. ``tolerance`` defaults
-    to ``PRESETS[precision]``.
+    TensorInfo order, then array order); differing counts or shapes fail. An output with a role
+    (ROLES, by candidate tensor name) is decided by its role's metric; any other by element
+    metrics on the output's own scale against ``tolerance`` (default ``PRESETS[precision]``).
+    IMAGE_SIZE (height, width of the model's image input) turns normalised keypoints into pixels.
     """
     if precision not in PRESETS:
         raise UsageError("precision", f"unknown precision {precision!r}; choose from: {', '.join(PRECISIONS)}")
     preset = tolerance if tolerance is not None else PRESETS[precision]
+    roles = roles or {}
+    producers = {t.name: t.producer for t in candidate_tensors}
     cand = _ordered(candidate, candidate_tensors)
     ref = _ordered(reference, reference_tensors)
-    pairs, failures = _match(cand, ref)
-    warnings: list[str] = []
+    pairs, problems = _match(cand, ref)
+    decisions = [Decision("outputs", "structure", "matching", "fail", f"{problem} -> fail") for problem in problems]
+    fails: list[str] = list(problems)
+    warns: list[str] = []
     measured: list[OutputMetrics] = []
     for (name, array, quantization), (ref_name, ref_array, ref_quantization) in pairs:
         label = name if name == ref_name else f"{name} (reference {ref_name})"
         try:
             real, ref_real = dequantize(array, quantization), dequantize(ref_array, ref_quantization)
         except (TypeError, ValueError) as exc:
-            failures.append(f"{label}: cannot read as numbers: {exc}")
+            text = f"{label}: cannot read as numbers: {exc}"
+            decisions.append(Decision(name, "structure", "values", "fail", f"{text} -> fail"))
+            fails.append(text)
             continue
         metrics = output_metrics(real, ref_real, name=name, reference_name=ref_name)
         measured.append(metrics)
-        output_failures, output_warnings = _judge(metrics, preset, label)
-        failures += output_failures
-        warnings += output_warnings
-    verdict = "fail" if failures else "warn" if warnings else "pass"
+        structural = _structural_failures(metrics, label)
+        if structural:
+            decisions.append(Decision(name, "structure", "values", "fail", f"{structural[0]} -> fail"))
+            fails += structural
+        elif name in roles:
+            decision = judge_role(label, roles[name], real, ref_real, precision=precision,
+                                  producer=producers.get(name), image_size=image_size)
+            decisions.append(decision)
+            {"fail": fails, "warn": warns}.get(decision.verdict, []).append(decision.text)
+        else:
+            decision, failures, warnings = _judge_elements(metrics, preset, label, _floor(precision, quantization))
+            decisions.append(decision)
+            fails += failures
+            warns += warnings
     return AccuracyReport(
         reference=reference_label,
         precision=precision,
         tolerance=preset,
         outputs=tuple(measured),
-        verdict=verdict,
-        reasons=tuple(failures + warnings),
+        verdict=worst([decision.verdict for decision in decisions]),
+        reasons=tuple(fails + warns),
+        decisions=tuple(decisions),
+        judged_on=judged_on,
+        roles={name: role.to_dict() for name, role in roles.items()},
     )
+
+
+#: Below this magnitude a precision cannot tell a value from zero (fp16: its smallest subnormal,
+#: 2**-24; fp32: its smallest normal, below which kernels may flush).
+PRECISION_FLOORS = {"fp32": 2.0**-126, "fp16": 2.0**-24, "int8": 2.0**-126}
+
+
+def _floor(precision: str, quantization: Quantization | None) -> float:
+    """The magnitude under which an output is zero for this precision (half a step when quantized)."""
+    floor = PRECISION_FLOORS[precision]
+    if quantization is not None and quantization.scale:
+        floor = max(floor, max(quantization.scale) / 2)
+    return floor
 
 
 _Output = tuple[str, np.ndarray, "Quantization | None"]
@@ -320,18 +378,56 @@ def _match(cand: list[_Output], ref: list[_Output]) -> tuple[list[tuple[_Output,
     return list(zip(cand, ref)), []
 
 
-def _judge(metrics: OutputMetrics, preset: Preset, label: str) -> tuple[list[str], list[str]]:
-    """(fail lines, warn lines) for one output."""
+def _structural_failures(metrics: OutputMetrics, label: str) -> list[str]:
+    """Problems no metric can judge past: a different shape, NaN or Inf values."""
     if metrics.shape != metrics.reference_shape:
-        return [f"{label}: shape {metrics.shape} differs from the reference's {metrics.reference_shape}"], []
-    failures: list[str] = []
+        return [f"{label}: shape {metrics.shape} differs from the reference's {metrics.reference_shape}"]
+    failures = []
     if metrics.reference_nonfinite_count:
         count = metrics.reference_nonfinite_count
         failures.append(f"{label}: the reference has {count} NaN/Inf values; it cannot serve as a reference")
     if metrics.nan_count or metrics.inf_count:
         failures.append(f"{label}: {metrics.nan_count} NaN and {metrics.inf_count} Inf values in the output")
+    return failures
+
+
+def _judge_elements(
+    metrics: OutputMetrics, preset: Preset, label: str, floor: float
+) -> tuple[Decision, list[str], list[str]]:
+    """An output without a role: element metrics on its own scale; near zero, the precision's floor.
+
+    A reference whose peak is below what the precision tells from zero (fp16: 6e-8) passes when
+    the candidate is as close to it as that; all-zero output fails only against a reference that
+    is not zero on that scale.
+    """
+    peak = metrics.reference_peak
+    if peak is not None and 0 < peak <= floor and metrics.max_abs <= floor:
+        text = (f"{label}: reference peak {peak:.3g} is below what {metrics_precision(preset)} tells from zero "
+                f"({floor:.3g}); max absolute error {metrics.max_abs:.3g} -> pass")
+        return Decision(label, "elements", "max absolute error near zero", "pass", text,
+                        {"reference_peak": peak, "floor": floor, "max_abs": metrics.max_abs}), [], []
+    failures, warnings = _judge(metrics, preset, label)
     if metrics.all_zero and not metrics.reference_all_zero:
-        failures.append(f"{label}: all-zero output (the reference is not all zero)")
+        shown = f"peaks at {peak:.3g}" if peak is not None else "is not all zero"
+        failures.insert(0, f"{label}: all-zero output (the reference {shown})")
+    verdict = "fail" if failures else "warn" if warnings else "pass"
+    summary = (f"cosine {metrics.cosine:.6f}, SNR {metrics.snr_db:.1f} dB, worst error "
+               f"{metrics.max_abs_rel:.2%} of the reference's peak")
+    deciding = (failures or warnings or [f"{label}: {summary}"])[0]
+    metric = deciding.split(": ", 1)[1].split(" ", 1)[0] if failures or warnings else "element metrics"
+    decision = Decision(label, "elements", metric, verdict, f"{deciding} -> {verdict}",
+                        {"cosine": metrics.cosine, "snr_db": metrics.snr_db, "max_abs_rel": metrics.max_abs_rel})
+    return decision, failures, warnings
+
+
+def metrics_precision(preset: Preset) -> str:
+    """The precision a preset is named after (a user's preset keeps the word 'precision')."""
+    return preset.name if preset.name in PRECISIONS else "this precision"
+
+
+def _judge(metrics: OutputMetrics, preset: Preset, label: str) -> tuple[list[str], list[str]]:
+    """(fail lines, warn lines) of the preset's element checks for one output."""
+    failures: list[str] = []
     warnings: list[str] = []
     for key, (limit_field, metric, lower_bound, _) in _CHECKS.items():
         value = getattr(metrics, metric)

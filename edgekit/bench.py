@@ -14,8 +14,10 @@ from edgekit.delegates.base import Delegate
 from edgekit.devices.host import HostDevice, RunSpec
 from edgekit.errors import UnsupportedModel, UsageError
 from edgekit.events import BenchListener
-from edgekit.accuracy import PRESETS, Preset, parse_tolerance
-from edgekit.inputs import check_inputs, convert_inputs, generate_inputs, load_inputs
+from edgekit.accuracy import presets_with
+from edgekit.bench_inputs import prepare_input_sets
+from edgekit.realistic import InputSets
+from edgekit.roles import parse_output_roles, roles_for
 from edgekit.measure.loop import LoopConfig
 from edgekit.contract import TensorInfo
 from edgekit.dynamic import fill_dynamic
@@ -24,6 +26,7 @@ from edgekit.model import Model
 from edgekit.reference import REFERENCE_LOOP, Reference, judge_runs, load_expected, reference_delegate
 from edgekit.environment import environment_fingerprint
 from edgekit.results import BenchResult, RunResult
+from edgekit.zoo import catalog_entry as zoo_catalog_entry
 from edgekit.zoo import resolve_model
 
 __all__ = ["bench", "BenchSettings", "MAX_THREADS"]
@@ -49,6 +52,10 @@ class BenchSettings:
     batch: int | None = None
     #: How each dynamic input dimension was filled ("input_ids: batch ? -> 4").
     dynamic_dims: tuple[str, ...] = ()
+    #: The value range of a float image input, when known (catalog or given).
+    normalize: tuple[float, float] | None = None
+    #: Each output's role as written ("mask:0.5"), by tensor name.
+    output_roles: dict[str, str] | None = None
 
     def to_dict(self) -> dict:
         return {
@@ -63,6 +70,8 @@ class BenchSettings:
             "signature": self.signature,
             "batch": self.batch,
             "dynamic_dims": list(self.dynamic_dims),
+            "normalize": list(self.normalize) if self.normalize else None,
+            "output_roles": dict(self.output_roles or {}),
         }
 
 
@@ -87,6 +96,8 @@ def bench(
     accuracy: bool = True,
     signature: str | None = None,
     batch: int | None = None,
+    normalize: tuple[float, float] | None = None,
+    output_roles: Sequence[str] | Mapping[str, str] | None = None,
     listeners: Sequence[BenchListener] = (),
 ) -> BenchResult:
     """Benchmark MODEL (a .tflite path or zoo name) on this host for every delegate x thread count.
@@ -103,6 +114,12 @@ def bench(
     SIGNATURE picks the entry point (default: the first; the result names it). Dynamic input
     dimensions are filled (BATCH for a dynamic batch, else the model's static size) and the
     result says how.
+
+    Without INPUTS, runs are fed realistic inputs where the task is known (drawn scenes for an
+    image input whose value range is known: the zoo catalog's, or NORMALIZE; sentences for token
+    inputs with a vocab.txt beside the model), else seeded random ones (``inputs="random"``
+    forces them); the result says which. OUTPUT_ROLES (``{"Identity_2": "mask"}``, or
+    ``["Identity_2=mask"]``) decide how each output is judged, over the zoo catalog's roles.
     """
     emit = _Broadcast(listeners)
     path = resolve_model(model, log=emit.on_message)
@@ -110,6 +127,12 @@ def bench(
     if signature is not None:
         parsed = parsed.select_signature(signature)
     run_tensors, dynamic_notes = fill_dynamic(parsed.inputs, batch)
+    entry = zoo_catalog_entry(model, path)
+    hints = entry.contract if entry is not None else {}
+    roles = roles_for(parsed.outputs, hints.get("output_roles", {}),
+                      f"zoo catalog ({entry.name}): {hints.get('source', '')}" if entry else "",
+                      parse_output_roles(output_roles))
+    value_range = _validate_normalize(normalize) or _catalog_range(hints)
     chosen = [delegate_registry.get(name) for name in _expand_all(_unique(delegates, "delegates"))]
     loop = LoopConfig(warmup_runs, warmup_seconds, runs, min_seconds, max_seconds)
     settings = BenchSettings(
@@ -124,12 +147,15 @@ def bench(
         signature=signature or (parsed.signatures[0].key if parsed.signatures else None),
         batch=batch,
         dynamic_dims=tuple(dynamic_notes),
+        normalize=value_range,
+        output_roles={name: role.describe() for name, role in roles.items()},
     )
-    tolerances = _tolerances(tolerance)
+    tolerances = presets_with(tolerance)
     if reference is not None and expected is not None:
         raise UsageError("reference", "give either `reference` or `expected`, not both")
     reference_model = Model.open(resolve_model(reference, log=emit.on_message)) if reference is not None else None
-    arrays, reference_inputs = _prepare_inputs(parsed, run_tensors, inputs, seed, reference_model)
+    input_sets, reference_sets = prepare_input_sets(parsed, run_tensors, inputs, seed, reference_model, value_range)
+    arrays, extra_inputs = input_sets.sets[0], input_sets.sets[1:]
     expected_reference = load_expected(expected, parsed, expected_label) if expected is not None else None
     planned, coverages = _plan(parsed, chosen, settings)
     emit.on_bench_start(str(path), [spec for spec, _ in planned])
@@ -150,6 +176,7 @@ def bench(
             settings.timeout_s,
             on_event=lambda event, spec=spec: emit.on_run_event(spec, event),
             delegate_modules=_external_module(delegate_registry.get(spec.delegate)),
+            extra_inputs=extra_inputs,
         )
         result.coverage = coverages[spec.delegate]
         results.append(result)
@@ -158,9 +185,10 @@ def bench(
     chosen_reference = None
     if accuracy:
         chosen_reference = expected_reference or _reference_outputs(
-            parsed, reference_model, reference_inputs, arrays, results, settings, device, emit
+            parsed, reference_model, reference_sets or input_sets, results, settings, device, emit
         )
-        judge_runs(results, parsed, chosen_reference, tolerances)
+        judge_runs(results, parsed, chosen_reference, tolerances, roles=roles, input_sets=input_sets,
+                   image_size=_image_size(run_tensors))
     for line in thread_scaling_warnings(results):
         warnings.append(line)
         emit.on_message(f"warning: {line}")
@@ -171,9 +199,12 @@ def bench(
         environment=environment,
         warnings=warnings,
         inputs=arrays,
+        extra_inputs=extra_inputs,
+        input_sets=input_sets.to_dict(),
         runs=results,
         reference=chosen_reference.to_dict() if chosen_reference else None,
         reference_outputs=chosen_reference.outputs if chosen_reference else None,
+        reference_extra_outputs=chosen_reference.extra_outputs if chosen_reference else (),
     )
     emit.on_bench_end(document)
     return document
@@ -230,37 +261,30 @@ def _external_module(delegate: Delegate) -> tuple[str, ...]:
     return () if module.startswith(_BUILTIN_PREFIX) else (module,)
 
 
-def _prepare_inputs(
-    model: Model,
-    tensors: tuple[TensorInfo, ...],
-    inputs: str | os.PathLike | Mapping[str, np.ndarray] | None,
-    seed: int,
-    reference_model: Model | None,
-) -> tuple[dict[str, np.ndarray], dict[str, np.ndarray] | None]:
-    """The candidate's inputs, and the reference model's (the same real values) when there is one.
+def _validate_normalize(normalize: tuple[float, float] | None) -> tuple[float, float] | None:
+    if normalize is None:
+        return None
+    low, high = (float(v) for v in normalize)
+    if not low < high:
+        raise UsageError("normalize", f"{low:g},{high:g} is not LOW,HIGH with LOW below HIGH (e.g. 0,1 or -1,1)")
+    return low, high
 
-    Generated inputs are drawn in the reference model's terms when it exists (a float model sees
-    real-range values, which a badly calibrated int8 variant then has to quantize).
-    """
-    if inputs is None:
-        if reference_model is None:
-            return generate_inputs(tensors, seed), None
-        reference_inputs = generate_inputs(reference_model.inputs, seed)
-        return convert_inputs(reference_inputs, reference_model.inputs, model.inputs), reference_inputs
-    if isinstance(inputs, (str, os.PathLike)):
-        arrays = load_inputs(Path(inputs), model.inputs)
-    else:
-        arrays = check_inputs(inputs, model.inputs)
-    if reference_model is None:
-        return arrays, None
-    return arrays, convert_inputs(arrays, model.inputs, reference_model.inputs)
+
+def _catalog_range(hints: Mapping[str, object]) -> tuple[float, float] | None:
+    value = hints.get("normalize")
+    return (float(value[0]), float(value[1])) if isinstance(value, list) and len(value) == 2 else None
+
+
+def _image_size(tensors: Sequence[TensorInfo]) -> tuple[int, int] | None:
+    """(height, width) of the one NHWC image input, for keypoints given in normalised coordinates."""
+    images = [t for t in tensors if len(t.shape) == 4 and t.shape[3] == 3]
+    return (images[0].shape[1], images[0].shape[2]) if len(images) == 1 else None
 
 
 def _reference_outputs(
     model: Model,
     reference_model: Model | None,
-    reference_inputs: dict[str, np.ndarray] | None,
-    arrays: dict[str, np.ndarray],
+    sets: InputSets,
     results: list[RunResult],
     settings: BenchSettings,
     device: HostDevice,
@@ -274,11 +298,12 @@ def _reference_outputs(
             if run.delegate == delegate and run.status == "ok":
                 run.is_reference = True
                 label = f"{delegate} on the same file" + ("" if delegate == "cpu-ref" else " (cpu-ref cannot run it)")
-                return Reference("delegate", label, run.outputs, model.outputs, True, run=None, note=note)
+                return Reference("delegate", label, run.outputs, model.outputs, True, run=None, note=note,
+                                 extra_outputs=run.extra_outputs)
     emit.on_message(f"reference: one inference of {target.path.name} on {delegate} for reference outputs")
     loop = LoopConfig(**REFERENCE_LOOP, max_seconds=settings.loop.max_seconds)
     spec = RunSpec(delegate, 1, signature=target.selected_signature)
-    run = device.run(target.path, spec, reference_inputs or arrays, loop, settings.timeout_s)
+    run = device.run(target.path, spec, sets.sets[0], loop, settings.timeout_s, extra_inputs=sets.sets[1:])
     kind = "model" if reference_model is not None else "delegate"
     where = f"{target.path.name} on {delegate}" if reference_model is not None else f"{delegate} on the same file"
     if run.status != "ok":
@@ -286,13 +311,7 @@ def _reference_outputs(
         emit.on_message(f"reference: {note}")
         return Reference(kind, where, None, target.outputs, reference_model is None, run=run, note=note)
     return Reference(kind, where, run.outputs, target.outputs, reference_model is None, run=run, note=note,
-                     path=str(target.path))
-
-
-def _tolerances(text: str | None):
-    """precision -> Preset, with the user's tolerance applied to every preset."""
-    presets: dict[str, Preset] = {name: parse_tolerance(text, preset) if text else preset for name, preset in PRESETS.items()}
-    return presets.get
+                     path=str(target.path), extra_outputs=run.extra_outputs)
 
 
 def _unique(names: Sequence[str], option: str) -> list[str]:

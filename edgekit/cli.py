@@ -32,6 +32,7 @@ _FLAGS = {
     "warmup_runs": "--warmup",
     "input_shapes": "--input-shape",
     "accuracy": "--no-accuracy",
+    "output_roles": "--output-role",
 }
 #: Every library parameter the CLI sets by a flag of the same name.
 _SAME_NAME = {
@@ -119,7 +120,12 @@ def _parser() -> argparse.ArgumentParser:
     bench.add_argument("--warmup", type=int, default=1, help="warm-up runs before measuring (default: 1)")
     bench.add_argument("--warmup-seconds", type=float, default=0.5, help="and warm up at least this long (default: 0.5)")
     bench.add_argument("--timeout", type=float, default=None, help="kill a run's worker after this many seconds")
-    bench.add_argument("--inputs", metavar="FILE.npz", help="inputs keyed by input tensor name (default: seeded random)")
+    bench.add_argument("--inputs", metavar="FILE.npz", help="inputs keyed by input name, or 'random' (default: "
+                       "realistic scenes or sentences when the task is known, else seeded random)")
+    bench.add_argument("--normalize", metavar="LOW,HIGH", help="value range a float image input expects (makes "
+                       "realistic image inputs possible for models outside the zoo)")
+    bench.add_argument("--output-role", action="append", metavar="NAME=ROLE", help="how to judge an output: mask[:T], "
+                       "keypoints:KxS, points3d:KxS, probabilities, logits, embedding, span_logits (repeatable)")
     bench.add_argument("--seed", type=int, default=0, help="seed for generated inputs (default: 0)")
     bench.add_argument("--reference", metavar="MODEL", help="judge accuracy against this model (e.g. the float "
                        "model of an int8 variant) on reference kernels; default: cpu-ref on the same file")
@@ -134,6 +140,15 @@ def _parser() -> argparse.ArgumentParser:
     bench.add_argument("--json", metavar="FILE", help="write the result document (and FILE's .arrays.npz sidecar)")
     bench.add_argument("--quiet", action="store_true", help="no progress lines")
     bench.set_defaults(handler=_bench)
+
+    judge = commands.add_parser("judge", help="recompute a saved bench's accuracy verdicts from its arrays",
+                                epilog=_EPILOG)
+    judge.add_argument("result", metavar="RESULT.json", help="a document written by bench --json")
+    judge.add_argument("--tolerance", metavar="K=V,...", help="override the presets' fail thresholds, as for bench")
+    judge.add_argument("--output-role", action="append", metavar="NAME=ROLE", help="how to judge an output, as for "
+                       "bench (over the zoo catalog's roles)")
+    judge.add_argument("--json", metavar="FILE", help="write the re-judged document (and its arrays) here")
+    judge.set_defaults(handler=_judge)
 
     convert = commands.add_parser("convert", help="TensorFlow source -> deployable variants, each benched and judged",
                                   epilog=_EPILOG)
@@ -281,6 +296,8 @@ def _bench(args: argparse.Namespace) -> int:
         accuracy=not args.no_accuracy,
         signature=args.signature,
         batch=args.batch,
+        normalize=_normalize(args.normalize),
+        output_roles=args.output_role,
         listeners=[] if args.quiet else [ProgressPrinter()],
     )
     print(format_bench_table(result))
@@ -327,6 +344,28 @@ def _convert(args: argparse.Namespace) -> int:
     if result.failed_variants or (args.fail_on_accuracy and inaccurate):
         return EXIT_CHECK_FAILED
     return EXIT_OK
+
+
+def _judge(args: argparse.Namespace) -> int:
+    from edgekit.judge import judge
+    from edgekit.report.console import format_judgement
+
+    json_path = _output_file(args.json, "--json") if args.json else None
+    result = judge(args.result, tolerance=args.tolerance, output_roles=args.output_role)
+    print(format_judgement(result))
+    if json_path:
+        result.save(json_path)
+        print(f"\nre-judged document written to {json_path}", file=sys.stderr)
+    return EXIT_CHECK_FAILED if result.inaccurate_runs else EXIT_OK
+
+
+def _normalize(text: str | None) -> tuple[float, float] | None:
+    if text is None:
+        return None
+    values = _float_list(text, "--normalize")
+    if len(values) != 2:
+        raise UsageError("--normalize", f"{text!r} is not LOW,HIGH (e.g. 0,1 or -1,1)")
+    return values[0], values[1]
 
 
 def _float_list(text: str, option: str) -> list[float]:

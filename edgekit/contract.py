@@ -48,6 +48,12 @@ class Quantization:
         """JSON-ready form."""
         return {"scale": list(self.scale), "zero_point": list(self.zero_point), "axis": self.axis}
 
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> Quantization:
+        """Inverse of ``to_dict``."""
+        return cls(tuple(float(v) for v in data["scale"]), tuple(int(v) for v in data["zero_point"]),
+                   data.get("axis"))
+
 
 @dataclass(frozen=True)
 class TensorInfo:
@@ -111,6 +117,15 @@ class TensorInfo:
             "is_dynamic": self.is_dynamic,
             "key": self.key,
         }
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any], position: int | None = None) -> TensorInfo:
+        """Inverse of ``to_dict`` (a result document's record of a model's tensor)."""
+        quantization = data.get("quantization")
+        return cls(int(data["index"]), str(data["name"]), tuple(data["shape"]),
+                   tuple(data.get("shape_signature") or data["shape"]), str(data["dtype"]),
+                   Quantization.from_dict(quantization) if quantization else None,
+                   key=str(data.get("key") or ""), position=position)
 
 
 @dataclass(frozen=True)

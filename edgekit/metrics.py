@@ -46,6 +46,9 @@ class OutputMetrics:
     reference_all_zero: bool
     top1_agreement: float | None
     top5_agreement: float | None
+    #: The reference's scale: its largest magnitude and its RMS (None in documents older than them).
+    reference_peak: float | None = None
+    reference_rms: float | None = None
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready form; NaN and infinities are written as the strings "nan", "inf", "-inf"."""
@@ -69,6 +72,8 @@ class OutputMetrics:
             reference_all_zero=bool(data["reference_all_zero"]),
             top1_agreement=optional_float(data.get("top1_agreement")),
             top5_agreement=optional_float(data.get("top5_agreement")),
+            reference_peak=optional_float(data.get("reference_peak")),
+            reference_rms=optional_float(data.get("reference_rms")),
         )
 
 def output_metrics(
@@ -98,7 +103,15 @@ def output_metrics(
         reference_all_zero=bool(np.all(ref == 0)),
         top1_agreement=top1,
         top5_agreement=top5,
+        **_scale(ref),
     )
+
+
+def _scale(ref: np.ndarray) -> dict[str, float | None]:
+    finite = ref[np.isfinite(ref)]
+    if finite.size == 0:
+        return {"reference_peak": None, "reference_rms": None}
+    return {"reference_peak": float(np.abs(finite).max()), "reference_rms": float(np.sqrt(np.mean(finite**2)))}
 
 
 _ERROR_KEYS = ("max_abs", "max_abs_rel", "mean_abs", "rmse", "cosine", "snr_db")

@@ -11,21 +11,24 @@ Three sources, in the order a user would reach for them:
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Callable, Mapping, Sequence
 
 import numpy as np
 
 from edgekit import delegates as delegate_registry
-from edgekit.accuracy import Preset, compare_outputs, has_float16_constants, precision_for, quantized_tensor_dtypes
+from edgekit.accuracy import AccuracyReport, Preset, compare_outputs, has_float16_constants, precision_for, quantized_tensor_dtypes
 from edgekit.devices.host import RunSpec
 from edgekit.errors import InputsError
 from edgekit.inputs import read_npz
 from edgekit.model import Model, TensorInfo
+from edgekit.realistic import InputSets
 from edgekit.results import RunResult
+from edgekit.roles import OutputRole
+from edgekit.task_metrics import VERDICT_ORDER
 
-__all__ = ["Reference", "load_expected", "reference_delegate", "judge_runs"]
+__all__ = ["Reference", "load_expected", "reference_delegate", "judge_run", "judge_runs"]
 
 #: The reference needs outputs, not timings: one inference after loading.
 REFERENCE_LOOP = {"warmup_runs": 0, "warmup_seconds": 0.0, "min_runs": 1, "min_seconds": 0.0}
@@ -44,6 +47,8 @@ class Reference:
     note: str = ""
     path: str | None = None
     extra: dict = field(default_factory=dict)
+    #: Reference outputs for the bench's extra input sets, in order.
+    extra_outputs: tuple[dict[str, np.ndarray], ...] = ()
 
     def to_dict(self) -> dict:
         return {
@@ -90,8 +95,16 @@ def judge_runs(
     model: Model,
     reference: Reference,
     tolerance: Callable[[str], Preset | None],
+    *,
+    roles: Mapping[str, OutputRole] | None = None,
+    input_sets: InputSets | None = None,
+    image_size: tuple[int, int] | None = None,
 ) -> None:
-    """Attach an accuracy report to every ok run that is not the reference itself."""
+    """Attach an accuracy report to every ok run that is not the reference itself.
+
+    Each input set the run and the reference both computed is judged; the run's report is the
+    worst set's, and says which set that was.
+    """
     if reference.outputs is None:
         return
     tensors = [t for s in range(model.subgraph_count) for t in model.tensors(s)]
@@ -107,12 +120,37 @@ def judge_runs(
             delegate=run.delegate,
             gpu_fp32=run.precision == "fp32",
         )
-        run.accuracy = compare_outputs(
-            run.outputs,
-            reference.outputs,
-            candidate_tensors=model.outputs,
-            reference_tensors=reference.tensors,
-            precision=precision,
-            tolerance=tolerance(precision),
-            reference_label=reference.label,
-        )
+        run.accuracy = judge_run(run, model.outputs, reference, precision, tolerance(precision), roles=roles,
+                                 input_sets=input_sets, image_size=image_size)
+
+
+def judge_run(
+    run: RunResult,
+    outputs: Sequence[TensorInfo],
+    reference: Reference,
+    precision: str,
+    preset: Preset | None,
+    *,
+    roles: Mapping[str, OutputRole] | None = None,
+    input_sets: InputSets | None = None,
+    image_size: tuple[int, int] | None = None,
+) -> AccuracyReport:
+    """RUN's outputs on every input set against the reference's: the worst set's report, naming it."""
+    references = (reference.outputs or {}, *reference.extra_outputs)
+    reports = [
+        compare_outputs(candidate, expected, candidate_tensors=outputs, reference_tensors=reference.tensors,
+                        precision=precision, tolerance=preset, reference_label=reference.label, roles=roles,
+                        image_size=image_size)
+        for candidate, expected in zip((run.outputs or {}, *run.extra_outputs), references)
+    ]
+    worst_at = max(range(len(reports)), key=lambda k: (VERDICT_ORDER[reports[k].verdict], -k))
+    labels = input_sets.labels if input_sets is not None else ()
+    return replace(reports[worst_at], judged_on=_judged_on(input_sets, labels, worst_at, len(reports)))
+
+
+def _judged_on(input_sets: InputSets | None, labels: Sequence[str], worst_at: int, count: int) -> str:
+    if input_sets is None:
+        return ""
+    if count == 1:
+        return input_sets.description
+    return f"{input_sets.description}; the worst of {count}: {labels[worst_at] if worst_at < len(labels) else worst_at}"

@@ -55,6 +55,8 @@ class RunResult:
     #: True for the run whose outputs are the bench's accuracy reference.
     is_reference: bool = False
     outputs: dict[str, np.ndarray] | None = None
+    #: Outputs for the bench's extra input sets, in order (accuracy on more than one input).
+    extra_outputs: tuple[dict[str, np.ndarray], ...] = ()
 
     @property
     def label(self) -> str:
@@ -86,7 +88,8 @@ class RunResult:
         }
 
     @classmethod
-    def from_dict(cls, data: dict, outputs: dict[str, np.ndarray] | None) -> "RunResult":
+    def from_dict(cls, data: dict, outputs: dict[str, np.ndarray] | None,
+                  extra_outputs: tuple[dict[str, np.ndarray], ...] = ()) -> "RunResult":
         latency, throughput, readback = (data.get(key) for key in ("latency_ms", "throughput_ms", "readback_ms"))
         return cls(
             delegate=data["delegate"],
@@ -108,6 +111,7 @@ class RunResult:
             accuracy=AccuracyReport.from_dict(data["accuracy"]) if data.get("accuracy") else None,
             is_reference=bool(data.get("is_reference", False)),
             outputs=outputs,
+            extra_outputs=extra_outputs,
         )
 
 
@@ -127,6 +131,11 @@ class BenchResult(ResultDocument):
     reference_outputs: dict[str, np.ndarray] | None = None
     #: Conditions that make these figures unreliable (a busy host, thread scaling that inverts).
     warnings: list[str] = field(default_factory=list)
+    #: Input sets beyond ``inputs`` that every run also computed (realistic scenes, sentences).
+    extra_inputs: tuple[dict[str, np.ndarray], ...] = ()
+    reference_extra_outputs: tuple[dict[str, np.ndarray], ...] = ()
+    #: What the runs were fed: kind (realistic, random, given), description, one label per set.
+    input_sets: dict[str, Any] | None = None
 
     @property
     def failed_runs(self) -> list[RunResult]:
@@ -141,6 +150,7 @@ class BenchResult(ResultDocument):
             "model": self.model,
             "settings": self.settings,
             "inputs": describe_arrays(self.inputs),
+            "input_sets": self.input_sets,
             "reference": self.reference,
             "warnings": list(self.warnings),
             "runs": [run.to_dict() for run in self.runs],
@@ -153,12 +163,17 @@ class BenchResult(ResultDocument):
                 arrays[f"runs/{index}/outputs/{name}"] = value
         for name, value in (self.reference_outputs or {}).items():
             arrays[f"reference/outputs/{name}"] = value
+        arrays.update(_sets("sets/", "/inputs/", self.extra_inputs))
+        arrays.update(_sets("reference/sets/", "/outputs/", self.reference_extra_outputs))
+        for index, run in enumerate(self.runs):
+            arrays.update(_sets(f"runs/{index}/sets/", "/outputs/", run.extra_outputs))
         return arrays
 
     @classmethod
     def from_body(cls, document: dict[str, Any], arrays: dict[str, np.ndarray]) -> BenchResult:
         runs = [
-            RunResult.from_dict(run, prefixed(arrays, f"runs/{index}/outputs/") or None)
+            RunResult.from_dict(run, prefixed(arrays, f"runs/{index}/outputs/") or None,
+                                _unsets(arrays, f"runs/{index}/sets/", "/outputs/"))
             for index, run in enumerate(document["runs"])
         ]
         return cls(
@@ -170,9 +185,27 @@ class BenchResult(ResultDocument):
             reference=document.get("reference"),
             reference_outputs=prefixed(arrays, "reference/outputs/") or None,
             warnings=list(document.get("warnings", [])),
+            input_sets=document.get("input_sets"),
+            extra_inputs=_unsets(arrays, "sets/", "/inputs/"),
+            reference_extra_outputs=_unsets(arrays, "reference/sets/", "/outputs/"),
             created=document["created"],
             edgekit_version=document["edgekit_version"],
             schema_version=document["schema_version"],
         )
 
 
+
+
+def _sets(prefix: str, middle: str, sets: tuple[dict[str, np.ndarray], ...]) -> dict[str, np.ndarray]:
+    """``prefix/k/middle/name`` keys for each set k."""
+    return {f"{prefix}{k}{middle}{name}": value for k, arrays in enumerate(sets) for name, value in arrays.items()}
+
+
+def _unsets(arrays: dict[str, np.ndarray], prefix: str, middle: str) -> tuple[dict[str, np.ndarray], ...]:
+    """Inverse of ``_sets``."""
+    found: dict[int, dict[str, np.ndarray]] = {}
+    for key, value in prefixed(arrays, prefix).items():
+        index, sep, name = key.partition(middle)
+        if sep and index.isdigit():
+            found.setdefault(int(index), {})[name] = value
+    return tuple(found[k] for k in sorted(found))

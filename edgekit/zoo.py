@@ -311,6 +311,25 @@ def resolve_model(spec: str | os.PathLike, *, log: Log | None = None) -> Path:
     return pull(text, log=log)
 
 
+def catalog_entry(spec: str | os.PathLike, path: Path) -> ZooEntry | None:
+    """The entry SPEC names, else the one whose pinned file PATH is (by sha256); None otherwise.
+
+    Lets a model given by path still get the catalog's facts (input range, output roles).
+    """
+    text = os.fspath(spec)
+    names = {entry.name: entry for entry in entries()}
+    if text in names and not Path(text).exists():
+        return names[text]
+    if not path.is_file() or not any(entry.size_bytes == path.stat().st_size for entry in names.values()):
+        return None
+    return entry_with_sha256(_sha256_file(path))
+
+
+def entry_with_sha256(sha256: str) -> ZooEntry | None:
+    """The catalog entry whose pinned model file has this SHA-256, if any."""
+    return next((entry for entry in entries() if entry.sha256 and entry.sha256 == sha256), None)
+
+
 class Builder(Protocol):
     """What a module that builds a zoo entry offers (``edgekit.convert.minilm`` is one).
 

@@ -17,7 +17,7 @@ import tempfile
 import threading
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable
+from typing import Callable, Sequence
 
 import numpy as np
 
@@ -64,8 +64,13 @@ class HostDevice:
         timeout_s: float,
         on_event: EventCallback | None = None,
         delegate_modules: tuple[str, ...] = (),
+        extra_inputs: Sequence[dict[str, np.ndarray]] = (),
     ) -> RunResult:
-        """One run in a fresh worker; always returns a RunResult, whatever the worker did."""
+        """One run in a fresh worker; always returns a RunResult, whatever the worker did.
+
+        INPUTS are timed; after timing, each of EXTRA_INPUTS is run once for its outputs
+        (``RunResult.extra_outputs``), so accuracy can be judged on more than one input.
+        """
         with tempfile.TemporaryDirectory(prefix="edgekit-run-") as tmp:
             workdir = Path(tmp)
             request = {
@@ -76,9 +81,13 @@ class HostDevice:
                 "signature": spec.signature,
                 "loop": loop.to_dict(),
                 "delegate_modules": list(delegate_modules),
+                "extra_sets": len(extra_inputs),
             }
             (workdir / "request.json").write_text(json.dumps(request), encoding="utf-8")
             np.savez(workdir / "inputs.npz", **inputs)
+            if extra_inputs:
+                np.savez(workdir / "sets.npz", **{f"{k}/{name}": value for k, arrays in enumerate(extra_inputs)
+                                                  for name, value in arrays.items()})
             returncode, stderr_tail = _run_worker(
                 workdir,
                 timeout_s,
@@ -190,9 +199,10 @@ def _collect(
     data = json.loads(result_file.read_text(encoding="utf-8"))
     if data["status"] != "ok":
         return RunResult(**base, status=data["status"], reason=data["reason"])
-    with np.load(workdir / "outputs.npz", allow_pickle=False) as archive:
-        outputs = {key: archive[key] for key in archive.files}
+    outputs = _read_arrays(workdir / "outputs.npz")
+    extra = _read_arrays(workdir / "set_outputs.npz") if (workdir / "set_outputs.npz").is_file() else {}
     return RunResult(
+        extra_outputs=_split_sets(extra),
         **base,
         status="ok",
         init_ms=data["init_ms"],
@@ -206,6 +216,20 @@ def _collect(
         runtime=data["runtime"],
         outputs=outputs,
     )
+
+
+def _read_arrays(path: Path) -> dict[str, np.ndarray]:
+    with np.load(path, allow_pickle=False) as archive:
+        return {key: archive[key] for key in archive.files}
+
+
+def _split_sets(arrays: dict[str, np.ndarray]) -> tuple[dict[str, np.ndarray], ...]:
+    """``{"0/a": x, "1/a": y}`` -> ``({"a": x}, {"a": y})``."""
+    sets: dict[int, dict[str, np.ndarray]] = {}
+    for key, value in arrays.items():
+        index, _, name = key.partition("/")
+        sets.setdefault(int(index), {})[name] = value
+    return tuple(sets[k] for k in sorted(sets))
 
 
 def _signal_name(number: int) -> str:

@@ -14,6 +14,10 @@ import sys
 import time
 import traceback
 from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from edgekit.runners import Runner
 
 from edgekit import atomic
 
@@ -82,6 +86,11 @@ def run(workdir: Path) -> dict:
     memory["rss_after_run_bytes"] = current_rss_bytes()
 
     atomic.write_npz(workdir / "outputs.npz", runner.outputs(), compressed=False)
+    if request.get("extra_sets"):
+        try:
+            _run_extra_sets(runner, workdir)
+        except Exception as exc:
+            return {"status": "error", "reason": f"inference on the extra input sets failed: {' '.join(str(exc).split())}"}
     info = runner.info()
     runner.close()
     return {
@@ -97,6 +106,24 @@ def run(workdir: Path) -> dict:
         "memory": memory,
         "runtime": info,
     }
+
+
+def _run_extra_sets(runner: Runner, workdir: Path) -> None:
+    """Each extra input set once, untimed; outputs keyed ``k/name`` (for accuracy on several inputs)."""
+    import numpy as np
+
+    with np.load(workdir / "sets.npz", allow_pickle=False) as archive:
+        arrays = {key: archive[key] for key in archive.files}
+    sets: dict[str, dict[str, np.ndarray]] = {}
+    for key, value in arrays.items():
+        index, _, name = key.partition("/")
+        sets.setdefault(index, {})[name] = value
+    outputs = {}
+    for index, inputs in sets.items():
+        runner.set_inputs(inputs)
+        runner.invoke()
+        outputs.update({f"{index}/{name}": value for name, value in runner.outputs().items()})
+    atomic.write_npz(workdir / "set_outputs.npz", outputs, compressed=False)
 
 
 def main(argv: list[str]) -> int:

@@ -9,7 +9,7 @@ from edgekit.events import BenchListener
 from edgekit.report.table import format_size, render_table
 from edgekit.results import BenchResult, RunResult
 
-__all__ = ["ProgressPrinter", "format_bench_table"]
+__all__ = ["ProgressPrinter", "format_bench_table", "format_judgement"]
 
 class ProgressPrinter(BenchListener):
     """One line per run on a log stream; on a terminal the line updates while the run measures."""
@@ -93,10 +93,12 @@ def _notes(run: RunResult) -> list[str]:
         if accelerated is not None:
             where += f"; fully accelerated: {'yes' if accelerated else 'NO (some ops fell back to CPU)'}"
         notes.append(f"  {run.label}: {where}")
-    accuracy = getattr(run, "accuracy", None)
+    accuracy = run.accuracy
     if accuracy is not None and accuracy.verdict != "pass":
-        for reason in accuracy.reasons:
-            notes.append(f"  {run.label}: accuracy {accuracy.verdict.upper()} - {reason}")
+        where = f" (judged on {accuracy.judged_on})" if accuracy.judged_on else ""
+        notes.append(f"  {run.label}: accuracy {accuracy.verdict.upper()}{where}")
+        decided = [d.text for d in accuracy.decisions if d.verdict != "pass"] or list(accuracy.reasons)
+        notes += [f"  {' ' * len(run.label)}  {text}" for text in decided]
     return notes
 
 
@@ -113,14 +115,17 @@ def _header(result: BenchResult) -> list[str]:
     loop = result.settings["loop"]
     method = (
         f"method: fresh worker per run; warm-up >= {loop['warmup_runs']} runs and {loop['warmup_seconds']} s; "
-        f"measured >= {loop['min_runs']} runs and {loop['min_seconds']} s (cap {loop['max_seconds']} s); "
-        f"seeded inputs (seed {result.settings['seed']})"
+        f"measured >= {loop['min_runs']} runs and {loop['min_seconds']} s (cap {loop['max_seconds']} s)"
     )
+    sets = result.input_sets or {}
+    fed = f"inputs: {sets.get('kind', 'random')} - {sets.get('description')}" if sets else \
+        f"inputs: seeded random (seed {result.settings['seed']})"
     size = model.get("size_bytes", 0)
     lines = [
         f"model: {model.get('path')}  ({format_size(size)}, sha256 {str(model.get('sha256', ''))[:12]})",
         where,
         method,
+        fed,
     ]
     entry = _entry_point(result)
     if entry:
@@ -181,8 +186,13 @@ def _accuracy_cell(run: RunResult) -> str:
         return "reference"
     if accuracy is None:
         return "-"
-    worst = min((output.cosine for output in accuracy.outputs), default=float("nan"))
-    return f"{accuracy.verdict} (cos {worst:.4f}, {accuracy.precision})"
+    deciding = next((d for d in accuracy.decisions if d.verdict == accuracy.verdict), None)
+    if accuracy.verdict == "pass" and accuracy.decisions:
+        return f"pass ({len(accuracy.decisions)} outputs, {accuracy.precision})"
+    if deciding is None:
+        worst = min((output.cosine for output in accuracy.outputs), default=float("nan"))
+        return f"{accuracy.verdict} (cos {worst:.4f}, {accuracy.precision})"
+    return f"{accuracy.verdict} ({deciding.basis}: {deciding.metric}, {accuracy.precision})"
 
 
 def _ms(value: float | None) -> str:
@@ -193,3 +203,20 @@ def _ms(value: float | None) -> str:
 
 def _shorten(text: str, limit: int) -> str:
     return text if len(text) <= limit else text[: limit - 3] + "..."
+
+
+def format_judgement(result: BenchResult) -> str:
+    """What ``judge`` prints: per run, its verdict, what it was judged on, and every output's decision."""
+    model = result.model
+    lines = [f"model: {model.get('path')}  (sha256 {str(model.get('sha256', ''))[:12]})"]
+    roles = result.settings.get("output_roles") or {}
+    if roles:
+        lines.append("output roles: " + ", ".join(f"{name}={role}" for name, role in roles.items()))
+    for run in result.runs:
+        accuracy = run.accuracy
+        if accuracy is None:
+            continue
+        lines += ["", f"{run.label}: {accuracy.verdict.upper()} ({accuracy.precision} limits; against "
+                      f"{accuracy.reference}; judged on {accuracy.judged_on or 'the recorded inputs'})"]
+        lines += [f"  {decision.text}" for decision in accuracy.decisions] or [f"  {r}" for r in accuracy.reasons]
+    return "\n".join(lines)

@@ -1,7 +1,7 @@
 """The fixed image the vision apps' golden vectors are computed on, and the preprocessing they share.
 
-The image is drawn with numpy (a figure on a plain background, no randomness) at the model's input
-size, so the app's resize to H x W is the identity and browser and Python see the same pixels. It
+The image is drawn with numpy (the first of :mod:`edgekit.scenes`: a figure on a plain
+background, no randomness) at the model's input size, so the app's resize to H x W is the identity and browser and Python see the same pixels. It
 is written as an 8-bit RGB PNG without colour-space chunks (:func:`write_png`), which browsers and
 Android decode exactly. :func:`preprocess` is the reference for the apps' own preprocessing:
 ``normalize`` (low, high) maps a pixel p to ``low + p / 255 * (high - low)`` as float32; ``None``
@@ -17,57 +17,11 @@ from pathlib import Path
 import numpy as np
 
 from edgekit.scaffold.binding import ImageInput
+from edgekit.scenes import synthetic_person
 
 __all__ = ["synthetic_person", "write_png", "read_png", "preprocess", "INPUT_FILE"]
 
 INPUT_FILE = "input.png"
-
-_BACKGROUND = (214, 222, 230)
-_STRIPE = (188, 200, 176)
-_SKIN = (224, 172, 138)
-_SHIRT = (40, 90, 170)
-_TROUSERS = (50, 50, 60)
-_HAIR = (60, 40, 30)
-
-
-def synthetic_person(height: int, width: int) -> np.ndarray:
-    """An H x W x 3 uint8 image: a standing figure, arms out, on a plain light background."""
-    image = np.empty((height, width, 3), dtype=np.uint8)
-    rows, cols = np.mgrid[0:height, 0:width].astype(np.float64)
-    # Positions are fractions of the image, so every input size gets the same picture.
-    y, x = rows / height, cols / width
-    unit = min(height, width)
-    image[:] = _BACKGROUND
-    image[np.floor((x + y) * 8) % 2 == 1] = _STRIPE  # diagonal bands, so a blurred background shows
-
-    def disc(cy: float, cx: float, radius: float, colour: tuple[int, int, int]) -> None:
-        inside = ((y - cy) * height) ** 2 + ((x - cx) * width) ** 2 <= (radius * unit) ** 2
-        image[inside] = colour
-
-    def limb(y0: float, x0: float, y1: float, x1: float, thickness: float, colour: tuple[int, int, int]) -> None:
-        # Distance (in pixels) from each pixel to the segment (y0, x0)-(y1, x1).
-        py, px = (y - y0) * height, (x - x0) * width
-        dy, dx = (y1 - y0) * height, (x1 - x0) * width
-        t = np.clip((py * dy + px * dx) / (dy * dy + dx * dx), 0.0, 1.0)
-        inside = (py - t * dy) ** 2 + (px - t * dx) ** 2 <= (thickness * unit / 2) ** 2
-        image[inside] = colour
-
-    limb(0.56, 0.45, 0.90, 0.40, 0.09, _TROUSERS)  # legs
-    limb(0.56, 0.55, 0.90, 0.60, 0.09, _TROUSERS)
-    limb(0.90, 0.40, 0.93, 0.35, 0.06, _TROUSERS)  # feet
-    limb(0.90, 0.60, 0.93, 0.65, 0.06, _TROUSERS)
-    limb(0.30, 0.50, 0.58, 0.50, 0.20, _SHIRT)  # torso
-    limb(0.31, 0.42, 0.44, 0.27, 0.07, _SHIRT)  # upper arms
-    limb(0.31, 0.58, 0.44, 0.73, 0.07, _SHIRT)
-    limb(0.44, 0.27, 0.56, 0.22, 0.055, _SKIN)  # forearms
-    limb(0.44, 0.73, 0.56, 0.78, 0.055, _SKIN)
-    limb(0.22, 0.50, 0.30, 0.50, 0.06, _SKIN)  # neck
-    disc(0.155, 0.50, 0.075, _HAIR)
-    disc(0.175, 0.50, 0.068, _SKIN)  # face, below the hair line
-    disc(0.165, 0.475, 0.009, _HAIR)  # eyes
-    disc(0.165, 0.525, 0.009, _HAIR)
-    return image
-
 
 def write_png(path: Path, rgb: np.ndarray) -> None:
     """Write an H x W x 3 uint8 array as an 8-bit RGB PNG (no filter, no colour-space chunks)."""
