@@ -3,29 +3,28 @@
 from __future__ import annotations
 
 import os
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from pathlib import Path
-from typing import Mapping, Sequence
 
 import numpy as np
 
 from edgekit import delegates as delegate_registry
-from edgekit.delegates.base import Delegate
-from edgekit.devices.host import HostDevice, RunSpec
-from edgekit.errors import UnsupportedModel, UsageError
-from edgekit.events import BenchListener
 from edgekit.accuracy import presets_with
 from edgekit.bench_inputs import prepare_input_sets
-from edgekit.realistic import InputSets
-from edgekit.roles import parse_output_roles, roles_for
-from edgekit.measure.loop import LoopConfig
 from edgekit.contract import TensorInfo
+from edgekit.delegates.base import Delegate
+from edgekit.devices.host import HostDevice, RunSpec
 from edgekit.dynamic import fill_dynamic
-from edgekit.measure.conditions import load_warning, thread_scaling_warnings
-from edgekit.model import Model
-from edgekit.reference import REFERENCE_LOOP, Reference, judge_runs, load_expected, reference_delegate
 from edgekit.environment import environment_fingerprint
+from edgekit.errors import UnsupportedModel, UsageError
+from edgekit.events import BenchListener
+from edgekit.measure.conditions import load_warning, thread_scaling_warnings
+from edgekit.measure.loop import LoopConfig
+from edgekit.model import Model
+from edgekit.realistic import InputSets
+from edgekit.reference import REFERENCE_LOOP, Reference, judge_runs, load_expected, reference_delegate
 from edgekit.results import BenchResult, RunResult
+from edgekit.roles import parse_output_roles, roles_for
 from edgekit.zoo import catalog_entry as zoo_catalog_entry
 from edgekit.zoo import resolve_model
 

@@ -12,8 +12,8 @@ import json
 import os
 import re
 import sys
+from collections.abc import Sequence
 from pathlib import Path
-from typing import Sequence
 
 from edgekit import __version__
 from edgekit.errors import EXIT_CHECK_FAILED, EXIT_INTERNAL, EXIT_OK, EdgekitError, UsageError
@@ -310,7 +310,6 @@ def _bench(args: argparse.Namespace) -> int:
 
 
 def _convert(args: argparse.Namespace) -> int:
-    from edgekit import atomic
     from edgekit.convert.matrix import convert
     from edgekit.report.console import ProgressPrinter
     from edgekit.report.convert_table import format_convert_table

@@ -8,8 +8,8 @@ back as a note ("input_ids: batch ? -> 4") that the report shows beside the figu
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import replace
-from typing import Sequence
 
 from edgekit.contract import TensorInfo
 from edgekit.errors import UsageError

@@ -10,8 +10,8 @@ seeded random ones unless you gave your own, and the verdicts say so.
 from __future__ import annotations
 
 import os
+from collections.abc import Mapping, Sequence
 from dataclasses import replace
-from typing import Mapping, Sequence
 
 from edgekit.accuracy import precision_for, presets_with
 from edgekit.contract import TensorInfo

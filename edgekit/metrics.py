@@ -15,7 +15,6 @@ from typing import Any
 
 import numpy as np
 
-
 __all__ = ["OutputMetrics", "output_metrics", "optional_float"]
 
 @dataclass(frozen=True)

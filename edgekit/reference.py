@@ -11,14 +11,21 @@ Three sources, in the order a user would reach for them:
 from __future__ import annotations
 
 import os
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Callable, Mapping, Sequence
 
 import numpy as np
 
 from edgekit import delegates as delegate_registry
-from edgekit.accuracy import AccuracyReport, Preset, compare_outputs, has_float16_constants, precision_for, quantized_tensor_dtypes
+from edgekit.accuracy import (
+    AccuracyReport,
+    Preset,
+    compare_outputs,
+    has_float16_constants,
+    precision_for,
+    quantized_tensor_dtypes,
+)
 from edgekit.devices.host import RunSpec
 from edgekit.errors import InputsError
 from edgekit.inputs import read_npz

@@ -89,7 +89,7 @@ class RunResult:
 
     @classmethod
     def from_dict(cls, data: dict, outputs: dict[str, np.ndarray] | None,
-                  extra_outputs: tuple[dict[str, np.ndarray], ...] = ()) -> "RunResult":
+                  extra_outputs: tuple[dict[str, np.ndarray], ...] = ()) -> RunResult:
         latency, throughput, readback = (data.get(key) for key in ("latency_ms", "throughput_ms", "readback_ms"))
         return cls(
             delegate=data["delegate"],

@@ -16,8 +16,8 @@ from a scaffold binding. The user wins. Written as ``ROLE[:DETAIL]``:
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Iterable, Mapping, Sequence
 
 from edgekit.contract import TensorInfo
 from edgekit.errors import UsageError

@@ -9,8 +9,9 @@ Each function takes the candidate and reference arrays (real values) of one outp
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any, Callable
+from typing import Any
 
 import numpy as np
 

@@ -9,8 +9,8 @@ import pytest
 
 import tests.fault_delegates  # noqa: F401
 from edgekit.bench import bench
-from edgekit.errors import ResultFormatError
 from edgekit.document import SCHEMA_VERSION, arrays_path_for
+from edgekit.errors import ResultFormatError
 from edgekit.results import BenchResult
 from tests import tflite_builder
 

@@ -8,9 +8,9 @@ sentences for a text model (tokenized with the vocabulary that comes with the so
 from __future__ import annotations
 
 import os
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable, Iterator, Sequence
 
 import numpy as np
 

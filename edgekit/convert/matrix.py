@@ -14,14 +14,15 @@ import shutil
 import subprocess
 import tempfile
 import time
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Callable, Sequence, TypeVar
+from typing import Any, TypeVar
 
 from edgekit.atomic import publish_directory
 from edgekit.convert import TOOL_TIMEOUT_S
 from edgekit.convert.calibration import Calibration, load_calibration
-from edgekit.convert.recipes import DEFAULT_VARIANTS, RECIPES, convert_tflite, convert_tfjs
+from edgekit.convert.recipes import DEFAULT_VARIANTS, RECIPES, convert_tfjs, convert_tflite
 from edgekit.convert.result import ConvertResult, VariantResult
 from edgekit.convert.sources import TfSource, open_source, parse_input_shapes
 from edgekit.errors import DelegateUnavailable, EdgekitError, ToolMissing, ToolTimeout, UsageError

@@ -40,7 +40,7 @@ class CpuDelegate:
             return Availability(False, "ai-edge-litert is not installed; pip install ai-edge-litert")
         return Availability(True, f"LiteRT {runtime} on this host", {"runtime_version": runtime})
 
-    def coverage(self, model: "Model") -> Coverage:
+    def coverage(self, model: Model) -> Coverage:
         rules = _rules()
         known = rules["delegates"][self.name]["custom_ops"]
         unsupported = []

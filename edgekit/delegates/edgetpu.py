@@ -24,8 +24,8 @@ from edgekit.delegates.rules import RuleSet
 from edgekit.errors import DelegateUnavailable, ToolMissing, ToolTimeout, UnsupportedModel, UsageError
 
 if TYPE_CHECKING:
-    from edgekit.runners.interpreter import InterpreterRunner
     from edgekit.model import Model
+    from edgekit.runners.interpreter import InterpreterRunner
 
 __all__ = [
     "EDGETPU", "EdgeTpuDelegate", "EdgeTpuCompilation", "compile_with_edgetpu_compiler", "edgetpu_coverage",
@@ -262,8 +262,8 @@ class EdgeTpuDelegate:
 
     def open(self, model_path: str, options: RunOptions) -> InterpreterRunner:
         """The compiled model in the LiteRT Interpreter with the Edge TPU delegate loaded."""
-        from edgekit.runners.interpreter import InterpreterRunner
         from edgekit.model import Model
+        from edgekit.runners.interpreter import InterpreterRunner
 
         availability = self.probe()
         if not availability.available:

@@ -90,7 +90,7 @@ class GpuDelegate:
         label = "software Vulkan: latency is not a GPU's" if software else "hardware Vulkan"
         return Availability(True, f"{description} ({label})", {"worker_env": environment, "software": software})
 
-    def coverage(self, model: "Model") -> Coverage:
+    def coverage(self, model: Model) -> Coverage:
         rules = _rules()
         supported = rules["ops"]
         unsupported = []

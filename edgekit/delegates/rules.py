@@ -14,7 +14,6 @@ versions (the constraint vocabulary is in ``constraints.py``). Constraints on bu
 from __future__ import annotations
 
 import abc
-
 from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import cache

@@ -10,12 +10,12 @@ from __future__ import annotations
 
 import re
 import struct
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 from ai_edge_litert import schema_py_generated as schema
 
-from edgekit.errors import ModelFormatError
 from edgekit.contract import (
     ModelContent,
     OpInfo,
@@ -25,6 +25,7 @@ from edgekit.contract import (
     TensorInfo,
     label_io,
 )
+from edgekit.errors import ModelFormatError
 
 __all__ = ["FILE_IDENTIFIER", "buffer_bytes", "read_model"]
 

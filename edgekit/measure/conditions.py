@@ -7,7 +7,8 @@ model. Neither stops a bench; both are recorded in the result and shown under th
 
 from __future__ import annotations
 
-from typing import Any, Sequence
+from collections.abc import Sequence
+from typing import Any
 
 from edgekit.results import RunResult
 

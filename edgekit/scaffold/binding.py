@@ -14,8 +14,8 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
-from edgekit.errors import EdgekitError, UsageError
 from edgekit.contract import TensorInfo
+from edgekit.errors import EdgekitError, UsageError
 from edgekit.scaffold.contract import ModelContract, template_tensor
 
 __all__ = [

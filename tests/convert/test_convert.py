@@ -14,7 +14,7 @@ import pytest
 
 from edgekit.cli import main
 from edgekit.convert.matrix import convert
-from edgekit.errors import ModelFormatError, UsageError
+from edgekit.errors import UsageError
 
 pytestmark = pytest.mark.slow
 FAST = dict(runs=3, min_seconds=0.0, max_seconds=2.0)

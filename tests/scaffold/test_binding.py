@@ -6,10 +6,10 @@ from pathlib import Path
 
 import pytest
 
-from edgekit.errors import EXIT_BAD_INPUT, UsageError
-from edgekit.scaffold import binding as b
 from edgekit.contract import Quantization, TensorInfo
+from edgekit.errors import EXIT_BAD_INPUT, UsageError
 from edgekit.model import Model
+from edgekit.scaffold import binding as b
 from edgekit.scaffold.contract import ModelContract
 
 

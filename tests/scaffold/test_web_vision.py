@@ -19,8 +19,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from edgekit.scaffold.binding import ImageInput, KeypointOutput, MaskOutput
 from edgekit.contract import TensorInfo
+from edgekit.scaffold.binding import ImageInput, KeypointOutput, MaskOutput
 from edgekit.scaffold.golden import vision_image, vision_mask, vision_pose
 from edgekit.scaffold.project import scaffold
 from tests.golden_files import GOLDEN_ROOT, assert_matches_golden

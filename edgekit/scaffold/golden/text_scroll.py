@@ -48,9 +48,10 @@ import math
 import re
 import unicodedata
 from collections import Counter
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Sequence
+from typing import Any
 
 import numpy as np
 
@@ -58,7 +59,11 @@ from edgekit import __version__
 from edgekit.scaffold.contract import ModelContract
 from edgekit.scaffold.golden.run import run_model
 from edgekit.scaffold.golden.text_common import (
-    SCHEMA_VERSION, float_list, model_inputs, tokenizer_cases, tokenizer_for,
+    SCHEMA_VERSION,
+    float_list,
+    model_inputs,
+    tokenizer_cases,
+    tokenizer_for,
 )
 
 __all__ = [
