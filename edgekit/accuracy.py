@@ -375,7 +375,7 @@ def _match(cand: list[_Output], ref: list[_Output]) -> tuple[list[tuple[_Output,
             f"cannot match outputs: names differ ({', '.join(o[0] for o in cand)} vs reference "
             f"{', '.join(o[0] for o in ref)}) and so do counts ({len(cand)} vs {len(ref)})"
         ]
-    return list(zip(cand, ref)), []
+    return list(zip(cand, ref, strict=True)), []
 
 
 def _structural_failures(metrics: OutputMetrics, label: str) -> list[str]:

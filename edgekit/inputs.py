@@ -123,7 +123,7 @@ def check_inputs(
 def _conform(array: np.ndarray, tensor: TensorInfo, source: str) -> np.ndarray:
     signature = tensor.shape_signature or tensor.shape
     fits = len(array.shape) == len(signature) and all(
-        want < 0 or want == got for want, got in zip(signature, array.shape)
+        want < 0 or want == got for want, got in zip(signature, array.shape, strict=True)
     )
     if not fits:
         wanted = "x".join("?" if d < 0 else str(d) for d in signature)

@@ -148,7 +148,7 @@ def judge_run(
         compare_outputs(candidate, expected, candidate_tensors=outputs, reference_tensors=reference.tensors,
                         precision=precision, tolerance=preset, reference_label=reference.label, roles=roles,
                         image_size=image_size)
-        for candidate, expected in zip((run.outputs or {}, *run.extra_outputs), references)
+        for candidate, expected in zip((run.outputs or {}, *run.extra_outputs), references, strict=False)
     ]
     worst_at = max(range(len(reports)), key=lambda k: (VERDICT_ORDER[reports[k].verdict], -k))
     labels = input_sets.labels if input_sets is not None else ()

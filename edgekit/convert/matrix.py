@@ -9,6 +9,7 @@ recorded as such and the others are still written.
 
 from __future__ import annotations
 
+import functools
 import os
 import shutil
 import subprocess
@@ -127,7 +128,7 @@ def _make_all(chosen: list[str], source: TfSource, calib: Calibration | None, ou
         made: list[_Made | VariantResult] = []
         for name in chosen:
             say(f"variant {name}: converting")
-            made.append(_isolated(name, lambda: _make(name, source, calib, staging, tool_timeout)))
+            made.append(_isolated(name, functools.partial(_make, name, source, calib, staging, tool_timeout)))
         publish_directory(staging, out)
     except BaseException:
         shutil.rmtree(staging, ignore_errors=True)

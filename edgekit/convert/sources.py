@@ -280,7 +280,7 @@ def _with_fixed_shapes(
                    for i, n in enumerate(names))
 
     def serve(*args: Any) -> Any:
-        return concrete(**dict(zip(names, args)))
+        return concrete(**dict(zip(names, args, strict=False)))
 
     serve.__signature__ = inspect.Signature(  # type: ignore[attr-defined]
         [inspect.Parameter(n, inspect.Parameter.POSITIONAL_OR_KEYWORD) for n in names]
@@ -312,7 +312,7 @@ def _tensor(index: int, name: str, shape: tuple[int, ...], dtype: str) -> Tensor
 def _fixed_shape(name: str, shape: Any, given: tuple[int, ...] | None) -> tuple[int, ...]:
     dims = shape.as_list() if shape.rank is not None else None
     if given is not None:
-        if dims is not None and (len(given) != len(dims) or any(d is not None and d != g for d, g in zip(dims, given))):
+        if dims is not None and (len(given) != len(dims) or any(d is not None and d != g for d, g in zip(dims, given, strict=True))):
             raise UsageError("input_shapes", f"{name}={','.join(map(str, given))} does not fit the model's {_show(dims)}")
         return given
     if dims is None:

@@ -147,7 +147,7 @@ def contract_problems(root: Path, contract: ModelContract) -> list[str]:
         if len(stated) != len(tensors):
             found.append(f"{CONTRACT_FILE} lists {len(stated)} {section.lower()}; the model has {len(tensors)}")
             continue
-        for written, tensor in zip(stated, tensors):
+        for written, tensor in zip(stated, tensors, strict=True):
             mismatch = _tensor_mismatch(written, tensor)
             if mismatch:
                 found.append(f"{CONTRACT_FILE} {section.lower()[:-1]} {tensor.key!r}: {mismatch}")

@@ -198,7 +198,7 @@ def make_golden(contract: ModelContract, binding: dict[str, Any], dest: Path) ->
             {"text": section, "input_ids": enc.ids,
              "keywords": [{"term": k.term, "score": k.score} for k in kws],
              "score": round(float(score), 8), "embedding": float_list(vector)}
-            for section, enc, kws, score, vector in zip(sections, encoded, section_keywords, scores, embeddings)
+            for section, enc, kws, score, vector in zip(sections, encoded, section_keywords, scores, embeddings, strict=False)
         ],
         "key_sections": keys, "score_margin": margin,
         "tokenizer_cases": tokenizer_cases(tokenizer),
