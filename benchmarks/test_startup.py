@@ -24,7 +24,9 @@ def command() -> list[str]:
 
 def test_help_wall_time(benchmark):
     benchmark.pedantic(
-        lambda: subprocess.run([*command(), "--help"], check=True, capture_output=True), rounds=10, iterations=1
+        lambda: subprocess.run([*command(), "--help"], check=True, capture_output=True),
+        rounds=10,
+        iterations=1,
     )
 
 

@@ -50,7 +50,9 @@ def write_text(path: str | os.PathLike[str], text: str) -> Path:
     return write_bytes(path, text.encode("utf-8"))
 
 
-def write_npz(path: str | os.PathLike[str], arrays: Mapping[str, np.ndarray], *, compressed: bool = True) -> Path:
+def write_npz(
+    path: str | os.PathLike[str], arrays: Mapping[str, np.ndarray], *, compressed: bool = True
+) -> Path:
     """A named-array archive (``np.savez``) through :func:`open_output`."""
     save = np.savez_compressed if compressed else np.savez
     with open_output(path) as stream:

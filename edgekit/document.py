@@ -108,7 +108,9 @@ class ResultDocument(abc.ABC):
         kind = document.get("kind") or "bench"  # bench documents of schema 1 carry no kind
         target = _KINDS.get(kind)
         if target is None:
-            raise ResultFormatError(source, f"unknown document kind {kind!r}; known: {', '.join(sorted(_KINDS))}")
+            raise ResultFormatError(
+                source, f"unknown document kind {kind!r}; known: {', '.join(sorted(_KINDS))}"
+            )
         if cls.KIND and target is not cls:
             raise ResultFormatError(source, f"is a {kind} document, not a {cls.KIND} document")
         version = document.get("schema_version")

@@ -65,7 +65,10 @@ class OutputMetrics:
             reference_name=data["reference_name"],
             shape=tuple(data["shape"]),
             reference_shape=tuple(data["reference_shape"]),
-            **{key: float(data[key]) for key in ("max_abs", "max_abs_rel", "mean_abs", "rmse", "cosine", "snr_db")},
+            **{
+                key: float(data[key])
+                for key in ("max_abs", "max_abs_rel", "mean_abs", "rmse", "cosine", "snr_db")
+            },
             **{key: int(data[key]) for key in ("nan_count", "inf_count", "reference_nonfinite_count")},
             all_zero=bool(data["all_zero"]),
             reference_all_zero=bool(data["reference_all_zero"]),
@@ -110,7 +113,10 @@ def _scale(ref: np.ndarray) -> dict[str, float | None]:
     finite = ref[np.isfinite(ref)]
     if finite.size == 0:
         return {"reference_peak": None, "reference_rms": None}
-    return {"reference_peak": float(np.abs(finite).max()), "reference_rms": float(np.sqrt(np.mean(finite**2)))}
+    return {
+        "reference_peak": float(np.abs(finite).max()),
+        "reference_rms": float(np.sqrt(np.mean(finite**2))),
+    }
 
 
 _ERROR_KEYS = ("max_abs", "max_abs_rel", "mean_abs", "rmse", "cosine", "snr_db")

@@ -69,7 +69,9 @@ class Reference:
         }
 
 
-def load_expected(path: str | os.PathLike | Mapping[str, np.ndarray], model: Model, label: str = "") -> Reference:
+def load_expected(
+    path: str | os.PathLike | Mapping[str, np.ndarray], model: Model, label: str = ""
+) -> Reference:
     """Expected outputs (an .npz path, or arrays keyed by output name), checked against the model."""
     if isinstance(path, Mapping):
         return _expected_arrays(dict(path), model, label or "expected outputs", "expected outputs")
@@ -81,7 +83,9 @@ def load_expected(path: str | os.PathLike | Mapping[str, np.ndarray], model: Mod
 def _expected_arrays(arrays: dict[str, np.ndarray], model: Model, label: str, where: str) -> Reference:
     names = [t.name for t in model.outputs]
     if len(arrays) != len(names):
-        raise InputsError(where, f"has {len(arrays)} arrays but the model has {len(names)} outputs ({', '.join(names)})")
+        raise InputsError(
+            where, f"has {len(arrays)} arrays but the model has {len(names)} outputs ({', '.join(names)})"
+        )
     return Reference("expected", label, arrays, (), same_file=False, path=where)
 
 

@@ -57,7 +57,9 @@ class CpuDelegate:
         return Coverage(self.name, len(model.ops), tuple(unsupported), rules["source"])
 
     def open(self, model_path: str, options: RunOptions) -> InterpreterRunner:
-        return InterpreterRunner(model_path, options.threads, self.reference_kernels, signature=options.signature)
+        return InterpreterRunner(
+            model_path, options.threads, self.reference_kernels, signature=options.signature
+        )
 
 
 CPU = register(CpuDelegate("cpu", "LiteRT CPU (XNNPACK)", reference_kernels=False))

@@ -134,7 +134,8 @@ def parse_compiler_log(text: str, model: Model) -> Coverage:
     listed = sum(count for statuses in rows.values() for _, count in statuses)
     if listed != len(model.ops):
         raise UsageError(
-            "compiler log", f"it lists {listed} ops but {model.path} has {len(model.ops)}: is it this model's log?"
+            "compiler log",
+            f"it lists {listed} ops but {model.path} has {len(model.ops)}: is it this model's log?",
         )
     rules = RuleSet.load("edgetpu")
     boundary = _boundary_reasons(model, rules.data["partitioning"])
@@ -172,7 +173,8 @@ def _table_rows(text: str) -> dict[str, list[list]]:
             break
     if not rows:
         raise UsageError(
-            "compiler log", "no 'Operator  Count  Status' table found; run edgetpu_compiler with --show_operations"
+            "compiler log",
+            "no 'Operator  Count  Status' table found; run edgetpu_compiler with --show_operations",
         )
     return rows
 
@@ -183,7 +185,9 @@ def _take_status(statuses: list[list], prefer_mapped: bool) -> str:
         if row[1] > 0:
             row[1] -= 1
             return row[0]
-    raise UsageError("compiler log", "it lists fewer ops of one type than the model has: is it this model's log?")
+    raise UsageError(
+        "compiler log", "it lists fewer ops of one type than the model has: is it this model's log?"
+    )
 
 
 #: How long one ``edgetpu_compiler`` run may take before it is stopped.

@@ -86,8 +86,14 @@ class HostDevice:
             (workdir / "request.json").write_text(json.dumps(request), encoding="utf-8")
             np.savez(workdir / "inputs.npz", **inputs)
             if extra_inputs:
-                np.savez(workdir / "sets.npz", **{f"{k}/{name}": value for k, arrays in enumerate(extra_inputs)
-                                                  for name, value in arrays.items()})
+                np.savez(
+                    workdir / "sets.npz",
+                    **{
+                        f"{k}/{name}": value
+                        for k, arrays in enumerate(extra_inputs)
+                        for name, value in arrays.items()
+                    },
+                )
             returncode, stderr_tail = _run_worker(
                 workdir,
                 timeout_s,
@@ -184,7 +190,12 @@ def _kill_group(process: subprocess.Popen) -> None:
 def _collect(
     workdir: Path, spec: RunSpec, returncode: int | None, stderr_tail: str, timeout_s: float
 ) -> RunResult:
-    base = {"delegate": spec.delegate, "device": spec.device, "threads": spec.threads, "precision": spec.precision}
+    base = {
+        "delegate": spec.delegate,
+        "device": spec.device,
+        "threads": spec.threads,
+        "precision": spec.precision,
+    }
     if returncode is None:
         return RunResult(**base, status="timeout", reason=f"worker killed after {timeout_s:g} s timeout")
     if returncode < 0:
@@ -208,7 +219,9 @@ def _collect(
         init_ms=data["init_ms"],
         first_ms=data["first_ms"],
         latency=LatencyStats.from_samples(data["samples_ms"]),
-        throughput=LatencyStats.from_samples(data["throughput_samples_ms"]) if data["throughput_samples_ms"] else None,
+        throughput=LatencyStats.from_samples(data["throughput_samples_ms"])
+        if data["throughput_samples_ms"]
+        else None,
         readback=LatencyStats.from_samples(data["readback_samples_ms"]),
         asynchronous=data["asynchronous"],
         warmup_ms=tuple(data["warmup_ms"]),

@@ -182,7 +182,9 @@ def _read_root(root: Any, buffer_count: int, data: bytes, path: Path) -> ModelCo
         tensors.append(graph_tensors)
         ops.extend(graph_ops)
     signature_count = _count(root.SignatureDefsLength(), "signature defs", data, path)
-    raw_signatures = [_read_signature(root.SignatureDefs(i), i, tensors, data, path) for i in range(signature_count)]
+    raw_signatures = [
+        _read_signature(root.SignatureDefs(i), i, tensors, data, path) for i in range(signature_count)
+    ]
     labelled = tuple(_label(s, tensors[s], subgraphs[s], ops, raw_signatures) for s in range(subgraph_count))
     signatures = tuple(
         SignatureInfo(key, s, {n: labelled[s][i] for n, i in ins}, {n: labelled[s][i] for n, i in outs})
@@ -206,7 +208,11 @@ _RawSignature = tuple[str, int, list[tuple[str, int]], list[tuple[str, int]]]
 
 
 def _label(
-    s: int, tensors: tuple[TensorInfo, ...], graph: SubgraphInfo, ops: list[OpInfo], signatures: list[_RawSignature]
+    s: int,
+    tensors: tuple[TensorInfo, ...],
+    graph: SubgraphInfo,
+    ops: list[OpInfo],
+    signatures: list[_RawSignature],
 ) -> tuple[TensorInfo, ...]:
     """Signature keys, positions and producers on subgraph S's inputs and outputs."""
     producers = {out: op.name for op in ops if op.subgraph == s for out in op.outputs}

@@ -35,7 +35,9 @@ def thread_scaling_warnings(runs: Sequence[RunResult]) -> list[str]:
     medians: dict[str, list[tuple[int, float, tuple[float, float]]]] = {}
     for run in runs:
         if run.status == "ok" and run.latency is not None and run.precision is None:
-            medians.setdefault(run.delegate, []).append((run.threads, run.latency.p50, run.latency.median_ci95))
+            medians.setdefault(run.delegate, []).append(
+                (run.threads, run.latency.p50, run.latency.median_ci95)
+            )
     for delegate, measured in medians.items():
         ordered = sorted(measured)
         for (fewer, fast, fast_ci), (more, slow, slow_ci) in itertools.pairwise(ordered):

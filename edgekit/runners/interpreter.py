@@ -85,7 +85,10 @@ class InterpreterRunner:
     def info(self) -> dict[str, Any]:
         from importlib.metadata import version
 
-        info = {"runtime": f"ai-edge-litert {version('ai-edge-litert')} Interpreter", "kernels": self._kernels}
+        info = {
+            "runtime": f"ai-edge-litert {version('ai-edge-litert')} Interpreter",
+            "kernels": self._kernels,
+        }
         if self._signature is not None:
             info["signature"] = self._signature
         return info

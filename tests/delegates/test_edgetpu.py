@@ -72,9 +72,17 @@ def test_unsupported_op_in_the_middle_breaks_the_graph_there(tmp_path, middle, n
     coverage = EDGETPU.coverage(mobilenet(tmp_path, middle=middle))
     assert (coverage.first_break.index, coverage.first_break.op) == (4, name)
     assert coverage.mapped_ops == 4 and coverage.total_ops == 9
-    assert [u.op for u in coverage.unsupported] == [name, "AVERAGE_POOL_2D", "RESHAPE", "FULLY_CONNECTED", "SOFTMAX"]
+    assert [u.op for u in coverage.unsupported] == [
+        name,
+        "AVERAGE_POOL_2D",
+        "RESHAPE",
+        "FULLY_CONNECTED",
+        "SOFTMAX",
+    ]
     assert all(u.why.startswith(f"after the graph break at op 4 ({name})") for u in coverage.unsupported[1:])
-    assert coverage.summary().startswith(f"4 of 9 ops would map to the Edge TPU; the graph breaks at op 4 ({name}): {reason}")
+    assert coverage.summary().startswith(
+        f"4 of 9 ops would map to the Edge TPU; the graph breaks at op 4 ({name}): {reason}"
+    )
 
 
 def test_float_model_is_not_fully_integer_quantized(tmp_path):
@@ -107,11 +115,17 @@ def test_float_input_and_output_conversions_run_on_cpu_without_breaking_the_grap
 
 def test_tensors_beyond_three_nontrivial_dimensions_do_not_map(tmp_path):
     """Coral: a tensor may have more than 3 dimensions only if all but the 3 innermost are 1 (batch 1)."""
-    model = Model.open(tflite_builder.add_chain(tmp_path / "b2.tflite", n_ops=1, shape=(2, 4, 4, 8), dtype="int8"))
+    model = Model.open(
+        tflite_builder.add_chain(tmp_path / "b2.tflite", n_ops=1, shape=(2, 4, 4, 8), dtype="int8")
+    )
     coverage = EDGETPU.coverage(model)
     assert coverage.first_break.index == 0
-    assert coverage.first_break.why.startswith("tensors may have more than 3 dimensions only if all but the 3 innermost are 1")
-    single = Model.open(tflite_builder.add_chain(tmp_path / "b1.tflite", n_ops=1, shape=(1, 4, 4, 8), dtype="int8"))
+    assert coverage.first_break.why.startswith(
+        "tensors may have more than 3 dimensions only if all but the 3 innermost are 1"
+    )
+    single = Model.open(
+        tflite_builder.add_chain(tmp_path / "b1.tflite", n_ops=1, shape=(1, 4, 4, 8), dtype="int8")
+    )
     assert EDGETPU.coverage(single).fully_mapped
 
 

@@ -67,8 +67,19 @@ from edgekit.scaffold.golden.text_common import (
 )
 
 __all__ = [
-    "TRANSCRIPT", "SENTENCES_PER_SECTION", "MIN_TERM_CHARS", "KEYWORDS_PER_SECTION", "KEY_FRACTION",
-    "Keyword", "split_sections", "terms", "keywords", "centrality", "key_sections", "stop_words", "make_golden",
+    "TRANSCRIPT",
+    "SENTENCES_PER_SECTION",
+    "MIN_TERM_CHARS",
+    "KEYWORDS_PER_SECTION",
+    "KEY_FRACTION",
+    "Keyword",
+    "split_sections",
+    "terms",
+    "keywords",
+    "centrality",
+    "key_sections",
+    "stop_words",
+    "make_golden",
 ]
 
 SENTENCES_PER_SECTION = 4
@@ -129,7 +140,10 @@ def split_sections(transcript: str) -> list[str]:
     if len(paragraphs) != 1:
         return paragraphs
     sentences = _trimmed(_SENTENCE_BREAK.split(paragraphs[0]))
-    return [" ".join(sentences[i:i + SENTENCES_PER_SECTION]) for i in range(0, len(sentences), SENTENCES_PER_SECTION)]
+    return [
+        " ".join(sentences[i : i + SENTENCES_PER_SECTION])
+        for i in range(0, len(sentences), SENTENCES_PER_SECTION)
+    ]
 
 
 def terms(section: str, stop: frozenset[str]) -> list[str]:
@@ -146,15 +160,21 @@ def terms(section: str, stop: frozenset[str]) -> list[str]:
             and not all(unicodedata.category(c)[0] == "N" for c in t)]
 
 
-def keywords(sections_terms: Sequence[Sequence[str]], per_section: int = KEYWORDS_PER_SECTION) -> list[list[Keyword]]:
+def keywords(
+    sections_terms: Sequence[Sequence[str]], per_section: int = KEYWORDS_PER_SECTION
+) -> list[list[Keyword]]:
     """The best ``per_section`` TF-IDF terms of each section (score descending, then term)."""
     total = len(sections_terms)
     document_frequency = Counter(term for section in sections_terms for term in set(section))
     result = []
     for section in sections_terms:
         counts = Counter(section)
-        scored = [Keyword(term, (count / len(section)) * (math.log((1 + total) / (1 + document_frequency[term])) + 1))
-                  for term, count in counts.items()]
+        scored = [
+            Keyword(
+                term, (count / len(section)) * (math.log((1 + total) / (1 + document_frequency[term])) + 1)
+            )
+            for term, count in counts.items()
+        ]
         scored.sort(key=lambda k: (-k.score, k.term))
         result.append(scored[:per_section])
     return result
@@ -190,22 +210,43 @@ def make_golden(contract: ModelContract, binding: dict[str, Any], dest: Path) ->
     others = [scores[i] for i in range(len(sections)) if i not in keys]
     margin = round(float(min(scores[keys]) - max(others)), 8) if others else None
     expected = {
-        "schema_version": SCHEMA_VERSION, "task": "smart-scroll", "edgekit_version": __version__,
-        "model_sha256": contract.sha256, "seq_len": text.seq_len, "dim": embedding_role.dim,
-        "rules": {"sentences_per_section": SENTENCES_PER_SECTION, "min_term_chars": MIN_TERM_CHARS,
-                  "keywords_per_section": KEYWORDS_PER_SECTION, "key_fraction": KEY_FRACTION},
+        "schema_version": SCHEMA_VERSION,
+        "task": "smart-scroll",
+        "edgekit_version": __version__,
+        "model_sha256": contract.sha256,
+        "seq_len": text.seq_len,
+        "dim": embedding_role.dim,
+        "rules": {
+            "sentences_per_section": SENTENCES_PER_SECTION,
+            "min_term_chars": MIN_TERM_CHARS,
+            "keywords_per_section": KEYWORDS_PER_SECTION,
+            "key_fraction": KEY_FRACTION,
+        },
         "sections": [
-            {"text": section, "input_ids": enc.ids,
-             "keywords": [{"term": k.term, "score": k.score} for k in kws],
-             "score": round(float(score), 8), "embedding": float_list(vector)}
-            for section, enc, kws, score, vector in zip(sections, encoded, section_keywords, scores, embeddings, strict=False)
+            {
+                "text": section,
+                "input_ids": enc.ids,
+                "keywords": [{"term": k.term, "score": k.score} for k in kws],
+                "score": round(float(score), 8),
+                "embedding": float_list(vector),
+            }
+            for section, enc, kws, score, vector in zip(
+                sections, encoded, section_keywords, scores, embeddings, strict=False
+            )
         ],
-        "key_sections": keys, "score_margin": margin,
+        "key_sections": keys,
+        "score_margin": margin,
         "tokenizer_cases": tokenizer_cases(tokenizer),
-        "tolerance": {"embedding_abs": EMBEDDING_ABS, "score_abs": SCORE_ABS, "keyword_score_abs": KEYWORD_SCORE_ABS},
+        "tolerance": {
+            "embedding_abs": EMBEDDING_ABS,
+            "score_abs": SCORE_ABS,
+            "keyword_score_abs": KEYWORD_SCORE_ABS,
+        },
     }
     (dest / "transcript.txt").write_text(TRANSCRIPT, encoding="utf-8")
-    (dest / "expected.json").write_text(json.dumps(expected, indent=1, ensure_ascii=False) + "\n", encoding="utf-8")
+    (dest / "expected.json").write_text(
+        json.dumps(expected, indent=1, ensure_ascii=False) + "\n", encoding="utf-8"
+    )
     return {"input": "transcript.txt", "expected": "expected.json", "sections": len(sections),
             "tolerance": expected["tolerance"]}
 
