@@ -164,4 +164,5 @@ def _judged_on(input_sets: InputSets | None, labels: Sequence[str], worst_at: in
         return ""
     if count == 1:
         return input_sets.description
-    return f"{input_sets.description}; the worst of {count}: {labels[worst_at] if worst_at < len(labels) else worst_at}"
+    worst = labels[worst_at] if worst_at < len(labels) else worst_at
+    return f"{input_sets.description}; the worst of {count}: {worst}"

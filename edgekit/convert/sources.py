@@ -241,7 +241,10 @@ def _from_tfjs(model_json: Path, scratch: Path, timeout_s: float) -> Path:
 
 def _not_a_source_reason(path: Path) -> str:
     if path.suffix.lower() == ".tflite":
-        return "a .tflite is already converted; re-quantizing it is out of scope - convert from its TensorFlow source"
+        return (
+            "a .tflite is already converted; re-quantizing it is out of scope - "
+            "convert from its TensorFlow source"
+        )
     if path.suffix.lower() == ".json" or (path.is_dir() and (path / "model.json").is_file()):
         return "a JSON file that is not a TF.js graph model (no modelTopology and weightsManifest)"
     if path.is_dir() and (path / "tfhub_module.pb").is_file():
@@ -347,7 +350,8 @@ def _fixed_shape(name: str, shape: Any, given: tuple[int, ...] | None) -> tuple[
     if any(d is None for d in fixed):
         raise UsageError(
             "input_shapes",
-            f"input {name!r} has dynamic dims {_show(dims)}; fix them, e.g. {name}={','.join(str(d or 1) for d in fixed)}",
+            f"input {name!r} has dynamic dims {_show(dims)}; fix them, "
+            f"e.g. {name}={','.join(str(d or 1) for d in fixed)}",
         )
     return tuple(fixed)
 

@@ -26,7 +26,10 @@ _DTYPES = {"DT_FLOAT": "float32", "DT_INT32": "int32", "DT_UINT8": "uint8", "DT_
 
 
 def is_graph_model(path: str | os.PathLike[str]) -> bool:
-    """Whether PATH looks like a graph model: a ``.json`` file, or a folder with ``model.json`` (or one .json)."""
+    """Whether PATH looks like a graph model.
+
+    That is a ``.json`` file, or a folder with ``model.json`` (or one .json).
+    """
     candidate = Path(path)
     return candidate.suffix.lower() == ".json" or (candidate.is_dir() and graph_json(candidate).is_file())
 

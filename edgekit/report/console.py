@@ -124,14 +124,16 @@ def _header(result: BenchResult) -> list[str]:
     runtime = env.get("runtime", {})
     load = env.get("load_average_at_start")
     where = (
-        f"measured on: host - {env.get('cpu_model')}, {env.get('usable_cores') or env.get('logical_cores')} cores, "
+        f"measured on: host - {env.get('cpu_model')}, "
+        f"{env.get('usable_cores') or env.get('logical_cores')} cores, "
         f"{env.get('os')}, Python {env.get('python')}, ai-edge-litert {runtime.get('ai-edge-litert')}"
     )
     if load:
         where += f", load avg at start {load[0]:.2f}"
     loop = result.settings["loop"]
     method = (
-        f"method: fresh worker per run; warm-up >= {loop['warmup_runs']} runs and {loop['warmup_seconds']} s; "
+        f"method: fresh worker per run; "
+        f"warm-up >= {loop['warmup_runs']} runs and {loop['warmup_seconds']} s; "
         f"measured >= {loop['min_runs']} runs and {loop['min_seconds']} s (cap {loop['max_seconds']} s)"
     )
     sets = result.input_sets or {}

@@ -17,7 +17,8 @@ def format_convert_table(result: ConvertResult) -> str:
         f"TensorFlow {source['tensorflow_version']})",
         "inputs: "
         + ", ".join(f"{i['name']} {'x'.join(map(str, i['shape']))} {i['dtype']}" for i in source["inputs"]),
-        f"measured on: host - {env.get('cpu_model')}, {env.get('usable_cores') or env.get('logical_cores')} cores, "
+        f"measured on: host - {env.get('cpu_model')}, "
+        f"{env.get('usable_cores') or env.get('logical_cores')} cores, "
         f"ai-edge-litert {env.get('runtime', {}).get('ai-edge-litert')}; accuracy against {result.reference}",
     ]
     if result.calibration:

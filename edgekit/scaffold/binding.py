@@ -264,7 +264,8 @@ def bind_image_input(app: str, contract: ModelContract, options: BindOptions) ->
     images = [t for t in contract.inputs if len(t.shape_signature) == 4]
     if len(contract.inputs) != 1 or not images:
         raise fail(
-            f"expected one image input [1, H, W, 3]; found {len(contract.inputs)} input(s): {contract.describe_inputs()}"
+            f"expected one image input [1, H, W, 3]; "
+            f"found {len(contract.inputs)} input(s): {contract.describe_inputs()}"
         )
     tensor = images[0]
     batch, height, width, channels = tensor.shape_signature
@@ -287,7 +288,8 @@ def _normalize(
     if tensor.dtype != "float32":
         if options.normalize is not None:
             raise fail(
-                f"`normalize` applies to float32 image inputs; input {tensor.describe()} takes raw pixels 0-255"
+                f"`normalize` applies to float32 image inputs; "
+                f"input {tensor.describe()} takes raw pixels 0-255"
             )
         return None
     if options.normalize is not None:
@@ -326,7 +328,8 @@ def bind_keypoints(
     count, stride = layout  # type: ignore[misc]
     if tensor.dtype != "float32" or size < count * stride:
         raise fail(
-            f"expected a float32 keypoint output with at least {count}x{stride} values; found {tensor.describe()}"
+            f"expected a float32 keypoint output with at least {count}x{stride} values; "
+            f"found {tensor.describe()}"
         )
     fields = KEYPOINT_FIELDS[stride]
     score_field, activation = _SCORE[stride]
@@ -388,7 +391,8 @@ def bind_mask(app: str, contract: ModelContract, image: ImageInput, options: Bin
             )
         if len(candidates) > 1:
             raise fail(
-                f"{len(candidates)} outputs could be the mask ({', '.join(repr(t.key) for t in candidates)}); "
+                f"{len(candidates)} outputs could be the mask "
+                f"({', '.join(repr(t.key) for t in candidates)}); "
                 "pick one with `output` NAME"
             )
     tensor = candidates[0]
@@ -458,8 +462,8 @@ def bind_text_inputs(app: str, contract: ModelContract, options: BindOptions) ->
     vocab = options.vocab or contract.vocab
     if vocab is None:
         raise fail(
-            "the model has no vocabulary beside it (vocab.txt); pass `vocab` FILE with the WordPiece vocabulary "
-            "it was trained with"
+            "the model has no vocabulary beside it (vocab.txt); "
+            "pass `vocab` FILE with the WordPiece vocabulary it was trained with"
         )
     lowercase = _check_vocab(Path(vocab), fail)  # type: ignore[arg-type]
     if roles["ids"].dtype == "int64" or any(t.dtype == "int64" for t in roles.values()):

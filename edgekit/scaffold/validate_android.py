@@ -182,7 +182,10 @@ def _tensor_mismatch(written: dict[str, str], tensor: TensorInfo) -> str | None:
 
 
 def catalog_problems(root: Path) -> list[str]:
-    """The version catalog pins LiteRT exactly; the app targets SDK >= 35, runs from 24, keeps .tflite uncompressed."""
+    """The version catalog pins LiteRT exactly.
+
+    The app targets SDK >= 35, runs from 24, and keeps .tflite uncompressed.
+    """
     catalog = root / "gradle/libs.versions.toml"
     build = root / "app/build.gradle.kts"
     if not catalog.is_file() or not build.is_file():
@@ -209,7 +212,8 @@ def catalog_problems(root: Path) -> list[str]:
                          f"it must be {least} or higher")
     if not re.search(r'noCompress\s*\+=\s*(?:listOf\()?"tflite"', script):
         found.append(
-            'app/build.gradle.kts does not keep .tflite uncompressed (androidResources { noCompress += "tflite" })'
+            "app/build.gradle.kts does not keep .tflite uncompressed "
+            '(androidResources { noCompress += "tflite" })'
         )
     if not re.search(r"implementation\(libs\.litert\)", script):
         found.append("app/build.gradle.kts does not depend on libs.litert")

@@ -80,7 +80,8 @@ def test_contract_in_kotlin_states_the_models_real_tensors(projects):
     assert ('TensorSpec(key = "attention_mask", name = "serving_default_attention_mask:0", position = 0, '
             'shape = intArrayOf(1, 128), dtype = "int32"') in text
     assert (
-        'TensorSpec(key = "embedding", name = "StatefulPartitionedCall:0", position = 0, shape = intArrayOf(1, 384)'
+        'TensorSpec(key = "embedding", name = "StatefulPartitionedCall:0", position = 0, '
+        "shape = intArrayOf(1, 384)"
         in text
     )
     assert "val TOKEN_IDS: TensorSpec = ModelContract.INPUTS[1]" in text

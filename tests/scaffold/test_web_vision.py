@@ -27,7 +27,8 @@ from tests.golden_files import GOLDEN_ROOT, assert_matches_golden
 from tests.scaffold.webproject import ARTIFACTS, run_web_project, web_tools_missing
 
 GOLDEN = GOLDEN_ROOT / "web"
-#: Files whose every byte is reviewed: what the model binds to, what the build pins, how it is served and tested.
+#: Files whose every byte is reviewed: what the model binds to, what the build pins, how it is served
+#: and tested.
 KEY_FILES = (
     "package.json",
     "src/contract.ts",
@@ -238,7 +239,8 @@ def test_graph_project_pins_the_tfjs_family_and_offers_three_backends(projects):
     contract = (out / "src/contract.ts").read_text()
     assert 'backends: ["wasm", "webgl", "cpu"] as string[]' in contract
     assert (
-        'tensor: {"key": "input", "name": "input:0", "position": 0, "shape": [1, 192, 192, 3], "dtype": "int32"'
+        'tensor: {"key": "input", "name": "input:0", "position": 0, '
+        '"shape": [1, 192, 192, 3], "dtype": "int32"'
         in contract
     )
     assert "normalize: null," in contract

@@ -96,19 +96,33 @@ _SENTENCE_BREAK = re.compile(r"(?<=[.!?])[ \t\r\n]+")
 _TRIM = " \t\r\n"
 
 TRANSCRIPT = """\
-Good evening, and thanks for coming out in the rain. Tonight I want to walk you through a year of keeping bees on the roof of our community library, what went well, what went badly, and what the hives taught us about the neighbourhood.
+Good evening, and thanks for coming out in the rain. Tonight I want to walk you through a year of \
+keeping bees on the roof of our community library, what went well, what went badly, and what the \
+hives taught us about the neighbourhood.
 
-We started with two colonies in April. Each hive is a stack of wooden boxes: a brood box at the bottom where the queen lays eggs, and shallower supers above where the workers store surplus honey. A queen excluder between them keeps the brood out of the honey.
+We started with two colonies in April. Each hive is a stack of wooden boxes: a brood box at the \
+bottom where the queen lays eggs, and shallower supers above where the workers store surplus honey. \
+A queen excluder between them keeps the brood out of the honey.
 
-The first surprise was forage. We expected the bees to work the park, but the pollen they carried home was bright orange and grey, which told us they were visiting the lime trees along the canal and the ivy on the railway embankment, nearly two kilometres away.
+The first surprise was forage. We expected the bees to work the park, but the pollen they carried \
+home was bright orange and grey, which told us they were visiting the lime trees along the canal and \
+the ivy on the railway embankment, nearly two kilometres away.
 
-In July one colony swarmed. Half the bees left with the old queen and hung in a cluster from a lamp post outside the bakery. A beekeeper from the allotments helped us shake the cluster into a cardboard box, and by evening the swarm was housed in a spare hive.
+In July one colony swarmed. Half the bees left with the old queen and hung in a cluster from a lamp \
+post outside the bakery. A beekeeper from the allotments helped us shake the cluster into a \
+cardboard box, and by evening the swarm was housed in a spare hive.
 
-Harvest came in late August. We lifted the capped frames, sliced off the wax cappings with a warm knife and spun the frames in a borrowed extractor. After straining, the two hives gave us thirty-one jars of a dark, minty honey that sold out at the library fair in an afternoon.
+Harvest came in late August. We lifted the capped frames, sliced off the wax cappings with a warm \
+knife and spun the frames in a borrowed extractor. After straining, the two hives gave us thirty-one \
+jars of a dark, minty honey that sold out at the library fair in an afternoon.
 
-Winter is the real test. We left each colony at least fifteen kilograms of its own stores, fitted mouse guards over the entrances and checked the weight of the hives by hefting them once a fortnight. Both colonies came through, though one was much weaker by March.
+Winter is the real test. We left each colony at least fifteen kilograms of its own stores, fitted \
+mouse guards over the entrances and checked the weight of the hives by hefting them once a \
+fortnight. Both colonies came through, though one was much weaker by March.
 
-Next year we want to add a pollinator strip of native wildflowers along the library fence, run weekend sessions for schools, and keep careful records of mite counts so that any treatment we use is based on evidence rather than habit.
+Next year we want to add a pollinator strip of native wildflowers along the library fence, run \
+weekend sessions for schools, and keep careful records of mite counts so that any treatment we use \
+is based on evidence rather than habit.
 """
 
 

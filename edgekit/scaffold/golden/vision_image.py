@@ -1,11 +1,12 @@
 """The fixed image the vision apps' golden vectors are computed on, and the preprocessing they share.
 
 The image is drawn with numpy (the first of :mod:`edgekit.scenes`: a figure on a plain
-background, no randomness) at the model's input size, so the app's resize to H x W is the identity and browser and Python see the same pixels. It
-is written as an 8-bit RGB PNG without colour-space chunks (:func:`write_png`), which browsers and
-Android decode exactly. :func:`preprocess` is the reference for the apps' own preprocessing:
-``normalize`` (low, high) maps a pixel p to ``low + p / 255 * (high - low)`` as float32; ``None``
-feeds the raw 0..255 values as the input's integer type.
+background, no randomness) at the model's input size, so the app's resize to H x W is the
+identity and browser and Python see the same pixels. It is written as an 8-bit RGB PNG without
+colour-space chunks (:func:`write_png`), which browsers and Android decode exactly.
+:func:`preprocess` is the reference for the apps' own preprocessing: ``normalize`` (low, high) maps
+a pixel p to ``low + p / 255 * (high - low)`` as float32; ``None`` feeds the raw 0..255 values as
+the input's integer type.
 """
 
 from __future__ import annotations
