@@ -13,7 +13,7 @@ import shutil
 import tempfile
 from collections.abc import Iterator, Mapping
 from pathlib import Path
-from typing import IO
+from typing import IO, Any
 
 import numpy as np
 
@@ -56,7 +56,9 @@ def write_npz(
     """A named-array archive (``np.savez``) through :func:`open_output`."""
     save = np.savez_compressed if compressed else np.savez
     with open_output(path) as stream:
-        save(stream, **dict(arrays))
+        # Values typed Any: numpy's stub checks **kwds against savez's own allow_pickle: bool.
+        named: dict[str, Any] = dict(arrays)
+        save(stream, **named)
     return Path(path)
 
 

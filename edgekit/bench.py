@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import os
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -177,7 +178,7 @@ def bench(
             arrays,
             settings.loop,
             settings.timeout_s,
-            on_event=lambda event, spec=spec: emit.on_run_event(spec, event),
+            on_event=functools.partial(emit.on_run_event, spec),
             delegate_modules=_external_module(delegate_registry.get(spec.delegate)),
             extra_inputs=extra_inputs,
         )

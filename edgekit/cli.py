@@ -12,7 +12,7 @@ import json
 import os
 import re
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 
 from edgekit import __version__
@@ -90,6 +90,16 @@ def main(argv: Sequence[str] | None = None) -> int:
             file=sys.stderr,
         )
         return EXIT_INTERNAL
+
+
+def _help_of(parser: argparse.ArgumentParser) -> Callable[[argparse.Namespace], int]:
+    """A handler for a command group given no subcommand: print the group's help."""
+
+    def handler(args: argparse.Namespace) -> int:
+        parser.print_help()
+        return EXIT_OK
+
+    return handler
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -275,7 +285,7 @@ def _parser() -> argparse.ArgumentParser:
     tools_install.add_argument("--timeout", type=float, default=INSTALL_TIMEOUT_S, metavar="S",
                                help="stop a pip step after S seconds (default: %(default)g)")
     tools_install.set_defaults(handler=_tools_install)
-    tools.set_defaults(handler=lambda args: (tools.print_help(), EXIT_OK)[1])
+    tools.set_defaults(handler=_help_of(tools))
 
     doctor = commands.add_parser("delegates", help="which delegates can run on this machine, and why not")
     doctor.add_argument("--json", action="store_true", help="print JSON instead of text")
@@ -290,7 +300,7 @@ def _parser() -> argparse.ArgumentParser:
     zoo_pull.add_argument("name", metavar="NAME")
     zoo_pull.add_argument("--force", action="store_true", help="fetch again even when cached")
     zoo_pull.set_defaults(handler=_zoo_pull)
-    zoo.set_defaults(handler=lambda args: (zoo.print_help(), EXIT_OK)[1])
+    zoo.set_defaults(handler=_help_of(zoo))
 
     scaffold = commands.add_parser(
         "scaffold", help="a starter app (web or Android) wired to your model's contract", epilog=_EPILOG

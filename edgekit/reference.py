@@ -14,6 +14,7 @@ import os
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -38,7 +39,7 @@ from edgekit.task_metrics import VERDICT_ORDER
 __all__ = ["Reference", "load_expected", "reference_delegate", "judge_run", "judge_runs"]
 
 #: The reference needs outputs, not timings: one inference after loading.
-REFERENCE_LOOP = {"warmup_runs": 0, "warmup_seconds": 0.0, "min_runs": 1, "min_seconds": 0.0}
+REFERENCE_LOOP: dict[str, Any] = {"warmup_runs": 0, "warmup_seconds": 0.0, "min_runs": 1, "min_seconds": 0.0}
 
 
 @dataclass

@@ -80,7 +80,11 @@ def convert(
     out = _prepare_out(Path(out), force)
     if not tool_timeout > 0:
         raise UsageError("tool_timeout", f"{tool_timeout!r} is not a positive number of seconds")
-    say = lambda message: [listener.on_message(message) for listener in listeners]  # noqa: E731
+
+    def say(message: str) -> None:
+        for listener in listeners:
+            listener.on_message(message)
+
     shapes = input_shapes if isinstance(input_shapes, dict) else parse_input_shapes(list(input_shapes or []))
     opened = open_source(source, signature=signature, input_shapes=shapes, log=say, tool_timeout=tool_timeout)
     with opened as tf_source:

@@ -242,7 +242,10 @@ def export_saved_model(model: Any, directory: str | os.PathLike) -> Path:
     ]
 
     # A plain tf.Module: Keras' ExportArchive writes every variable twice (172 MB instead of 87 MB).
-    class Serving(tf.Module):
+    # Named as a variable of type Any: a base class from a module imported at runtime is opaque to mypy.
+    module: Any = tf.Module
+
+    class Serving(module):
         def __init__(self, encoder: Any) -> None:
             super().__init__()
             self.encoder = encoder

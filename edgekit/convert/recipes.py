@@ -64,6 +64,8 @@ def convert_tflite(source: TfSource, recipe: Recipe, calibration: Calibration | 
     if recipe.name == "fp16":
         converter.target_spec.supported_types = [tf.float16]
     if recipe.needs_calibration:
+        if calibration is None:
+            raise ValueError(f"the {recipe.name} recipe needs calibration data")
         converter.representative_dataset = calibration.representative_dataset([s.name for s in source.inputs])
     if recipe.integer_io:
         converter.target_spec.supported_ops = [tf.lite.OpsSet.TFLITE_BUILTINS_INT8]
@@ -73,6 +75,7 @@ def convert_tflite(source: TfSource, recipe: Recipe, calibration: Calibration | 
     with captured_native_stderr(echo=False) as log, contextlib.redirect_stdout(io.StringIO()), \
             warnings.catch_warnings():
         warnings.simplefilter("ignore")
+        failure: Exception | None
         try:
             flatbuffer = converter.convert()
         except Exception as exc:

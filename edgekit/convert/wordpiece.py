@@ -106,7 +106,7 @@ class WordPieceTokenizer:
         try:
             return cls(read_vocab(path), lowercase)
         except ValueError as exc:
-            raise ModelFormatError(path, str(exc), "a BERT vocab.txt") from exc
+            raise ModelFormatError(os.fspath(path), str(exc), "a BERT vocab.txt") from exc
 
     def pieces(self, text: str) -> list[Piece]:
         """Word pieces of ``text`` with their offsets, without special tokens."""

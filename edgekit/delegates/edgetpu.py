@@ -16,7 +16,7 @@ import shutil
 import subprocess
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from edgekit.delegates import register
 from edgekit.delegates.base import Availability, Coverage, RunOptions, UnsupportedOp
@@ -93,13 +93,13 @@ def edgetpu_coverage(model: Model, name: str = "edgetpu") -> Coverage:
     """Static Edge TPU coverage: the mapped prefix, the op where the graph breaks, and why."""
     rules = RuleSet.load("edgetpu")
     partitioning = rules.data["partitioning"]
-    common = {"partitioning": "prefix", "accelerator": rules.accelerator}
+    common: dict[str, Any] = {"partitioning": "prefix", "accelerator": rules.accelerator}
     reason = rules.model_reason(model)
     if reason:
-        unsupported = tuple(UnsupportedOp(op.index, op.subgraph, op.name, reason) for op in model.ops)
-        first = unsupported[0] if unsupported else None
+        every_op = tuple(UnsupportedOp(op.index, op.subgraph, op.name, reason) for op in model.ops)
+        first = every_op[0] if every_op else None
         return Coverage(
-            name, len(model.ops), unsupported, rules.source, first_break=first, partitions=0,
+            name, len(model.ops), every_op, rules.source, first_break=first, partitions=0,
             model_reason=reason, **common,
         )
     boundary = _boundary_reasons(model, partitioning)
@@ -253,7 +253,9 @@ class EdgeTpuDelegate:
 
     def probe(self) -> Availability:
         """Runtime library loadable and a Coral device attached; the compiler is reported too."""
-        detail = {"runtime": LIBRARY if _runtime_loads() else None, "compiler": shutil.which(COMPILER)}
+        detail: dict[str, Any] = {
+            "runtime": LIBRARY if _runtime_loads() else None, "compiler": shutil.which(COMPILER)
+        }
         if detail["runtime"] is None:
             return Availability(False, _NO_RUNTIME, detail)
         detail["devices"] = _coral_devices()

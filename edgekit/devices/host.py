@@ -15,9 +15,10 @@ import subprocess
 import sys
 import tempfile
 import threading
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -84,11 +85,11 @@ class HostDevice:
                 "extra_sets": len(extra_inputs),
             }
             (workdir / "request.json").write_text(json.dumps(request), encoding="utf-8")
-            np.savez(workdir / "inputs.npz", **inputs)
+            _savez(workdir / "inputs.npz", inputs)
             if extra_inputs:
-                np.savez(
+                _savez(
                     workdir / "sets.npz",
-                    **{
+                    {
                         f"{k}/{name}": value
                         for k, arrays in enumerate(extra_inputs)
                         for name, value in arrays.items()
@@ -190,7 +191,7 @@ def _kill_group(process: subprocess.Popen) -> None:
 def _collect(
     workdir: Path, spec: RunSpec, returncode: int | None, stderr_tail: str, timeout_s: float
 ) -> RunResult:
-    base = {
+    base: dict[str, Any] = {
         "delegate": spec.delegate,
         "device": spec.device,
         "threads": spec.threads,
@@ -229,6 +230,11 @@ def _collect(
         runtime=data["runtime"],
         outputs=outputs,
     )
+
+
+def _savez(path: Path, arrays: Mapping[str, Any]) -> None:
+    # Values typed Any: numpy's stub checks **kwds against savez's own allow_pickle: bool.
+    np.savez(path, **arrays)
 
 
 def _read_arrays(path: Path) -> dict[str, np.ndarray]:

@@ -28,7 +28,7 @@ class ProgressPrinter(BenchListener):
 
     def on_run_event(self, spec, event: dict) -> None:
         if event.get("event") == "phase":
-            phase = event.get("phase")
+            phase = str(event.get("phase"))
             self._update(
                 {"load": "loading", "loaded": "loaded", "first": "first inference, warm-up"}.get(phase, phase)
             )

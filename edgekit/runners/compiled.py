@@ -60,6 +60,7 @@ class CompiledModelRunner:
             cpu_options=CpuOptions(num_threads=threads),
             gpu_options=GpuOptions(enforce_f32=precision == "fp32"),
         )
+        failure: RuntimeError | None
         with captured_native_stderr() as log:
             try:
                 self._model = CompiledModel.from_file(model_path, options=options)

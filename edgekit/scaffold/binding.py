@@ -325,7 +325,7 @@ def bind_keypoints(
                 f"output {tensor.describe()} does not say its keypoint layout; pass `keypoints` COUNTxVALUES "
                 "(e.g. 33x5 for BlazePose, 17x3 for MoveNet)"
             )
-    count, stride = layout  # type: ignore[misc]
+    count, stride = layout
     if tensor.dtype != "float32" or size < count * stride:
         raise fail(
             f"expected a float32 keypoint output with at least {count}x{stride} values; "
@@ -456,7 +456,7 @@ def bind_text_inputs(app: str, contract: ModelContract, options: BindOptions) ->
                 f"cannot tell what input {tensor.describe()} holds; name inputs input_ids, attention_mask, "
                 "token_type_ids"
             )
-        roles[role] = tensor  # type: ignore[index]
+        roles[role] = tensor
     if "ids" not in roles:
         raise fail(f"no input looks like token ids (input_ids); found {contract.describe_inputs()}")
     vocab = options.vocab or contract.vocab
@@ -465,13 +465,13 @@ def bind_text_inputs(app: str, contract: ModelContract, options: BindOptions) ->
             "the model has no vocabulary beside it (vocab.txt); "
             "pass `vocab` FILE with the WordPiece vocabulary it was trained with"
         )
-    lowercase = _check_vocab(Path(vocab), fail)  # type: ignore[arg-type]
+    lowercase = _check_vocab(Path(vocab), fail)
     if roles["ids"].dtype == "int64" or any(t.dtype == "int64" for t in roles.values()):
         raise fail(
             "token inputs are int64; the web and Android runtimes feed int32 — convert with int32 inputs"
         )
     return TextInputs(ids=roles["ids"], mask=roles.get("mask"), segment=roles.get("segment"),
-                      seq_len=lengths.pop(), vocab=Path(vocab), lowercase=lowercase)  # type: ignore[arg-type]
+                      seq_len=lengths.pop(), vocab=Path(vocab), lowercase=lowercase)
 
 
 def _check_vocab(vocab: Path, fail) -> bool:

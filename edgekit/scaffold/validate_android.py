@@ -240,11 +240,13 @@ def _read_catalog(text: str) -> tuple[dict[str, str], list[tuple[str, str, str]]
             name = re.search(r'\bname\s*=\s*"([^"]+)"', line)
             module = re.search(r'module\s*=\s*"([^":]+):([^"]+)"', line)
             ref = re.search(r'version\.ref\s*=\s*"([^"]+)"', line)
-            if (group and name) or module:
-                coordinates = (
-                    (group.group(1), name.group(1)) if group and name else (module.group(1), module.group(2))
-                )
-                libraries.append((*coordinates, ref.group(1) if ref else ""))
+            if group and name:
+                coordinates = (group.group(1), name.group(1))
+            elif module:
+                coordinates = (module.group(1), module.group(2))
+            else:
+                continue
+            libraries.append((*coordinates, ref.group(1) if ref else ""))
     return versions, libraries
 
 

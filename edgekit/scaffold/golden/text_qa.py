@@ -78,8 +78,8 @@ class Span:
     score: float
 
 
-def best_span(start_logits: Sequence[float], end_logits: Sequence[float], first: int, last: int,
-              max_answer_len: int) -> tuple[Span, float]:
+def best_span(start_logits: Sequence[float] | np.ndarray, end_logits: Sequence[float] | np.ndarray,
+              first: int, last: int, max_answer_len: int) -> tuple[Span, float]:
     """The best span within positions ``first..last`` and its margin over the next best one.
 
     The margin is ``inf`` when only one span is possible. Ties go to the smaller start, then end.
