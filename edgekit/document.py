@@ -121,6 +121,7 @@ class ResultDocument(abc.ABC):
                         "use the edgekit version that wrote it")
         arrays = _read_arrays(source.parent / str(document.get("arrays_file", arrays_path_for(source).name)))
         try:
+            # The document's own kind picks the class (a subclass of cls), which mypy cannot follow.
             return target.from_body(document, arrays)  # type: ignore[return-value]
         except (KeyError, TypeError, ValueError, AttributeError) as exc:
             raise ResultFormatError(source, f"missing or malformed field ({exc})") from exc

@@ -413,6 +413,7 @@ def _extract_verified(entry: ZooEntry, tar: tarfile.TarFile, tarball: Path, pin:
     if member.size != size:
         raise ZooError(entry.name, f"{member_name} in {tarball.name} is {member.size} bytes, expected {size}")
     dest = folder / PurePosixPath(member_name).name
+    # safe_member admits regular files only, for which extractfile never returns None.
     with tar.extractfile(member) as source, atomic.open_output(dest) as out:  # type: ignore[union-attr]
         actual = _copy_hashing(source, out)
         if actual != sha256:

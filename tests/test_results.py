@@ -7,7 +7,7 @@ import json
 import numpy as np
 import pytest
 
-import tests.fault_delegates  # noqa: F401
+import tests.fault_delegates  # noqa: F401  (registers the fault-injection delegates)
 from edgekit.bench import bench
 from edgekit.document import SCHEMA_VERSION, arrays_path_for
 from edgekit.errors import ResultFormatError

@@ -303,6 +303,7 @@ def _with_fixed_shapes(
     def serve(*args: Any) -> Any:
         return concrete(**dict(zip(names, args, strict=False)))
 
+    # tf.function reads the parameter names from __signature__, an attribute functions lack in typeshed.
     serve.__signature__ = inspect.Signature(  # type: ignore[attr-defined]
         [inspect.Parameter(n, inspect.Parameter.POSITIONAL_OR_KEYWORD) for n in names]
     )
