@@ -172,7 +172,9 @@ _DISABLED = ("none", "off")
 
 def presets_with(tolerance: str | None) -> Callable[[str], Preset | None]:
     """precision -> Preset, with the user's TOLERANCE ("cosine=0.995,...") applied to every preset."""
-    presets = {name: parse_tolerance(tolerance, preset) if tolerance else preset for name, preset in PRESETS.items()}
+    presets = {
+        name: parse_tolerance(tolerance, preset) if tolerance else preset for name, preset in PRESETS.items()
+    }
     return presets.get
 
 
@@ -209,7 +211,9 @@ def _parse_threshold(key: str, raw: str) -> float | None:
     except ValueError:
         value = math.nan
     if math.isnan(value):
-        raise UsageError("tolerance", f"{key}={raw!r} is not a number; e.g. {key}=0.01, or {key}=none to skip it")
+        raise UsageError(
+            "tolerance", f"{key}={raw!r} is not a number; e.g. {key}=0.01, or {key}=none to skip it"
+        )
     low, high = _CHECKS[key][3]
     if not low <= value <= high:
         raise UsageError("tolerance", f"{key}={raw} is outside [{low:g}, {high:g}]")
@@ -292,14 +296,18 @@ def compare_outputs(
     IMAGE_SIZE (height, width of the model's image input) turns normalised keypoints into pixels.
     """
     if precision not in PRESETS:
-        raise UsageError("precision", f"unknown precision {precision!r}; choose from: {', '.join(PRECISIONS)}")
+        raise UsageError(
+            "precision", f"unknown precision {precision!r}; choose from: {', '.join(PRECISIONS)}"
+        )
     preset = tolerance if tolerance is not None else PRESETS[precision]
     roles = roles or {}
     producers = {t.name: t.producer for t in candidate_tensors}
     cand = _ordered(candidate, candidate_tensors)
     ref = _ordered(reference, reference_tensors)
     pairs, problems = _match(cand, ref)
-    decisions = [Decision("outputs", "structure", "matching", "fail", f"{problem} -> fail") for problem in problems]
+    decisions = [
+        Decision("outputs", "structure", "matching", "fail", f"{problem} -> fail") for problem in problems
+    ]
     fails: list[str] = list(problems)
     warns: list[str] = []
     measured: list[OutputMetrics] = []
@@ -324,7 +332,9 @@ def compare_outputs(
             decisions.append(decision)
             {"fail": fails, "warn": warns}.get(decision.verdict, []).append(decision.text)
         else:
-            decision, failures, warnings = _judge_elements(metrics, preset, label, _floor(precision, quantization))
+            decision, failures, warnings = _judge_elements(
+                metrics, preset, label, _floor(precision, quantization)
+            )
             decisions.append(decision)
             fails += failures
             warns += warnings
@@ -375,7 +385,7 @@ def _match(cand: list[_Output], ref: list[_Output]) -> tuple[list[tuple[_Output,
             f"cannot match outputs: names differ ({', '.join(o[0] for o in cand)} vs reference "
             f"{', '.join(o[0] for o in ref)}) and so do counts ({len(cand)} vs {len(ref)})"
         ]
-    return list(zip(cand, ref)), []
+    return list(zip(cand, ref, strict=True)), []
 
 
 def _structural_failures(metrics: OutputMetrics, label: str) -> list[str]:
@@ -402,8 +412,10 @@ def _judge_elements(
     """
     peak = metrics.reference_peak
     if peak is not None and 0 < peak <= floor and metrics.max_abs <= floor:
-        text = (f"{label}: reference peak {peak:.3g} is below what {metrics_precision(preset)} tells from zero "
-                f"({floor:.3g}); max absolute error {metrics.max_abs:.3g} -> pass")
+        text = (
+            f"{label}: reference peak {peak:.3g} is below what {metrics_precision(preset)} tells from zero "
+            f"({floor:.3g}); max absolute error {metrics.max_abs:.3g} -> pass"
+        )
         return Decision(label, "elements", "max absolute error near zero", "pass", text,
                         {"reference_peak": peak, "floor": floor, "max_abs": metrics.max_abs}), [], []
     failures, warnings = _judge(metrics, preset, label)
@@ -415,8 +427,14 @@ def _judge_elements(
                f"{metrics.max_abs_rel:.2%} of the reference's peak")
     deciding = (failures or warnings or [f"{label}: {summary}"])[0]
     metric = deciding.split(": ", 1)[1].split(" ", 1)[0] if failures or warnings else "element metrics"
-    decision = Decision(label, "elements", metric, verdict, f"{deciding} -> {verdict}",
-                        {"cosine": metrics.cosine, "snr_db": metrics.snr_db, "max_abs_rel": metrics.max_abs_rel})
+    decision = Decision(
+        label,
+        "elements",
+        metric,
+        verdict,
+        f"{deciding} -> {verdict}",
+        {"cosine": metrics.cosine, "snr_db": metrics.snr_db, "max_abs_rel": metrics.max_abs_rel},
+    )
     return decision, failures, warnings
 
 
@@ -438,7 +456,9 @@ def _judge(metrics: OutputMetrics, preset: Preset, label: str) -> tuple[list[str
             source = "your tolerance" if key in preset.overrides else f"{preset.name} preset"
             failures.append(_violation(label, key, value, fail_limit, lower_bound, source))
         elif _misses(value, warn_limit, lower_bound):
-            warnings.append(_violation(label, key, value, warn_limit, lower_bound, f"{preset.name} preset, warn"))
+            warnings.append(
+                _violation(label, key, value, warn_limit, lower_bound, f"{preset.name} preset, warn")
+            )
     return failures, warnings
 
 

@@ -3,10 +3,9 @@
 from __future__ import annotations
 
 import os
-from pathlib import Path
-from typing import Callable
-
+from collections.abc import Callable
 from dataclasses import asdict, dataclass
+from pathlib import Path
 
 from edgekit import delegates, zoo
 from edgekit.model import Model

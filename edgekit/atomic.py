@@ -11,8 +11,9 @@ import contextlib
 import os
 import shutil
 import tempfile
+from collections.abc import Iterator, Mapping
 from pathlib import Path
-from typing import IO, Iterator, Mapping
+from typing import IO, Any
 
 import numpy as np
 
@@ -49,11 +50,15 @@ def write_text(path: str | os.PathLike[str], text: str) -> Path:
     return write_bytes(path, text.encode("utf-8"))
 
 
-def write_npz(path: str | os.PathLike[str], arrays: Mapping[str, np.ndarray], *, compressed: bool = True) -> Path:
+def write_npz(
+    path: str | os.PathLike[str], arrays: Mapping[str, np.ndarray], *, compressed: bool = True
+) -> Path:
     """A named-array archive (``np.savez``) through :func:`open_output`."""
     save = np.savez_compressed if compressed else np.savez
     with open_output(path) as stream:
-        save(stream, **dict(arrays))
+        # Values typed Any: numpy's stub checks **kwds against savez's own allow_pickle: bool.
+        named: dict[str, Any] = dict(arrays)
+        save(stream, **named)
     return Path(path)
 
 

@@ -2,30 +2,30 @@
 
 from __future__ import annotations
 
+import functools
 import os
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from pathlib import Path
-from typing import Mapping, Sequence
 
 import numpy as np
 
 from edgekit import delegates as delegate_registry
-from edgekit.delegates.base import Delegate
-from edgekit.devices.host import HostDevice, RunSpec
-from edgekit.errors import UnsupportedModel, UsageError
-from edgekit.events import BenchListener
 from edgekit.accuracy import presets_with
 from edgekit.bench_inputs import prepare_input_sets
-from edgekit.realistic import InputSets
-from edgekit.roles import parse_output_roles, roles_for
-from edgekit.measure.loop import LoopConfig
 from edgekit.contract import TensorInfo
+from edgekit.delegates.base import Delegate
+from edgekit.devices.host import HostDevice, RunSpec
 from edgekit.dynamic import fill_dynamic
-from edgekit.measure.conditions import load_warning, thread_scaling_warnings
-from edgekit.model import Model
-from edgekit.reference import REFERENCE_LOOP, Reference, judge_runs, load_expected, reference_delegate
 from edgekit.environment import environment_fingerprint
+from edgekit.errors import UnsupportedModel, UsageError
+from edgekit.events import BenchListener
+from edgekit.measure.conditions import load_warning, thread_scaling_warnings
+from edgekit.measure.loop import LoopConfig
+from edgekit.model import Model
+from edgekit.realistic import InputSets
+from edgekit.reference import REFERENCE_LOOP, Reference, judge_runs, load_expected, reference_delegate
 from edgekit.results import BenchResult, RunResult
+from edgekit.roles import parse_output_roles, roles_for
 from edgekit.zoo import catalog_entry as zoo_catalog_entry
 from edgekit.zoo import resolve_model
 
@@ -153,8 +153,12 @@ def bench(
     tolerances = presets_with(tolerance)
     if reference is not None and expected is not None:
         raise UsageError("reference", "give either `reference` or `expected`, not both")
-    reference_model = Model.open(resolve_model(reference, log=emit.on_message)) if reference is not None else None
-    input_sets, reference_sets = prepare_input_sets(parsed, run_tensors, inputs, seed, reference_model, value_range)
+    reference_model = (
+        Model.open(resolve_model(reference, log=emit.on_message)) if reference is not None else None
+    )
+    input_sets, reference_sets = prepare_input_sets(
+        parsed, run_tensors, inputs, seed, reference_model, value_range
+    )
     arrays, extra_inputs = input_sets.sets[0], input_sets.sets[1:]
     expected_reference = load_expected(expected, parsed, expected_label) if expected is not None else None
     planned, coverages = _plan(parsed, chosen, settings)
@@ -174,7 +178,7 @@ def bench(
             arrays,
             settings.loop,
             settings.timeout_s,
-            on_event=lambda event, spec=spec: emit.on_run_event(spec, event),
+            on_event=functools.partial(emit.on_run_event, spec),
             delegate_modules=_external_module(delegate_registry.get(spec.delegate)),
             extra_inputs=extra_inputs,
         )
@@ -266,7 +270,9 @@ def _validate_normalize(normalize: tuple[float, float] | None) -> tuple[float, f
         return None
     low, high = (float(v) for v in normalize)
     if not low < high:
-        raise UsageError("normalize", f"{low:g},{high:g} is not LOW,HIGH with LOW below HIGH (e.g. 0,1 or -1,1)")
+        raise UsageError(
+            "normalize", f"{low:g},{high:g} is not LOW,HIGH with LOW below HIGH (e.g. 0,1 or -1,1)"
+        )
     return low, high
 
 
@@ -297,7 +303,9 @@ def _reference_outputs(
         for run in results:
             if run.delegate == delegate and run.status == "ok":
                 run.is_reference = True
-                label = f"{delegate} on the same file" + ("" if delegate == "cpu-ref" else " (cpu-ref cannot run it)")
+                label = f"{delegate} on the same file" + (
+                    "" if delegate == "cpu-ref" else " (cpu-ref cannot run it)"
+                )
                 return Reference("delegate", label, run.outputs, model.outputs, True, run=None, note=note,
                                  extra_outputs=run.extra_outputs)
     emit.on_message(f"reference: one inference of {target.path.name} on {delegate} for reference outputs")
@@ -305,7 +313,9 @@ def _reference_outputs(
     spec = RunSpec(delegate, 1, signature=target.selected_signature)
     run = device.run(target.path, spec, sets.sets[0], loop, settings.timeout_s, extra_inputs=sets.sets[1:])
     kind = "model" if reference_model is not None else "delegate"
-    where = f"{target.path.name} on {delegate}" if reference_model is not None else f"{delegate} on the same file"
+    where = (
+        f"{target.path.name} on {delegate}" if reference_model is not None else f"{delegate} on the same file"
+    )
     if run.status != "ok":
         note = f"the reference run ended {run.status}: {run.reason}; no accuracy verdicts"
         emit.on_message(f"reference: {note}")
@@ -350,7 +360,9 @@ def _validate_threads(threads: Sequence[int]) -> tuple[int, ...]:
         raise UsageError("threads", "give at least one thread count, e.g. 1,2,4")
     for count in threads:
         if isinstance(count, bool) or not isinstance(count, int) or not 1 <= count <= MAX_THREADS:
-            raise UsageError("threads", f"{count!r} is not a thread count; use whole numbers 1..{MAX_THREADS}")
+            raise UsageError(
+                "threads", f"{count!r} is not a thread count; use whole numbers 1..{MAX_THREADS}"
+            )
     return tuple(dict.fromkeys(threads))
 
 
@@ -364,7 +376,8 @@ def _validate_loop(loop: LoopConfig) -> LoopConfig:
             raise UsageError(option, f"{value} seconds is negative")
     if loop.max_seconds <= 0 or loop.max_seconds < loop.min_seconds:
         raise UsageError(
-            "max_seconds", f"{loop.max_seconds} must be positive and at least `min_seconds` ({loop.min_seconds})"
+            "max_seconds",
+            f"{loop.max_seconds} must be positive and at least `min_seconds` ({loop.min_seconds})",
         )
     return loop
 

@@ -9,8 +9,8 @@ same real values.
 from __future__ import annotations
 
 import os
+from collections.abc import Mapping, Sequence
 from pathlib import Path
-from typing import Mapping, Sequence
 
 import numpy as np
 
@@ -45,8 +45,12 @@ def prepare_input_sets(
     sets = None if inputs == RANDOM else realistic_inputs(source_tensors, normalize=normalize, vocab=vocab)
     if sets is None:
         why = "asked for" if inputs == RANDOM else "the model's task is not known (see `normalize`)"
-        sets = InputSets("random", f"seeded random inputs (seed {seed}; {why}): verdicts judged on random inputs",
-                         (f"random (seed {seed})",), (generate_inputs(source_tensors, seed),))
+        sets = InputSets(
+            "random",
+            f"seeded random inputs (seed {seed}; {why}): verdicts judged on random inputs",
+            (f"random (seed {seed})",),
+            (generate_inputs(source_tensors, seed),),
+        )
     if reference_model is None:
         return sets, None
     return _carried(sets, reference_model.inputs, model.inputs), sets

@@ -12,8 +12,8 @@ import json
 import os
 import re
 import sys
+from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import Sequence
 
 from edgekit import __version__
 from edgekit.errors import EXIT_CHECK_FAILED, EXIT_INTERNAL, EXIT_OK, EdgekitError, UsageError
@@ -92,6 +92,16 @@ def main(argv: Sequence[str] | None = None) -> int:
         return EXIT_INTERNAL
 
 
+def _help_of(parser: argparse.ArgumentParser) -> Callable[[argparse.Namespace], int]:
+    """A handler for a command group given no subcommand: print the group's help."""
+
+    def handler(args: argparse.Namespace) -> int:
+        parser.print_help()
+        return EXIT_OK
+
+    return handler
+
+
 def _parser() -> argparse.ArgumentParser:
     from edgekit.convert import TOOL_TIMEOUT_S  # light modules: --help stays instant
     from edgekit.convert.tfjs_tools import INSTALL_TIMEOUT_S
@@ -104,86 +114,178 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument("--version", action="version", version=f"edgekit {__version__}")
     commands = parser.add_subparsers(title="commands", metavar="COMMAND")
 
-    inspect = commands.add_parser("inspect", help="show a model's signatures, tensors, ops and size", epilog=_EPILOG)
-    inspect.add_argument("model", metavar="MODEL", help=".tflite file, TF.js graph model (model.json) or zoo model name")
+    inspect = commands.add_parser(
+        "inspect", help="show a model's signatures, tensors, ops and size", epilog=_EPILOG
+    )
+    inspect.add_argument(
+        "model", metavar="MODEL", help=".tflite file, TF.js graph model (model.json) or zoo model name"
+    )
     inspect.add_argument("--json", action="store_true", help="print JSON instead of text")
     inspect.set_defaults(handler=_inspect)
 
-    bench = commands.add_parser("bench", help="measure latency and memory per delegate on this host", epilog=_EPILOG)
+    bench = commands.add_parser(
+        "bench", help="measure latency and memory per delegate on this host", epilog=_EPILOG
+    )
     bench.add_argument("model", metavar="MODEL", help=".tflite file or zoo model name")
-    bench.add_argument("--delegate", default="cpu", help="comma-separated delegates, or all (default: cpu; e.g. cpu,cpu-ref,gpu)")
+    bench.add_argument(
+        "--delegate",
+        default="cpu",
+        help="comma-separated delegates, or all (default: cpu; e.g. cpu,cpu-ref,gpu)",
+    )
     bench.add_argument("--threads", default="1", help="comma-separated thread counts to sweep (default: 1)")
-    bench.add_argument("--gpu-precision", default="fp16", help="gpu arithmetic to sweep: fp16, fp32 or both (default: fp16)")
+    bench.add_argument(
+        "--gpu-precision", default="fp16", help="gpu arithmetic to sweep: fp16, fp32 or both (default: fp16)"
+    )
     bench.add_argument("--runs", type=int, default=50, help="measure at least this many runs (default: 50)")
     bench.add_argument("--min-seconds", type=float, default=1.0, help="and at least this long (default: 1)")
-    bench.add_argument("--max-seconds", type=float, default=30.0, help="but stop after this long (default: 30)")
+    bench.add_argument(
+        "--max-seconds", type=float, default=30.0, help="but stop after this long (default: 30)"
+    )
     bench.add_argument("--warmup", type=int, default=1, help="warm-up runs before measuring (default: 1)")
-    bench.add_argument("--warmup-seconds", type=float, default=0.5, help="and warm up at least this long (default: 0.5)")
-    bench.add_argument("--timeout", type=float, default=None, help="kill a run's worker after this many seconds")
-    bench.add_argument("--inputs", metavar="FILE.npz", help="inputs keyed by input name, or 'random' (default: "
-                       "realistic scenes or sentences when the task is known, else seeded random)")
-    bench.add_argument("--normalize", metavar="LOW,HIGH", help="value range a float image input expects (makes "
-                       "realistic image inputs possible for models outside the zoo)")
-    bench.add_argument("--output-role", action="append", metavar="NAME=ROLE", help="how to judge an output: mask[:T], "
-                       "keypoints:KxS, points3d:KxS, probabilities, logits, embedding, span_logits (repeatable)")
+    bench.add_argument(
+        "--warmup-seconds", type=float, default=0.5, help="and warm up at least this long (default: 0.5)"
+    )
+    bench.add_argument(
+        "--timeout", type=float, default=None, help="kill a run's worker after this many seconds"
+    )
+    bench.add_argument(
+        "--inputs",
+        metavar="FILE.npz",
+        help="inputs keyed by input name, or 'random' (default: "
+        "realistic scenes or sentences when the task is known, else seeded random)",
+    )
+    bench.add_argument(
+        "--normalize",
+        metavar="LOW,HIGH",
+        help="value range a float image input expects (makes "
+        "realistic image inputs possible for models outside the zoo)",
+    )
+    bench.add_argument(
+        "--output-role",
+        action="append",
+        metavar="NAME=ROLE",
+        help="how to judge an output: mask[:T], "
+        "keypoints:KxS, points3d:KxS, probabilities, logits, embedding, span_logits (repeatable)",
+    )
     bench.add_argument("--seed", type=int, default=0, help="seed for generated inputs (default: 0)")
-    bench.add_argument("--reference", metavar="MODEL", help="judge accuracy against this model (e.g. the float "
-                       "model of an int8 variant) on reference kernels; default: cpu-ref on the same file")
-    bench.add_argument("--expected", metavar="FILE.npz", help="judge accuracy against these outputs, keyed by output name")
-    bench.add_argument("--tolerance", metavar="K=V,...", help="override fail thresholds: cosine, snr_db, max_abs, "
-                       "max_abs_rel, rmse, top1 (e.g. cosine=0.995,max_abs=1e-3; KEY=none turns one off)")
+    bench.add_argument(
+        "--reference",
+        metavar="MODEL",
+        help="judge accuracy against this model (e.g. the float "
+        "model of an int8 variant) on reference kernels; default: cpu-ref on the same file",
+    )
+    bench.add_argument(
+        "--expected", metavar="FILE.npz", help="judge accuracy against these outputs, keyed by output name"
+    )
+    bench.add_argument(
+        "--tolerance",
+        metavar="K=V,...",
+        help="override fail thresholds: cosine, snr_db, max_abs, "
+        "max_abs_rel, rmse, top1 (e.g. cosine=0.995,max_abs=1e-3; KEY=none turns one off)",
+    )
     bench.add_argument("--no-accuracy", action="store_true", help="skip the accuracy checks")
-    bench.add_argument("--fail-on-accuracy", action="store_true", help="exit 1 when any run's accuracy verdict is fail")
-    bench.add_argument("--signature", metavar="NAME", help="the signature (entry point) to run (default: the first)")
-    bench.add_argument("--batch", type=int, metavar="N", help="batch size for inputs with a dynamic batch dimension "
-                                                            "(default: the model's static size, usually 1)")
-    bench.add_argument("--json", metavar="FILE", help="write the result document (and FILE's .arrays.npz sidecar)")
+    bench.add_argument(
+        "--fail-on-accuracy", action="store_true", help="exit 1 when any run's accuracy verdict is fail"
+    )
+    bench.add_argument(
+        "--signature", metavar="NAME", help="the signature (entry point) to run (default: the first)"
+    )
+    bench.add_argument(
+        "--batch",
+        type=int,
+        metavar="N",
+        help="batch size for inputs with a dynamic batch dimension "
+        "(default: the model's static size, usually 1)",
+    )
+    bench.add_argument(
+        "--json", metavar="FILE", help="write the result document (and FILE's .arrays.npz sidecar)"
+    )
     bench.add_argument("--quiet", action="store_true", help="no progress lines")
     bench.set_defaults(handler=_bench)
 
     judge = commands.add_parser("judge", help="recompute a saved bench's accuracy verdicts from its arrays",
                                 epilog=_EPILOG)
     judge.add_argument("result", metavar="RESULT.json", help="a document written by bench --json")
-    judge.add_argument("--tolerance", metavar="K=V,...", help="override the presets' fail thresholds, as for bench")
-    judge.add_argument("--output-role", action="append", metavar="NAME=ROLE", help="how to judge an output, as for "
-                       "bench (over the zoo catalog's roles)")
+    judge.add_argument(
+        "--tolerance", metavar="K=V,...", help="override the presets' fail thresholds, as for bench"
+    )
+    judge.add_argument(
+        "--output-role",
+        action="append",
+        metavar="NAME=ROLE",
+        help="how to judge an output, as for bench (over the zoo catalog's roles)",
+    )
     judge.add_argument("--json", metavar="FILE", help="write the re-judged document (and its arrays) here")
     judge.set_defaults(handler=_judge)
 
-    convert = commands.add_parser("convert", help="TensorFlow source -> deployable variants, each benched and judged",
-                                  epilog=_EPILOG)
-    convert.add_argument("source", metavar="SOURCE", help="SavedModel directory, .keras/.h5 file, or zoo name (minilm-l6)")
-    convert.add_argument("--out", required=True, metavar="DIR", help="directory for the variants (must be new or empty)")
-    convert.add_argument("--variants", default="fp32,fp16,dynamic-int8,int8-full",
-                         help="fp32, fp16, dynamic-int8, int8, int8-full, edgetpu, tfjs, or all (default: %(default)s)")
-    convert.add_argument("--calibration", metavar="DATA", help=".npz keyed by input name, a folder of images, or a "
-                         "text file of sentences (text models); default: random samples, with a warning")
-    convert.add_argument("--calibration-range", default="-1,1", metavar="LOW,HIGH", help="image value range (default: -1,1)")
+    convert = commands.add_parser(
+        "convert", help="TensorFlow source -> deployable variants, each benched and judged", epilog=_EPILOG
+    )
+    convert.add_argument(
+        "source", metavar="SOURCE", help="SavedModel directory, .keras/.h5 file, or zoo name (minilm-l6)"
+    )
+    convert.add_argument(
+        "--out", required=True, metavar="DIR", help="directory for the variants (must be new or empty)"
+    )
+    convert.add_argument(
+        "--variants",
+        default="fp32,fp16,dynamic-int8,int8-full",
+        help="fp32, fp16, dynamic-int8, int8, int8-full, edgetpu, tfjs, or all (default: %(default)s)",
+    )
+    convert.add_argument(
+        "--calibration",
+        metavar="DATA",
+        help=".npz keyed by input name, a folder of images, or a "
+        "text file of sentences (text models); default: random samples, with a warning",
+    )
+    convert.add_argument(
+        "--calibration-range", default="-1,1", metavar="LOW,HIGH", help="image value range (default: -1,1)"
+    )
     convert.add_argument("--signature", help="SavedModel signature to convert (default: serving_default)")
-    convert.add_argument("--input-shape", action="append", metavar="NAME=D1,D2", help="fix an input's dynamic dims (repeatable)")
-    convert.add_argument("--delegate", default="cpu", help="delegates to bench each variant on (default: cpu)")
+    convert.add_argument(
+        "--input-shape",
+        action="append",
+        metavar="NAME=D1,D2",
+        help="fix an input's dynamic dims (repeatable)",
+    )
+    convert.add_argument(
+        "--delegate", default="cpu", help="delegates to bench each variant on (default: cpu)"
+    )
     convert.add_argument("--threads", default="1", help="thread counts (default: 1)")
     convert.add_argument("--runs", type=int, default=20, help="timed runs per variant (default: 20)")
-    convert.add_argument("--tolerance", metavar="K=V,...", help="override accuracy fail thresholds, as for bench")
+    convert.add_argument(
+        "--tolerance", metavar="K=V,...", help="override accuracy fail thresholds, as for bench"
+    )
     convert.add_argument("--seed", type=int, default=0, help="seed of the generated inputs (default: 0)")
-    convert.add_argument("--tool-timeout", type=float, default=TOOL_TIMEOUT_S, metavar="S",
-                         help="stop an external tool (tfjs converters, edgetpu_compiler) after S seconds; its "
-                              "variant ends as timeout (default: %(default)g)")
-    convert.add_argument("--force", action="store_true", help="replace a non-empty --out directory once all variants are made")
-    convert.add_argument("--fail-on-accuracy", action="store_true", help="exit 1 when a variant's verdict is fail")
+    convert.add_argument(
+        "--tool-timeout",
+        type=float,
+        default=TOOL_TIMEOUT_S,
+        metavar="S",
+        help="stop an external tool (tfjs converters, edgetpu_compiler) after S seconds; its "
+        "variant ends as timeout (default: %(default)g)",
+    )
+    convert.add_argument(
+        "--force", action="store_true", help="replace a non-empty --out directory once all variants are made"
+    )
+    convert.add_argument(
+        "--fail-on-accuracy", action="store_true", help="exit 1 when a variant's verdict is fail"
+    )
     convert.add_argument("--json", metavar="FILE", help="write the variant matrix document")
     convert.add_argument("--quiet", action="store_true", help="no progress lines")
     convert.set_defaults(handler=_convert)
 
     tools = commands.add_parser("tools", help="helper tools edgekit keeps in environments of their own")
     tools_commands = tools.add_subparsers(title="tools commands", metavar="TOOLS_COMMAND")
-    tools_install = tools_commands.add_parser("install", help="install a tool set: tfjs (the TF.js converters)")
+    tools_install = tools_commands.add_parser(
+        "install", help="install a tool set: tfjs (the TF.js converters)"
+    )
     tools_install.add_argument("name", choices=["tfjs"], metavar="NAME", help="tfjs")
     tools_install.add_argument("--force", action="store_true", help="reinstall even when present")
     tools_install.add_argument("--timeout", type=float, default=INSTALL_TIMEOUT_S, metavar="S",
                                help="stop a pip step after S seconds (default: %(default)g)")
     tools_install.set_defaults(handler=_tools_install)
-    tools.set_defaults(handler=lambda args: (tools.print_help(), EXIT_OK)[1])
+    tools.set_defaults(handler=_help_of(tools))
 
     doctor = commands.add_parser("delegates", help="which delegates can run on this machine, and why not")
     doctor.add_argument("--json", action="store_true", help="print JSON instead of text")
@@ -198,26 +300,43 @@ def _parser() -> argparse.ArgumentParser:
     zoo_pull.add_argument("name", metavar="NAME")
     zoo_pull.add_argument("--force", action="store_true", help="fetch again even when cached")
     zoo_pull.set_defaults(handler=_zoo_pull)
-    zoo.set_defaults(handler=lambda args: (zoo.print_help(), EXIT_OK)[1])
+    zoo.set_defaults(handler=_help_of(zoo))
 
-    scaffold = commands.add_parser("scaffold", help="a starter app (web or Android) wired to your model's contract",
-                                   epilog=_EPILOG)
+    scaffold = commands.add_parser(
+        "scaffold", help="a starter app (web or Android) wired to your model's contract", epilog=_EPILOG
+    )
     from edgekit.scaffold.apps import all_apps  # the task registry: help lists what is registered
 
     scaffold.add_argument("--app", metavar="APP", help=", ".join(app.name for app in all_apps()))
-    scaffold.add_argument("--model", metavar="MODEL", help=".tflite file, TF.js graph model (model.json or its "
-                          "folder), or zoo model name")
+    scaffold.add_argument(
+        "--model",
+        metavar="MODEL",
+        help=".tflite file, TF.js graph model (model.json or its folder), or zoo model name",
+    )
     scaffold.add_argument("--out", metavar="DIR", help="project directory to create (must be new or empty)")
-    scaffold.add_argument("--list", action="store_true", help="list the apps and what each needs from a model")
+    scaffold.add_argument(
+        "--list", action="store_true", help="list the apps and what each needs from a model"
+    )
     scaffold.add_argument("--normalize", metavar="LOW,HIGH", help="value range a float image input expects "
                           "(e.g. 0,1 or -1,1) when the model does not say")
-    scaffold.add_argument("--keypoints", metavar="COUNTxVALUES", help="keypoint layout when the model does not say: "
-                          "17x3 (y, x, score) or 33x5 (x, y, z, visibility, presence)")
+    scaffold.add_argument(
+        "--keypoints",
+        metavar="COUNTxVALUES",
+        help="keypoint layout when the model does not say: "
+        "17x3 (y, x, score) or 33x5 (x, y, z, visibility, presence)",
+    )
     scaffold.add_argument("--output", metavar="NAME", help="the output tensor to bind when several fit")
-    scaffold.add_argument("--vocab", metavar="FILE", help="WordPiece vocab.txt for text models without one beside them")
-    scaffold.add_argument("--max-answer-len", type=int, default=30, help="qa: longest answer in tokens (default: 30)")
-    scaffold.add_argument("--force", action="store_true", help="write into a non-empty --out, overwriting the "
-                          "files edgekit generates (other files are kept)")
+    scaffold.add_argument(
+        "--vocab", metavar="FILE", help="WordPiece vocab.txt for text models without one beside them"
+    )
+    scaffold.add_argument(
+        "--max-answer-len", type=int, default=30, help="qa: longest answer in tokens (default: 30)"
+    )
+    scaffold.add_argument(
+        "--force",
+        action="store_true",
+        help="write into a non-empty --out, overwriting the files edgekit generates (other files are kept)",
+    )
     scaffold.add_argument("--json", action="store_true", help="print the binding as JSON")
     scaffold.set_defaults(handler=_scaffold)
     return parser
@@ -232,10 +351,17 @@ def _scaffold(args: argparse.Namespace) -> int:
         for app in apps:
             print(f"{app.name.ljust(width)}  {app.task.needs}")
         return EXIT_OK
-    missing = [flag for flag, value in (("--app", args.app), ("--model", args.model), ("--out", args.out)) if not value]
+    missing = [
+        flag
+        for flag, value in (("--app", args.app), ("--model", args.model), ("--out", args.out))
+        if not value
+    ]
     if missing:
-        raise UsageError(missing[0], f"is required (with {', '.join(f for f in ('--app', '--model', '--out'))}); "
-                                     "see edgekit scaffold --list")
+        raise UsageError(
+            missing[0],
+            f"is required (with {', '.join(f for f in ('--app', '--model', '--out'))}); "
+            "see edgekit scaffold --list",
+        )
     from edgekit.scaffold.binding import BindOptions, parse_keypoints, parse_normalize
 
     if args.max_answer_len < 1:
@@ -310,7 +436,6 @@ def _bench(args: argparse.Namespace) -> int:
 
 
 def _convert(args: argparse.Namespace) -> int:
-    from edgekit import atomic
     from edgekit.convert.matrix import convert
     from edgekit.report.console import ProgressPrinter
     from edgekit.report.convert_table import format_convert_table

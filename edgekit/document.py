@@ -108,7 +108,9 @@ class ResultDocument(abc.ABC):
         kind = document.get("kind") or "bench"  # bench documents of schema 1 carry no kind
         target = _KINDS.get(kind)
         if target is None:
-            raise ResultFormatError(source, f"unknown document kind {kind!r}; known: {', '.join(sorted(_KINDS))}")
+            raise ResultFormatError(
+                source, f"unknown document kind {kind!r}; known: {', '.join(sorted(_KINDS))}"
+            )
         if cls.KIND and target is not cls:
             raise ResultFormatError(source, f"is a {kind} document, not a {cls.KIND} document")
         version = document.get("schema_version")
@@ -119,6 +121,7 @@ class ResultDocument(abc.ABC):
                         "use the edgekit version that wrote it")
         arrays = _read_arrays(source.parent / str(document.get("arrays_file", arrays_path_for(source).name)))
         try:
+            # The document's own kind picks the class (a subclass of cls), which mypy cannot follow.
             return target.from_body(document, arrays)  # type: ignore[return-value]
         except (KeyError, TypeError, ValueError, AttributeError) as exc:
             raise ResultFormatError(source, f"missing or malformed field ({exc})") from exc

@@ -8,8 +8,8 @@ back as a note ("input_ids: batch ? -> 4") that the report shows beside the figu
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import replace
-from typing import Sequence
 
 from edgekit.contract import TensorInfo
 from edgekit.errors import UsageError
@@ -17,7 +17,9 @@ from edgekit.errors import UsageError
 __all__ = ["fill_dynamic"]
 
 
-def fill_dynamic(tensors: Sequence[TensorInfo], batch: int | None) -> tuple[tuple[TensorInfo, ...], list[str]]:
+def fill_dynamic(
+    tensors: Sequence[TensorInfo], batch: int | None
+) -> tuple[tuple[TensorInfo, ...], list[str]]:
     """TENSORS with every dynamic dimension fixed (``shape``), and one note per filled dimension."""
     if batch is not None and (isinstance(batch, bool) or not isinstance(batch, int) or batch < 1):
         raise UsageError("batch", f"{batch!r} is not a batch size; use a whole number of at least 1")

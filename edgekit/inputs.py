@@ -7,13 +7,13 @@ from __future__ import annotations
 
 import os
 import zipfile
+from collections.abc import Mapping, Sequence
 from pathlib import Path
-from typing import Mapping, Sequence
 
 import numpy as np
 
 from edgekit.errors import InputsError
-from edgekit.model import TensorInfo
+from edgekit.model import Quantization, TensorInfo
 from edgekit.quantization import dequantize, quantize, real_range
 
 __all__ = ["generate_inputs", "load_inputs", "check_inputs", "convert_inputs", "read_npz"]
@@ -45,7 +45,7 @@ def _generate_one(tensor: TensorInfo, rng: np.random.Generator) -> np.ndarray:
     if dtype == "bool":
         return rng.integers(0, 2, size=shape).astype(bool)
     if dtype in _QUANTIZED_INPUT_DTYPES and tensor.quantization is not None:
-        return _quantized_uniform(tensor, shape, rng)
+        return _quantized_uniform(tensor, tensor.quantization, shape, rng)
     if dtype in ("int8", "uint8", "int16", "int32", "int64", "uint16", "uint32"):
         return _integer_like(tensor, shape, rng)
     raise InputsError(
@@ -54,9 +54,11 @@ def _generate_one(tensor: TensorInfo, rng: np.random.Generator) -> np.ndarray:
     )
 
 
-def _quantized_uniform(tensor: TensorInfo, shape: tuple[int, ...], rng: np.random.Generator) -> np.ndarray:
-    real = rng.uniform(*real_range(tensor.quantization, tensor.dtype), size=shape)
-    return quantize(real, tensor.quantization, tensor.dtype)
+def _quantized_uniform(
+    tensor: TensorInfo, quantization: Quantization, shape: tuple[int, ...], rng: np.random.Generator
+) -> np.ndarray:
+    real = rng.uniform(*real_range(quantization, tensor.dtype), size=shape)
+    return quantize(real, quantization, tensor.dtype)
 
 
 def _integer_like(tensor: TensorInfo, shape: tuple[int, ...], rng: np.random.Generator) -> np.ndarray:
@@ -123,7 +125,7 @@ def check_inputs(
 def _conform(array: np.ndarray, tensor: TensorInfo, source: str) -> np.ndarray:
     signature = tensor.shape_signature or tensor.shape
     fits = len(array.shape) == len(signature) and all(
-        want < 0 or want == got for want, got in zip(signature, array.shape)
+        want < 0 or want == got for want, got in zip(signature, array.shape, strict=True)
     )
     if not fits:
         wanted = "x".join("?" if d < 0 else str(d) for d in signature)

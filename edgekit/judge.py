@@ -10,8 +10,8 @@ seeded random ones unless you gave your own, and the verdicts say so.
 from __future__ import annotations
 
 import os
+from collections.abc import Mapping, Sequence
 from dataclasses import replace
-from typing import Mapping, Sequence
 
 from edgekit.accuracy import precision_for, presets_with
 from edgekit.contract import TensorInfo
@@ -47,10 +47,26 @@ def judge(result: str | os.PathLike[str] | BenchResult, *, tolerance: str | None
         if run.status != "ok" or run.outputs is None or run.is_reference:
             runs.append(run)
             continue
-        precision = run.accuracy.precision if run.accuracy else precision_for(
-            quantized_dtypes=(), has_fp16_weights=False, delegate=run.delegate, gpu_fp32=run.precision == "fp32")
-        accuracy = judge_run(run, outputs, reference, precision, presets(precision), roles=roles, input_sets=sets,
-                             image_size=image_size)
+        precision = (
+            run.accuracy.precision
+            if run.accuracy
+            else precision_for(
+                quantized_dtypes=(),
+                has_fp16_weights=False,
+                delegate=run.delegate,
+                gpu_fp32=run.precision == "fp32",
+            )
+        )
+        accuracy = judge_run(
+            run,
+            outputs,
+            reference,
+            precision,
+            presets(precision),
+            roles=roles,
+            input_sets=sets,
+            image_size=image_size,
+        )
         runs.append(replace(run, accuracy=accuracy))
     settings = {**document.settings, "tolerance": tolerance,
                 "output_roles": {name: role.describe() for name, role in roles.items()}}
@@ -64,9 +80,14 @@ def _reference(document: BenchResult, outputs: Sequence[TensorInfo], where: obje
                          extra_outputs=document.reference_extra_outputs)
     marked: list[RunResult] = [run for run in document.runs if run.is_reference and run.outputs]
     if marked:
-        return Reference("delegate", label, marked[0].outputs, outputs, True, extra_outputs=marked[0].extra_outputs)
-    raise ResultFormatError(str(where), "holds no reference outputs to judge against (accuracy was off when it "
-                                        "was measured); bench again without `no_accuracy`")
+        return Reference(
+            "delegate", label, marked[0].outputs, outputs, True, extra_outputs=marked[0].extra_outputs
+        )
+    raise ResultFormatError(
+        str(where),
+        "holds no reference outputs to judge against (accuracy was off when it "
+        "was measured); bench again without `no_accuracy`",
+    )
 
 
 def _input_sets(document: BenchResult) -> InputSets:
@@ -75,5 +96,10 @@ def _input_sets(document: BenchResult) -> InputSets:
         labels = tuple(recorded.get("sets", ()))
         return InputSets(str(recorded.get("kind", "")), str(recorded.get("description", "")), labels, ())
     seed = document.settings.get("seed", 0)
-    return InputSets("random", f"inputs not recorded (a document from before edgekit recorded them: its seeded "
-                               f"random inputs, seed {seed}, unless you gave your own)", ("recorded inputs",), ())
+    return InputSets(
+        "random",
+        f"inputs not recorded (a document from before edgekit recorded them: its seeded "
+        f"random inputs, seed {seed}, unless you gave your own)",
+        ("recorded inputs",),
+        (),
+    )

@@ -18,15 +18,21 @@ __all__ = ["COUNTED_OPS", "MacEstimate", "estimate_macs"]
 
 
 class _Tensor(Protocol):
-    shape: tuple[int, ...]
+    @property
+    def shape(self) -> tuple[int, ...]: ...
 
 
 class _Op(Protocol):
-    index: int
-    subgraph: int
-    name: str
-    inputs: tuple[int, ...]
-    outputs: tuple[int, ...]
+    @property
+    def index(self) -> int: ...
+    @property
+    def subgraph(self) -> int: ...
+    @property
+    def name(self) -> str: ...
+    @property
+    def inputs(self) -> tuple[int, ...]: ...
+    @property
+    def outputs(self) -> tuple[int, ...]: ...
 
 
 @dataclass(frozen=True)

@@ -15,7 +15,6 @@ from typing import Any
 
 import numpy as np
 
-
 __all__ = ["OutputMetrics", "output_metrics", "optional_float"]
 
 @dataclass(frozen=True)
@@ -61,13 +60,17 @@ class OutputMetrics:
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> OutputMetrics:
         """Inverse of ``to_dict``."""
+        floats: dict[str, Any] = {key: float(data[key]) for key in _ERROR_KEYS}
+        counts: dict[str, Any] = {
+            key: int(data[key]) for key in ("nan_count", "inf_count", "reference_nonfinite_count")
+        }
         return cls(
             name=data["name"],
             reference_name=data["reference_name"],
             shape=tuple(data["shape"]),
             reference_shape=tuple(data["reference_shape"]),
-            **{key: float(data[key]) for key in ("max_abs", "max_abs_rel", "mean_abs", "rmse", "cosine", "snr_db")},
-            **{key: int(data[key]) for key in ("nan_count", "inf_count", "reference_nonfinite_count")},
+            **floats,
+            **counts,
             all_zero=bool(data["all_zero"]),
             reference_all_zero=bool(data["reference_all_zero"]),
             top1_agreement=optional_float(data.get("top1_agreement")),
@@ -107,11 +110,14 @@ def output_metrics(
     )
 
 
-def _scale(ref: np.ndarray) -> dict[str, float | None]:
+def _scale(ref: np.ndarray) -> dict[str, Any]:
     finite = ref[np.isfinite(ref)]
     if finite.size == 0:
         return {"reference_peak": None, "reference_rms": None}
-    return {"reference_peak": float(np.abs(finite).max()), "reference_rms": float(np.sqrt(np.mean(finite**2)))}
+    return {
+        "reference_peak": float(np.abs(finite).max()),
+        "reference_rms": float(np.sqrt(np.mean(finite**2))),
+    }
 
 
 _ERROR_KEYS = ("max_abs", "max_abs_rel", "mean_abs", "rmse", "cosine", "snr_db")

@@ -15,10 +15,11 @@ import io
 import os
 import zipfile
 from collections import Counter
+from collections.abc import Sequence
 from dataclasses import replace
 from functools import cached_property
 from pathlib import Path
-from typing import Any, Sequence
+from typing import Any
 
 from edgekit.contract import (
     ModelContent,

@@ -9,6 +9,8 @@ type), and the real range a quantized tensor can hold. Per-axis parameters apply
 
 from __future__ import annotations
 
+from typing import TypeGuard
+
 import numpy as np
 
 from edgekit.model import Quantization
@@ -16,7 +18,7 @@ from edgekit.model import Quantization
 __all__ = ["dequantize", "quantize", "is_quantized", "real_range"]
 
 
-def is_quantized(quantization: Quantization | None) -> bool:
+def is_quantized(quantization: Quantization | None) -> TypeGuard[Quantization]:
     """True when ``quantization`` carries at least one non-zero scale."""
     return quantization is not None and any(quantization.scale)
 

@@ -10,9 +10,9 @@ falls back to seeded random inputs and says so.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Sequence
 
 import numpy as np
 
@@ -40,7 +40,11 @@ class InputSets:
 def realistic_inputs(tensors: Sequence[TensorInfo], *, normalize: tuple[float, float] | None = None,
                      vocab: Path | None = None) -> InputSets | None:
     """Scenes or sentences shaped for TENSORS, or None when the task is not known well enough."""
-    images = [t for t in tensors if len(t.shape) == 4 and t.shape[0] == 1 and t.shape[3] == 3 and min(t.shape[1:3]) >= 16]
+    images = [
+        t
+        for t in tensors
+        if len(t.shape) == 4 and t.shape[0] == 1 and t.shape[3] == 3 and min(t.shape[1:3]) >= 16
+    ]
     if len(images) == 1 and len(tensors) == 1:
         return _scenes(images[0], normalize)
     tokens = [t for t in tensors if t.dtype in ("int32", "int64") and len(t.shape) == 2 and t.shape[0] == 1]

@@ -11,14 +11,22 @@ Three sources, in the order a user would reach for them:
 from __future__ import annotations
 
 import os
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Callable, Mapping, Sequence
+from typing import Any
 
 import numpy as np
 
 from edgekit import delegates as delegate_registry
-from edgekit.accuracy import AccuracyReport, Preset, compare_outputs, has_float16_constants, precision_for, quantized_tensor_dtypes
+from edgekit.accuracy import (
+    AccuracyReport,
+    Preset,
+    compare_outputs,
+    has_float16_constants,
+    precision_for,
+    quantized_tensor_dtypes,
+)
 from edgekit.devices.host import RunSpec
 from edgekit.errors import InputsError
 from edgekit.inputs import read_npz
@@ -31,7 +39,7 @@ from edgekit.task_metrics import VERDICT_ORDER
 __all__ = ["Reference", "load_expected", "reference_delegate", "judge_run", "judge_runs"]
 
 #: The reference needs outputs, not timings: one inference after loading.
-REFERENCE_LOOP = {"warmup_runs": 0, "warmup_seconds": 0.0, "min_runs": 1, "min_seconds": 0.0}
+REFERENCE_LOOP: dict[str, Any] = {"warmup_runs": 0, "warmup_seconds": 0.0, "min_runs": 1, "min_seconds": 0.0}
 
 
 @dataclass
@@ -62,7 +70,9 @@ class Reference:
         }
 
 
-def load_expected(path: str | os.PathLike | Mapping[str, np.ndarray], model: Model, label: str = "") -> Reference:
+def load_expected(
+    path: str | os.PathLike | Mapping[str, np.ndarray], model: Model, label: str = ""
+) -> Reference:
     """Expected outputs (an .npz path, or arrays keyed by output name), checked against the model."""
     if isinstance(path, Mapping):
         return _expected_arrays(dict(path), model, label or "expected outputs", "expected outputs")
@@ -74,7 +84,9 @@ def load_expected(path: str | os.PathLike | Mapping[str, np.ndarray], model: Mod
 def _expected_arrays(arrays: dict[str, np.ndarray], model: Model, label: str, where: str) -> Reference:
     names = [t.name for t in model.outputs]
     if len(arrays) != len(names):
-        raise InputsError(where, f"has {len(arrays)} arrays but the model has {len(names)} outputs ({', '.join(names)})")
+        raise InputsError(
+            where, f"has {len(arrays)} arrays but the model has {len(names)} outputs ({', '.join(names)})"
+        )
     return Reference("expected", label, arrays, (), same_file=False, path=where)
 
 
@@ -141,7 +153,7 @@ def judge_run(
         compare_outputs(candidate, expected, candidate_tensors=outputs, reference_tensors=reference.tensors,
                         precision=precision, tolerance=preset, reference_label=reference.label, roles=roles,
                         image_size=image_size)
-        for candidate, expected in zip((run.outputs or {}, *run.extra_outputs), references)
+        for candidate, expected in zip((run.outputs or {}, *run.extra_outputs), references, strict=False)
     ]
     worst_at = max(range(len(reports)), key=lambda k: (VERDICT_ORDER[reports[k].verdict], -k))
     labels = input_sets.labels if input_sets is not None else ()
@@ -153,4 +165,5 @@ def _judged_on(input_sets: InputSets | None, labels: Sequence[str], worst_at: in
         return ""
     if count == 1:
         return input_sets.description
-    return f"{input_sets.description}; the worst of {count}: {labels[worst_at] if worst_at < len(labels) else worst_at}"
+    worst = labels[worst_at] if worst_at < len(labels) else worst_at
+    return f"{input_sets.description}; the worst of {count}: {worst}"

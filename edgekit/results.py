@@ -89,8 +89,10 @@ class RunResult:
 
     @classmethod
     def from_dict(cls, data: dict, outputs: dict[str, np.ndarray] | None,
-                  extra_outputs: tuple[dict[str, np.ndarray], ...] = ()) -> "RunResult":
-        latency, throughput, readback = (data.get(key) for key in ("latency_ms", "throughput_ms", "readback_ms"))
+                  extra_outputs: tuple[dict[str, np.ndarray], ...] = ()) -> RunResult:
+        latency, throughput, readback = (
+            data.get(key) for key in ("latency_ms", "throughput_ms", "readback_ms")
+        )
         return cls(
             delegate=data["delegate"],
             device=data["device"],
@@ -198,7 +200,9 @@ class BenchResult(ResultDocument):
 
 def _sets(prefix: str, middle: str, sets: tuple[dict[str, np.ndarray], ...]) -> dict[str, np.ndarray]:
     """``prefix/k/middle/name`` keys for each set k."""
-    return {f"{prefix}{k}{middle}{name}": value for k, arrays in enumerate(sets) for name, value in arrays.items()}
+    return {
+        f"{prefix}{k}{middle}{name}": value for k, arrays in enumerate(sets) for name, value in arrays.items()
+    }
 
 
 def _unsets(arrays: dict[str, np.ndarray], prefix: str, middle: str) -> tuple[dict[str, np.ndarray], ...]:

@@ -16,8 +16,8 @@ from a scaffold binding. The user wins. Written as ``ROLE[:DETAIL]``:
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Iterable, Mapping, Sequence
 
 from edgekit.contract import TensorInfo
 from edgekit.errors import UsageError
@@ -65,7 +65,9 @@ def parse_role(text: str, source: str = "") -> OutputRole:
         try:
             return OutputRole(role, threshold=float(detail), source=source)
         except ValueError:
-            raise UsageError("output_roles", f"{text!r}: a mask threshold is a number, e.g. mask:0.5") from None
+            raise UsageError(
+                "output_roles", f"{text!r}: a mask threshold is a number, e.g. mask:0.5"
+            ) from None
     if detail:
         raise UsageError("output_roles", f"{text!r}: {role} takes no detail after ':'")
     return OutputRole(role, source=source)

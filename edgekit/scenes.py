@@ -83,7 +83,9 @@ def _figure(image: np.ndarray, y: np.ndarray, x: np.ndarray, height: int, width:
         inside = ((y - cy) * height) ** 2 + ((x - cx) * width) ** 2 <= (radius * unit) ** 2
         image[inside] = colour
 
-    def limb(y0: float, x0: float, y1: float, x1: float, thickness: float, colour: tuple[int, int, int]) -> None:
+    def limb(
+        y0: float, x0: float, y1: float, x1: float, thickness: float, colour: tuple[int, int, int]
+    ) -> None:
         y0, y1, x0, x1 = place(y0, centre_y), place(y1, centre_y), place(x0, centre_x), place(x1, centre_x)
         # Distance (in pixels) from each pixel to the segment (y0, x0)-(y1, x1).
         py, px = (y - y0) * height, (x - x0) * width

@@ -9,8 +9,9 @@ Each function takes the candidate and reference arrays (real values) of one outp
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any, Callable
+from typing import Any
 
 import numpy as np
 
@@ -49,7 +50,9 @@ class Decision:
 
     def __post_init__(self) -> None:
         # Non-finite numbers are kept as the strings JSON can hold, so a loaded decision equals this one.
-        safe = {k: (v if not isinstance(v, float) or math.isfinite(v) else str(v)) for k, v in self.values.items()}
+        safe = {
+            k: (v if not isinstance(v, float) or math.isfinite(v) else str(v)) for k, v in self.values.items()
+        }
         object.__setattr__(self, "values", safe)
 
     def to_dict(self) -> dict[str, Any]:
@@ -126,8 +129,14 @@ def _keypoints(name: str, role: OutputRole, cand: np.ndarray, ref: np.ndarray, p
     verdict = _verdict(worst_px / size, ROLE_LIMITS[precision]["keypoints"])
     what = (f"worst of {points} keypoints {worst_px:.2f} px off ({worst_px / size:.2%} of {size:g} px), "
             f"mean {float(distance.mean()):.2f} px, PCK@2% {pck:.3f}")
-    return Decision(name, "keypoints", "worst keypoint error", verdict, _line(name, "keypoints", what, verdict),
-                    {"max_px": worst_px, "mean_px": float(distance.mean()), "pck_2pct": pck, "image_px": size})
+    return Decision(
+        name,
+        "keypoints",
+        "worst keypoint error",
+        verdict,
+        _line(name, "keypoints", what, verdict),
+        {"max_px": worst_px, "mean_px": float(distance.mean()), "pck_2pct": pck, "image_px": size},
+    )
 
 
 def _points3d(name: str, role: OutputRole, cand: np.ndarray, ref: np.ndarray, precision: str,
@@ -190,15 +199,25 @@ def _span_logits(name: str, role: OutputRole, cand: np.ndarray, ref: np.ndarray,
     verdict = "pass" if same else "fail"
     what = (f"answer position {cand_at.tolist()} vs reference {ref_at.tolist()}"
             + ("" if same else ": a different answer span"))
-    return Decision(name, "span_logits", "answer position", verdict, _line(name, "span_logits", what, verdict),
-                    {"position": cand_at.tolist(), "reference_position": ref_at.tolist()})
+    return Decision(
+        name,
+        "span_logits",
+        "answer position",
+        verdict,
+        _line(name, "span_logits", what, verdict),
+        {"position": cand_at.tolist(), "reference_position": ref_at.tolist()},
+    )
 
 
 def _unjudgeable(name: str, role: str, why: str) -> Decision:
-    return Decision(name, role, "layout", "fail", _line(name, role, f"cannot judge: {why}; check the role", "fail"))
+    return Decision(
+        name, role, "layout", "fail", _line(name, role, f"cannot judge: {why}; check the role", "fail")
+    )
 
 
-_Judge = Callable[[str, OutputRole, np.ndarray, np.ndarray, str, "str | None", "tuple[int, int] | None"], Decision]
+_Judge = Callable[
+    [str, OutputRole, np.ndarray, np.ndarray, str, "str | None", "tuple[int, int] | None"], Decision
+]
 _JUDGES: dict[str, _Judge] = {
     "mask": _mask, "keypoints": _keypoints, "points3d": _points3d, "probabilities": _probabilities,
     "logits": _logits, "embedding": _embedding, "span_logits": _span_logits,

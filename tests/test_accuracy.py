@@ -266,7 +266,9 @@ def test_outputs_with_different_names_match_by_position():
 def test_positional_matching_refuses_different_counts():
     report = compare({"x": np.ones(2)}, {"y": np.ones(2), "z": np.ones(1)})
     assert report.verdict == "fail" and report.outputs == ()
-    assert report.reasons == ("cannot match outputs: names differ (x vs reference y, z) and so do counts (1 vs 2)",)
+    assert report.reasons == (
+        "cannot match outputs: names differ (x vs reference y, z) and so do counts (1 vs 2)",
+    )
 
 
 def test_positional_matching_refuses_different_element_counts():
@@ -467,7 +469,9 @@ def test_parse_tolerance_overrides_fail_thresholds_only():
 
 
 def test_parse_tolerance_every_key_and_none():
-    preset = parse_tolerance("cosine=0.5,snr_db=-3,max_abs=2,max_abs_rel=0.1,rmse=0.25,top1=0.9", PRESETS["int8"])
+    preset = parse_tolerance(
+        "cosine=0.5,snr_db=-3,max_abs=2,max_abs_rel=0.1,rmse=0.25,top1=0.9", PRESETS["int8"]
+    )
     assert preset.fail == Tolerance(0.5, -3.0, 2.0, 0.1, 0.25, 0.9)
     disabled = parse_tolerance("cosine=none,snr_db=OFF", PRESETS["fp32"])
     assert disabled.fail.cosine_min is None and disabled.fail.snr_db_min is None
@@ -482,7 +486,10 @@ def test_parse_tolerance_unknown_key_lists_the_valid_ones():
     with pytest.raises(UsageError) as info:
         parse_tolerance("cosine=0.99,x=1", PRESETS["fp32"])
     assert info.value.parameter == "tolerance"
-    assert str(info.value) == "tolerance: unknown key 'x'; valid keys: cosine, snr_db, max_abs, max_abs_rel, rmse, top1"
+    assert (
+        str(info.value)
+        == "tolerance: unknown key 'x'; valid keys: cosine, snr_db, max_abs, max_abs_rel, rmse, top1"
+    )
 
 
 @pytest.mark.parametrize(
@@ -552,7 +559,9 @@ def test_report_from_dict_refuses_an_unknown_verdict():
 )
 def test_precision_for(quantized, fp16_weights, delegate, gpu_fp32, expected):
     assert (
-        precision_for(quantized_dtypes=quantized, has_fp16_weights=fp16_weights, delegate=delegate, gpu_fp32=gpu_fp32)
+        precision_for(
+            quantized_dtypes=quantized, has_fp16_weights=fp16_weights, delegate=delegate, gpu_fp32=gpu_fp32
+        )
         == expected
     )
 
@@ -569,8 +578,14 @@ def test_precision_facts_from_tensors():
 
 
 def test_precision_for_model(tmp_path):
-    assert accuracy.precision_for_model(Model.open(tflite_builder.add_chain(tmp_path / "f.tflite")), "cpu") == "fp32"
-    assert accuracy.precision_for_model(Model.open(tflite_builder.add_chain(tmp_path / "g.tflite")), "gpu") == "fp16"
+    assert (
+        accuracy.precision_for_model(Model.open(tflite_builder.add_chain(tmp_path / "f.tflite")), "cpu")
+        == "fp32"
+    )
+    assert (
+        accuracy.precision_for_model(Model.open(tflite_builder.add_chain(tmp_path / "g.tflite")), "gpu")
+        == "fp16"
+    )
     quantized = Model.open(tflite_builder.quantized_model(tmp_path / "q.tflite"))
     assert accuracy.precision_for_model(quantized, "gpu") == "int8"
 
@@ -579,5 +594,7 @@ def test_reasons_show_enough_digits_near_one():
     # cosine 0.999984 against 0.99999: 4 significant digits would print "1 < 0.99999"
     cosine = 0.999984
     preset = Preset("strict", fail=Tolerance(cosine_min=0.99999), warn=Tolerance())
-    report = compare({"o": np.array([cosine, math.sqrt(1 - cosine**2)])}, {"o": np.array([1.0, 0.0])}, tolerance=preset)
+    report = compare(
+        {"o": np.array([cosine, math.sqrt(1 - cosine**2)])}, {"o": np.array([1.0, 0.0])}, tolerance=preset
+    )
     assert report.reasons == ("o: cosine 0.99998 < 0.99999 (strict preset)",)

@@ -88,7 +88,10 @@ def test_float_model_outputs_are_confident_and_varied(float_outputs):
 def test_well_calibrated_int8_passes_the_int8_preset(cnn_models, images, float_outputs):
     report = compare_with_float(cnn_models, "well", run_rows(cnn_models["well"], images), float_outputs)
     (metrics,) = report.outputs
-    print(f"well-calibrated int8: cosine {metrics.cosine:.4f}, SNR {metrics.snr_db:.1f} dB, top-1 {metrics.top1_agreement}")
+    print(
+        f"well-calibrated int8: cosine {metrics.cosine:.4f}, SNR {metrics.snr_db:.1f} dB, "
+        f"top-1 {metrics.top1_agreement}"
+    )
     assert report.precision == "int8"
     assert metrics.cosine >= 0.98
     assert report.verdict == "pass", report.reasons
@@ -97,7 +100,10 @@ def test_well_calibrated_int8_passes_the_int8_preset(cnn_models, images, float_o
 def test_badly_calibrated_int8_fails(cnn_models, images, float_outputs):
     report = compare_with_float(cnn_models, "bad", run_rows(cnn_models["bad"], images), float_outputs)
     (metrics,) = report.outputs
-    print(f"badly calibrated int8: cosine {metrics.cosine:.4f}, SNR {metrics.snr_db:.1f} dB, top-1 {metrics.top1_agreement}")
+    print(
+        f"badly calibrated int8: cosine {metrics.cosine:.4f}, SNR {metrics.snr_db:.1f} dB, "
+        f"top-1 {metrics.top1_agreement}"
+    )
     assert report.precision == "int8"
     assert report.verdict == "fail"
     assert metrics.cosine < 0.5

@@ -32,7 +32,7 @@ def test_a_failed_write_keeps_the_old_file_and_leaves_no_temporary(tmp_path: Pat
 
 
 def test_write_text_and_write_npz(tmp_path: Path):
-    assert atomic.write_text(tmp_path / "a.json", "é").read_bytes() == "é".encode("utf-8")
+    assert atomic.write_text(tmp_path / "a.json", "é").read_bytes() == "é".encode()
     path = atomic.write_npz(tmp_path / "a.npz", {"x": np.arange(3)}, compressed=False)
     with np.load(path) as archive:
         assert archive["x"].tolist() == [0, 1, 2]

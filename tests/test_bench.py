@@ -26,7 +26,9 @@ def models(tmp_path_factory):
 
 def test_every_run_gets_the_same_inputs_and_keeps_its_outputs(models):
     listener = RecordingListener()
-    result = bench(models["chain"], delegates=["cpu", "cpu-ref"], threads=[1, 2], listeners=[listener], **FAST)
+    result = bench(
+        models["chain"], delegates=["cpu", "cpu-ref"], threads=[1, 2], listeners=[listener], **FAST
+    )
     assert [run.status for run in result.runs] == ["ok"] * 4
     (x,) = result.inputs.values()
     for run in result.runs:
@@ -75,7 +77,11 @@ def test_model_with_a_custom_op_nobody_implements_is_refused(models):
         (dict(max_seconds=0.5, min_seconds=1.0), UsageError, "^max_seconds: .*at least `min_seconds`"),
         (dict(timeout=0), UsageError, "^timeout: "),
         (dict(inputs={"wrong": np.zeros((1, 8), np.float32)}), InputsError, "missing 'input'"),
-        (dict(inputs={"input": np.zeros((1, 9), np.float32)}), InputsError, "shape 1x9, the model expects 1x8"),
+        (
+            dict(inputs={"input": np.zeros((1, 9), np.float32)}),
+            InputsError,
+            "shape 1x9, the model expects 1x8",
+        ),
         (dict(inputs={"input": np.zeros((1, 8), np.complex64)}), InputsError, "cannot convert safely"),
     ],
 )

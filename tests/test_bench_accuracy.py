@@ -12,7 +12,18 @@ from edgekit.errors import InputsError, UsageError
 from tests import tflite_builder
 
 FAST = dict(runs=2, min_seconds=0.0, max_seconds=2.0, warmup_runs=0, warmup_seconds=0.0)
-FAST_ARGS = ["--runs", "2", "--min-seconds", "0", "--max-seconds", "2", "--warmup", "0", "--warmup-seconds", "0"]
+FAST_ARGS = [
+    "--runs",
+    "2",
+    "--min-seconds",
+    "0",
+    "--max-seconds",
+    "2",
+    "--warmup",
+    "0",
+    "--warmup-seconds",
+    "0",
+]
 
 
 @pytest.fixture(scope="module")

@@ -91,7 +91,10 @@ def test_unknown_zoo_name_suggests_the_close_one(capsys):
         (["--threads", ","], "at least one value"),
         (["--runs", "0"], "--runs"),
         (["--warmup", "-1"], "--warmup: -1 warm-up runs is negative"),
-        (["--max-seconds", "0.5", "--min-seconds", "1"], "--max-seconds: 0.5 must be positive and at least --min-seconds"),
+        (
+            ["--max-seconds", "0.5", "--min-seconds", "1"],
+            "--max-seconds: 0.5 must be positive and at least --min-seconds",
+        ),
         (["--json", "/nonexistent-dir/r.json"], "does not exist"),
     ],
 )
@@ -191,9 +194,21 @@ def test_delegate_all_plans_every_delegate_and_explains_the_missing(capsys, chai
     code, out, _ = run_cli(capsys, "bench", chain, "--delegate", "all", *FAST)
     assert code == 0
     names = ("cpu", "cpu-ref", "gpu", "edgetpu", "hexagon", "nnapi", "coreml")
-    rows = {line.split()[0]: line.split()[2] for line in out.splitlines() if line.split()[:1] and line.split()[0] in names
-            and not line.startswith(" ")}
-    gpu = "ok" if gpu_probe.available else "unavailable"  # unavailable is a row with the reason, not a failure
-    assert rows == {"cpu": "ok", "cpu-ref": "ok", "gpu": gpu, "edgetpu": "unavailable", "hexagon": "unavailable",
-                    "nnapi": "unavailable", "coreml": "unavailable"}
+    rows = {
+        line.split()[0]: line.split()[2]
+        for line in out.splitlines()
+        if line.split()[:1] and line.split()[0] in names and not line.startswith(" ")
+    }
+    gpu = (
+        "ok" if gpu_probe.available else "unavailable"
+    )  # unavailable is a row with the reason, not a failure
+    assert rows == {
+        "cpu": "ok",
+        "cpu-ref": "ok",
+        "gpu": gpu,
+        "edgetpu": "unavailable",
+        "hexagon": "unavailable",
+        "nnapi": "unavailable",
+        "coreml": "unavailable",
+    }
     assert "static coverage: not fully integer-quantized" in out

@@ -13,7 +13,9 @@ from edgekit.judge import judge
 from edgekit.results import BenchResult
 
 FIXTURES = Path(__file__).resolve().parents[2] / "shared" / "fixtures" / "h200-gpu"
-needs_fixtures = pytest.mark.skipif(not FIXTURES.is_dir(), reason=f"the real-GPU fixtures are not at {FIXTURES}")
+needs_fixtures = pytest.mark.skipif(
+    not FIXTURES.is_dir(), reason=f"the real-GPU fixtures are not at {FIXTURES}"
+)
 
 
 def _run(result: BenchResult, label: str):
@@ -26,7 +28,11 @@ def test_the_presence_score_underflow_is_no_longer_a_failure():
     before = BenchResult.load(FIXTURES / "pose_landmark_full.json")
     assert _run(before, "gpu fp16").accuracy.verdict == "fail"  # what the fixtures recorded
     presence = next(d for d in _run(pose, "gpu fp16").accuracy.decisions if d.output == "Identity_1")
-    assert (presence.basis, presence.metric, presence.verdict) == ("probabilities", "max absolute error", "pass")
+    assert (presence.basis, presence.metric, presence.verdict) == (
+        "probabilities",
+        "max absolute error",
+        "pass",
+    )
     assert presence.text.startswith("Identity_1 (probabilities): max absolute error 6.28e-10")
 
 
@@ -46,7 +52,9 @@ def test_the_selfie_mask_false_alarm_passes_on_its_deciding_metric():
     run = _run(judge(FIXTURES / "selfie_segmentation.json"), "gpu fp16")
     (mask,) = run.accuracy.decisions
     assert run.accuracy.verdict == "pass"
-    assert mask.text.startswith("activation_10 (mask): 0 of 65,536 pixels flip (0.00%) at threshold 0.5 (IoU 1.000")
+    assert mask.text.startswith(
+        "activation_10 (mask): 0 of 65,536 pixels flip (0.00%) at threshold 0.5 (IoU 1.000"
+    )
 
 
 @needs_fixtures

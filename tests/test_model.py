@@ -104,7 +104,7 @@ def test_tensors_and_ops_match_the_interpreter(real_model: Callable[[str], Path]
     details = sorted(interpreter.get_tensor_details(), key=lambda d: d["index"])
     tensors = model.tensors()
     assert len(details) == len(tensors)
-    for detail, tensor in zip(details, tensors):
+    for detail, tensor in zip(details, tensors, strict=True):
         assert (tensor.index, tensor.name) == (detail["index"], detail["name"])
         assert tensor.shape == tuple(detail["shape"].tolist())
         assert tensor.shape_signature == tuple(detail["shape_signature"].tolist())
@@ -254,7 +254,7 @@ def test_multi_input_model(tmp_path: Path) -> None:
     runner = _interpreter(path)
     runner.allocate_tensors()
     values = (np.ones((1, 4)), np.full((2, 4), 2.0), np.arange(8).reshape(1, 8))
-    for detail, value in zip(runner.get_input_details(), values):
+    for detail, value in zip(runner.get_input_details(), values, strict=True):
         runner.set_tensor(detail["index"], value.astype(detail["dtype"]))
     runner.invoke()
     out = {d["name"]: runner.get_tensor(d["index"]) for d in runner.get_output_details()}

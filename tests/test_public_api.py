@@ -12,7 +12,10 @@ def test_every_public_name_resolves():
 
 
 def test_import_is_light():
-    code = "import sys, edgekit; print(sorted(m for m in sys.modules if m.startswith(('numpy', 'ai_edge_litert', 'tensorflow'))))"
+    code = (
+        "import sys, edgekit; "
+        "print(sorted(m for m in sys.modules if m.startswith(('numpy', 'ai_edge_litert', 'tensorflow'))))"
+    )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
     assert out.strip() == "[]"
 
@@ -33,11 +36,18 @@ class Guard:
 sys.meta_path.insert(0, Guard())
 import edgekit
 edgekit.inspect({str(model)!r})
-edgekit.bench({str(model)!r}, delegates=['cpu', 'gpu', 'edgetpu'], runs=1, min_seconds=0, max_seconds=1, warmup_seconds=0)
+edgekit.bench({str(model)!r}, delegates=['cpu', 'gpu', 'edgetpu'], runs=1, min_seconds=0, max_seconds=1,
+              warmup_seconds=0)
 from edgekit.cli import main
 main(['delegates'])
 print('ATTEMPTS', attempts)
 """
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, cwd=str(tmp_path),
-                         env={**__import__("os").environ, "PYTHONPATH": str(__import__("pathlib").Path(__file__).parents[1])}).stdout
+    out = subprocess.run(
+        [sys.executable, "-c", code],
+        capture_output=True,
+        text=True,
+        check=True,
+        cwd=str(tmp_path),
+        env={**__import__("os").environ, "PYTHONPATH": str(__import__("pathlib").Path(__file__).parents[1])},
+    ).stdout
     assert "ATTEMPTS []" in out

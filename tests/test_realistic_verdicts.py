@@ -55,7 +55,9 @@ def test_a_broken_int8_mask_fails_on_its_mask_and_says_where(masks):
 
 def test_a_calibrated_int8_mask_passes_on_the_same_scenes(masks):
     models, roles = masks
-    result = bench(models["calibrated"], reference=models["float"], normalize=(0, 1), output_roles=roles, **FAST)
+    result = bench(
+        models["calibrated"], reference=models["float"], normalize=(0, 1), output_roles=roles, **FAST
+    )
     assert result.runs[0].accuracy.verdict in ("pass", "warn")
     assert result.runs[0].accuracy.decisions[0].values["flipped_fraction"] < 0.05
 

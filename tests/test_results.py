@@ -7,10 +7,10 @@ import json
 import numpy as np
 import pytest
 
-import tests.fault_delegates  # noqa: F401
+import tests.fault_delegates  # noqa: F401  (registers the fault-injection delegates)
 from edgekit.bench import bench
-from edgekit.errors import ResultFormatError
 from edgekit.document import SCHEMA_VERSION, arrays_path_for
+from edgekit.errors import ResultFormatError
 from edgekit.results import BenchResult
 from tests import tflite_builder
 
@@ -50,7 +50,7 @@ def test_round_trip_keeps_samples_inputs_and_outputs(saved):
     assert loaded.to_dict() == json.loads(json.dumps(original.to_dict()))
     for name, value in original.inputs.items():
         np.testing.assert_array_equal(loaded.inputs[name], value)
-    for before, after in zip(original.runs, loaded.runs):
+    for before, after in zip(original.runs, loaded.runs, strict=True):
         assert before.status == after.status
         if before.latency:
             assert after.latency == before.latency
@@ -64,7 +64,7 @@ def test_round_trip_keeps_samples_inputs_and_outputs(saved):
         ("not json", "not JSON"),
         ('{"runs": []}', "no schema_version"),
         ('{"schema_version": 999}', "schema_version 999 is not"),
-        ('{"schema_version": %d, "runs": [{}]}' % SCHEMA_VERSION, "missing or malformed field"),
+        (f'{{"schema_version": {SCHEMA_VERSION}, "runs": [{{}}]}}', "missing or malformed field"),
     ],
 )
 def test_unreadable_documents_are_refused_clearly(tmp_path, content, text):

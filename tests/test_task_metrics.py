@@ -28,7 +28,12 @@ def test_mask_threshold_follows_probability_or_logits():
     logits = np.array([[-3.0, 2.0, -0.1, 0.2]])
     assert judge_role("m", OutputRole("mask"), logits, logits, precision="fp32").values["threshold"] == 0.0
     probabilities = np.array([[0.1, 0.7]])
-    assert judge_role("m", OutputRole("mask"), probabilities, probabilities, precision="fp32").values["threshold"] == 0.5
+    assert (
+        judge_role("m", OutputRole("mask"), probabilities, probabilities, precision="fp32").values[
+            "threshold"
+        ]
+        == 0.5
+    )
     assert judge_role("m", OutputRole("mask"), logits, logits, precision="fp32", producer="LOGISTIC") \
         .values["threshold"] == 0.5
 
@@ -38,7 +43,9 @@ def test_movenet_keypoints_are_measured_in_input_pixels():
     ref[..., 0], ref[..., 1] = 0.5, 0.5
     cand = ref.copy()
     cand[0, 0, 3, 0] += 6 / 192  # 6 px down on a 192 px input
-    decision = judge_role("k", parse_role("keypoints:17x3"), cand, ref, precision="fp16", image_size=(192, 192))
+    decision = judge_role(
+        "k", parse_role("keypoints:17x3"), cand, ref, precision="fp16", image_size=(192, 192)
+    )
     assert decision.values["max_px"] == pytest.approx(6.0)
     assert decision.values["pck_2pct"] == pytest.approx(16 / 17)  # 2% of 192 = 3.84 px
     assert decision.verdict == "warn"  # 3.1% of the image: over fp16's 2% warn line, under its 5% fail line
@@ -49,7 +56,9 @@ def test_blazepose_keypoints_use_x_y_pixels_and_ignore_other_values():
     cand = ref.copy()
     cand[0, 2:5] = 100.0  # z, visibility, presence of the first point: not a position
     cand[0, 5] = 3.0  # x of the second point
-    decision = judge_role("k", parse_role("keypoints:2x5"), cand, ref, precision="fp32", image_size=(256, 256))
+    decision = judge_role(
+        "k", parse_role("keypoints:2x5"), cand, ref, precision="fp32", image_size=(256, 256)
+    )
     assert decision.values["max_px"] == pytest.approx(3.0) and decision.verdict == "fail"  # > 1% of 256
 
 
@@ -66,17 +75,26 @@ def test_points3d_probabilities_logits_embedding_and_span():
     assert judge_role("l", OutputRole("logits"), swapped, scores, precision="fp32").verdict == "warn"
     assert judge_role("e", OutputRole("embedding"), np.array([1.0, 0.0]), np.array([0.0, 1.0]),
                       precision="int8").verdict == "fail"
-    span = judge_role("s", OutputRole("span_logits"), np.array([[0.0, 1.0, 0.0]]), np.array([[0.0, 0.0, 1.0]]),
-                      precision="fp32")
+    span = judge_role(
+        "s",
+        OutputRole("span_logits"),
+        np.array([[0.0, 1.0, 0.0]]),
+        np.array([[0.0, 0.0, 1.0]]),
+        precision="fp32",
+    )
     assert span.verdict == "fail" and "a different answer span" in span.text
 
 
 def test_an_underflowed_score_without_a_role_passes_at_fp16_and_fails_at_fp32():
     tensors = [TensorInfo(0, "presence", (1, 1), (1, 1), "float32", None)]
     reference, underflowed = {"presence": np.array([[6.3e-10]])}, {"presence": np.array([[0.0]])}
-    fp16 = compare_outputs(underflowed, reference, candidate_tensors=tensors, precision="fp16", reference_label="r")
+    fp16 = compare_outputs(
+        underflowed, reference, candidate_tensors=tensors, precision="fp16", reference_label="r"
+    )
     assert fp16.verdict == "pass" and "below what fp16 tells from zero" in fp16.decisions[0].text
-    fp32 = compare_outputs(underflowed, reference, candidate_tensors=tensors, precision="fp32", reference_label="r")
+    fp32 = compare_outputs(
+        underflowed, reference, candidate_tensors=tensors, precision="fp32", reference_label="r"
+    )
     assert fp32.verdict == "fail" and "all-zero output (the reference peaks at 6.3e-10)" in fp32.reasons[0]
 
 
@@ -94,4 +112,7 @@ def test_your_role_wins_over_the_catalog_and_keys_match_too():
     outputs = [TensorInfo(0, "serving_default_out:0", (1, 4), (1, 4), "float32", None, key="out")]
     roles = roles_for(outputs, {"out": "probabilities"}, "catalog", parse_output_roles(["out=logits"]))
     assert roles["serving_default_out:0"].role == "logits"
-    assert roles_for(outputs, {"out": "probabilities"}, "catalog", {})["serving_default_out:0"].source == "catalog"
+    assert (
+        roles_for(outputs, {"out": "probabilities"}, "catalog", {})["serving_default_out:0"].source
+        == "catalog"
+    )

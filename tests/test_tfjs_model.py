@@ -15,7 +15,12 @@ def test_movenet_signature_ops_and_producer(zoo_model):
     graph = Model.open(zoo_model("movenet-lightning-tfjs"))
     (image,), (points,) = graph.inputs, graph.outputs
     assert graph.format == "tfjs-graph"
-    assert (image.name, image.key, image.shape, image.dtype) == ("input:0", "input", (1, 192, 192, 3), "int32")
+    assert (image.name, image.key, image.shape, image.dtype) == (
+        "input:0",
+        "input",
+        (1, 192, 192, 3),
+        "int32",
+    )
     assert (points.name, points.shape, points.dtype) == ("Identity:0", (1, 1, 17, 3), "float32")
     assert "FusedDepthwiseConv2dNative" in graph.op_histogram
     assert [p.name for p in graph.files[1:]] == ["movenet-lightning.bin"]

@@ -381,7 +381,9 @@ def test_fetched_tarball_with_wrong_pin_is_refused(cache: Path, monkeypatch):
 
 
 @pytest.mark.slow
-def test_real_cached_tarball_with_modified_pin_is_refused(cache: Path, zoo_model, zoo_cache, monkeypatch, no_npm):
+def test_real_cached_tarball_with_modified_pin_is_refused(
+    cache: Path, zoo_model, zoo_cache, monkeypatch, no_npm
+):
     real = session_tarball(zoo_model, zoo_cache, "selfie-segmentation", "mediapipe-selfie_segmentation-*.tgz")
     (cache / "npm").mkdir(parents=True)
     shutil.copy(real, cache / "npm" / real.name)

@@ -65,7 +65,9 @@ def _with_span_head(encoder: Any) -> Any:
 
     hidden = encoder.get_layer(f"layer{5}_output_norm").output  # [1, L, 384], before pooling
     initializer = keras.initializers.RandomNormal(stddev=0.5, seed=_SEED)
-    logits = keras.layers.Dense(2, kernel_initializer=initializer, bias_initializer="zeros", name="span")(hidden)
+    logits = keras.layers.Dense(2, kernel_initializer=initializer, bias_initializer="zeros", name="span")(
+        hidden
+    )
     start = keras.layers.Identity(name="start_logits")(logits[:, :, 0])
     end = keras.layers.Identity(name="end_logits")(logits[:, :, 1])
     return keras.Model(encoder.inputs, {"start_logits": start, "end_logits": end}, name="minilm_qa")
@@ -99,6 +101,8 @@ def _convert(model: Any, seq_len: int) -> bytes:
         warnings.simplefilter("ignore")
         tf.saved_model.save(serving, saved, signatures={"serving_default": serving.serve})
         loaded = tf.saved_model.load(saved)
-        converter = tf.lite.TFLiteConverter.from_concrete_functions([loaded.signatures["serving_default"]], loaded)
+        converter = tf.lite.TFLiteConverter.from_concrete_functions(
+            [loaded.signatures["serving_default"]], loaded
+        )
         converter.target_spec.supported_ops = [tf.lite.OpsSet.TFLITE_BUILTINS]
         return converter.convert()

@@ -161,7 +161,7 @@ def convert_int8(
     return _write(_convert(converter), path)
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def _shared_cnn(seed: int) -> Any:
     """One Keras model per seed for the three builders below (conversion does not change it)."""
     return keras_cnn(seed)

@@ -495,7 +495,14 @@ def transpose_conv_model(
 
 #: Ops of ``int8_mobilenet_model`` without ``middle`` or ``float_io``, in execution order.
 INT8_MOBILENET_OPS = (
-    "CONV_2D", "DEPTHWISE_CONV_2D", "CONV_2D", "ADD", "AVERAGE_POOL_2D", "RESHAPE", "FULLY_CONNECTED", "SOFTMAX",
+    "CONV_2D",
+    "DEPTHWISE_CONV_2D",
+    "CONV_2D",
+    "ADD",
+    "AVERAGE_POOL_2D",
+    "RESHAPE",
+    "FULLY_CONNECTED",
+    "SOFTMAX",
 )
 
 
@@ -527,15 +534,23 @@ def int8_mobilenet_model(
     g = mb.subgraph()
     act = {"scale": 0.05, "zero_point": -10}
     signature = (-1, 8, 8, 3) if dynamic_batch else None
-    x = q_in = g.tensor("input" if not float_io else "input_q", (1, 8, 8, 3), "int8", scale=0.02, zero_point=0,
-                        shape_signature=None if float_io else signature)
+    x = q_in = g.tensor(
+        "input" if not float_io else "input_q",
+        (1, 8, 8, 3),
+        "int8",
+        scale=0.02,
+        zero_point=0,
+        shape_signature=None if float_io else signature,
+    )
     if float_io:
         x_float = g.tensor("input", (1, 8, 8, 3), "float32", shape_signature=signature)
         g.op("QUANTIZE", [x_float], [q_in], schema.QuantizeOptionsT())
 
     def conv(name: str, source: int, in_scale: float, shape: tuple, kind: str, stride: int = 1) -> int:
         out_channels = shape[0] if kind == "CONV_2D" else shape[3]
-        w = g.tensor(f"{name}/weights", shape, "int8", data=_weights(shape, "int8", seed=len(name)), scale=0.01)
+        w = g.tensor(
+            f"{name}/weights", shape, "int8", data=_weights(shape, "int8", seed=len(name)), scale=0.01
+        )
         b = g.tensor(f"{name}/bias", (out_channels,), "int32", data=_weights((out_channels,), "int32"),
                      scale=in_scale * 0.01)
         y = g.tensor(name, (1, 4, 4, out_channels), "int8", **act)  # every conv here ends at 4x4
@@ -554,7 +569,13 @@ def int8_mobilenet_model(
     y = _int8_middle(g, y, middle, act)
     pooled = g.tensor("pool", (1, 1, 1, 8), "int8", **act)
     pool = schema.Pool2DOptionsT()
-    pool.padding, pool.strideH, pool.strideW, pool.filterHeight, pool.filterWidth = schema.Padding.VALID, 1, 1, 4, 4
+    pool.padding, pool.strideH, pool.strideW, pool.filterHeight, pool.filterWidth = (
+        schema.Padding.VALID,
+        1,
+        1,
+        4,
+        4,
+    )
     g.op("AVERAGE_POOL_2D", [y], [pooled], pool)
     shape = g.tensor("flatten/shape", (2,), "int32", data=np.array([1, 8], dtype=np.int32))
     flat = g.tensor("flatten", (1, 8), "int8", **act)
@@ -565,7 +586,9 @@ def int8_mobilenet_model(
     b = g.tensor("logits/bias", (4,), "int32", data=_weights((4,), "int32", seed=8), scale=0.05 * 0.01)
     logits = g.tensor("logits", (1, 4), "int8", scale=0.1, zero_point=0)
     g.op("FULLY_CONNECTED", [flat, w, b], [logits], schema.FullyConnectedOptionsT())
-    probabilities = g.tensor("output" if not float_io else "output_q", (1, 4), "int8", scale=1 / 256, zero_point=-128)
+    probabilities = g.tensor(
+        "output" if not float_io else "output_q", (1, 4), "int8", scale=1 / 256, zero_point=-128
+    )
     softmax = schema.SoftmaxOptionsT()
     softmax.beta = 1.0
     g.op("SOFTMAX", [logits], [probabilities], softmax)

@@ -8,9 +8,9 @@ sentences for a text model (tokenized with the vocabulary that comes with the so
 from __future__ import annotations
 
 import os
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable, Iterator, Sequence
 
 import numpy as np
 
@@ -43,7 +43,12 @@ class Calibration:
         return generate
 
     def to_dict(self) -> dict:
-        return {"kind": self.kind, "samples": len(self.samples), "source": self.source, "warning": self.warning}
+        return {
+            "kind": self.kind,
+            "samples": len(self.samples),
+            "source": self.source,
+            "warning": self.warning,
+        }
 
 
 def load_calibration(
@@ -93,13 +98,16 @@ def _npz(path: Path, inputs: Sequence[TensorInfo]) -> Calibration:
     for spec in inputs:
         array = arrays[spec.name]
         if tuple(array.shape[1:]) != spec.shape[1:] and tuple(array.shape) != spec.shape:
-            raise InputsError(path, f"{spec.name!r} has shape {array.shape}; expected N samples of {spec.shape}")
+            raise InputsError(
+                path, f"{spec.name!r} has shape {array.shape}; expected N samples of {spec.shape}"
+            )
         counts.add(array.shape[0] if tuple(array.shape) != spec.shape else 1)
     if len(counts) != 1:
         raise InputsError(path, "every input needs the same number of samples")
     count = counts.pop()
     samples = tuple(
-        {s.name: arrays[s.name].reshape((count, *s.shape))[n].astype(s.dtype) for s in inputs} for n in range(count)
+        {s.name: arrays[s.name].reshape((count, *s.shape))[n].astype(s.dtype) for s in inputs}
+        for n in range(count)
     )
     return Calibration("npz", samples, str(path))
 
@@ -122,4 +130,6 @@ def _images(path: Path, inputs: Sequence[TensorInfo], value_range: tuple[float, 
             raise InputsError(file, f"not a readable image ({' '.join(str(exc).split())[:120]})") from exc
         resized = tf.image.resize(tf.cast(image, tf.float32), spec.shape[1:3]).numpy() / 255.0
         samples.append({spec.name: (low + resized * (high - low))[None].astype(spec.dtype)})
-    return Calibration("images", tuple(samples), f"{len(files)} images from {path}, scaled to [{low:g}, {high:g}]")
+    return Calibration(
+        "images", tuple(samples), f"{len(files)} images from {path}, scaled to [{low:g}, {high:g}]"
+    )

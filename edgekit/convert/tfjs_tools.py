@@ -13,8 +13,8 @@ import shutil
 import subprocess
 import sys
 import venv
+from collections.abc import Callable
 from pathlib import Path
-from typing import Callable
 
 from edgekit import atomic
 from edgekit.datafiles import load_json

@@ -23,9 +23,9 @@ from __future__ import annotations
 
 import os
 import unicodedata
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Mapping, Sequence
 
 import numpy as np
 
@@ -106,7 +106,7 @@ class WordPieceTokenizer:
         try:
             return cls(read_vocab(path), lowercase)
         except ValueError as exc:
-            raise ModelFormatError(path, str(exc), "a BERT vocab.txt") from exc
+            raise ModelFormatError(os.fspath(path), str(exc), "a BERT vocab.txt") from exc
 
     def pieces(self, text: str) -> list[Piece]:
         """Word pieces of ``text`` with their offsets, without special tokens."""

@@ -93,7 +93,8 @@ class Coverage:
     @property
     def partially_mapped(self) -> bool:
         """True when the delegate would take some ops and leave others to the CPU."""
-        return 0 < self.mapped_ops < self.total_ops
+        # mapped_ops is always set by __post_init__.
+        return self.mapped_ops is not None and 0 < self.mapped_ops < self.total_ops
 
     def summary(self) -> str:
         """One line: how much maps, and the first reason something does not."""
@@ -167,16 +168,25 @@ class RunOptions:
 class Delegate(Protocol):
     """An accelerator a runtime can hand ops to, and what it can do."""
 
-    #: The name users give with ``--delegate``.
-    name: str
-    #: One line for tables and ``edgekit delegates``.
-    summary: str
-    #: Whether the delegate honours a thread count (CPU kernels do; the GPU does not, it sweeps
-    #: precisions instead).
-    uses_threads: bool
-    #: Whether ops the delegate lacks fall back to the CPU (then missing coverage makes a run
-    #: partial, not impossible).
-    cpu_fallback: bool
+    # Read-only members: the built-ins are frozen dataclasses, and nothing reassigns them.
+
+    @property
+    def name(self) -> str:
+        """The name users give with ``--delegate``."""
+
+    @property
+    def summary(self) -> str:
+        """One line for tables and ``edgekit delegates``."""
+
+    @property
+    def uses_threads(self) -> bool:
+        """Whether the delegate honours a thread count (CPU kernels do; the GPU does not, it sweeps
+        precisions instead)."""
+
+    @property
+    def cpu_fallback(self) -> bool:
+        """Whether ops the delegate lacks fall back to the CPU (then missing coverage makes a run
+        partial, not impossible)."""
 
     def probe(self) -> Availability:
         """Whether it can run on this machine, and if not why and what would make it run."""

@@ -81,7 +81,9 @@ def _violation(op: OpInfo, constraint: dict[str, Any], graph: OpGraph) -> str:
     return ""
 
 
-def _shape_violation(check: str, tensor: TensorInfo, constraint: dict[str, Any], op: OpInfo, graph: OpGraph) -> str:
+def _shape_violation(
+    check: str, tensor: TensorInfo, constraint: dict[str, Any], op: OpInfo, graph: OpGraph
+) -> str:
     shape, described = tensor.shape, f"tensor '{tensor.name}' has shape {list(tensor.shape)}"
     if check == "max_rank":
         return described if len(shape) > constraint["max"] else ""

@@ -40,7 +40,7 @@ class CpuDelegate:
             return Availability(False, "ai-edge-litert is not installed; pip install ai-edge-litert")
         return Availability(True, f"LiteRT {runtime} on this host", {"runtime_version": runtime})
 
-    def coverage(self, model: "Model") -> Coverage:
+    def coverage(self, model: Model) -> Coverage:
         rules = _rules()
         known = rules["delegates"][self.name]["custom_ops"]
         unsupported = []
@@ -57,7 +57,9 @@ class CpuDelegate:
         return Coverage(self.name, len(model.ops), tuple(unsupported), rules["source"])
 
     def open(self, model_path: str, options: RunOptions) -> InterpreterRunner:
-        return InterpreterRunner(model_path, options.threads, self.reference_kernels, signature=options.signature)
+        return InterpreterRunner(
+            model_path, options.threads, self.reference_kernels, signature=options.signature
+        )
 
 
 CPU = register(CpuDelegate("cpu", "LiteRT CPU (XNNPACK)", reference_kernels=False))

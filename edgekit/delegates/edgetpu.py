@@ -16,7 +16,7 @@ import shutil
 import subprocess
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from edgekit.delegates import register
 from edgekit.delegates.base import Availability, Coverage, RunOptions, UnsupportedOp
@@ -24,8 +24,8 @@ from edgekit.delegates.rules import RuleSet
 from edgekit.errors import DelegateUnavailable, ToolMissing, ToolTimeout, UnsupportedModel, UsageError
 
 if TYPE_CHECKING:
-    from edgekit.runners.interpreter import InterpreterRunner
     from edgekit.model import Model
+    from edgekit.runners.interpreter import InterpreterRunner
 
 __all__ = [
     "EDGETPU", "EdgeTpuDelegate", "EdgeTpuCompilation", "compile_with_edgetpu_compiler", "edgetpu_coverage",
@@ -93,13 +93,13 @@ def edgetpu_coverage(model: Model, name: str = "edgetpu") -> Coverage:
     """Static Edge TPU coverage: the mapped prefix, the op where the graph breaks, and why."""
     rules = RuleSet.load("edgetpu")
     partitioning = rules.data["partitioning"]
-    common = {"partitioning": "prefix", "accelerator": rules.accelerator}
+    common: dict[str, Any] = {"partitioning": "prefix", "accelerator": rules.accelerator}
     reason = rules.model_reason(model)
     if reason:
-        unsupported = tuple(UnsupportedOp(op.index, op.subgraph, op.name, reason) for op in model.ops)
-        first = unsupported[0] if unsupported else None
+        every_op = tuple(UnsupportedOp(op.index, op.subgraph, op.name, reason) for op in model.ops)
+        first = every_op[0] if every_op else None
         return Coverage(
-            name, len(model.ops), unsupported, rules.source, first_break=first, partitions=0,
+            name, len(model.ops), every_op, rules.source, first_break=first, partitions=0,
             model_reason=reason, **common,
         )
     boundary = _boundary_reasons(model, partitioning)
@@ -134,7 +134,8 @@ def parse_compiler_log(text: str, model: Model) -> Coverage:
     listed = sum(count for statuses in rows.values() for _, count in statuses)
     if listed != len(model.ops):
         raise UsageError(
-            "compiler log", f"it lists {listed} ops but {model.path} has {len(model.ops)}: is it this model's log?"
+            "compiler log",
+            f"it lists {listed} ops but {model.path} has {len(model.ops)}: is it this model's log?",
         )
     rules = RuleSet.load("edgetpu")
     boundary = _boundary_reasons(model, rules.data["partitioning"])
@@ -172,7 +173,8 @@ def _table_rows(text: str) -> dict[str, list[list]]:
             break
     if not rows:
         raise UsageError(
-            "compiler log", "no 'Operator  Count  Status' table found; run edgetpu_compiler with --show_operations"
+            "compiler log",
+            "no 'Operator  Count  Status' table found; run edgetpu_compiler with --show_operations",
         )
     return rows
 
@@ -183,7 +185,9 @@ def _take_status(statuses: list[list], prefer_mapped: bool) -> str:
         if row[1] > 0:
             row[1] -= 1
             return row[0]
-    raise UsageError("compiler log", "it lists fewer ops of one type than the model has: is it this model's log?")
+    raise UsageError(
+        "compiler log", "it lists fewer ops of one type than the model has: is it this model's log?"
+    )
 
 
 #: How long one ``edgetpu_compiler`` run may take before it is stopped.
@@ -249,7 +253,9 @@ class EdgeTpuDelegate:
 
     def probe(self) -> Availability:
         """Runtime library loadable and a Coral device attached; the compiler is reported too."""
-        detail = {"runtime": LIBRARY if _runtime_loads() else None, "compiler": shutil.which(COMPILER)}
+        detail: dict[str, Any] = {
+            "runtime": LIBRARY if _runtime_loads() else None, "compiler": shutil.which(COMPILER)
+        }
         if detail["runtime"] is None:
             return Availability(False, _NO_RUNTIME, detail)
         detail["devices"] = _coral_devices()
@@ -262,8 +268,8 @@ class EdgeTpuDelegate:
 
     def open(self, model_path: str, options: RunOptions) -> InterpreterRunner:
         """The compiled model in the LiteRT Interpreter with the Edge TPU delegate loaded."""
-        from edgekit.runners.interpreter import InterpreterRunner
         from edgekit.model import Model
+        from edgekit.runners.interpreter import InterpreterRunner
 
         availability = self.probe()
         if not availability.available:

@@ -75,9 +75,13 @@ class GpuDelegate:
     def probe(self) -> Availability:
         accelerator = Path(_litert_dir() or "") / "libLiteRtWebGpuAccelerator.so"
         if not accelerator.is_file():
-            return Availability(False, "this ai-edge-litert build ships no GPU accelerator (libLiteRtWebGpuAccelerator.so)")
+            return Availability(
+                False, "this ai-edge-litert build ships no GPU accelerator (libLiteRtWebGpuAccelerator.so)"
+            )
         if not ctypes.util.find_library("vulkan"):
-            return Availability(False, "the Vulkan loader libvulkan.so.1 is missing: apt-get install -y libvulkan1")
+            return Availability(
+                False, "the Vulkan loader libvulkan.so.1 is missing: apt-get install -y libvulkan1"
+            )
         driver = find_vulkan_driver()
         if driver is None:
             return Availability(
@@ -88,9 +92,11 @@ class GpuDelegate:
         environment, description, software = driver
         environment.setdefault("XDG_RUNTIME_DIR", os.environ.get("XDG_RUNTIME_DIR") or tempfile.gettempdir())
         label = "software Vulkan: latency is not a GPU's" if software else "hardware Vulkan"
-        return Availability(True, f"{description} ({label})", {"worker_env": environment, "software": software})
+        return Availability(
+            True, f"{description} ({label})", {"worker_env": environment, "software": software}
+        )
 
-    def coverage(self, model: "Model") -> Coverage:
+    def coverage(self, model: Model) -> Coverage:
         rules = _rules()
         supported = rules["ops"]
         unsupported = []
@@ -102,7 +108,9 @@ class GpuDelegate:
         return Coverage(self.name, len(model.ops), tuple(unsupported), rules["source"])
 
     def open(self, model_path: str, options: RunOptions) -> CompiledModelRunner:
-        return CompiledModelRunner(model_path, options.threads, options.precision or "fp16", options.signature)
+        return CompiledModelRunner(
+            model_path, options.threads, options.precision or "fp16", options.signature
+        )
 
 
 def _litert_dir() -> str | None:

@@ -30,7 +30,9 @@ class HexagonDelegate(StaticCoverageDelegate):
             "runs_on": "android",
             "benchmark_flag": "--use_hexagon=true",
             "adb": shutil.which("adb"),
-            "device_libraries": "libhexagon_interface.so and libhexagon_nn_skel*.so pushed next to the binary",
+            "device_libraries": (
+                "libhexagon_interface.so and libhexagon_nn_skel*.so pushed next to the binary"
+            ),
         }
         return Availability(False, REASON, detail)
 

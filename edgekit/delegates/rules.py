@@ -14,7 +14,6 @@ versions (the constraint vocabulary is in ``constraints.py``). Constraints on bu
 from __future__ import annotations
 
 import abc
-
 from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import cache
@@ -125,7 +124,9 @@ class RuleSet:
                 )
         return None
 
-    def _fold_weight_dequantize(self, model: Model, graphs: list[OpGraph], verdicts: list[str | None]) -> None:
+    def _fold_weight_dequantize(
+        self, model: Model, graphs: list[OpGraph], verdicts: list[str | None]
+    ) -> None:
         """Resolve fp16 weight DEQUANTIZE ops: delegated when every op reading them is."""
         for position, verdict in enumerate(verdicts):
             if verdict is not _FOLD_PENDING:
@@ -163,7 +164,9 @@ def _precision_mismatch(model: Model, types: Sequence[str]) -> TensorInfo | None
         for op in model.ops:
             if op.subgraph != graph_index or op.name in _CONVERSION_OPS:
                 continue
-            activations = [graph.tensors[i] for i in (*op.inputs, *op.outputs) if i >= 0 and i not in graph.weights]
+            activations = [
+                graph.tensors[i] for i in (*op.inputs, *op.outputs) if i >= 0 and i not in graph.weights
+            ]
             outside = [t for t in activations if t.dtype not in types]
             if activations and not outside:
                 return None

@@ -15,9 +15,10 @@ import subprocess
 import sys
 import tempfile
 import threading
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable, Sequence
+from typing import Any
 
 import numpy as np
 
@@ -84,10 +85,16 @@ class HostDevice:
                 "extra_sets": len(extra_inputs),
             }
             (workdir / "request.json").write_text(json.dumps(request), encoding="utf-8")
-            np.savez(workdir / "inputs.npz", **inputs)
+            _savez(workdir / "inputs.npz", inputs)
             if extra_inputs:
-                np.savez(workdir / "sets.npz", **{f"{k}/{name}": value for k, arrays in enumerate(extra_inputs)
-                                                  for name, value in arrays.items()})
+                _savez(
+                    workdir / "sets.npz",
+                    {
+                        f"{k}/{name}": value
+                        for k, arrays in enumerate(extra_inputs)
+                        for name, value in arrays.items()
+                    },
+                )
             returncode, stderr_tail = _run_worker(
                 workdir,
                 timeout_s,
@@ -184,7 +191,12 @@ def _kill_group(process: subprocess.Popen) -> None:
 def _collect(
     workdir: Path, spec: RunSpec, returncode: int | None, stderr_tail: str, timeout_s: float
 ) -> RunResult:
-    base = {"delegate": spec.delegate, "device": spec.device, "threads": spec.threads, "precision": spec.precision}
+    base: dict[str, Any] = {
+        "delegate": spec.delegate,
+        "device": spec.device,
+        "threads": spec.threads,
+        "precision": spec.precision,
+    }
     if returncode is None:
         return RunResult(**base, status="timeout", reason=f"worker killed after {timeout_s:g} s timeout")
     if returncode < 0:
@@ -208,7 +220,9 @@ def _collect(
         init_ms=data["init_ms"],
         first_ms=data["first_ms"],
         latency=LatencyStats.from_samples(data["samples_ms"]),
-        throughput=LatencyStats.from_samples(data["throughput_samples_ms"]) if data["throughput_samples_ms"] else None,
+        throughput=LatencyStats.from_samples(data["throughput_samples_ms"])
+        if data["throughput_samples_ms"]
+        else None,
         readback=LatencyStats.from_samples(data["readback_samples_ms"]),
         asynchronous=data["asynchronous"],
         warmup_ms=tuple(data["warmup_ms"]),
@@ -216,6 +230,11 @@ def _collect(
         runtime=data["runtime"],
         outputs=outputs,
     )
+
+
+def _savez(path: Path, arrays: Mapping[str, Any]) -> None:
+    # Values typed Any: numpy's stub checks **kwds against savez's own allow_pickle: bool.
+    np.savez(path, **arrays)
 
 
 def _read_arrays(path: Path) -> dict[str, np.ndarray]:

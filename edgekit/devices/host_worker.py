@@ -78,7 +78,9 @@ def run(workdir: Path) -> dict:
     try:
         measured = measure_latency(runner.invoke, loop, progress)
         # A synchronous runtime's back-to-back throughput is its latency: not measured twice.
-        throughput = measure_throughput(runner.dispatch, runner.wait, loop, progress) if runner.asynchronous else ()
+        throughput = (
+            measure_throughput(runner.dispatch, runner.wait, loop, progress) if runner.asynchronous else ()
+        )
         readback = measure_readback(runner.invoke, runner.read_outputs, loop)
     except Exception as exc:
         return {"status": "error", "reason": f"inference failed: {' '.join(str(exc).split())}"}
@@ -90,7 +92,10 @@ def run(workdir: Path) -> dict:
         try:
             _run_extra_sets(runner, workdir)
         except Exception as exc:
-            return {"status": "error", "reason": f"inference on the extra input sets failed: {' '.join(str(exc).split())}"}
+            return {
+                "status": "error",
+                "reason": f"inference on the extra input sets failed: {' '.join(str(exc).split())}",
+            }
     info = runner.info()
     runner.close()
     return {

@@ -26,7 +26,10 @@ _DTYPES = {"DT_FLOAT": "float32", "DT_INT32": "int32", "DT_UINT8": "uint8", "DT_
 
 
 def is_graph_model(path: str | os.PathLike[str]) -> bool:
-    """Whether PATH looks like a graph model: a ``.json`` file, or a folder with ``model.json`` (or one .json)."""
+    """Whether PATH looks like a graph model.
+
+    That is a ``.json`` file, or a folder with ``model.json`` (or one .json).
+    """
     candidate = Path(path)
     return candidate.suffix.lower() == ".json" or (candidate.is_dir() and graph_json(candidate).is_file())
 
@@ -51,7 +54,9 @@ def read_graph_model(path: str | os.PathLike[str]) -> ModelContent:
     if not raw_inputs or not raw_outputs:
         raise ModelFormatError(json_path, "model.json has no signature with inputs and outputs; re-export it "
                                           "with tensorflowjs_converter from a SavedModel", _EXPECTED)
-    tensors = tuple(_tensor(i, key, raw, json_path) for i, (key, raw) in enumerate([*raw_inputs, *raw_outputs]))
+    tensors = tuple(
+        _tensor(i, key, raw, json_path) for i, (key, raw) in enumerate([*raw_inputs, *raw_outputs])
+    )
     inputs = tuple(range(len(raw_inputs)))
     outputs = tuple(range(len(raw_inputs), len(tensors)))
     by_name = {node.get("name"): node for node in nodes}
@@ -91,8 +96,9 @@ def _weight_files(json_path: Path, document: dict[str, Any]) -> tuple[Path, ...]
     shards = tuple(json_path.parent / name for name in names)
     missing = [shard.name for shard in shards if not shard.is_file()]
     if missing:
-        raise ModelFormatError(json_path, f"weight file {missing[0]} named in model.json is missing beside it",
-                               _EXPECTED)
+        raise ModelFormatError(
+            json_path, f"weight file {missing[0]} named in model.json is missing beside it", _EXPECTED
+        )
     return shards
 
 
@@ -111,4 +117,6 @@ def _tensor(index: int, key: str, raw: dict[str, Any], path: Path) -> TensorInfo
         raise ModelFormatError(path, f"signature tensor {key!r} has an unreadable shape", _EXPECTED) from exc
     dtype = _DTYPES.get(str(raw.get("dtype")), str(raw.get("dtype")).removeprefix("DT_").lower())
     shape = tuple(1 if d < 0 else d for d in signature)
-    return TensorInfo(index, str(raw.get("name", key)), shape, signature, dtype, None, key=key.split(":", 1)[0])
+    return TensorInfo(
+        index, str(raw.get("name", key)), shape, signature, dtype, None, key=key.split(":", 1)[0]
+    )

@@ -10,12 +10,12 @@ from __future__ import annotations
 
 import re
 import struct
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 from ai_edge_litert import schema_py_generated as schema
 
-from edgekit.errors import ModelFormatError
 from edgekit.contract import (
     ModelContent,
     OpInfo,
@@ -25,6 +25,7 @@ from edgekit.contract import (
     TensorInfo,
     label_io,
 )
+from edgekit.errors import ModelFormatError
 
 __all__ = ["FILE_IDENTIFIER", "buffer_bytes", "read_model"]
 
@@ -181,7 +182,9 @@ def _read_root(root: Any, buffer_count: int, data: bytes, path: Path) -> ModelCo
         tensors.append(graph_tensors)
         ops.extend(graph_ops)
     signature_count = _count(root.SignatureDefsLength(), "signature defs", data, path)
-    raw_signatures = [_read_signature(root.SignatureDefs(i), i, tensors, data, path) for i in range(signature_count)]
+    raw_signatures = [
+        _read_signature(root.SignatureDefs(i), i, tensors, data, path) for i in range(signature_count)
+    ]
     labelled = tuple(_label(s, tensors[s], subgraphs[s], ops, raw_signatures) for s in range(subgraph_count))
     signatures = tuple(
         SignatureInfo(key, s, {n: labelled[s][i] for n, i in ins}, {n: labelled[s][i] for n, i in outs})
@@ -205,7 +208,11 @@ _RawSignature = tuple[str, int, list[tuple[str, int]], list[tuple[str, int]]]
 
 
 def _label(
-    s: int, tensors: tuple[TensorInfo, ...], graph: SubgraphInfo, ops: list[OpInfo], signatures: list[_RawSignature]
+    s: int,
+    tensors: tuple[TensorInfo, ...],
+    graph: SubgraphInfo,
+    ops: list[OpInfo],
+    signatures: list[_RawSignature],
 ) -> tuple[TensorInfo, ...]:
     """Signature keys, positions and producers on subgraph S's inputs and outputs."""
     producers = {out: op.name for op in ops if op.subgraph == s for out in op.outputs}

@@ -7,7 +7,9 @@ model. Neither stops a bench; both are recorded in the result and shown under th
 
 from __future__ import annotations
 
-from typing import Any, Sequence
+import itertools
+from collections.abc import Sequence
+from typing import Any
 
 from edgekit.results import RunResult
 
@@ -33,10 +35,12 @@ def thread_scaling_warnings(runs: Sequence[RunResult]) -> list[str]:
     medians: dict[str, list[tuple[int, float, tuple[float, float]]]] = {}
     for run in runs:
         if run.status == "ok" and run.latency is not None and run.precision is None:
-            medians.setdefault(run.delegate, []).append((run.threads, run.latency.p50, run.latency.median_ci95))
+            medians.setdefault(run.delegate, []).append(
+                (run.threads, run.latency.p50, run.latency.median_ci95)
+            )
     for delegate, measured in medians.items():
         ordered = sorted(measured)
-        for (fewer, fast, fast_ci), (more, slow, slow_ci) in zip(ordered, ordered[1:]):
+        for (fewer, fast, fast_ci), (more, slow, slow_ci) in itertools.pairwise(ordered):
             # Slower by the margin, and the medians' intervals apart: not noise.
             if slow > fast * _INVERSION_MARGIN and slow_ci[0] > fast_ci[1]:
                 warnings.append(

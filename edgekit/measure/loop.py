@@ -11,8 +11,8 @@ Runs inside the worker process. Three figures, never mixed:
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Callable
 
 __all__ = ["LoopConfig", "LoopMeasurement", "measure_latency", "measure_readback", "measure_throughput"]
 

@@ -7,8 +7,8 @@ is a seeded percentile bootstrap, so the same samples always give the same inter
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Sequence
 
 import numpy as np
 
@@ -39,7 +39,7 @@ class LatencyStats:
         return len(self.samples_ms)
 
     @classmethod
-    def from_samples(cls, samples_ms: Sequence[float]) -> "LatencyStats":
+    def from_samples(cls, samples_ms: Sequence[float]) -> LatencyStats:
         """Summarise raw samples (milliseconds); needs at least one sample."""
         values = np.asarray(samples_ms, dtype=np.float64)
         if values.ndim != 1 or values.size == 0:
@@ -62,7 +62,7 @@ class LatencyStats:
         )
 
     @classmethod
-    def from_dict(cls, data: dict) -> "LatencyStats":
+    def from_dict(cls, data: dict) -> LatencyStats:
         """Recompute from the stored raw samples; the stored summary is never trusted over them."""
         return cls.from_samples(data["samples"])
 

@@ -28,8 +28,10 @@ class ProgressPrinter(BenchListener):
 
     def on_run_event(self, spec, event: dict) -> None:
         if event.get("event") == "phase":
-            phase = event.get("phase")
-            self._update({"load": "loading", "loaded": "loaded", "first": "first inference, warm-up"}.get(phase, phase))
+            phase = str(event.get("phase"))
+            self._update(
+                {"load": "loading", "loaded": "loaded", "first": "first inference, warm-up"}.get(phase, phase)
+            )
         elif event.get("event") == "progress":
             self._update(f"{event['phase']}: {event['runs']} runs, {event['seconds']:.1f} s")
 
@@ -55,8 +57,23 @@ class ProgressPrinter(BenchListener):
 def format_bench_table(result: BenchResult) -> str:
     """The report a person reads: where it ran, one row per run, then notes on what needs a word."""
     lines = _header(result)
-    columns = ["delegate", "config", "status", "init ms", "first ms", "latency p50", "95% CI of p50", "p90 ms",
-               "p99 ms", "CV", "runs", "thrpt p50", "readback", "peak RSS", "accuracy"]
+    columns = [
+        "delegate",
+        "config",
+        "status",
+        "init ms",
+        "first ms",
+        "latency p50",
+        "95% CI of p50",
+        "p90 ms",
+        "p99 ms",
+        "CV",
+        "runs",
+        "thrpt p50",
+        "readback",
+        "peak RSS",
+        "accuracy",
+    ]
     rows = [_row(run, result) for run in result.runs]
     lines += ["", *render_table(columns, rows, right=range(3, len(columns) - 1))]
     lines += ["", TIMING_LEGEND]
@@ -107,14 +124,16 @@ def _header(result: BenchResult) -> list[str]:
     runtime = env.get("runtime", {})
     load = env.get("load_average_at_start")
     where = (
-        f"measured on: host - {env.get('cpu_model')}, {env.get('usable_cores') or env.get('logical_cores')} cores, "
+        f"measured on: host - {env.get('cpu_model')}, "
+        f"{env.get('usable_cores') or env.get('logical_cores')} cores, "
         f"{env.get('os')}, Python {env.get('python')}, ai-edge-litert {runtime.get('ai-edge-litert')}"
     )
     if load:
         where += f", load avg at start {load[0]:.2f}"
     loop = result.settings["loop"]
     method = (
-        f"method: fresh worker per run; warm-up >= {loop['warmup_runs']} runs and {loop['warmup_seconds']} s; "
+        f"method: fresh worker per run; "
+        f"warm-up >= {loop['warmup_runs']} runs and {loop['warmup_seconds']} s; "
         f"measured >= {loop['min_runs']} runs and {loop['min_seconds']} s (cap {loop['max_seconds']} s)"
     )
     sets = result.input_sets or {}
@@ -147,7 +166,9 @@ def _entry_point(result: BenchResult) -> str:
     parts = []
     keys = [s.get("key") for s in result.model.get("signatures", [])]
     if settings.get("signature"):
-        parts.append(f"signature: {settings['signature']}" + (f" (of {', '.join(keys)})" if len(keys) > 1 else ""))
+        parts.append(
+            f"signature: {settings['signature']}" + (f" (of {', '.join(keys)})" if len(keys) > 1 else "")
+        )
     if settings.get("dynamic_dims"):
         parts.append("dynamic dims filled: " + "; ".join(settings["dynamic_dims"]))
     return "; ".join(parts)
@@ -160,7 +181,9 @@ def _row(run: RunResult, result: BenchResult) -> list[str]:
     if latency is None:
         return [run.delegate, config, run.status] + ["-"] * 12
     low, high = latency.median_ci95
-    throughput = _ms(run.throughput.p50) if run.throughput else ("= latency" if run.asynchronous is False else "-")
+    throughput = (
+        _ms(run.throughput.p50) if run.throughput else ("= latency" if run.asynchronous is False else "-")
+    )
     return [
         run.delegate,
         config,
@@ -218,5 +241,7 @@ def format_judgement(result: BenchResult) -> str:
             continue
         lines += ["", f"{run.label}: {accuracy.verdict.upper()} ({accuracy.precision} limits; against "
                       f"{accuracy.reference}; judged on {accuracy.judged_on or 'the recorded inputs'})"]
-        lines += [f"  {decision.text}" for decision in accuracy.decisions] or [f"  {r}" for r in accuracy.reasons]
+        lines += [f"  {decision.text}" for decision in accuracy.decisions] or [
+            f"  {r}" for r in accuracy.reasons
+        ]
     return "\n".join(lines)

@@ -15,8 +15,10 @@ def format_convert_table(result: ConvertResult) -> str:
     lines = [
         f"source: {source['path']} ({source['kind']}, signature {source['signature']}, "
         f"TensorFlow {source['tensorflow_version']})",
-        "inputs: " + ", ".join(f"{i['name']} {'x'.join(map(str, i['shape']))} {i['dtype']}" for i in source["inputs"]),
-        f"measured on: host - {env.get('cpu_model')}, {env.get('usable_cores') or env.get('logical_cores')} cores, "
+        "inputs: "
+        + ", ".join(f"{i['name']} {'x'.join(map(str, i['shape']))} {i['dtype']}" for i in source["inputs"]),
+        f"measured on: host - {env.get('cpu_model')}, "
+        f"{env.get('usable_cores') or env.get('logical_cores')} cores, "
         f"ai-edge-litert {env.get('runtime', {}).get('ai-edge-litert')}; accuracy against {result.reference}",
     ]
     if result.calibration:
@@ -41,7 +43,9 @@ def format_convert_table(result: ConvertResult) -> str:
                      (run.accuracy.verdict if run.accuracy else "-")]
             rows.append((base if index == 0 else [""] * 4) + cells)
             if run.accuracy and run.accuracy.verdict == "fail":
-                notes += [f"  {variant.variant} {run.label}: FAIL - {reason}" for reason in run.accuracy.reasons[:3]]
+                notes += [
+                    f"  {variant.variant} {run.label}: FAIL - {reason}" for reason in run.accuracy.reasons[:3]
+                ]
         if variant.reason:
             notes.append(f"  {variant.variant}: {variant.status.upper()} - {variant.reason}")
         if variant.note:

@@ -33,7 +33,9 @@ def format_inspection(model: Model) -> str:
 def _graph_inspection(graph: Model) -> str:
     """The text report of a TF.js graph model: file, signature, ops."""
     weights = len(graph.files) - 1
-    lines = [f"{graph.path}  (TF.js graph model, {format_size(graph.size_bytes)} with {weights} weight file(s))"]
+    lines = [
+        f"{graph.path}  (TF.js graph model, {format_size(graph.size_bytes)} with {weights} weight file(s))"
+    ]
     if graph.description:
         lines.append(f"converted from: {graph.description}")
     for title, tensors in (("inputs", graph.inputs), ("outputs", graph.outputs)):

@@ -43,7 +43,10 @@ def render_table(
     widths = [max(len(line[i]) for line in lines if i < len(line)) for i in range(max(map(len, lines)))]
 
     def render(cells: Sequence[str]) -> str:
-        aligned = (c.rjust(w) if i in right else c.ljust(w) for i, (c, w) in enumerate(zip(cells, widths)))
+        aligned = (
+            c.rjust(w) if i in right else c.ljust(w)
+            for i, (c, w) in enumerate(zip(cells, widths, strict=False))
+        )
         return (indent + "  ".join(aligned)).rstrip()
 
     rendered = [render(line) for line in lines]

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import re
-from typing import TYPE_CHECKING, Any, Mapping
+from collections.abc import Mapping
+from typing import TYPE_CHECKING, Any
 
 from edgekit.native_log import captured_native_stderr
 
@@ -59,6 +60,7 @@ class CompiledModelRunner:
             cpu_options=CpuOptions(num_threads=threads),
             gpu_options=GpuOptions(enforce_f32=precision == "fp32"),
         )
+        failure: RuntimeError | None
         with captured_native_stderr() as log:
             try:
                 self._model = CompiledModel.from_file(model_path, options=options)
@@ -81,13 +83,13 @@ class CompiledModelRunner:
         self._outputs = self._model.create_output_buffers(self._index)
         self._reads = [
             (buffer, int(np.prod(d["shape"])), np.dtype(d["dtype"]))
-            for buffer, d in zip(self._outputs, self._output_details)
+            for buffer, d in zip(self._outputs, self._output_details, strict=False)
         ]
         self._sync = min(self._reads, key=lambda read: read[1] * read[2].itemsize)
 
     def set_inputs(self, arrays: Mapping[str, np.ndarray]) -> None:
         ordered = list(arrays.values())
-        for position, (buffer, detail) in enumerate(zip(self._inputs, self._input_details)):
+        for position, (buffer, detail) in enumerate(zip(self._inputs, self._input_details, strict=False)):
             array = arrays.get(detail["name"], ordered[position])
             buffer.write(array.astype(detail["dtype"], copy=False))
 
@@ -114,7 +116,7 @@ class CompiledModelRunner:
     def outputs(self) -> dict[str, np.ndarray]:
         return {
             detail["name"]: buffer.read(count, dtype).reshape(detail["shape"]).copy()
-            for (buffer, count, dtype), detail in zip(self._reads, self._output_details)
+            for (buffer, count, dtype), detail in zip(self._reads, self._output_details, strict=False)
         }
 
     def info(self) -> dict[str, Any]:

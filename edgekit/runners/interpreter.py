@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from typing import TYPE_CHECKING, Any, Mapping
+from collections.abc import Mapping, Sequence
+from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     import numpy as np
@@ -85,7 +85,10 @@ class InterpreterRunner:
     def info(self) -> dict[str, Any]:
         from importlib.metadata import version
 
-        info = {"runtime": f"ai-edge-litert {version('ai-edge-litert')} Interpreter", "kernels": self._kernels}
+        info = {
+            "runtime": f"ai-edge-litert {version('ai-edge-litert')} Interpreter",
+            "kernels": self._kernels,
+        }
         if self._signature is not None:
             info["signature"] = self._signature
         return info

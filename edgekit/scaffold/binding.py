@@ -14,14 +14,27 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
-from edgekit.errors import EdgekitError, UsageError
 from edgekit.contract import TensorInfo
+from edgekit.errors import EdgekitError, UsageError
 from edgekit.scaffold.contract import ModelContract, template_tensor
 
 __all__ = [
-    "BindingError", "BindOptions", "ImageInput", "KeypointOutput", "MaskOutput", "TextInputs", "SpanOutputs",
-    "EmbeddingOutput", "bind_image_input", "bind_keypoints", "bind_mask", "bind_text_inputs", "bind_span_outputs",
-    "bind_embedding", "parse_normalize", "parse_keypoints",
+    "BindingError",
+    "BindOptions",
+    "ImageInput",
+    "KeypointOutput",
+    "MaskOutput",
+    "TextInputs",
+    "SpanOutputs",
+    "EmbeddingOutput",
+    "bind_image_input",
+    "bind_keypoints",
+    "bind_mask",
+    "bind_text_inputs",
+    "bind_span_outputs",
+    "bind_embedding",
+    "parse_normalize",
+    "parse_keypoints",
 ]
 
 
@@ -65,25 +78,80 @@ def parse_keypoints(text: str) -> tuple[int, int]:
         raise UsageError("keypoints", f"{text!r} is not COUNTxVALUES (e.g. 17x3 or 33x5)")
     count, stride = int(match[1]), int(match[2])
     if count < 1 or stride not in KEYPOINT_FIELDS:
-        raise UsageError("keypoints", f"{text!r}: VALUES must be one of {', '.join(map(str, KEYPOINT_FIELDS))} "
-                                        "(3: y, x, score normalised to the input; 5: x, y, z, visibility, "
-                                        "presence in input pixels)")
+        raise UsageError(
+            "keypoints",
+            f"{text!r}: VALUES must be one of {', '.join(map(str, KEYPOINT_FIELDS))} "
+            "(3: y, x, score normalised to the input; 5: x, y, z, visibility, "
+            "presence in input pixels)",
+        )
     return count, stride
 
 
 # Values per keypoint -> the convention they follow. 3 is MoveNet's (y, x normalised to [0, 1], score
 # a probability); 5 is BlazePose's (x, y in input pixels, z, visibility and presence as logits).
-KEYPOINT_FIELDS: dict[int, tuple[str, ...]] = {3: ("y", "x", "score"), 5: ("x", "y", "z", "visibility", "presence")}
+KEYPOINT_FIELDS: dict[int, tuple[str, ...]] = {
+    3: ("y", "x", "score"),
+    5: ("x", "y", "z", "visibility", "presence"),
+}
 _COORDS = {3: "normalized", 5: "pixels"}
 _SCORE = {3: ("score", "none"), 5: ("visibility", "sigmoid")}
 # Skeleton edges for the keypoint sets whose order is a published standard.
 _SKELETONS: dict[int, tuple[tuple[int, int], ...]] = {
-    17: ((0, 1), (0, 2), (1, 3), (2, 4), (5, 6), (5, 7), (7, 9), (6, 8), (8, 10), (5, 11), (6, 12), (11, 12),
-         (11, 13), (13, 15), (12, 14), (14, 16)),  # COCO
-    33: ((0, 1), (1, 2), (2, 3), (3, 7), (0, 4), (4, 5), (5, 6), (6, 8), (9, 10), (11, 12), (11, 13), (13, 15),
-         (15, 17), (15, 19), (15, 21), (17, 19), (12, 14), (14, 16), (16, 18), (16, 20), (16, 22), (18, 20),
-         (11, 23), (12, 24), (23, 24), (23, 25), (24, 26), (25, 27), (26, 28), (27, 29), (28, 30), (29, 31),
-         (30, 32), (27, 31), (28, 32)),  # BlazePose
+    17: (
+        (0, 1),
+        (0, 2),
+        (1, 3),
+        (2, 4),
+        (5, 6),
+        (5, 7),
+        (7, 9),
+        (6, 8),
+        (8, 10),
+        (5, 11),
+        (6, 12),
+        (11, 12),
+        (11, 13),
+        (13, 15),
+        (12, 14),
+        (14, 16),
+    ),  # COCO
+    33: (
+        (0, 1),
+        (1, 2),
+        (2, 3),
+        (3, 7),
+        (0, 4),
+        (4, 5),
+        (5, 6),
+        (6, 8),
+        (9, 10),
+        (11, 12),
+        (11, 13),
+        (13, 15),
+        (15, 17),
+        (15, 19),
+        (15, 21),
+        (17, 19),
+        (12, 14),
+        (14, 16),
+        (16, 18),
+        (16, 20),
+        (16, 22),
+        (18, 20),
+        (11, 23),
+        (12, 24),
+        (23, 24),
+        (23, 25),
+        (24, 26),
+        (25, 27),
+        (26, 28),
+        (27, 29),
+        (28, 30),
+        (29, 31),
+        (30, 32),
+        (27, 31),
+        (28, 32),
+    ),  # BlazePose
 }
 
 
@@ -166,8 +234,12 @@ class SpanOutputs:
 
     def to_dict(self) -> dict[str, Any]:
         """Template-ready form."""
-        return {"start": template_tensor(self.start), "end": template_tensor(self.end), "combined": self.combined,
-                "max_answer_len": self.max_answer_len}
+        return {
+            "start": template_tensor(self.start),
+            "end": template_tensor(self.end),
+            "combined": self.combined,
+            "max_answer_len": self.max_answer_len,
+        }
 
 
 @dataclass(frozen=True)
@@ -191,7 +263,10 @@ def bind_image_input(app: str, contract: ModelContract, options: BindOptions) ->
     fail = _failer(app, contract)
     images = [t for t in contract.inputs if len(t.shape_signature) == 4]
     if len(contract.inputs) != 1 or not images:
-        raise fail(f"expected one image input [1, H, W, 3]; found {len(contract.inputs)} input(s): {contract.describe_inputs()}")
+        raise fail(
+            f"expected one image input [1, H, W, 3]; "
+            f"found {len(contract.inputs)} input(s): {contract.describe_inputs()}"
+        )
     tensor = images[0]
     batch, height, width, channels = tensor.shape_signature
     if tensor.is_dynamic:
@@ -200,29 +275,42 @@ def bind_image_input(app: str, contract: ModelContract, options: BindOptions) ->
     if batch != 1 or channels != 3:
         raise fail(f"input {tensor.describe()} is not [1, H, W, 3] (batch 1, RGB channels last)")
     if tensor.dtype not in ("float32", "uint8", "int32"):
-        raise fail(f"input {tensor.describe()} is {tensor.dtype}; the app feeds float32, uint8 or int32 pixels")
+        raise fail(
+            f"input {tensor.describe()} is {tensor.dtype}; the app feeds float32, uint8 or int32 pixels"
+        )
     normalize = _normalize(tensor, contract, options, fail)
     return ImageInput(tensor=tensor, height=height, width=width, channels=channels, normalize=normalize)
 
 
-def _normalize(tensor: TensorInfo, contract: ModelContract, options: BindOptions, fail) -> tuple[float, float] | None:
+def _normalize(
+    tensor: TensorInfo, contract: ModelContract, options: BindOptions, fail
+) -> tuple[float, float] | None:
     if tensor.dtype != "float32":
         if options.normalize is not None:
-            raise fail(f"`normalize` applies to float32 image inputs; input {tensor.describe()} takes raw pixels 0-255")
+            raise fail(
+                f"`normalize` applies to float32 image inputs; "
+                f"input {tensor.describe()} takes raw pixels 0-255"
+            )
         return None
     if options.normalize is not None:
         return options.normalize
     hint = contract.hints.get("normalize")
     if hint is not None:
         return float(hint[0]), float(hint[1])
-    raise fail(f"input {tensor.describe()} is float32 and the model does not say which value range it expects; "
-         "pass `normalize` 0,1 or -1,1 (or 0,255)")
+    raise fail(
+        f"input {tensor.describe()} is float32 and the model does not say which value range it expects; "
+        "pass `normalize` 0,1 or -1,1 (or 0,255)"
+    )
 
 
-def bind_keypoints(app: str, contract: ModelContract, image: ImageInput, options: BindOptions) -> KeypointOutput:
+def bind_keypoints(
+    app: str, contract: ModelContract, image: ImageInput, options: BindOptions
+) -> KeypointOutput:
     """The output holding keypoints, and the convention that decodes them."""
     fail = _failer(app, contract)
-    layout = options.keypoints or (parse_keypoints(contract.hints["keypoints"]) if "keypoints" in contract.hints else None)
+    layout = options.keypoints or (
+        parse_keypoints(contract.hints["keypoints"]) if "keypoints" in contract.hints else None
+    )
     wanted = options.output or contract.hints.get("keypoint_output")
     if wanted is not None:
         tensor = _named_output(contract, wanted, fail)
@@ -233,15 +321,28 @@ def bind_keypoints(app: str, contract: ModelContract, image: ImageInput, options
         if len(tensor.shape_signature) >= 2 and tensor.shape_signature[-1] == 3:
             layout = (size // 3, 3)
         else:
-            raise fail(f"output {tensor.describe()} does not say its keypoint layout; pass `keypoints` COUNTxVALUES "
-                 "(e.g. 33x5 for BlazePose, 17x3 for MoveNet)")
-    count, stride = layout  # type: ignore[misc]
+            raise fail(
+                f"output {tensor.describe()} does not say its keypoint layout; pass `keypoints` COUNTxVALUES "
+                "(e.g. 33x5 for BlazePose, 17x3 for MoveNet)"
+            )
+    count, stride = layout
     if tensor.dtype != "float32" or size < count * stride:
-        raise fail(f"expected a float32 keypoint output with at least {count}x{stride} values; found {tensor.describe()}")
+        raise fail(
+            f"expected a float32 keypoint output with at least {count}x{stride} values; "
+            f"found {tensor.describe()}"
+        )
     fields = KEYPOINT_FIELDS[stride]
     score_field, activation = _SCORE[stride]
-    return KeypointOutput(tensor=tensor, count=count, stride=stride, fields=fields, coords=_COORDS[stride],
-                          score_field=score_field, score_activation=activation, skeleton=_SKELETONS.get(count, ()))
+    return KeypointOutput(
+        tensor=tensor,
+        count=count,
+        stride=stride,
+        fields=fields,
+        coords=_COORDS[stride],
+        score_field=score_field,
+        score_activation=activation,
+        skeleton=_SKELETONS.get(count, ()),
+    )
 
 
 def _keypoint_candidate(contract: ModelContract, layout: tuple[int, int] | None, fail) -> TensorInfo:
@@ -250,17 +351,28 @@ def _keypoint_candidate(contract: ModelContract, layout: tuple[int, int] | None,
             return False
         if layout is None:
             return len(t.shape_signature) >= 3 and t.shape_signature[-1] == 3
-        return _elements(t.shape_signature) % layout[1] == 0 and _elements(t.shape_signature) >= layout[0] * layout[1]
+        return (
+            _elements(t.shape_signature) % layout[1] == 0
+            and _elements(t.shape_signature) >= layout[0] * layout[1]
+        )
 
     candidates = [t for t in contract.outputs if fits(t)]
     if len(candidates) == 1:
         return candidates[0]
     want = f"{layout[0]}x{layout[1]} values" if layout else "[1, 1, K, 3] or [1, K, 3] (y, x, score)"
     if not candidates:
-        more = "" if layout else "; if one of them holds keypoints in another layout, pass `keypoints` COUNTxVALUES"
-        raise fail(f"expected a float32 keypoint output of {want}; outputs are {contract.describe_outputs()}{more}")
-    raise fail(f"{len(candidates)} outputs could hold keypoints ({', '.join(repr(t.key) for t in candidates)}); "
-         "pick one with `output` NAME")
+        more = (
+            ""
+            if layout
+            else "; if one of them holds keypoints in another layout, pass `keypoints` COUNTxVALUES"
+        )
+        raise fail(
+            f"expected a float32 keypoint output of {want}; outputs are {contract.describe_outputs()}{more}"
+        )
+    raise fail(
+        f"{len(candidates)} outputs could hold keypoints ({', '.join(repr(t.key) for t in candidates)}); "
+        "pick one with `output` NAME"
+    )
 
 
 def bind_mask(app: str, contract: ModelContract, image: ImageInput, options: BindOptions) -> MaskOutput:
@@ -274,10 +386,15 @@ def bind_mask(app: str, contract: ModelContract, image: ImageInput, options: Bin
     else:
         candidates = [t for t in contract.outputs if _is_mask(t)]
         if not candidates:
-            raise fail(f"expected a float32 mask output [1, H, W, 1 or 2]; outputs are {contract.describe_outputs()}")
+            raise fail(
+                f"expected a float32 mask output [1, H, W, 1 or 2]; outputs are {contract.describe_outputs()}"
+            )
         if len(candidates) > 1:
-            raise fail(f"{len(candidates)} outputs could be the mask ({', '.join(repr(t.key) for t in candidates)}); "
-                 "pick one with `output` NAME")
+            raise fail(
+                f"{len(candidates)} outputs could be the mask "
+                f"({', '.join(repr(t.key) for t in candidates)}); "
+                "pick one with `output` NAME"
+            )
     tensor = candidates[0]
     channels = tensor.shape_signature[3]
     producer = (tensor.producer or "").upper()
@@ -285,13 +402,24 @@ def bind_mask(app: str, contract: ModelContract, image: ImageInput, options: Bin
         activation = "none"  # the model applies it itself
     else:
         activation = "sigmoid" if channels == 1 else "softmax"
-    return MaskOutput(tensor=tensor, height=tensor.shape_signature[1], width=tensor.shape_signature[2], channels=channels,
-                      person_channel=channels - 1, activation=activation)
+    return MaskOutput(
+        tensor=tensor,
+        height=tensor.shape_signature[1],
+        width=tensor.shape_signature[2],
+        channels=channels,
+        person_channel=channels - 1,
+        activation=activation,
+    )
 
 
 def _is_mask(t: TensorInfo) -> bool:
-    return t.dtype == "float32" and len(t.shape_signature) == 4 and t.shape_signature[0] == 1 and t.shape_signature[3] in (1, 2) \
+    return (
+        t.dtype == "float32"
+        and len(t.shape_signature) == 4
+        and t.shape_signature[0] == 1
+        and t.shape_signature[3] in (1, 2)
         and min(t.shape_signature[1:3]) >= 8
+    )
 
 
 # --- text ----------------------------------------------------------------------------------------
@@ -305,31 +433,45 @@ _ROLES = {"ids": re.compile(r"input_ids|input_word|word_ids|^ids$|token_ids|^inp
 def bind_text_inputs(app: str, contract: ModelContract, options: BindOptions) -> TextInputs:
     """Token ids (and attention mask and segment ids when the model takes them), plus a vocabulary."""
     fail = _failer(app, contract)
-    tokens = [t for t in contract.inputs if t.dtype in ("int32", "int64") and len(t.shape_signature) == 2 and t.shape_signature[0] == 1]
+    tokens = [
+        t
+        for t in contract.inputs
+        if t.dtype in ("int32", "int64") and len(t.shape_signature) == 2 and t.shape_signature[0] == 1
+    ]
     if len(tokens) != len(contract.inputs) or not tokens:
         raise fail(f"expected int32 token inputs [1, seq_len] (input_ids, attention_mask, token_type_ids); "
              f"found {contract.describe_inputs()}")
     lengths = {t.shape_signature[1] for t in tokens}
     if len(lengths) != 1 or min(lengths) < 8:
-        raise fail(f"expected token inputs of one fixed sequence length >= 8; found {contract.describe_inputs()}")
+        raise fail(
+            f"expected token inputs of one fixed sequence length >= 8; found {contract.describe_inputs()}"
+        )
     roles: dict[str, TensorInfo] = {}
     for tensor in tokens:
-        role = next((r for r, pattern in _ROLES.items() if pattern.search(tensor.key) and r not in roles), None)
+        role = next(
+            (r for r, pattern in _ROLES.items() if pattern.search(tensor.key) and r not in roles), None
+        )
         if role is None:
-            raise fail(f"cannot tell what input {tensor.describe()} holds; name inputs input_ids, attention_mask, "
-                 "token_type_ids")
-        roles[role] = tensor  # type: ignore[index]
+            raise fail(
+                f"cannot tell what input {tensor.describe()} holds; name inputs input_ids, attention_mask, "
+                "token_type_ids"
+            )
+        roles[role] = tensor
     if "ids" not in roles:
         raise fail(f"no input looks like token ids (input_ids); found {contract.describe_inputs()}")
     vocab = options.vocab or contract.vocab
     if vocab is None:
-        raise fail("the model has no vocabulary beside it (vocab.txt); pass `vocab` FILE with the WordPiece vocabulary "
-             "it was trained with")
-    lowercase = _check_vocab(Path(vocab), fail)  # type: ignore[arg-type]
+        raise fail(
+            "the model has no vocabulary beside it (vocab.txt); "
+            "pass `vocab` FILE with the WordPiece vocabulary it was trained with"
+        )
+    lowercase = _check_vocab(Path(vocab), fail)
     if roles["ids"].dtype == "int64" or any(t.dtype == "int64" for t in roles.values()):
-        raise fail("token inputs are int64; the web and Android runtimes feed int32 — convert with int32 inputs")
+        raise fail(
+            "token inputs are int64; the web and Android runtimes feed int32 — convert with int32 inputs"
+        )
     return TextInputs(ids=roles["ids"], mask=roles.get("mask"), segment=roles.get("segment"),
-                      seq_len=lengths.pop(), vocab=Path(vocab), lowercase=lowercase)  # type: ignore[arg-type]
+                      seq_len=lengths.pop(), vocab=Path(vocab), lowercase=lowercase)
 
 
 def _check_vocab(vocab: Path, fail) -> bool:
@@ -344,7 +486,9 @@ def _check_vocab(vocab: Path, fail) -> bool:
     return sum(1 for w in words if w[:1].isupper() and not w.startswith("[")) < 100
 
 
-def bind_span_outputs(app: str, contract: ModelContract, text: TextInputs, options: BindOptions) -> SpanOutputs:
+def bind_span_outputs(
+    app: str, contract: ModelContract, text: TextInputs, options: BindOptions
+) -> SpanOutputs:
     """Start/end logits over the tokens: two [1, L] outputs, or one [1, L, 2]."""
     fail = _failer(app, contract)
     length = text.seq_len
@@ -354,23 +498,42 @@ def bind_span_outputs(app: str, contract: ModelContract, text: TextInputs, optio
     if len(start) == 1 and len(end) == 1:
         return SpanOutputs(start=start[0], end=end[0], combined=False, max_answer_len=options.max_answer_len)
     if len(per_token) == 2 and not start and not end:
-        return SpanOutputs(start=per_token[0], end=per_token[1], combined=False, max_answer_len=options.max_answer_len)
+        return SpanOutputs(
+            start=per_token[0], end=per_token[1], combined=False, max_answer_len=options.max_answer_len
+        )
     combined = [t for t in contract.outputs if t.dtype == "float32" and t.shape_signature == (1, length, 2)]
     if len(combined) == 1:
-        return SpanOutputs(start=combined[0], end=combined[0], combined=True, max_answer_len=options.max_answer_len)
+        return SpanOutputs(
+            start=combined[0], end=combined[0], combined=True, max_answer_len=options.max_answer_len
+        )
     raise fail(f"expected float32 start and end logits [1, {length}] (or one [1, {length}, 2]); "
          f"outputs are {contract.describe_outputs()}")
 
 
-def bind_embedding(app: str, contract: ModelContract, text: TextInputs, options: BindOptions) -> EmbeddingOutput:
+def bind_embedding(
+    app: str, contract: ModelContract, text: TextInputs, options: BindOptions
+) -> EmbeddingOutput:
     """A sentence embedding [1, D], else token embeddings [1, L, D] to pool."""
     fail = _failer(app, contract)
     if options.output is not None:
         tensors = [_named_output(contract, options.output, fail)]
     else:
-        tensors = [t for t in contract.outputs if "logit" not in t.key.lower()]  # span/class scores are not embeddings
-    pooled = [t for t in tensors if t.dtype == "float32" and len(t.shape_signature) == 2 and t.shape_signature[0] == 1 and t.shape_signature[1] >= 8]
-    per_token = [t for t in tensors if t.dtype == "float32" and len(t.shape_signature) == 3 and t.shape_signature[:2] == (1, text.seq_len)]
+        tensors = [
+            t for t in contract.outputs if "logit" not in t.key.lower()
+        ]  # span/class scores are not embeddings
+    pooled = [
+        t
+        for t in tensors
+        if t.dtype == "float32"
+        and len(t.shape_signature) == 2
+        and t.shape_signature[0] == 1
+        and t.shape_signature[1] >= 8
+    ]
+    per_token = [
+        t
+        for t in tensors
+        if t.dtype == "float32" and len(t.shape_signature) == 3 and t.shape_signature[:2] == (1, text.seq_len)
+    ]
     if pooled:
         return EmbeddingOutput(tensor=pooled[0], dim=pooled[0].shape_signature[1], pooled=True)
     if per_token:

@@ -9,9 +9,10 @@ the zoo catalog's ``contract`` hints or from the user's options, never from gues
 from __future__ import annotations
 
 import os
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 from edgekit import zoo
 from edgekit.contract import TensorInfo

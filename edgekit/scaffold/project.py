@@ -12,10 +12,11 @@ import json
 import os
 import shutil
 import tempfile
-from importlib import resources
+from collections.abc import Callable
 from dataclasses import dataclass, field
+from importlib import resources
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 from edgekit import __version__
 from edgekit.atomic import publish_directory

@@ -54,8 +54,11 @@ def runtime_for(app: str, platform: str, contract: ModelContract) -> Runtime:
     instead = f"; use {alternative} instead" if alternative else ""
     if platform == "android":
         if contract.format != TFLITE:
-            raise fail(f"Android apps run .tflite models with LiteRT and {contract.model_file} is a TF.js graph model; "
-                 "convert it first (edgekit convert MODEL --variants fp32)")
+            raise fail(
+                f"Android apps run .tflite models with LiteRT and "
+                f"{contract.model_file} is a TF.js graph model; "
+                "convert it first (edgekit convert MODEL --variants fp32)"
+            )
         unsupported = [op for op in contract.custom_ops if op not in LITERT_CUSTOM_OPS]
         if unsupported:
             raise fail(f"the model uses custom op {unsupported[0]}, which LiteRT's built-in op set does not "
@@ -63,8 +66,11 @@ def runtime_for(app: str, platform: str, contract: ModelContract) -> Runtime:
         return LITERT
     if contract.format == TFLITE:
         if contract.custom_ops:
-            raise fail(f"the model uses custom op {contract.custom_ops[0]}, which the web TFLite runtime "
-                 f"(@tensorflow/tfjs-tflite) does not implement{instead or '; pick a model with builtin ops only'}")
+            raise fail(
+                f"the model uses custom op {contract.custom_ops[0]}, which the web TFLite runtime "
+                "(@tensorflow/tfjs-tflite) does not implement"
+                f"{instead or '; pick a model with builtin ops only'}"
+            )
         return TFJS_TFLITE
     if contract.format == TFJS_GRAPH:
         unknown = sorted(set(contract.ops) - tfjs_graph_ops())

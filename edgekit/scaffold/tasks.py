@@ -10,9 +10,10 @@ all read these entries, so adding a task is one template folder plus one :func:`
 from __future__ import annotations
 
 import importlib
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 from edgekit.errors import EdgekitError
 from edgekit.scaffold import binding as b

@@ -61,8 +61,12 @@ def kotlin_problems(root: Path) -> list[str]:
     parser = _kotlin_parser()
     sources = sorted(p for p in root.rglob("*") if p.suffix in (".kt", ".kts") and p.is_file())
     if parser is None:
-        warnings.warn("tree-sitter-kotlin is not installed, so the generated Kotlin was not parsed; "
-                      "pip install tree-sitter tree-sitter-kotlin to check it", KotlinParserMissing, stacklevel=2)
+        warnings.warn(
+            "tree-sitter-kotlin is not installed, so the generated Kotlin was not parsed; "
+            "pip install tree-sitter tree-sitter-kotlin to check it",
+            KotlinParserMissing,
+            stacklevel=2,
+        )
         return []
     found = []
     for path in sources:
@@ -117,7 +121,9 @@ def manifest_problems(root: Path, uses_camera: bool) -> list[str]:
     found = []
     camera = "android.permission.CAMERA" in permissions
     if uses_camera and not camera:
-        found.append("AndroidManifest.xml does not declare android.permission.CAMERA, which the camera app needs")
+        found.append(
+            "AndroidManifest.xml does not declare android.permission.CAMERA, which the camera app needs"
+        )
     if not uses_camera and camera:
         found.append("AndroidManifest.xml asks for android.permission.CAMERA, which this app does not use")
     if not any(a.get(_ANDROID + "name") for a in manifest.iter("activity")):
@@ -125,8 +131,10 @@ def manifest_problems(root: Path, uses_camera: bool) -> list[str]:
     return found
 
 
-_SPEC = re.compile(r'TensorSpec\(key = "(?P<key>(?:[^"\\]|\\.)*)", name = "(?P<name>(?:[^"\\]|\\.)*)", '
-                   r'position = (?P<position>\d+), shape = intArrayOf\((?P<shape>[^)]*)\), dtype = "(?P<dtype>\w+)"')
+_SPEC = re.compile(
+    r'TensorSpec\(key = "(?P<key>(?:[^"\\]|\\.)*)", name = "(?P<name>(?:[^"\\]|\\.)*)", '
+    r'position = (?P<position>\d+), shape = intArrayOf\((?P<shape>[^)]*)\), dtype = "(?P<dtype>\w+)"'
+)
 
 
 def contract_problems(root: Path, contract: ModelContract) -> list[str]:
@@ -145,9 +153,11 @@ def contract_problems(root: Path, contract: ModelContract) -> list[str]:
             continue
         stated = [m.groupdict() for m in _SPEC.finditer(block.group(1))]
         if len(stated) != len(tensors):
-            found.append(f"{CONTRACT_FILE} lists {len(stated)} {section.lower()}; the model has {len(tensors)}")
+            found.append(
+                f"{CONTRACT_FILE} lists {len(stated)} {section.lower()}; the model has {len(tensors)}"
+            )
             continue
-        for written, tensor in zip(stated, tensors):
+        for written, tensor in zip(stated, tensors, strict=True):
             mismatch = _tensor_mismatch(written, tensor)
             if mismatch:
                 found.append(f"{CONTRACT_FILE} {section.lower()[:-1]} {tensor.key!r}: {mismatch}")
@@ -156,7 +166,12 @@ def contract_problems(root: Path, contract: ModelContract) -> list[str]:
 
 def _tensor_mismatch(written: dict[str, str], tensor: TensorInfo) -> str | None:
     shape = tuple(int(d) for d in written["shape"].replace(" ", "").split(",") if d)
-    expected = {"key": tensor.key, "name": tensor.name, "position": str(tensor.position), "dtype": tensor.dtype}
+    expected = {
+        "key": tensor.key,
+        "name": tensor.name,
+        "position": str(tensor.position),
+        "dtype": tensor.dtype,
+    }
     for field, value in expected.items():
         stated = written[field].replace("\\$", "$").replace('\\"', '"')
         if stated != value:
@@ -167,7 +182,10 @@ def _tensor_mismatch(written: dict[str, str], tensor: TensorInfo) -> str | None:
 
 
 def catalog_problems(root: Path) -> list[str]:
-    """The version catalog pins LiteRT exactly; the app targets SDK >= 35, runs from 24, keeps .tflite uncompressed."""
+    """The version catalog pins LiteRT exactly.
+
+    The app targets SDK >= 35, runs from 24, and keeps .tflite uncompressed.
+    """
     catalog = root / "gradle/libs.versions.toml"
     build = root / "app/build.gradle.kts"
     if not catalog.is_file() or not build.is_file():
@@ -183,13 +201,20 @@ def catalog_problems(root: Path) -> list[str]:
     elif litert[0] not in versions:
         found.append(f"libs.versions.toml gives {':'.join(LITERT_MODULE)} no pinned version")
     script = build.read_text(encoding="utf-8")
-    for setting, least in (("targetSdk", MIN_TARGET_SDK), ("compileSdk", MIN_TARGET_SDK), ("minSdk", MIN_SDK)):
+    for setting, least in (
+        ("targetSdk", MIN_TARGET_SDK),
+        ("compileSdk", MIN_TARGET_SDK),
+        ("minSdk", MIN_SDK),
+    ):
         match = re.search(rf"\b{setting}\s*=\s*(\d+)", script)
         if match is None or int(match.group(1)) < least:
             found.append(f"app/build.gradle.kts {setting} is {match.group(1) if match else 'not set'}; "
                          f"it must be {least} or higher")
     if not re.search(r'noCompress\s*\+=\s*(?:listOf\()?"tflite"', script):
-        found.append('app/build.gradle.kts does not keep .tflite uncompressed (androidResources { noCompress += "tflite" })')
+        found.append(
+            "app/build.gradle.kts does not keep .tflite uncompressed "
+            '(androidResources { noCompress += "tflite" })'
+        )
     if not re.search(r"implementation\(libs\.litert\)", script):
         found.append("app/build.gradle.kts does not depend on libs.litert")
     return found
@@ -215,9 +240,13 @@ def _read_catalog(text: str) -> tuple[dict[str, str], list[tuple[str, str, str]]
             name = re.search(r'\bname\s*=\s*"([^"]+)"', line)
             module = re.search(r'module\s*=\s*"([^":]+):([^"]+)"', line)
             ref = re.search(r'version\.ref\s*=\s*"([^"]+)"', line)
-            if (group and name) or module:
-                coordinates = (group.group(1), name.group(1)) if group and name else (module.group(1), module.group(2))
-                libraries.append((*coordinates, ref.group(1) if ref else ""))
+            if group and name:
+                coordinates = (group.group(1), name.group(1))
+            elif module:
+                coordinates = (module.group(1), module.group(2))
+            else:
+                continue
+            libraries.append((*coordinates, ref.group(1) if ref else ""))
     return versions, libraries
 
 

@@ -14,7 +14,7 @@ import pytest
 
 from edgekit.cli import main
 from edgekit.convert.matrix import convert
-from edgekit.errors import ModelFormatError, UsageError
+from edgekit.errors import UsageError
 
 pytestmark = pytest.mark.slow
 FAST = dict(runs=3, min_seconds=0.0, max_seconds=2.0)
@@ -94,8 +94,15 @@ def test_saved_model_inputs_and_outputs_are_matched_through_the_signature(two_in
 def test_calibration_npz_is_used(keras_file, tmp_path):
     samples = np.random.default_rng(0).uniform(-1, 1, (8, 1, 32, 32, 3)).astype(np.float32)
     np.savez(tmp_path / "calib.npz", image=samples.reshape(8, 32, 32, 3))
-    result = convert(keras_file, out=tmp_path / "out", variants=["int8"], calibration=tmp_path / "calib.npz", **FAST)
-    assert result.calibration == {"kind": "npz", "samples": 8, "source": str(tmp_path / "calib.npz"), "warning": ""}
+    result = convert(
+        keras_file, out=tmp_path / "out", variants=["int8"], calibration=tmp_path / "calib.npz", **FAST
+    )
+    assert result.calibration == {
+        "kind": "npz",
+        "samples": 8,
+        "source": str(tmp_path / "calib.npz"),
+        "warning": "",
+    }
 
 
 def test_existing_output_directory_is_kept_unless_forced(keras_file, tmp_path):
@@ -128,7 +135,11 @@ def test_a_failing_variant_does_not_lose_the_others(keras_file, tmp_path, monkey
     ("make", "args", "text"),
     [
         (lambda d: (d / "notes.txt").write_text("hi") and d / "notes.txt", [], "not a SavedModel directory"),
-        (lambda d: (d / "m.tflite").write_bytes(b"x") and d / "m.tflite", [], "re-quantizing it is out of scope"),
+        (
+            lambda d: (d / "m.tflite").write_bytes(b"x") and d / "m.tflite",
+            [],
+            "re-quantizing it is out of scope",
+        ),
         (lambda d: (d / "model.json").write_text("{}") and d / "model.json", [], "TF.js graph model"),
         (lambda d: d, [], "without saved_model.pb"),
         (lambda d: (d / "bad.keras").write_bytes(b"nope") and d / "bad.keras", [], "Keras could not load it"),
@@ -146,13 +157,42 @@ def test_bad_sources_exit_2_with_one_line(capsys, tmp_path, make, args, text):
 
 
 def test_wrong_signature_and_unfixable_shapes_exit_2(capsys, two_input_saved_model, tmp_path):
-    assert main(["convert", str(two_input_saved_model), "--out", str(tmp_path / "a"), "--signature", "nope"]) == 2
+    assert (
+        main(["convert", str(two_input_saved_model), "--out", str(tmp_path / "a"), "--signature", "nope"])
+        == 2
+    )
     assert "no signature 'nope'" in capsys.readouterr().err
-    assert main(["convert", str(two_input_saved_model), "--out", str(tmp_path / "b"), "--input-shape", "features=1,9"]) == 2
+    assert (
+        main(
+            [
+                "convert",
+                str(two_input_saved_model),
+                "--out",
+                str(tmp_path / "b"),
+                "--input-shape",
+                "features=1,9",
+            ]
+        )
+        == 2
+    )
     assert "does not fit" in capsys.readouterr().err
-    assert main(["convert", str(two_input_saved_model), "--out", str(tmp_path / "c"), "--input-shape", "nothing=1"]) == 2
+    assert (
+        main(
+            [
+                "convert",
+                str(two_input_saved_model),
+                "--out",
+                str(tmp_path / "c"),
+                "--input-shape",
+                "nothing=1",
+            ]
+        )
+        == 2
+    )
     assert "no input named nothing" in capsys.readouterr().err
-    assert main(["convert", str(two_input_saved_model), "--out", str(tmp_path / "d"), "--variants", "fp64"]) == 2
+    assert (
+        main(["convert", str(two_input_saved_model), "--out", str(tmp_path / "d"), "--variants", "fp64"]) == 2
+    )
     assert "unknown variant 'fp64'" in capsys.readouterr().err
 
 
@@ -168,7 +208,9 @@ def test_cli_writes_the_matrix_json(capsys, keras_file, tmp_path):
     assert variant["variant"] == "int8-full" and variant["status"] == "ok"
     assert variant["accuracy"]["verdict"] in ("pass", "warn") and variant["size_bytes"] > 0
     assert variant["bench"]["runs"][0]["latency_ms"]["p50"] > 0
-    assert variant["bench"]["model"]["path"] == str(tmp_path / "out" / "int8-full.tflite")  # benched where it lives
+    assert variant["bench"]["model"]["path"] == str(
+        tmp_path / "out" / "int8-full.tflite"
+    )  # benched where it lives
     assert document["arrays_file"] == "m.arrays.npz" and (tmp_path / "m.arrays.npz").is_file()
 
 
@@ -186,7 +228,9 @@ def test_public_convert_result_saves_and_loads_with_every_bench(keras_file, tmp_
         assert after.bench.inputs.keys() == before.bench.inputs.keys()
         for name, array in before.bench.inputs.items():
             np.testing.assert_array_equal(after.bench.inputs[name], array)
-        np.testing.assert_array_equal(*(next(iter(b.bench.runs[0].outputs.values())) for b in (before, after)))
+        np.testing.assert_array_equal(
+            *(next(iter(b.bench.runs[0].outputs.values())) for b in (before, after))
+        )
 
 
 def _sleeping_tools(bin_dir: Path) -> None:
@@ -207,8 +251,12 @@ def test_tools_that_hang_time_out_their_variants_and_the_others_are_kept(keras_f
     scratch = tmp_path / "tmp"
     scratch.mkdir()
     out, document = tmp_path / "out", tmp_path / "m.json"
-    env = {**os.environ, "PATH": f"{tmp_path / 'bin'}{os.pathsep}{os.environ['PATH']}", "TMPDIR": str(scratch),
-           "PYTHONPATH": str(Path(__file__).resolve().parents[2])}
+    env = {
+        **os.environ,
+        "PATH": f"{tmp_path / 'bin'}{os.pathsep}{os.environ['PATH']}",
+        "TMPDIR": str(scratch),
+        "PYTHONPATH": str(Path(__file__).resolve().parents[2]),
+    }
     done = subprocess.run(
         [sys.executable, "-m", "edgekit", "convert", str(keras_file), "--out", str(out), "--variants",
          "fp32,edgetpu,tfjs", "--tool-timeout", "3", "--runs", "3", "--quiet", "--json", str(document)],
@@ -220,7 +268,9 @@ def test_tools_that_hang_time_out_their_variants_and_the_others_are_kept(keras_f
 
     result = ConvertResult.load(document)
     statuses = {v.variant: v.status for v in result.variants}
-    assert statuses == {"fp32": "ok", "edgetpu": "timeout", "tfjs": "timeout"}, [v.reason for v in result.variants]
+    assert statuses == {"fp32": "ok", "edgetpu": "timeout", "tfjs": "timeout"}, [
+        v.reason for v in result.variants
+    ]
     assert "edgetpu_compiler did not finish within 3 s" in result.variants[1].reason
     assert "tensorflowjs_converter did not finish within 3 s" in result.variants[2].reason
     assert result.variants[0].bench is not None and result.variants[0].bench.runs[0].status == "ok"

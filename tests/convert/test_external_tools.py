@@ -41,7 +41,9 @@ def test_the_one_compiler_wrapper_passes_its_flags_and_times_out(tmp_path, monke
 
 def test_a_pip_step_that_hangs_is_a_tool_install_error(tmp_path):
     command = [sys.executable, "-c", "import time; time.sleep(60)"]
-    with pytest.raises(ToolInstallError, match=r"could not install the TF.js converters .*longer than 0.5 s") as caught:
+    with pytest.raises(
+        ToolInstallError, match=r"could not install the TF.js converters .*longer than 0.5 s"
+    ) as caught:
         tfjs_tools._pip_step(command, "installing the TF.js converters", 0.5)
     assert caught.value.exit_code == EXIT_ENVIRONMENT
 

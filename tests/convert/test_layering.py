@@ -29,9 +29,16 @@ def test_the_zoo_imports_nothing_from_convert():
 
 def test_the_zoo_names_convert_only_in_its_builder_seam():
     tree = ast.parse((PACKAGE / "zoo.py").read_text(encoding="utf-8"))
-    mentions = [node for node in ast.walk(tree)
-                if isinstance(node, ast.Constant) and isinstance(node.value, str) and node.value.startswith("edgekit.")]
-    seam = next(node for node in tree.body if isinstance(node, ast.AnnAssign) and node.target.id == "_BUILDERS")
+    mentions = [
+        node
+        for node in ast.walk(tree)
+        if isinstance(node, ast.Constant)
+        and isinstance(node.value, str)
+        and node.value.startswith("edgekit.")
+    ]
+    seam = next(
+        node for node in tree.body if isinstance(node, ast.AnnAssign) and node.target.id == "_BUILDERS"
+    )
     assert mentions and all(node in list(ast.walk(seam)) for node in mentions)
 
 

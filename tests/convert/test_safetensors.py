@@ -35,7 +35,9 @@ def test_reads_every_dtype_with_its_shape_and_values(tmp_path: Path):
     ], pad=5)
     tensors = read_safetensors(path)
     assert list(tensors) == ["weight", "ids", "half", "brain", "flags", "scalar"]  # __metadata__ is no tensor
-    np.testing.assert_array_equal(tensors["weight"], np.array([[1.0, -2.0, 3.5], [0.0, 1e-3, 7.0]], np.float32))
+    np.testing.assert_array_equal(
+        tensors["weight"], np.array([[1.0, -2.0, 3.5], [0.0, 1e-3, 7.0]], np.float32)
+    )
     assert tensors["weight"].dtype == np.float32
     np.testing.assert_array_equal(tensors["ids"], [[511, -1]])
     assert tensors["ids"].dtype == np.int64

@@ -36,7 +36,9 @@ def test_missing_converter_says_how_to_install(monkeypatch, tmp_path):
 def test_json_that_is_not_a_graph_model_is_refused(tmp_path):
     from edgekit.convert.sources import open_source
 
-    (tmp_path / "layers.json").write_text(json.dumps({"format": "layers-model", "modelTopology": {}, "weightsManifest": []}))
+    (tmp_path / "layers.json").write_text(
+        json.dumps({"format": "layers-model", "modelTopology": {}, "weightsManifest": []})
+    )
     with pytest.raises(ModelFormatError, match="only graph models convert"):
         open_source(tmp_path / "layers.json")
 

@@ -1,4 +1,7 @@
-"""edgekit.convert.wordpiece on a small hand-made vocabulary (the real vocab.txt: tests/convert/test_minilm.py)."""
+"""edgekit.convert.wordpiece on a small hand-made vocabulary.
+
+The real vocab.txt is tested in tests/convert/test_minilm.py.
+"""
 
 from __future__ import annotations
 

@@ -91,14 +91,36 @@ def test_fp16_weight_dequantize_goes_with_its_consumer(tmp_path):
     assert COREML.coverage(_fp16_weights_into(tmp_path / "add.tflite", "ADD")).fully_mapped
     coverage = COREML.coverage(_fp16_weights_into(tmp_path / "sin.tflite", "SIN"))
     assert [u.op for u in coverage.unsupported] == ["DEQUANTIZE", "SIN"]
-    assert coverage.unsupported[0].why.startswith("float16 weight DEQUANTIZE is delegated only with the ops that read it")
+    assert coverage.unsupported[0].why.startswith(
+        "float16 weight DEQUANTIZE is delegated only with the ops that read it"
+    )
 
 
 def test_rules_state_the_documented_facts():
     rules = RuleSet.load("coreml")
-    documented = ("ADD", "AVERAGE_POOL_2D", "CONCATENATION", "CONV_2D", "DEPTHWISE_CONV_2D", "FULLY_CONNECTED",
-                  "HARD_SWISH", "LOGISTIC", "MAX_POOL_2D", "MIRROR_PAD", "MUL", "PAD", "PADV2", "RELU",
-                  "RELU_N1_TO_1", "RELU6", "RESHAPE", "RESIZE_BILINEAR", "SOFTMAX", "TANH", "TRANSPOSE_CONV")
+    documented = (
+        "ADD",
+        "AVERAGE_POOL_2D",
+        "CONCATENATION",
+        "CONV_2D",
+        "DEPTHWISE_CONV_2D",
+        "FULLY_CONNECTED",
+        "HARD_SWISH",
+        "LOGISTIC",
+        "MAX_POOL_2D",
+        "MIRROR_PAD",
+        "MUL",
+        "PAD",
+        "PADV2",
+        "RELU",
+        "RELU_N1_TO_1",
+        "RELU6",
+        "RESHAPE",
+        "RESIZE_BILINEAR",
+        "SOFTMAX",
+        "TANH",
+        "TRANSPOSE_CONV",
+    )
     assert set(documented) <= set(rules.ops)
     assert rules.data["model"]["activation_types"] == ["float32"]  # no int8-quantized models
     assert "Core ML 2" in rules.ops["RESHAPE"]["unsupported"]

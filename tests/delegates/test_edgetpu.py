@@ -72,15 +72,26 @@ def test_unsupported_op_in_the_middle_breaks_the_graph_there(tmp_path, middle, n
     coverage = EDGETPU.coverage(mobilenet(tmp_path, middle=middle))
     assert (coverage.first_break.index, coverage.first_break.op) == (4, name)
     assert coverage.mapped_ops == 4 and coverage.total_ops == 9
-    assert [u.op for u in coverage.unsupported] == [name, "AVERAGE_POOL_2D", "RESHAPE", "FULLY_CONNECTED", "SOFTMAX"]
+    assert [u.op for u in coverage.unsupported] == [
+        name,
+        "AVERAGE_POOL_2D",
+        "RESHAPE",
+        "FULLY_CONNECTED",
+        "SOFTMAX",
+    ]
     assert all(u.why.startswith(f"after the graph break at op 4 ({name})") for u in coverage.unsupported[1:])
-    assert coverage.summary().startswith(f"4 of 9 ops would map to the Edge TPU; the graph breaks at op 4 ({name}): {reason}")
+    assert coverage.summary().startswith(
+        f"4 of 9 ops would map to the Edge TPU; the graph breaks at op 4 ({name}): {reason}"
+    )
 
 
 def test_float_model_is_not_fully_integer_quantized(tmp_path):
     model = Model.open(tflite_builder.conv_model(tmp_path / "conv.tflite"))
     coverage = EDGETPU.coverage(model)
-    reason = "not fully integer-quantized: tensor 'input' is float32; Edge TPU needs full integer quantization (int8-full)"
+    reason = (
+        "not fully integer-quantized: tensor 'input' is float32; "
+        "Edge TPU needs full integer quantization (int8-full)"
+    )
     assert coverage.model_reason == reason and coverage.mapped_ops == 0
     assert all(u.why == reason for u in coverage.unsupported)
     assert coverage.summary() == f"{reason}; 0 of 1 ops would map to the Edge TPU"
@@ -90,7 +101,8 @@ def test_dynamic_shape_is_refused_with_reason(tmp_path):
     coverage = EDGETPU.coverage(mobilenet(tmp_path, dynamic_batch=True))
     assert coverage.mapped_ops == 0
     assert coverage.model_reason.startswith(
-        "dynamic shape: tensor 'input' has shape signature [-1, 8, 8, 3]; the Edge TPU needs tensor sizes fixed"
+        "dynamic shape: tensor 'input' has shape signature [-1, 8, 8, 3]; "
+        "the Edge TPU needs tensor sizes fixed"
     )
 
 
@@ -101,17 +113,24 @@ def test_float_input_and_output_conversions_run_on_cpu_without_breaking_the_grap
     assert [(u.index, u.op) for u in coverage.unsupported] == [(0, "QUANTIZE"), (9, "DEQUANTIZE")]
     assert coverage.first_break is None and coverage.mapped_ops == 8 and coverage.partitions == 1
     assert coverage.summary().startswith(
-        "8 of 10 ops would map to the Edge TPU; op 0 (QUANTIZE) runs on the CPU: quantizes the float model input"
+        "8 of 10 ops would map to the Edge TPU; "
+        "op 0 (QUANTIZE) runs on the CPU: quantizes the float model input"
     )
 
 
 def test_tensors_beyond_three_nontrivial_dimensions_do_not_map(tmp_path):
     """Coral: a tensor may have more than 3 dimensions only if all but the 3 innermost are 1 (batch 1)."""
-    model = Model.open(tflite_builder.add_chain(tmp_path / "b2.tflite", n_ops=1, shape=(2, 4, 4, 8), dtype="int8"))
+    model = Model.open(
+        tflite_builder.add_chain(tmp_path / "b2.tflite", n_ops=1, shape=(2, 4, 4, 8), dtype="int8")
+    )
     coverage = EDGETPU.coverage(model)
     assert coverage.first_break.index == 0
-    assert coverage.first_break.why.startswith("tensors may have more than 3 dimensions only if all but the 3 innermost are 1")
-    single = Model.open(tflite_builder.add_chain(tmp_path / "b1.tflite", n_ops=1, shape=(1, 4, 4, 8), dtype="int8"))
+    assert coverage.first_break.why.startswith(
+        "tensors may have more than 3 dimensions only if all but the 3 innermost are 1"
+    )
+    single = Model.open(
+        tflite_builder.add_chain(tmp_path / "b1.tflite", n_ops=1, shape=(1, 4, 4, 8), dtype="int8")
+    )
     assert EDGETPU.coverage(single).fully_mapped
 
 
@@ -156,13 +175,17 @@ def test_pose_landmark_full_is_not_fully_integer_quantized(zoo_model):
     coverage = EDGETPU.coverage(Model.open(zoo_model("pose-landmark-full")))
     assert coverage.mapped_ops == 0 and coverage.total_ops == 332
     assert coverage.summary().startswith(
-        "not fully integer-quantized: tensor 'input_1' is float32; Edge TPU needs full integer quantization (int8-full)"
+        "not fully integer-quantized: tensor 'input_1' is float32; "
+        "Edge TPU needs full integer quantization (int8-full)"
     )
 
 
 @pytest.fixture(scope="module")
 def tf_int8_models(tmp_path_factory):
-    """Real full-int8 conversions with TensorFlow: fixed batch (float I/O), and Keras' default dynamic batch."""
+    """Real full-int8 conversions with TensorFlow.
+
+    One with a fixed batch (float I/O), one with Keras' default dynamic batch.
+    """
     pytest.importorskip("tensorflow")
     from tests import tf_models
 
@@ -260,7 +283,8 @@ Output: m_edgetpu.tflite
 
 Operator                       Count      Status
 
-QUANTIZE                       1          Operation is otherwise supported, but not mapped due to some unspecified limitation
+QUANTIZE                       1          Operation is otherwise supported, \
+but not mapped due to some unspecified limitation
 DEQUANTIZE                     1          Operation is working on an unsupported data type
 CONV_2D                        2          Mapped to Edge TPU
 DEPTHWISE_CONV_2D              1          Mapped to Edge TPU

@@ -63,7 +63,9 @@ def test_adapter_is_read_from_the_runtime_log_line():
 def test_op_outside_the_gpu_list_is_partial_coverage_not_a_refusal(tmp_path):
     from edgekit.model import Model
 
-    model = Model.open(tflite_builder.custom_op_model(tmp_path / "custom.tflite", op_name="Convolution2DTransposeBias"))
+    model = Model.open(
+        tflite_builder.custom_op_model(tmp_path / "custom.tflite", op_name="Convolution2DTransposeBias")
+    )
     assert gpu.GpuDelegate().coverage(model).runnable  # MediaPipe's op is in the GPU list
     other = Model.open(tflite_builder.custom_op_model(tmp_path / "other.tflite"))
     coverage = gpu.GpuDelegate().coverage(other)
@@ -72,7 +74,9 @@ def test_op_outside_the_gpu_list_is_partial_coverage_not_a_refusal(tmp_path):
 
 @pytest.mark.slow
 def test_pose_landmark_lite_runs_fully_accelerated_on_the_gpu_path(zoo_model, gpu_available: Availability):
-    result = bench(zoo_model("pose-landmark-lite"), delegates=["cpu", "gpu"], gpu_precision=["fp16", "fp32"], **FAST)
+    result = bench(
+        zoo_model("pose-landmark-lite"), delegates=["cpu", "gpu"], gpu_precision=["fp16", "fp32"], **FAST
+    )
     cpu, fp16, fp32 = result.runs
     assert [run.status for run in result.runs] == ["ok", "ok", "ok"], [run.reason for run in result.runs]
     for run in (fp16, fp32):
@@ -84,7 +88,10 @@ def test_pose_landmark_lite_runs_fully_accelerated_on_the_gpu_path(zoo_model, gp
             assert cosine(run.outputs[name], value) > 0.999, name
     # fp32 arithmetic lands closer to the CPU than fp16 does.
     name = "Identity"
-    assert np.abs(fp32.outputs[name] - cpu.outputs[name]).max() <= np.abs(fp16.outputs[name] - cpu.outputs[name]).max()
+    assert (
+        np.abs(fp32.outputs[name] - cpu.outputs[name]).max()
+        <= np.abs(fp16.outputs[name] - cpu.outputs[name]).max()
+    )
 
 
 @pytest.mark.slow

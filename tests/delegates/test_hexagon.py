@@ -51,7 +51,9 @@ def test_float_input_quantize_stays_on_cpu(tmp_path):
 def test_more_than_four_dimensions_is_not_supported(tmp_path):
     path = tflite_builder.add_chain(tmp_path / "5d.tflite", n_ops=1, shape=(1, 1, 2, 2, 2), dtype="int8")
     coverage = HEXAGON.coverage(Model.open(path))
-    assert coverage.first_break.why.startswith("Hexagon only supports ops whose inputs and outputs have at most 4 dimensions")
+    assert coverage.first_break.why.startswith(
+        "Hexagon only supports ops whose inputs and outputs have at most 4 dimensions"
+    )
 
 
 def _int8_depthwise(path, channels: int, multiplier: int) -> Model:
@@ -77,9 +79,29 @@ def test_depthwise_multiplier_rule_from_the_delegate(tmp_path):
 
 def test_rules_state_the_documented_facts():
     rules = RuleSet.load("hexagon")
-    readme_ops = ("ADD", "ARG_MAX", "AVERAGE_POOL_2D", "CONCATENATION", "CONV_2D", "DEPTHWISE_CONV_2D",
-                  "FULLY_CONNECTED", "HARD_SWISH", "LOGISTIC", "MAX_POOL_2D", "MEAN", "MUL", "PAD",
-                  "QUANTIZE", "RELU", "RELU6", "RESHAPE", "RESIZE_BILINEAR", "SOFTMAX", "TANH", "TRANSPOSE_CONV")
+    readme_ops = (
+        "ADD",
+        "ARG_MAX",
+        "AVERAGE_POOL_2D",
+        "CONCATENATION",
+        "CONV_2D",
+        "DEPTHWISE_CONV_2D",
+        "FULLY_CONNECTED",
+        "HARD_SWISH",
+        "LOGISTIC",
+        "MAX_POOL_2D",
+        "MEAN",
+        "MUL",
+        "PAD",
+        "QUANTIZE",
+        "RELU",
+        "RELU6",
+        "RESHAPE",
+        "RESIZE_BILINEAR",
+        "SOFTMAX",
+        "TANH",
+        "TRANSPOSE_CONV",
+    )
     assert set(readme_ops) <= set(rules.ops)
     assert "DEQUANTIZE" not in rules.ops and "BATCH_MATMUL" not in rules.ops
     assert rules.data["model"]["activation_types"] == ["int8", "uint8"]  # quantized models only

@@ -17,7 +17,9 @@ NNAPI = get("nnapi")
 
 
 def test_int8_and_float_models_both_map(tmp_path):
-    int8 = NNAPI.coverage(Model.open(tflite_builder.int8_mobilenet_model(tmp_path / "m.tflite", float_io=True)))
+    int8 = NNAPI.coverage(
+        Model.open(tflite_builder.int8_mobilenet_model(tmp_path / "m.tflite", float_io=True))
+    )
     assert int8.fully_mapped and int8.summary() == "all 10 ops supported; 1 partition"
     float_conv = NNAPI.coverage(Model.open(tflite_builder.conv_model(tmp_path / "conv.tflite")))
     assert float_conv.fully_mapped

@@ -7,21 +7,27 @@ from edgekit.measure.loop import LoopConfig, measure_latency
 
 def test_min_runs_dominates_when_runs_are_fast():
     calls = []
-    result = measure_latency(lambda: calls.append(1), LoopConfig(warmup_runs=3, warmup_seconds=0, min_runs=25, min_seconds=0, max_seconds=5))
+    result = measure_latency(
+        lambda: calls.append(1),
+        LoopConfig(warmup_runs=3, warmup_seconds=0, min_runs=25, min_seconds=0, max_seconds=5),
+    )
     assert len(result.samples_ms) == 25
     assert len(result.warmup_ms) == 3
     assert len(calls) == 1 + 3 + 25  # first + warm-up + measured
 
 
 def test_min_seconds_dominates_when_runs_are_few():
-    result = measure_latency(lambda: None, LoopConfig(warmup_runs=0, warmup_seconds=0, min_runs=1, min_seconds=0.2, max_seconds=5))
+    result = measure_latency(
+        lambda: None, LoopConfig(warmup_runs=0, warmup_seconds=0, min_runs=1, min_seconds=0.2, max_seconds=5)
+    )
     assert sum(result.samples_ms) > 0
     assert len(result.samples_ms) > 100  # kept going for 0.2 s of near-empty calls
 
 
 def test_max_seconds_caps_slow_runs():
     result = measure_latency(
-        lambda: time.sleep(0.05), LoopConfig(warmup_runs=0, warmup_seconds=0, min_runs=1000, min_seconds=0, max_seconds=0.3)
+        lambda: time.sleep(0.05),
+        LoopConfig(warmup_runs=0, warmup_seconds=0, min_runs=1000, min_seconds=0, max_seconds=0.3),
     )
     # The rule checks the cap before each run, so at most one run passes it.
     assert 3 <= len(result.samples_ms) <= 8

@@ -2,10 +2,10 @@
 
 import math
 
+import numpy as np
 import pytest
 
 from edgekit.measure.stats import LatencyStats, bootstrap_median_ci
-import numpy as np
 
 
 def test_summary_of_five_samples_matches_hand_computation():

@@ -28,8 +28,13 @@ pytestmark = pytest.mark.slow
 GOLDEN = GOLDEN_ROOT / "android"
 CONTRACT = "app/src/main/java/dev/edgekit/app/ModelContract.kt"
 #: Files whose every byte is reviewed: what the model binds to, what the build pins, what the user reads.
-KEY_FILES = (CONTRACT, "app/src/main/AndroidManifest.xml", "app/build.gradle.kts", "gradle/libs.versions.toml",
-             "README.md")
+KEY_FILES = (
+    CONTRACT,
+    "app/src/main/AndroidManifest.xml",
+    "app/build.gradle.kts",
+    "gradle/libs.versions.toml",
+    "README.md",
+)
 
 
 @pytest.fixture(scope="session")
@@ -74,17 +79,29 @@ def test_contract_in_kotlin_states_the_models_real_tensors(projects):
     # minilm-l6's signature inputs, in LiteRT's order, with their runtime tensor names.
     assert ('TensorSpec(key = "attention_mask", name = "serving_default_attention_mask:0", position = 0, '
             'shape = intArrayOf(1, 128), dtype = "int32"') in text
-    assert 'TensorSpec(key = "embedding", name = "StatefulPartitionedCall:0", position = 0, shape = intArrayOf(1, 384)' in text
+    assert (
+        'TensorSpec(key = "embedding", name = "StatefulPartitionedCall:0", position = 0, '
+        "shape = intArrayOf(1, 384)"
+        in text
+    )
     assert "val TOKEN_IDS: TensorSpec = ModelContract.INPUTS[1]" in text
     assert "const val EMBEDDING_DIM = 384" in text
 
 
 def test_pose_binding_reaches_the_kotlin_decoder(projects):
     text = (projects["pose-android"] / CONTRACT).read_text(encoding="utf-8")
-    for line in ("const val KEYPOINT_COUNT = 33", "const val KEYPOINT_STRIDE = 5", 'KEYPOINT_COORDS = "pixels"',
-                 'KEYPOINT_SCORE_ACTIVATION = "sigmoid"', "const val IMAGE_HEIGHT = 256", "const val NORMALIZE_LOW = 0.0f"):
+    for line in (
+        "const val KEYPOINT_COUNT = 33",
+        "const val KEYPOINT_STRIDE = 5",
+        'KEYPOINT_COORDS = "pixels"',
+        'KEYPOINT_SCORE_ACTIVATION = "sigmoid"',
+        "const val IMAGE_HEIGHT = 256",
+        "const val NORMALIZE_LOW = 0.0f",
+    ):
         assert line in text
-    expected = json.loads((projects["pose-android"] / "app/src/androidTest/assets/golden/expected.json").read_text())
+    expected = json.loads(
+        (projects["pose-android"] / "app/src/androidTest/assets/golden/expected.json").read_text()
+    )
     assert expected["output"]["key"] == "Identity" and len(expected["keypoints"]) == 33
 
 
@@ -113,10 +130,22 @@ def test_stop_words_match_the_web_apps():
 
 
 def test_graph_model_is_refused_for_android_with_exit_2(tmp_path, capsys):
-    code = main(["scaffold", "--app", "pose-android", "--model", "movenet-lightning-tfjs", "--out", str(tmp_path / "x")])
+    code = main(
+        [
+            "scaffold",
+            "--app",
+            "pose-android",
+            "--model",
+            "movenet-lightning-tfjs",
+            "--out",
+            str(tmp_path / "x"),
+        ]
+    )
     err = capsys.readouterr().err
     assert code == 2
-    assert "pose-android cannot use movenet-lightning-tfjs: Android apps run .tflite models with LiteRT" in err
+    assert (
+        "pose-android cannot use movenet-lightning-tfjs: Android apps run .tflite models with LiteRT" in err
+    )
     assert not (tmp_path / "x").exists()
 
 
@@ -133,7 +162,9 @@ def test_existing_directory_is_not_overwritten_without_force(tmp_path, capsys):
 
 
 def test_text_model_is_refused_for_the_camera_app(tmp_path, capsys):
-    code = main(["scaffold", "--app", "bodypix-android", "--model", "minilm-l6", "--out", str(tmp_path / "x")])
+    code = main(
+        ["scaffold", "--app", "bodypix-android", "--model", "minilm-l6", "--out", str(tmp_path / "x")]
+    )
     assert code == 2
     assert "bodypix-android cannot use minilm-l6: expected one image input" in capsys.readouterr().err
 
@@ -157,8 +188,14 @@ def _pose_problems(root: Path) -> list[str]:
 def test_validator_catches_a_broken_kotlin_file(broken_pose):
     source = broken_pose / "app/src/main/java/dev/edgekit/app/VisionPipeline.kt"
     text = source.read_text(encoding="utf-8")
-    source.write_text(text.replace("fun decode(values: FloatArray): FrameResult = List(",
-                                   "fun decode(values: FloatArray): FrameResult = List((", 1), encoding="utf-8")
+    source.write_text(
+        text.replace(
+            "fun decode(values: FloatArray): FrameResult = List(",
+            "fun decode(values: FloatArray): FrameResult = List((",
+            1,
+        ),
+        encoding="utf-8",
+    )
     found = _pose_problems(broken_pose)
     assert len(found) == 1 and found[0].startswith("app/src/main/java/dev/edgekit/app/VisionPipeline.kt:")
     assert "Kotlin does not parse" in found[0]
@@ -183,20 +220,26 @@ def test_validator_catches_malformed_xml(broken_pose):
     layout = broken_pose / "app/src/main/res/layout/activity_main.xml"
     layout.write_text(layout.read_text(encoding="utf-8").replace("</FrameLayout>", ""), encoding="utf-8")
     found = _pose_problems(broken_pose)
-    assert len(found) == 1 and found[0].startswith("app/src/main/res/layout/activity_main.xml is not well-formed XML")
+    assert len(found) == 1 and found[0].startswith(
+        "app/src/main/res/layout/activity_main.xml is not well-formed XML"
+    )
 
 
 def test_validator_catches_a_contract_that_disagrees_with_the_model(broken_pose):
     contract = broken_pose / CONTRACT
-    contract.write_text(contract.read_text(encoding="utf-8").replace("intArrayOf(1, 195)", "intArrayOf(1, 99)"),
-                        encoding="utf-8")
+    contract.write_text(
+        contract.read_text(encoding="utf-8").replace("intArrayOf(1, 195)", "intArrayOf(1, 99)"),
+        encoding="utf-8",
+    )
     assert _pose_problems(broken_pose) == [
         f"{CONTRACT} output 'Identity': shape is [1, 99] in the code, [1, 195] in the model"]
 
 
 def test_validator_catches_an_old_target_sdk_and_an_unpinned_litert(broken_pose):
     script = broken_pose / "app/build.gradle.kts"
-    script.write_text(script.read_text(encoding="utf-8").replace("targetSdk = 35", "targetSdk = 34"), encoding="utf-8")
+    script.write_text(
+        script.read_text(encoding="utf-8").replace("targetSdk = 35", "targetSdk = 34"), encoding="utf-8"
+    )
     catalog = broken_pose / "gradle/libs.versions.toml"
     catalog.write_text(catalog.read_text(encoding="utf-8").replace('litert = "2.1.5"', 'litert = "2.+"'),
                        encoding="utf-8")

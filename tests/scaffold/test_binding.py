@@ -6,15 +6,21 @@ from pathlib import Path
 
 import pytest
 
-from edgekit.errors import EXIT_BAD_INPUT, UsageError
-from edgekit.scaffold import binding as b
 from edgekit.contract import Quantization, TensorInfo
+from edgekit.errors import EXIT_BAD_INPUT, UsageError
 from edgekit.model import Model
+from edgekit.scaffold import binding as b
 from edgekit.scaffold.contract import ModelContract
 
 
-def tensor(key: str, shape: tuple[int, ...], dtype: str = "float32", position: int = 0, producer: str | None = None,
-           scale: float | None = None) -> TensorInfo:
+def tensor(
+    key: str,
+    shape: tuple[int, ...],
+    dtype: str = "float32",
+    position: int = 0,
+    producer: str | None = None,
+    scale: float | None = None,
+) -> TensorInfo:
     quantization = Quantization((scale,), (0,)) if scale is not None else None
     static = tuple(max(d, 1) for d in shape)
     return TensorInfo(0, f"{key}:0", static, shape, dtype, quantization, key=key, position=position,
@@ -35,7 +41,9 @@ BLAZEPOSE = [tensor("Identity", (1, 195)), tensor("Identity_1", (1, 1), position
 @pytest.fixture
 def vocab(tmp_path: Path) -> Path:
     path = tmp_path / "vocab.txt"
-    path.write_text("\n".join(["[PAD]", "[UNK]", "[CLS]", "[SEP]", "the", "cat", "##s"]) + "\n", encoding="utf-8")
+    path.write_text(
+        "\n".join(["[PAD]", "[UNK]", "[CLS]", "[SEP]", "the", "cat", "##s"]) + "\n", encoding="utf-8"
+    )
     return path
 
 
@@ -61,19 +69,34 @@ def test_int_image_takes_raw_pixels_and_refuses_normalize():
         b.bind_image_input("pose-web", model, b.BindOptions(normalize=(0.0, 1.0)))
 
 
-@pytest.mark.parametrize("shape, found", [((1, 256, 256), "found 1 input"), ((2, 64, 64, 3), "not [1, H, W, 3]"),
-                                          ((1, -1, -1, 3), "dynamic dimension")])
+@pytest.mark.parametrize(
+    "shape, found",
+    [
+        ((1, 256, 256), "found 1 input"),
+        ((2, 64, 64, 3), "not [1, H, W, 3]"),
+        ((1, -1, -1, 3), "dynamic dimension"),
+    ],
+)
 def test_image_shape_refusals(shape, found):
     with pytest.raises(b.BindingError, match=found.replace("[", r"\[").replace("]", r"\]")):
-        b.bind_image_input("pose-web", contract([tensor("x", shape)], BLAZEPOSE), b.BindOptions(normalize=(0, 1)))
+        b.bind_image_input(
+            "pose-web", contract([tensor("x", shape)], BLAZEPOSE), b.BindOptions(normalize=(0, 1))
+        )
 
 
 def test_movenet_layout_is_read_from_the_shape():
     model = contract([tensor("input", (1, 192, 192, 3), "int32")], [tensor("Identity", (1, 1, 17, 3))])
     image = b.bind_image_input("pose-web", model, b.BindOptions())
     points = b.bind_keypoints("pose-web", model, image, b.BindOptions())
-    assert (points.count, points.stride, points.coords, points.score_activation) == (17, 3, "normalized", "none")
-    assert points.to_dict()["y_index"] == 0 and points.to_dict()["x_index"] == 1 and len(points.skeleton) == 16
+    assert (points.count, points.stride, points.coords, points.score_activation) == (
+        17,
+        3,
+        "normalized",
+        "none",
+    )
+    assert (
+        points.to_dict()["y_index"] == 0 and points.to_dict()["x_index"] == 1 and len(points.skeleton) == 16
+    )
 
 
 def test_blazepose_needs_its_layout_then_binds_the_named_output():
@@ -83,7 +106,12 @@ def test_blazepose_needs_its_layout_then_binds_the_named_output():
     with pytest.raises(b.BindingError, match="`keypoints` COUNTxVALUES|pick one with `output`"):
         b.bind_keypoints("pose-web", model, image, options)
     points = b.bind_keypoints("pose-web", model, image, b.BindOptions(keypoints=(33, 5), output="Identity"))
-    assert (points.tensor.key, points.count, points.coords, points.score_activation) == ("Identity", 33, "pixels", "sigmoid")
+    assert (points.tensor.key, points.count, points.coords, points.score_activation) == (
+        "Identity",
+        33,
+        "pixels",
+        "sigmoid",
+    )
     hinted = contract([IMAGE], BLAZEPOSE, hints={"keypoints": "33x5", "keypoint_output": "Identity"})
     assert b.bind_keypoints("pose-web", hinted, image, options).tensor.key == "Identity"
 
@@ -107,11 +135,15 @@ def test_mask_activation_follows_the_producing_op():
 def test_mask_ambiguity_and_absence_are_refused():
     two = contract([IMAGE], [tensor("a", (1, 64, 64, 1)), tensor("b", (1, 64, 64, 1), position=1)])
     image = b.bind_image_input("bodypix-web", two, b.BindOptions(normalize=(0, 1)))
-    with pytest.raises(b.BindingError, match="2 outputs could be the mask \\('a', 'b'\\); pick one with `output`"):
+    with pytest.raises(
+        b.BindingError, match="2 outputs could be the mask \\('a', 'b'\\); pick one with `output`"
+    ):
         b.bind_mask("bodypix-web", two, image, b.BindOptions())
     assert b.bind_mask("bodypix-web", two, image, b.BindOptions(output="b")).tensor.key == "b"
     none = contract([IMAGE], [tensor("scores", (1, 1001))])
-    with pytest.raises(b.BindingError, match=r"expected a float32 mask output .*'scores' float32 \[1, 1001\]"):
+    with pytest.raises(
+        b.BindingError, match=r"expected a float32 mask output .*'scores' float32 \[1, 1001\]"
+    ):
         b.bind_mask("bodypix-web", none, image, b.BindOptions())
 
 
@@ -127,7 +159,12 @@ def test_text_inputs_bind_by_name(vocab):
     assert (text.ids.key, text.mask.key, text.segment.key, text.seq_len, text.lowercase) == \
         ("input_ids", "attention_mask", "token_type_ids", 64, True)
     span = b.bind_span_outputs("qa-web", text_contract(vocab), text, b.BindOptions(max_answer_len=12))
-    assert (span.start.key, span.end.key, span.combined, span.max_answer_len) == ("start_logits", "end_logits", False, 12)
+    assert (span.start.key, span.end.key, span.combined, span.max_answer_len) == (
+        "start_logits",
+        "end_logits",
+        False,
+        12,
+    )
 
 
 def test_text_model_without_vocab_names_the_option():
@@ -160,11 +197,15 @@ def test_combined_span_output_binds_as_both(vocab):
 
 
 def test_image_model_is_refused_by_text_apps(vocab):
-    with pytest.raises(b.BindingError, match=r"expected int32 token inputs .*found 'image' float32 \[1, 256, 256, 3\]"):
+    with pytest.raises(
+        b.BindingError, match=r"expected int32 token inputs .*found 'image' float32 \[1, 256, 256, 3\]"
+    ):
         b.bind_text_inputs("qa-web", contract([IMAGE], BLAZEPOSE, vocab=vocab), b.BindOptions())
 
 
-@pytest.mark.parametrize("text, parsed", [("0,1", (0.0, 1.0)), (" -1 , 1 ", (-1.0, 1.0)), ("0,255", (0.0, 255.0))])
+@pytest.mark.parametrize(
+    "text, parsed", [("0,1", (0.0, 1.0)), (" -1 , 1 ", (-1.0, 1.0)), ("0,255", (0.0, 255.0))]
+)
 def test_parse_normalize(text, parsed):
     assert b.parse_normalize(text) == parsed
 

@@ -23,7 +23,11 @@ def test_tflite_contract_uses_signature_keys_and_producers(zoo_model):
 def test_graph_contract_strips_tensor_suffixes(zoo_model):
     zoo_model("movenet-lightning-tfjs")
     contract = load_contract("movenet-lightning-tfjs")
-    assert contract.format == "tfjs-graph" and contract.inputs[0].key == "input" and contract.inputs[0].name == "input:0"
+    assert (
+        contract.format == "tfjs-graph"
+        and contract.inputs[0].key == "input"
+        and contract.inputs[0].name == "input:0"
+    )
     assert [p.name for p in contract.files] == ["movenet-lightning.json", "movenet-lightning.bin"]
     assert runtime_for("pose-web", "web", contract).name == "tfjs"
 
@@ -32,9 +36,11 @@ def test_custom_op_is_refused_on_the_web_with_an_alternative(zoo_model):
     zoo_model("selfie-segmentation")
     with pytest.raises(BindingError) as caught:
         runtime_for("bodypix-web", "web", load_contract("selfie-segmentation"))
-    assert str(caught.value) == ("bodypix-web cannot use selfie-segmentation: the model uses custom op "
-                                 "Convolution2DTransposeBias, which the web TFLite runtime (@tensorflow/tfjs-tflite) "
-                                 "does not implement; use selfie-segmentation-tfjs instead")
+    assert str(caught.value) == (
+        "bodypix-web cannot use selfie-segmentation: the model uses custom op "
+        "Convolution2DTransposeBias, which the web TFLite runtime (@tensorflow/tfjs-tflite) "
+        "does not implement; use selfie-segmentation-tfjs instead"
+    )
 
 
 def test_graph_model_is_refused_on_android(zoo_model):

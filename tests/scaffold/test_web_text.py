@@ -32,7 +32,10 @@ from tests.scaffold.webproject import ARTIFACTS, run_web_project, web_tools_miss
 GOLDEN = GOLDEN_ROOT / "web"
 #: Files whose every byte is reviewed: what the model binds to, what the build pins, the page, the README.
 KEY_FILES = ("package.json", "src/contract.ts", "index.html", "README.md")
-_VARIABLE = [(re.compile(r"edgekit \d+\.\d+\.\d+\S*"), "edgekit <version>"), (re.compile(r"\b[0-9a-f]{64}\b"), "<sha256>")]
+_VARIABLE = [
+    (re.compile(r"edgekit \d+\.\d+\.\d+\S*"), "edgekit <version>"),
+    (re.compile(r"\b[0-9a-f]{64}\b"), "<sha256>"),
+]
 
 
 @pytest.fixture(scope="module")
@@ -55,7 +58,10 @@ def test_offsets_map_pieces_back_to_the_text_as_written(minilm_vocab):
 
 def test_pair_encoding_keeps_the_pieces_that_survive_truncation(minilm_vocab):
     tokenizer = WordPieceTokenizer.from_vocab(minilm_vocab)
-    question, passage = "who built the mill?", "The mill on the river was built by the town's weavers in 1820."
+    question, passage = (
+        "who built the mill?",
+        "The mill on the river was built by the town's weavers in 1820.",
+    )
     for seq_len in (8, 12, 16, 40):
         encoded = tokenizer.encode_pieces(tokenizer.pieces(question), seq_len, tokenizer.pieces(passage))
         arrays = tokenizer.encode(question, seq_len, passage)
@@ -71,7 +77,9 @@ def test_pair_encoding_keeps_the_pieces_that_survive_truncation(minilm_vocab):
 
 def test_cased_vocabulary_keeps_case_and_accents(tmp_path):
     vocab = tmp_path / "vocab.txt"
-    vocab.write_text("[PAD]\r\n[UNK]\r\n[CLS]\r\n[SEP]\r\nCafé\r\ncafe\r\nHello\r\n##s\r\n!\r\n", encoding="utf-8")
+    vocab.write_text(
+        "[PAD]\r\n[UNK]\r\n[CLS]\r\n[SEP]\r\nCafé\r\ncafe\r\nHello\r\n##s\r\n!\r\n", encoding="utf-8"
+    )
     assert read_vocab(vocab)["Café"] == 4  # \r\n line endings are read as one
     cased = WordPieceTokenizer.from_vocab(vocab, lowercase=False)
     pieces = cased.pieces("Café Hellos!")
@@ -127,8 +135,14 @@ def test_tf_idf_keywords_by_hand():
     # N = 2; df: apple 1, pear 2, plum 1; idf = ln(3 / (1 + df)) + 1: apple, plum 1.405465, pear 1.
     keywords = text_scroll.keywords([["apple", "apple", "pear"], ["pear", "plum"], ], per_section=3)
     idf = math.log(1.5) + 1
-    assert [(k.term, k.score) for k in keywords[0]] == [("apple", pytest.approx(2 / 3 * idf)), ("pear", pytest.approx(1 / 3))]
-    assert [(k.term, k.score) for k in keywords[1]] == [("plum", pytest.approx(0.5 * idf)), ("pear", pytest.approx(0.5))]
+    assert [(k.term, k.score) for k in keywords[0]] == [
+        ("apple", pytest.approx(2 / 3 * idf)),
+        ("pear", pytest.approx(1 / 3)),
+    ]
+    assert [(k.term, k.score) for k in keywords[1]] == [
+        ("plum", pytest.approx(0.5 * idf)),
+        ("pear", pytest.approx(0.5)),
+    ]
     assert keywords[0][0].score == pytest.approx(0.9369767387)
     # Equal scores are ordered by term; at most per_section are kept; an empty section has none.
     tied = text_scroll.keywords([["kiwi", "fig", "date"], []], per_section=2)
@@ -146,7 +160,9 @@ def test_centrality_and_key_sections_by_hand():
 
 def test_stop_words_are_the_templates_data_file():
     words = text_scroll.stop_words()
-    assert {"the", "because", "gonna", "yeah"} <= words and not any(w.startswith("#") or w != w.strip() for w in words)
+    assert {"the", "because", "gonna", "yeah"} <= words and not any(
+        w.startswith("#") or w != w.strip() for w in words
+    )
     assert text_scroll.parse_stop_words("# comment\n\n And \r\nthe\n") == {"And", "the"}
 
 
@@ -174,13 +190,19 @@ def test_qa_golden_vectors_are_the_best_span_of_the_models_logits(projects, mini
     assert expected["input_ids"] == reference["input_ids"][0].tolist()
     assert expected["token_type_ids"] == reference["token_type_ids"][0].tolist()
     first, last = expected["passage_tokens"]
-    assert expected["input_ids"][first - 1] == expected["input_ids"][last + 1] == 102  # [SEP] around the passage
+    assert (
+        expected["input_ids"][first - 1] == expected["input_ids"][last + 1] == 102
+    )  # [SEP] around the passage
     # An independent search: every (s, e) score at once, invalid spans masked out.
     start, end = np.array(expected["start_logits"]), np.array(expected["end_logits"])
     scores = np.add.outer(start, end)
     positions = np.arange(128)
-    valid = ((positions[:, None] >= first) & (positions[None, :] <= last) & (positions[None, :] >= positions[:, None])
-             & (positions[None, :] - positions[:, None] < expected["max_answer_len"]))
+    valid = (
+        (positions[:, None] >= first)
+        & (positions[None, :] <= last)
+        & (positions[None, :] >= positions[:, None])
+        & (positions[None, :] - positions[:, None] < expected["max_answer_len"])
+    )
     s, e = np.unravel_index(np.argmax(np.where(valid, scores, -np.inf)), scores.shape)
     assert (expected["span"]["start"], expected["span"]["end"]) == (s, e)
     assert expected["span"]["score"] == pytest.approx(scores[s, e], abs=1e-6)
@@ -194,12 +216,16 @@ def test_scroll_golden_vectors_score_the_stored_embeddings(projects):
     expected = _expected(project)
     assert (project / "public/golden/transcript.txt").read_text(encoding="utf-8") == text_scroll.TRANSCRIPT
     sections = expected["sections"]
-    assert [s["text"] for s in sections] == text_scroll.split_sections(text_scroll.TRANSCRIPT) and len(sections) == 7
+    assert [s["text"] for s in sections] == text_scroll.split_sections(text_scroll.TRANSCRIPT) and len(
+        sections
+    ) == 7
     embeddings = np.array([s["embedding"] for s in sections])
     assert embeddings.shape == (7, 384)
     np.testing.assert_allclose(np.linalg.norm(embeddings, axis=1), 1.0, atol=1e-6)
     mean = embeddings.mean(axis=0)
-    np.testing.assert_allclose([s["score"] for s in sections], embeddings @ mean / np.linalg.norm(mean), atol=1e-6)
+    np.testing.assert_allclose(
+        [s["score"] for s in sections], embeddings @ mean / np.linalg.norm(mean), atol=1e-6
+    )
     assert expected["key_sections"] == list(np.argsort(-embeddings @ mean, kind="stable")[:2])
     # The hive anatomy section is about bees and honey; its keywords say so.
     assert {"brood", "honey", "queen"} == {k["term"] for k in sections[1]["keywords"]}
@@ -222,8 +248,12 @@ def _mask_variable_parts(text: str) -> str:
 def test_shared_text_files_are_rendered_once_into_both_apps(projects):
     for app in ("qa-web", "smart-scroll-web"):
         src = projects[app] / "src"
-        assert {"tokenizer.ts", "textmodel.ts", "page.ts", "pipeline.ts", "main.ts"} <= {p.name for p in src.iterdir()}
-        assert (projects[app] / "tests/text.ts").is_file() and (projects[app] / "public/model/vocab.txt").is_file()
+        assert {"tokenizer.ts", "textmodel.ts", "page.ts", "pipeline.ts", "main.ts"} <= {
+            p.name for p in src.iterdir()
+        }
+        assert (projects[app] / "tests/text.ts").is_file() and (
+            projects[app] / "public/model/vocab.txt"
+        ).is_file()
     assert (projects["smart-scroll-web"] / "src/stopwords.txt").read_text(encoding="utf-8") == \
         (templates_dir() / text_scroll.STOP_WORDS_FILE).read_text(encoding="utf-8")
 
@@ -241,16 +271,21 @@ def _refusal(argv: list[str], capsys) -> str:
 
 def test_an_image_model_is_refused_by_qa_web(zoo_model, tmp_path, capsys):
     zoo_model("pose-landmark-lite")
-    error = _refusal(["scaffold", "--app", "qa-web", "--model", "pose-landmark-lite", "--out", str(tmp_path / "o")],
-                     capsys)
-    assert error == ("edgekit: error: qa-web cannot use pose-landmark-lite: expected int32 token inputs [1, seq_len] "
-                     "(input_ids, attention_mask, token_type_ids); found 'input_1' float32 [1, 256, 256, 3]")
+    error = _refusal(
+        ["scaffold", "--app", "qa-web", "--model", "pose-landmark-lite", "--out", str(tmp_path / "o")], capsys
+    )
+    assert error == (
+        "edgekit: error: qa-web cannot use pose-landmark-lite: expected int32 token inputs [1, seq_len] "
+        "(input_ids, attention_mask, token_type_ids); found 'input_1' float32 [1, 256, 256, 3]"
+    )
     assert not (tmp_path / "o").exists()
 
 
 def test_an_encoder_without_span_logits_is_refused_by_qa_web(zoo_model, tmp_path, capsys):
     zoo_model("minilm-l6")
-    error = _refusal(["scaffold", "--app", "qa-web", "--model", "minilm-l6", "--out", str(tmp_path / "o")], capsys)
+    error = _refusal(
+        ["scaffold", "--app", "qa-web", "--model", "minilm-l6", "--out", str(tmp_path / "o")], capsys
+    )
     assert error.endswith("qa-web cannot use minilm-l6: expected float32 start and end logits [1, 128] "
                           "(or one [1, 128, 2]); outputs are 'embedding' float32 [1, 384]")
 
@@ -259,10 +294,13 @@ def test_a_text_model_without_vocabulary_is_refused_naming_vocab(zoo_model, mini
     alone = tmp_path / "alone" / "encoder.tflite"
     alone.parent.mkdir()
     shutil.copyfile(zoo_model("minilm-l6"), alone)
-    error = _refusal(["scaffold", "--app", "smart-scroll-web", "--model", str(alone), "--out", str(tmp_path / "o")],
-                     capsys)
-    assert error == ("edgekit: error: smart-scroll-web cannot use encoder.tflite: the model has no vocabulary beside "
-                     "it (vocab.txt); pass --vocab FILE with the WordPiece vocabulary it was trained with")
+    error = _refusal(
+        ["scaffold", "--app", "smart-scroll-web", "--model", str(alone), "--out", str(tmp_path / "o")], capsys
+    )
+    assert error == (
+        "edgekit: error: smart-scroll-web cannot use encoder.tflite: the model has no vocabulary beside "
+        "it (vocab.txt); pass --vocab FILE with the WordPiece vocabulary it was trained with"
+    )
     # Given --vocab, the same model binds.
     _, _, _, binding = bind_app("smart-scroll-web", alone, BindOptions(vocab=minilm_vocab))
     assert binding["text"].vocab == minilm_vocab and binding["embedding"].dim == 384

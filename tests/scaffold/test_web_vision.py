@@ -19,17 +19,25 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from edgekit.scaffold.binding import ImageInput, KeypointOutput, MaskOutput
 from edgekit.contract import TensorInfo
+from edgekit.scaffold.binding import ImageInput, KeypointOutput, MaskOutput
 from edgekit.scaffold.golden import vision_image, vision_mask, vision_pose
 from edgekit.scaffold.project import scaffold
 from tests.golden_files import GOLDEN_ROOT, assert_matches_golden
 from tests.scaffold.webproject import ARTIFACTS, run_web_project, web_tools_missing
 
 GOLDEN = GOLDEN_ROOT / "web"
-#: Files whose every byte is reviewed: what the model binds to, what the build pins, how it is served and tested.
-KEY_FILES = ("package.json", "src/contract.ts", "index.html", "vite.config.ts", "playwright.config.ts", "README.md",
-             ".gitignore")
+#: Files whose every byte is reviewed: what the model binds to, what the build pins, how it is served
+#: and tested.
+KEY_FILES = (
+    "package.json",
+    "src/contract.ts",
+    "index.html",
+    "vite.config.ts",
+    "playwright.config.ts",
+    "README.md",
+    ".gitignore",
+)
 _VERSION = re.compile(r"edgekit \d+\.\d+\.\d+(?:[-+][0-9A-Za-z.]+)?")
 
 
@@ -38,16 +46,27 @@ def _tensor(key: str, shape: tuple[int, ...], dtype: str = "float32") -> TensorI
 
 
 def _image(height: int = 256, width: int = 256, normalize=(0.0, 1.0), dtype: str = "float32") -> ImageInput:
-    return ImageInput(tensor=_tensor("image", (1, height, width, 3), dtype), height=height, width=width, channels=3,
-                      normalize=normalize)
+    return ImageInput(
+        tensor=_tensor("image", (1, height, width, 3), dtype),
+        height=height,
+        width=width,
+        channels=3,
+        normalize=normalize,
+    )
 
 
 def _keypoints(count: int, stride: int) -> KeypointOutput:
     fields = {3: ("y", "x", "score"), 5: ("x", "y", "z", "visibility", "presence")}[stride]
-    return KeypointOutput(tensor=_tensor("kp", (1, count * stride)), count=count, stride=stride, fields=fields,
-                          coords="normalized" if stride == 3 else "pixels",
-                          score_field="score" if stride == 3 else "visibility",
-                          score_activation="none" if stride == 3 else "sigmoid", skeleton=())
+    return KeypointOutput(
+        tensor=_tensor("kp", (1, count * stride)),
+        count=count,
+        stride=stride,
+        fields=fields,
+        coords="normalized" if stride == 3 else "pixels",
+        score_field="score" if stride == 3 else "visibility",
+        score_activation="none" if stride == 3 else "sigmoid",
+        skeleton=(),
+    )
 
 
 def _mask(height: int, width: int, channels: int, activation: str) -> MaskOutput:
@@ -86,8 +105,10 @@ def test_person_probability_applies_the_bound_activation():
     # Two channels (background, person): softmax [0, ln 3] gives P(person) = 3 / (1 + 3).
     two = np.array([0.0, math.log(3), 5.0, 5.0]).reshape(1, 1, 2, 2)
     np.testing.assert_allclose(vision_mask.person_probability(two, _mask(1, 2, 2, "softmax")), [[0.75, 0.5]])
-    np.testing.assert_array_equal(vision_mask.person_probability(np.full((1, 2, 2, 1), 0.3), _mask(2, 2, 1, "none")),
-                                  np.full((2, 2), 0.3))
+    np.testing.assert_array_equal(
+        vision_mask.person_probability(np.full((1, 2, 2, 1), 0.3), _mask(2, 2, 1, "none")),
+        np.full((2, 2), 0.3),
+    )
 
 
 def test_pool_mask_uses_floor_block_edges():
@@ -113,8 +134,9 @@ def test_summarize_mask_of_a_half_covered_map():
 
 def test_preprocess_maps_pixels_onto_the_bound_range():
     rgb = np.array([[[0, 51, 255]]], dtype=np.uint8)
-    np.testing.assert_allclose(vision_image.preprocess(rgb, _image(1, 1, (-1.0, 1.0)))[0, 0, 0], [-1.0, -0.6, 1.0],
-                               rtol=1e-6)
+    np.testing.assert_allclose(
+        vision_image.preprocess(rgb, _image(1, 1, (-1.0, 1.0)))[0, 0, 0], [-1.0, -0.6, 1.0], rtol=1e-6
+    )
     raw = vision_image.preprocess(rgb, _image(1, 1, None, "int32"))
     assert raw.dtype == np.int32 and raw.tolist() == [[[[0, 51, 255]]]]
     with pytest.raises(ValueError, match="the model takes 2 x 2 x 3"):
@@ -124,7 +146,9 @@ def test_preprocess_maps_pixels_onto_the_bound_range():
 def test_png_round_trips_and_the_test_image_is_deterministic(tmp_path):
     first, second = vision_image.synthetic_person(192, 160), vision_image.synthetic_person(192, 160)
     assert first.shape == (192, 160, 3) and np.array_equal(first, second)
-    assert len({tuple(c) for c in first.reshape(-1, 3)}) == 6  # background, stripes, skin, shirt, trousers, hair
+    assert (
+        len({tuple(c) for c in first.reshape(-1, 3)}) == 6
+    )  # background, stripes, skin, shirt, trousers, hair
     vision_image.write_png(tmp_path / "x.png", first)
     assert np.array_equal(vision_image.read_png(tmp_path / "x.png"), first)
     assert (tmp_path / "x.png").read_bytes()[12:16] == b"IHDR"
@@ -144,8 +168,11 @@ needs_tfjs_tools = pytest.mark.slow
 def projects(tmp_path_factory, zoo_model, request: pytest.FixtureRequest) -> dict[str, Path]:
     """name -> a freshly scaffolded project; built lazily (the graph models' golden vectors take ~15 s)."""
     root = tmp_path_factory.mktemp("web-vision")
-    models = {"pose-full": ("pose-web", "pose-landmark-full"), "pose-movenet": ("pose-web", "movenet-lightning-tfjs"),
-              "bodypix-selfie": ("bodypix-web", "selfie-segmentation-tfjs")}
+    models = {
+        "pose-full": ("pose-web", "pose-landmark-full"),
+        "pose-movenet": ("pose-web", "movenet-lightning-tfjs"),
+        "bodypix-selfie": ("bodypix-web", "selfie-segmentation-tfjs"),
+    }
 
     class Lazy(dict):
         def __missing__(self, name: str) -> Path:
@@ -164,7 +191,11 @@ def test_pose_golden_vectors_find_the_figure(projects):
     assert expected["output"] == {"key": "Identity", "count": 33, "stride": 5, "x_index": 0, "y_index": 1,
                                   "score_index": 3, "coords": "pixels", "score_activation": "sigmoid"}
     assert len(expected["raw"]) == 165 and len(expected["keypoints"]) == 33
-    nose, left_ankle, right_ankle = expected["keypoints"][0], expected["keypoints"][27], expected["keypoints"][28]
+    nose, left_ankle, right_ankle = (
+        expected["keypoints"][0],
+        expected["keypoints"][27],
+        expected["keypoints"][28],
+    )
     # The figure's face is centred at (0.5, 0.175) of the image, its feet near y = 0.9.
     assert abs(nose[0] - 0.5) < 0.05 and abs(nose[1] - 0.175) < 0.05 and nose[2] > 0.9
     assert left_ankle[1] > 0.8 and right_ankle[1] > 0.8
@@ -184,7 +215,9 @@ def test_bodypix_golden_mask_covers_the_figure_only(projects):
     grid = np.array(expected["pooled"]["values"]).reshape(32, 32)
     assert grid[12, 16] > 0.9  # the shirt at y ~ 0.4, x = 0.5
     assert grid[1, 1] < 0.05 and grid[30, 30] < 0.05  # background corners
-    bits = np.unpackbits(np.frombuffer(base64.b64decode(expected["binary"]["bits"]), dtype=np.uint8))[: 256 * 256]
+    bits = np.unpackbits(np.frombuffer(base64.b64decode(expected["binary"]["bits"]), dtype=np.uint8))[
+        : 256 * 256
+    ]
     assert bits.mean() == pytest.approx(expected["foreground"])
 
 
@@ -199,11 +232,17 @@ def test_rendered_key_files_match_golden(projects, name, app):
 def test_graph_project_pins_the_tfjs_family_and_offers_three_backends(projects):
     out = projects["pose-movenet"]
     manifest = json.loads((out / "package.json").read_text())
-    assert manifest["dependencies"] == {"@tensorflow/tfjs": "4.22.0", "@tensorflow/tfjs-backend-wasm": "4.22.0"}
+    assert manifest["dependencies"] == {
+        "@tensorflow/tfjs": "4.22.0",
+        "@tensorflow/tfjs-backend-wasm": "4.22.0",
+    }
     contract = (out / "src/contract.ts").read_text()
     assert 'backends: ["wasm", "webgl", "cpu"] as string[]' in contract
-    assert 'tensor: {"key": "input", "name": "input:0", "position": 0, "shape": [1, 192, 192, 3], "dtype": "int32"' \
+    assert (
+        'tensor: {"key": "input", "name": "input:0", "position": 0, '
+        '"shape": [1, 192, 192, 3], "dtype": "int32"'
         in contract
+    )
     assert "normalize: null," in contract
     assert "tfjs-tflite" not in (out / "vite.config.ts").read_text()
 

@@ -33,7 +33,9 @@ class CompletedRun:
         """The EDGEKIT_LATENCY record of ``backend``."""
         found = [entry for entry in self.latencies if entry.get("backend") == backend]
         if not found:
-            raise AssertionError(f"no EDGEKIT_LATENCY line for backend {backend!r} in:\n{self.output[-_TAIL:]}")
+            raise AssertionError(
+                f"no EDGEKIT_LATENCY line for backend {backend!r} in:\n{self.output[-_TAIL:]}"
+            )
         return found[0]
 
 
@@ -71,7 +73,9 @@ def run_web_project(project_dir: Path, screenshot: Path | None = None, projects:
 
 def parse_latencies(output: str) -> list[dict]:
     """Every ``EDGEKIT_LATENCY {json}`` line of ``output``, parsed."""
-    return [json.loads(line.split(LATENCY_PREFIX, 1)[1]) for line in output.splitlines() if LATENCY_PREFIX in line]
+    return [
+        json.loads(line.split(LATENCY_PREFIX, 1)[1]) for line in output.splitlines() if LATENCY_PREFIX in line
+    ]
 
 
 def _step(cwd: Path, command: list[str], env: dict[str, str], timeout: float) -> str:
@@ -81,9 +85,13 @@ def _step(cwd: Path, command: list[str], env: dict[str, str], timeout: float) ->
     except subprocess.TimeoutExpired as exc:
         partial = exc.stdout or ""
         tail = (partial.decode(errors="replace") if isinstance(partial, bytes) else partial)[-_TAIL:]
-        raise AssertionError(f"`{' '.join(command)}` in {cwd} did not finish in {timeout:.0f} s:\n{tail}") from exc
+        raise AssertionError(
+            f"`{' '.join(command)}` in {cwd} did not finish in {timeout:.0f} s:\n{tail}"
+        ) from exc
     if done.returncode != 0:
-        raise AssertionError(f"`{' '.join(command)}` in {cwd} exited {done.returncode}:\n{done.stdout[-_TAIL:]}")
+        raise AssertionError(
+            f"`{' '.join(command)}` in {cwd} exited {done.returncode}:\n{done.stdout[-_TAIL:]}"
+        )
     return done.stdout
 
 

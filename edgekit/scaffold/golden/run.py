@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Mapping
+from collections.abc import Mapping
 
 import numpy as np
 
@@ -50,5 +50,8 @@ def _run_graph(contract: ModelContract, inputs: Mapping[str, np.ndarray]) -> dic
     result: dict[str, np.ndarray] = {}
     for tensor in contract.outputs:
         match = next((v for k, v in produced.items() if k.split(":", 1)[0] == tensor.key), None)
-        result[tensor.key] = np.asarray(match if match is not None else values[tensor.position])
+        if match is None:
+            assert tensor.position is not None, "a contract's outputs carry their position"
+            match = values[tensor.position]
+        result[tensor.key] = np.asarray(match)
     return result

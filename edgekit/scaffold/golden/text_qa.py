@@ -36,9 +36,10 @@ Files written into the golden folder:
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Sequence
+from typing import Any
 
 import numpy as np
 
@@ -46,7 +47,11 @@ from edgekit import __version__
 from edgekit.scaffold.contract import ModelContract
 from edgekit.scaffold.golden.run import run_model
 from edgekit.scaffold.golden.text_common import (
-    SCHEMA_VERSION, float_list, model_inputs, tokenizer_cases, tokenizer_for,
+    SCHEMA_VERSION,
+    float_list,
+    model_inputs,
+    tokenizer_cases,
+    tokenizer_for,
 )
 
 __all__ = ["QUESTION", "PASSAGE", "Span", "best_span", "make_golden"]
@@ -73,8 +78,8 @@ class Span:
     score: float
 
 
-def best_span(start_logits: Sequence[float], end_logits: Sequence[float], first: int, last: int,
-              max_answer_len: int) -> tuple[Span, float]:
+def best_span(start_logits: Sequence[float] | np.ndarray, end_logits: Sequence[float] | np.ndarray,
+              first: int, last: int, max_answer_len: int) -> tuple[Span, float]:
     """The best span within positions ``first..last`` and its margin over the next best one.
 
     The margin is ``inf`` when only one span is possible. Ties go to the smaller start, then end.

@@ -48,9 +48,10 @@ import math
 import re
 import unicodedata
 from collections import Counter
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Sequence
+from typing import Any
 
 import numpy as np
 
@@ -58,12 +59,27 @@ from edgekit import __version__
 from edgekit.scaffold.contract import ModelContract
 from edgekit.scaffold.golden.run import run_model
 from edgekit.scaffold.golden.text_common import (
-    SCHEMA_VERSION, float_list, model_inputs, tokenizer_cases, tokenizer_for,
+    SCHEMA_VERSION,
+    float_list,
+    model_inputs,
+    tokenizer_cases,
+    tokenizer_for,
 )
 
 __all__ = [
-    "TRANSCRIPT", "SENTENCES_PER_SECTION", "MIN_TERM_CHARS", "KEYWORDS_PER_SECTION", "KEY_FRACTION",
-    "Keyword", "split_sections", "terms", "keywords", "centrality", "key_sections", "stop_words", "make_golden",
+    "TRANSCRIPT",
+    "SENTENCES_PER_SECTION",
+    "MIN_TERM_CHARS",
+    "KEYWORDS_PER_SECTION",
+    "KEY_FRACTION",
+    "Keyword",
+    "split_sections",
+    "terms",
+    "keywords",
+    "centrality",
+    "key_sections",
+    "stop_words",
+    "make_golden",
 ]
 
 SENTENCES_PER_SECTION = 4
@@ -80,19 +96,33 @@ _SENTENCE_BREAK = re.compile(r"(?<=[.!?])[ \t\r\n]+")
 _TRIM = " \t\r\n"
 
 TRANSCRIPT = """\
-Good evening, and thanks for coming out in the rain. Tonight I want to walk you through a year of keeping bees on the roof of our community library, what went well, what went badly, and what the hives taught us about the neighbourhood.
+Good evening, and thanks for coming out in the rain. Tonight I want to walk you through a year of \
+keeping bees on the roof of our community library, what went well, what went badly, and what the \
+hives taught us about the neighbourhood.
 
-We started with two colonies in April. Each hive is a stack of wooden boxes: a brood box at the bottom where the queen lays eggs, and shallower supers above where the workers store surplus honey. A queen excluder between them keeps the brood out of the honey.
+We started with two colonies in April. Each hive is a stack of wooden boxes: a brood box at the \
+bottom where the queen lays eggs, and shallower supers above where the workers store surplus honey. \
+A queen excluder between them keeps the brood out of the honey.
 
-The first surprise was forage. We expected the bees to work the park, but the pollen they carried home was bright orange and grey, which told us they were visiting the lime trees along the canal and the ivy on the railway embankment, nearly two kilometres away.
+The first surprise was forage. We expected the bees to work the park, but the pollen they carried \
+home was bright orange and grey, which told us they were visiting the lime trees along the canal and \
+the ivy on the railway embankment, nearly two kilometres away.
 
-In July one colony swarmed. Half the bees left with the old queen and hung in a cluster from a lamp post outside the bakery. A beekeeper from the allotments helped us shake the cluster into a cardboard box, and by evening the swarm was housed in a spare hive.
+In July one colony swarmed. Half the bees left with the old queen and hung in a cluster from a lamp \
+post outside the bakery. A beekeeper from the allotments helped us shake the cluster into a \
+cardboard box, and by evening the swarm was housed in a spare hive.
 
-Harvest came in late August. We lifted the capped frames, sliced off the wax cappings with a warm knife and spun the frames in a borrowed extractor. After straining, the two hives gave us thirty-one jars of a dark, minty honey that sold out at the library fair in an afternoon.
+Harvest came in late August. We lifted the capped frames, sliced off the wax cappings with a warm \
+knife and spun the frames in a borrowed extractor. After straining, the two hives gave us thirty-one \
+jars of a dark, minty honey that sold out at the library fair in an afternoon.
 
-Winter is the real test. We left each colony at least fifteen kilograms of its own stores, fitted mouse guards over the entrances and checked the weight of the hives by hefting them once a fortnight. Both colonies came through, though one was much weaker by March.
+Winter is the real test. We left each colony at least fifteen kilograms of its own stores, fitted \
+mouse guards over the entrances and checked the weight of the hives by hefting them once a \
+fortnight. Both colonies came through, though one was much weaker by March.
 
-Next year we want to add a pollinator strip of native wildflowers along the library fence, run weekend sessions for schools, and keep careful records of mite counts so that any treatment we use is based on evidence rather than habit.
+Next year we want to add a pollinator strip of native wildflowers along the library fence, run \
+weekend sessions for schools, and keep careful records of mite counts so that any treatment we use \
+is based on evidence rather than habit.
 """
 
 
@@ -124,7 +154,10 @@ def split_sections(transcript: str) -> list[str]:
     if len(paragraphs) != 1:
         return paragraphs
     sentences = _trimmed(_SENTENCE_BREAK.split(paragraphs[0]))
-    return [" ".join(sentences[i:i + SENTENCES_PER_SECTION]) for i in range(0, len(sentences), SENTENCES_PER_SECTION)]
+    return [
+        " ".join(sentences[i : i + SENTENCES_PER_SECTION])
+        for i in range(0, len(sentences), SENTENCES_PER_SECTION)
+    ]
 
 
 def terms(section: str, stop: frozenset[str]) -> list[str]:
@@ -141,15 +174,21 @@ def terms(section: str, stop: frozenset[str]) -> list[str]:
             and not all(unicodedata.category(c)[0] == "N" for c in t)]
 
 
-def keywords(sections_terms: Sequence[Sequence[str]], per_section: int = KEYWORDS_PER_SECTION) -> list[list[Keyword]]:
+def keywords(
+    sections_terms: Sequence[Sequence[str]], per_section: int = KEYWORDS_PER_SECTION
+) -> list[list[Keyword]]:
     """The best ``per_section`` TF-IDF terms of each section (score descending, then term)."""
     total = len(sections_terms)
     document_frequency = Counter(term for section in sections_terms for term in set(section))
     result = []
     for section in sections_terms:
         counts = Counter(section)
-        scored = [Keyword(term, (count / len(section)) * (math.log((1 + total) / (1 + document_frequency[term])) + 1))
-                  for term, count in counts.items()]
+        scored = [
+            Keyword(
+                term, (count / len(section)) * (math.log((1 + total) / (1 + document_frequency[term])) + 1)
+            )
+            for term, count in counts.items()
+        ]
         scored.sort(key=lambda k: (-k.score, k.term))
         result.append(scored[:per_section])
     return result
@@ -185,22 +224,43 @@ def make_golden(contract: ModelContract, binding: dict[str, Any], dest: Path) ->
     others = [scores[i] for i in range(len(sections)) if i not in keys]
     margin = round(float(min(scores[keys]) - max(others)), 8) if others else None
     expected = {
-        "schema_version": SCHEMA_VERSION, "task": "smart-scroll", "edgekit_version": __version__,
-        "model_sha256": contract.sha256, "seq_len": text.seq_len, "dim": embedding_role.dim,
-        "rules": {"sentences_per_section": SENTENCES_PER_SECTION, "min_term_chars": MIN_TERM_CHARS,
-                  "keywords_per_section": KEYWORDS_PER_SECTION, "key_fraction": KEY_FRACTION},
+        "schema_version": SCHEMA_VERSION,
+        "task": "smart-scroll",
+        "edgekit_version": __version__,
+        "model_sha256": contract.sha256,
+        "seq_len": text.seq_len,
+        "dim": embedding_role.dim,
+        "rules": {
+            "sentences_per_section": SENTENCES_PER_SECTION,
+            "min_term_chars": MIN_TERM_CHARS,
+            "keywords_per_section": KEYWORDS_PER_SECTION,
+            "key_fraction": KEY_FRACTION,
+        },
         "sections": [
-            {"text": section, "input_ids": enc.ids,
-             "keywords": [{"term": k.term, "score": k.score} for k in kws],
-             "score": round(float(score), 8), "embedding": float_list(vector)}
-            for section, enc, kws, score, vector in zip(sections, encoded, section_keywords, scores, embeddings)
+            {
+                "text": section,
+                "input_ids": enc.ids,
+                "keywords": [{"term": k.term, "score": k.score} for k in kws],
+                "score": round(float(score), 8),
+                "embedding": float_list(vector),
+            }
+            for section, enc, kws, score, vector in zip(
+                sections, encoded, section_keywords, scores, embeddings, strict=False
+            )
         ],
-        "key_sections": keys, "score_margin": margin,
+        "key_sections": keys,
+        "score_margin": margin,
         "tokenizer_cases": tokenizer_cases(tokenizer),
-        "tolerance": {"embedding_abs": EMBEDDING_ABS, "score_abs": SCORE_ABS, "keyword_score_abs": KEYWORD_SCORE_ABS},
+        "tolerance": {
+            "embedding_abs": EMBEDDING_ABS,
+            "score_abs": SCORE_ABS,
+            "keyword_score_abs": KEYWORD_SCORE_ABS,
+        },
     }
     (dest / "transcript.txt").write_text(TRANSCRIPT, encoding="utf-8")
-    (dest / "expected.json").write_text(json.dumps(expected, indent=1, ensure_ascii=False) + "\n", encoding="utf-8")
+    (dest / "expected.json").write_text(
+        json.dumps(expected, indent=1, ensure_ascii=False) + "\n", encoding="utf-8"
+    )
     return {"input": "transcript.txt", "expected": "expected.json", "sections": len(sections),
             "tolerance": expected["tolerance"]}
 

@@ -1,11 +1,12 @@
 """The fixed image the vision apps' golden vectors are computed on, and the preprocessing they share.
 
 The image is drawn with numpy (the first of :mod:`edgekit.scenes`: a figure on a plain
-background, no randomness) at the model's input size, so the app's resize to H x W is the identity and browser and Python see the same pixels. It
-is written as an 8-bit RGB PNG without colour-space chunks (:func:`write_png`), which browsers and
-Android decode exactly. :func:`preprocess` is the reference for the apps' own preprocessing:
-``normalize`` (low, high) maps a pixel p to ``low + p / 255 * (high - low)`` as float32; ``None``
-feeds the raw 0..255 values as the input's integer type.
+background, no randomness) at the model's input size, so the app's resize to H x W is the
+identity and browser and Python see the same pixels. It is written as an 8-bit RGB PNG without
+colour-space chunks (:func:`write_png`), which browsers and Android decode exactly.
+:func:`preprocess` is the reference for the apps' own preprocessing: ``normalize`` (low, high) maps
+a pixel p to ``low + p / 255 * (high - low)`` as float32; ``None`` feeds the raw 0..255 values as
+the input's integer type.
 """
 
 from __future__ import annotations
@@ -31,7 +32,12 @@ def write_png(path: Path, rgb: np.ndarray) -> None:
     raw = b"".join(b"\x00" + rgb[row].tobytes() for row in range(height))  # filter type 0 per row
 
     def chunk(kind: bytes, data: bytes) -> bytes:
-        return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data) & 0xFFFFFFFF)
+        return (
+            struct.pack(">I", len(data))
+            + kind
+            + data
+            + struct.pack(">I", zlib.crc32(kind + data) & 0xFFFFFFFF)
+        )
 
     header = struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0)  # 8-bit, truecolour, no interlace
     path.write_bytes(b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"IDAT", zlib.compress(raw, 9))

@@ -52,8 +52,10 @@ def decode_keypoints(output: np.ndarray, keypoints: KeypointOutput, image: Image
     values = np.asarray(output, dtype=np.float64).reshape(-1)
     needed = keypoints.count * keypoints.stride
     if values.size < needed:
-        raise ValueError(f"output {keypoints.tensor.key} has {values.size} values; {keypoints.count} keypoints "
-                         f"of {keypoints.stride} need {needed}")
+        raise ValueError(
+            f"output {keypoints.tensor.key} has {values.size} values; {keypoints.count} keypoints "
+            f"of {keypoints.stride} need {needed}"
+        )
     x_index, y_index = keypoints.fields.index("x"), keypoints.fields.index("y")
     score_index = keypoints.fields.index(keypoints.score_field)
     rows = []
@@ -75,18 +77,31 @@ def make_golden(contract: ModelContract, binding: dict[str, Any], dest: Path) ->
     rgb = synthetic_person(image.height, image.width)
     write_png(dest / INPUT_FILE, rgb)
     outputs = run_model(contract, {image.tensor.key: preprocess(rgb, image)})
-    raw = np.asarray(outputs[keypoints.tensor.key], dtype=np.float64).reshape(-1)[: keypoints.count * keypoints.stride]
+    raw = np.asarray(outputs[keypoints.tensor.key], dtype=np.float64).reshape(-1)[
+        : keypoints.count * keypoints.stride
+    ]
     expected = {
         "schema_version": SCHEMA_VERSION,
         "task": "pose",
         "model": contract.display_name,
         "model_sha256": contract.sha256,
-        "input": {"file": INPUT_FILE, "height": image.height, "width": image.width, "dtype": image.tensor.dtype,
-                  "normalize": list(image.normalize) if image.normalize is not None else None},
-        "output": {"key": keypoints.tensor.key, "count": keypoints.count, "stride": keypoints.stride,
-                   "x_index": keypoints.fields.index("x"), "y_index": keypoints.fields.index("y"),
-                   "score_index": keypoints.fields.index(keypoints.score_field), "coords": keypoints.coords,
-                   "score_activation": keypoints.score_activation},
+        "input": {
+            "file": INPUT_FILE,
+            "height": image.height,
+            "width": image.width,
+            "dtype": image.tensor.dtype,
+            "normalize": list(image.normalize) if image.normalize is not None else None,
+        },
+        "output": {
+            "key": keypoints.tensor.key,
+            "count": keypoints.count,
+            "stride": keypoints.stride,
+            "x_index": keypoints.fields.index("x"),
+            "y_index": keypoints.fields.index("y"),
+            "score_index": keypoints.fields.index(keypoints.score_field),
+            "coords": keypoints.coords,
+            "score_activation": keypoints.score_activation,
+        },
         "raw": [float(v) for v in raw],
         "keypoints": decode_keypoints(raw, keypoints, image),
         "tolerance": dict(TOLERANCE),
