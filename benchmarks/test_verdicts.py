@@ -30,10 +30,11 @@ def _outputs(seed: int) -> dict[str, np.ndarray]:
 @pytest.mark.parametrize("with_roles", [True, False], ids=["roles", "element-metrics"])
 def test_judging_cost_per_megabyte(benchmark, with_roles: bool) -> None:
     reference = _outputs(0)
-    candidate = {name: value + np.float32(1e-3) * np.random.default_rng(1).normal(size=value.shape).astype(np.float32)
+    noise = np.random.default_rng(1)
+    candidate = {name: value + np.float32(1e-3) * noise.normal(size=value.shape).astype(np.float32)
                  for name, value in reference.items()}
-    tensors = [TensorInfo(i, name, value.shape, value.shape, "float32", None) for i, (name, value) in
-               enumerate(reference.items())]
+    tensors = [TensorInfo(i, name, value.shape, value.shape, "float32", None)
+               for i, (name, value) in enumerate(reference.items())]
     roles = {"mask": parse_role("mask:0"), "landmarks": parse_role("keypoints:39x5")} if with_roles else {}
     report = benchmark(compare_outputs, candidate, reference, candidate_tensors=tensors, precision="fp16",
                        reference_label="r", roles=roles, image_size=(256, 256))

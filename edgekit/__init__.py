@@ -1,7 +1,7 @@
 """edgekit: take a trained model to phones and browsers and prove, with numbers, that it is fast
 and still correct there.
 
-The public API mirrors the CLI: `inspect`, `bench`, `convert`, `doctor` (the `delegates` verb),
+The public API mirrors the CLI: `inspect`, `bench`, `judge`, `convert`, `doctor` (the `delegates` verb),
 `zoo_list`, `zoo_pull`, `scaffold`, `scaffold_apps`. Imports are lazy so that
 `import edgekit` and `edgekit --help` stay instant and `bench` never pulls in TensorFlow.
 """
@@ -17,6 +17,7 @@ __all__ = [
     "__version__",
     "inspect",
     "bench",
+    "judge",
     "convert",
     "zoo_list",
     "zoo_pull",
@@ -35,6 +36,7 @@ __all__ = [
 _LAZY: dict[str, tuple[str, str | None]] = {
     "inspect": ("edgekit.api", "inspect"),
     "bench": ("edgekit.bench", "bench"),
+    "judge": ("edgekit.judge", "judge"),
     "convert": ("edgekit.convert", None),  # the package is callable: see edgekit/convert/__init__.py
     "zoo_list": ("edgekit.api", "zoo_list"),
     "zoo_pull": ("edgekit.api", "zoo_pull"),
@@ -56,6 +58,7 @@ if TYPE_CHECKING:
     from edgekit.convert.result import ConvertResult
     from edgekit.errors import EdgekitError
     from edgekit.events import BenchListener
+    from edgekit.judge import judge
     from edgekit.measure.stats import LatencyStats
     from edgekit.model import Model
     from edgekit.results import BenchResult, RunResult
