@@ -22,7 +22,7 @@ else:  # pragma: no cover - exercised on Python 3.10 only
     import tomli as tomllib
 
 __all__ = ["CHECK_KINDS", "CheckSpec", "ConfigSource", "GateConfig", "GateSettings", "ModelSpec",
-           "find_config", "load_config", "parse_check"]
+           "find_config", "load_config", "parse_check", "parse_model"]
 
 CONFIG_NAMES = ("edgekit.toml", "pyproject.toml")
 OUTCOME_POLICIES = ("fail", "warn")
@@ -174,7 +174,7 @@ def load_config(path: str | Path) -> GateConfig:
     models_table = data.get("models")
     if not isinstance(models_table, dict) or not models_table:
         raise source.error("models", "no models to gate; add a [models.NAME] table with `model` and `checks`")
-    models = tuple(_model(source, name, table) for name, table in models_table.items())
+    models = tuple(parse_model(source, name, table) for name, table in models_table.items())
     return GateConfig(source, settings, models)
 
 
@@ -196,7 +196,8 @@ def parse_check(source: ConfigSource, model_key: str, kind: str, value: Any) -> 
     return [CheckSpec(kind, kind.replace("_", " "), options, key)]
 
 
-def _model(source: ConfigSource, name: str, table: Any) -> ModelSpec:
+def parse_model(source: ConfigSource, name: str, table: Any) -> ModelSpec:
+    """One `[models.NAME]` table, checked; its timed checks expanded per delegate and thread count."""
     key = f"models.{name}"
     if not isinstance(table, dict):
         raise source.error(key, "must be a table: [models.NAME] with `model` and `checks`")

@@ -17,7 +17,7 @@ from edgekit.gate.config import CheckSpec, GateConfig, ModelSpec, find_config, l
 from edgekit.gate.context import ModelContext, open_context
 from edgekit.gate.result import CheckResult, GateResult
 
-__all__ = ["CHECKS", "evaluate", "gate", "record", "resolve_config", "select_models"]
+__all__ = ["CHECKS", "evaluate", "gate", "record", "require_delegates", "resolve_config", "select_models"]
 
 Log = Callable[[str], None]
 
@@ -49,7 +49,7 @@ def gate(config: str | os.PathLike[str] | None = None, *, only: Sequence[str] | 
     models = {}
     for spec in select_models(loaded, only):
         performance.preflight(spec)
-        _require_delegates(spec)
+        require_delegates(spec)
         with open_context(spec, loaded.settings, log=log) as context:
             models[spec.name] = {"model": spec.model, "model_path": str(context.candidate_path),
                                  "model_sha256": context.candidate.sha256, "baseline": spec.baseline}
@@ -104,7 +104,7 @@ def select_models(config: GateConfig, only: Sequence[str] | str | None) -> list[
     return [spec for spec in config.models if spec.name in wanted]
 
 
-def _require_delegates(spec: ModelSpec) -> None:
+def require_delegates(spec: ModelSpec) -> None:
     """Each delegate the model table lists must be able to run here (exit 3 with the reason)."""
     from edgekit import delegates
 
