@@ -7,6 +7,7 @@ impossible value is a GateConfigError naming the file, the dotted key and its li
 
 from __future__ import annotations
 
+import re
 import sys
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -161,8 +162,8 @@ def load_config(path: str | Path) -> GateConfig:
     try:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
-        line = getattr(exc, "lineno", None)
-        raise GateConfigError(path, "config", f"not valid TOML ({exc})", line) from exc
+        at = re.search(r"at line (\d+)", str(exc))  # tomllib states the line in its message only
+        raise GateConfigError(path, "config", f"not valid TOML ({exc})", int(at.group(1)) if at else None) from exc
     source = ConfigSource(path, text)
     if path.name == "pyproject.toml":
         data = data.get("tool", {}).get("edgekit")
