@@ -175,19 +175,20 @@ def _parser() -> argparse.ArgumentParser:
     convert.add_argument("--quiet", action="store_true", help="no progress lines")
     convert.set_defaults(handler=_convert)
 
-    gate = commands.add_parser("gate", help="CI gates: size, ops, coverage, accuracy on golden outputs, latency "
-                               "against a baseline", epilog=_EPILOG + "; gate: 1 a check failed")
+    gate = commands.add_parser("gate", help="CI gates: size, ops, coverage, accuracy on golden outputs, "
+                               "latency against a baseline", epilog=_EPILOG + "; gate: 1 a check failed")
     gate.add_argument("--config", metavar="FILE", help="edgekit.toml or pyproject.toml with [tool.edgekit] "
                       "(default: the one in the working directory)")
-    gate.add_argument("--record", action="store_true", help="write the golden files of the accuracy checks from "
-                      "the models as they are now, then stop")
-    gate.add_argument("--only", action="append", metavar="MODEL", help="gate only this model table (repeatable)")
+    gate.add_argument("--record", action="store_true", help="write the golden files of the accuracy checks "
+                      "from the models as they are now, then stop")
+    gate.add_argument("--only", action="append", metavar="MODEL",
+                      help="gate only this model table (repeatable)")
     gate.add_argument("--junit", metavar="FILE", help="write JUnit XML, one testcase per check")
     gate.add_argument("--markdown", metavar="FILE", help="write the Markdown summary (also appended to "
                       "$GITHUB_STEP_SUMMARY when set)")
     gate.add_argument("--json", metavar="FILE", help="write the gate result document")
-    gate.add_argument("--pytest-benchmark-json", metavar="FILE", help="write latency and instruction figures in "
-                      "pytest-benchmark's JSON format")
+    gate.add_argument("--pytest-benchmark-json", metavar="FILE", help="write latency and instruction figures "
+                      "in pytest-benchmark's JSON format")
     gate.add_argument("--quiet", action="store_true", help="no progress lines")
     gate.set_defaults(handler=_gate)
 

@@ -22,8 +22,18 @@ if sys.version_info >= (3, 11):
 else:  # pragma: no cover - exercised on Python 3.10 only
     import tomli as tomllib
 
-__all__ = ["CHECK_KINDS", "CheckSpec", "ConfigSource", "GateConfig", "GateSettings", "ModelSpec",
-           "find_config", "load_config", "parse_check", "parse_model"]
+__all__ = [
+    "CHECK_KINDS",
+    "CheckSpec",
+    "ConfigSource",
+    "GateConfig",
+    "GateSettings",
+    "ModelSpec",
+    "find_config",
+    "load_config",
+    "parse_check",
+    "parse_model",
+]
 
 CONFIG_NAMES = ("edgekit.toml", "pyproject.toml")
 OUTCOME_POLICIES = ("fail", "warn")
@@ -42,27 +52,64 @@ def _tolerance(value: object) -> str:
     return checked
 
 
-_SETTINGS: dict[str, f.Reader] = {"inconclusive": f.choice(*OUTCOME_POLICIES),
-                                  "runtime_mismatch": f.choice(*OUTCOME_POLICIES)}
-_MODEL: dict[str, f.Reader] = {"model": f.text, "baseline": f.text, "delegates": f.text_list,
-                               "threads": f.int_list, "seed": f.non_negative_int}
+_SETTINGS: dict[str, f.Reader] = {
+    "inconclusive": f.choice(*OUTCOME_POLICIES),
+    "runtime_mismatch": f.choice(*OUTCOME_POLICIES),
+}
+_MODEL: dict[str, f.Reader] = {
+    "model": f.text,
+    "baseline": f.text,
+    "delegates": f.text_list,
+    "threads": f.int_list,
+    "seed": f.non_negative_int,
+}
 #: Every check: its keys, and which it needs (a tuple: all of them; a set: at least one).
 _CHECKS: dict[str, tuple[dict[str, f.Reader], tuple[str, ...] | set[str]]] = {
     "size": ({"max_bytes": f.positive_int, "max_growth": f.growth}, {"max_bytes", "max_growth"}),
     "ops": ({"max": f.positive_int, "max_growth": f.growth}, {"max", "max_growth"}),
     "macs": ({"max": f.positive_int, "max_growth": f.growth}, {"max", "max_growth"}),
     "custom_ops": ({"allowed": f.text_list}, ()),
-    "accuracy": ({"golden": f.text, "tolerance": _tolerance, "normalize": f.value_range, "output_roles": f.text_table,
-                  "runtime_mismatch": f.choice(*OUTCOME_POLICIES)}, ("golden",)),
-    "latency": ({"max_slowdown": f.growth, "confidence": f.fraction, "max_seconds": f.positive_number,
-                 "min_rounds": f.positive_int, "confirm": f.boolean, "inconclusive": f.choice(*OUTCOME_POLICIES)}, ()),
-    "instructions": ({"max_growth": f.growth, "optional": f.boolean, "repetitions": f.positive_int,
-                      "inferences": f.positive_int, "timeout_s": f.positive_number}, ("max_growth",)),
-    "latency_budget": ({"p50_ms": f.positive_number, "device_class": f.text, "runs": f.positive_int},
-                       ("p50_ms", "device_class")),
+    "accuracy": (
+        {
+            "golden": f.text,
+            "tolerance": _tolerance,
+            "normalize": f.value_range,
+            "output_roles": f.text_table,
+            "runtime_mismatch": f.choice(*OUTCOME_POLICIES),
+        },
+        ("golden",),
+    ),
+    "latency": (
+        {
+            "max_slowdown": f.growth,
+            "confidence": f.fraction,
+            "max_seconds": f.positive_number,
+            "min_rounds": f.positive_int,
+            "confirm": f.boolean,
+            "inconclusive": f.choice(*OUTCOME_POLICIES),
+        },
+        (),
+    ),
+    "instructions": (
+        {
+            "max_growth": f.growth,
+            "optional": f.boolean,
+            "repetitions": f.positive_int,
+            "inferences": f.positive_int,
+            "timeout_s": f.positive_number,
+        },
+        ("max_growth",),
+    ),
+    "latency_budget": (
+        {"p50_ms": f.positive_number, "device_class": f.text, "runs": f.positive_int},
+        ("p50_ms", "device_class"),
+    ),
 }
-_COVERAGE: dict[str, f.Reader] = {"fully_mapped": f.boolean, "min_mapped_ops": f.non_negative_int,
-                                  "no_regression": f.boolean}
+_COVERAGE: dict[str, f.Reader] = {
+    "fully_mapped": f.boolean,
+    "min_mapped_ops": f.non_negative_int,
+    "no_regression": f.boolean,
+}
 CHECK_KINDS = (*_CHECKS, "coverage")
 
 
@@ -99,8 +146,11 @@ class CheckSpec:
 
     @property
     def relative(self) -> bool:
-        return self.kind in ("latency", "instructions") or "max_growth" in self.options \
+        return (
+            self.kind in ("latency", "instructions")
+            or "max_growth" in self.options
             or bool(self.options.get("no_regression"))
+        )
 
 
 @dataclass(frozen=True)
@@ -156,14 +206,18 @@ def load_config(path: str | Path) -> GateConfig:
     try:
         text = path.read_text(encoding="utf-8")
     except FileNotFoundError:
-        raise GateConfigError(path, "config", "no such file; give --config FILE or create edgekit.toml") from None
+        raise GateConfigError(
+            path, "config", "no such file; give --config FILE or create edgekit.toml"
+        ) from None
     except (OSError, UnicodeDecodeError) as exc:
         raise GateConfigError(path, "config", f"cannot be read ({exc})") from exc
     try:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
         at = re.search(r"at line (\d+)", str(exc))  # tomllib states the line in its message only
-        raise GateConfigError(path, "config", f"not valid TOML ({exc})", int(at.group(1)) if at else None) from exc
+        raise GateConfigError(
+            path, "config", f"not valid TOML ({exc})", int(at.group(1)) if at else None
+        ) from exc
     source = ConfigSource(path, text)
     if path.name == "pyproject.toml":
         data = data.get("tool", {}).get("edgekit")
@@ -205,31 +259,49 @@ def parse_model(source: ConfigSource, name: str, table: Any) -> ModelSpec:
     checks_table = table.get("checks")
     values = _read_table(source, key, {k: v for k, v in table.items() if k != "checks"}, _MODEL)
     if "model" not in values:
-        raise source.error(f"{key}.model", "is required: a .tflite path (relative to this file) or a zoo name")
+        raise source.error(
+            f"{key}.model", "is required: a .tflite path (relative to this file) or a zoo name"
+        )
     if not isinstance(checks_table, dict) or not checks_table:
         raise source.error(f"{key}.checks", f"no checks; add one of {', '.join(CHECK_KINDS)}")
     _check_delegates(source, key, values.get("delegates", ()))
-    configured = [check for kind, value in checks_table.items() for check in parse_check(source, key, kind, value)]
+    configured = [
+        check for kind, value in checks_table.items() for check in parse_check(source, key, kind, value)
+    ]
     spec = ModelSpec(name=name, checks=(), source=source, **values)
     checks = [one for check in configured for one in _per_run(check, spec)]
     spec = ModelSpec(name=name, checks=tuple(checks), source=source, **values)
     if spec.baseline is None:
         for check in checks:
             if check.relative:
-                raise source.error(check.key, "compares with the baseline, but the model has no `baseline`; "
-                                              f"add `baseline` to [{key}] or use an absolute limit")
+                raise source.error(
+                    check.key,
+                    "compares with the baseline, but the model has no `baseline`; "
+                    f"add `baseline` to [{key}] or use an absolute limit",
+                )
     return spec
 
 
 def _per_run(check: CheckSpec, model: ModelSpec) -> list[CheckSpec]:
     """Timed checks run once per delegate and thread count; instruction counts once per thread count."""
     if check.kind in ("latency", "latency_budget"):
-        return [CheckSpec(check.kind, f"{check.name} {delegate} x{threads}",
-                          {**check.options, "delegate": delegate, "threads": threads}, check.key)
-                for delegate in model.delegates for threads in model.threads]
+        return [
+            CheckSpec(
+                check.kind,
+                f"{check.name} {delegate} x{threads}",
+                {**check.options, "delegate": delegate, "threads": threads},
+                check.key,
+            )
+            for delegate in model.delegates
+            for threads in model.threads
+        ]
     if check.kind == "instructions":
-        return [CheckSpec(check.kind, f"{check.name} x{threads}", {**check.options, "threads": threads}, check.key)
-                for threads in model.threads]
+        return [
+            CheckSpec(
+                check.kind, f"{check.name} x{threads}", {**check.options, "threads": threads}, check.key
+            )
+            for threads in model.threads
+        ]
     return [check]
 
 
@@ -242,8 +314,11 @@ def _coverage_checks(source: ConfigSource, key: str, value: Any) -> list[CheckSp
         options = _read_table(source, f"{key}.{delegate}", table, _COVERAGE)
         if not options.keys() & {"fully_mapped", "min_mapped_ops", "no_regression"}:
             raise source.error(f"{key}.{delegate}", "give fully_mapped, min_mapped_ops or no_regression")
-        checks.append(CheckSpec("coverage", f"coverage {delegate}", {"delegate": delegate, **options},
-                                f"{key}.{delegate}"))
+        checks.append(
+            CheckSpec(
+                "coverage", f"coverage {delegate}", {"delegate": delegate, **options}, f"{key}.{delegate}"
+            )
+        )
     return checks
 
 
@@ -259,8 +334,9 @@ def _check_delegates(source: ConfigSource, key: str, names: tuple[str, ...], per
 
 def _read_table(source: ConfigSource, key: str, value: Any, readers: dict[str, f.Reader]) -> dict[str, Any]:
     if not isinstance(value, dict):
-        raise source.error(key, f"must be a table (e.g. {key.rsplit('.', 1)[-1]} = {{ ... }}), "
-                                f"not {type(value).__name__}")
+        raise source.error(
+            key, f"must be a table (e.g. {key.rsplit('.', 1)[-1]} = {{ ... }}), not {type(value).__name__}"
+        )
     _unknown(source, key, value, tuple(readers))
     checked = {}
     for name, raw in value.items():

@@ -53,13 +53,20 @@ class ModelContext:
             try:
                 self._opened[path] = Model.open(path)
             except ModelFormatError as exc:
-                raise self.spec.source.error(f"{self.spec.key}.{key}", f"{exc}; fix or replace the file") from exc
+                raise self.spec.source.error(
+                    f"{self.spec.key}.{key}", f"{exc}; fix or replace the file"
+                ) from exc
         return self._opened[path]
 
 
 @contextlib.contextmanager
-def open_context(spec: ModelSpec, settings: GateSettings, *, log: Callable[[str], None] | None = None,
-                 need_baseline: bool = True) -> Iterator[ModelContext]:
+def open_context(
+    spec: ModelSpec,
+    settings: GateSettings,
+    *,
+    log: Callable[[str], None] | None = None,
+    need_baseline: bool = True,
+) -> Iterator[ModelContext]:
     """Resolve the model (and baseline) of SPEC; temporary files are removed on exit."""
     say = log or (lambda message: None)
     with contextlib.ExitStack() as stack:
@@ -79,7 +86,7 @@ def resolve_spec(spec: ModelSpec, key: str, value: str, log: Callable[[str], Non
     """The file VALUE names (path, zoo name or git:REF:PATH); a git blob lives as long as the block."""
     dotted = f"{spec.key}.{key}"
     if value.startswith(_GIT_PREFIX):
-        with _git_blob(spec, dotted, value[len(_GIT_PREFIX):]) as path:
+        with _git_blob(spec, dotted, value[len(_GIT_PREFIX) :]) as path:
             yield path
         return
     from edgekit.zoo import resolve_model
@@ -88,8 +95,11 @@ def resolve_spec(spec: ModelSpec, key: str, value: str, log: Callable[[str], Non
     try:
         yield resolve_model(local if local.exists() or _looks_like_path(value) else value, log=log)
     except ModelNotFound as exc:
-        raise spec.source.error(dotted, f"{value!r} is neither a file (looked for {local}) nor a zoo model "
-                                        "name; fix the path or see `edgekit zoo list`") from exc
+        raise spec.source.error(
+            dotted,
+            f"{value!r} is neither a file (looked for {local}) nor a zoo model "
+            "name; fix the path or see `edgekit zoo list`",
+        ) from exc
 
 
 def _looks_like_path(value: str) -> bool:
@@ -100,7 +110,9 @@ def _looks_like_path(value: str) -> bool:
 def _git_blob(spec: ModelSpec, dotted: str, ref_and_path: str) -> Iterator[Path]:
     ref, colon, path = ref_and_path.partition(":")
     if not (ref and colon and path):
-        raise spec.source.error(dotted, f"'git:{ref_and_path}' is not git:REF:PATH (e.g. git:origin/main:model.tflite)")
+        raise spec.source.error(
+            dotted, f"'git:{ref_and_path}' is not git:REF:PATH (e.g. git:origin/main:model.tflite)"
+        )
     git = shutil.which("git")
     if git is None:
         raise ToolMissing("git", "to read a git:REF:PATH baseline", "install git (apt-get install -y git)")
@@ -108,15 +120,28 @@ def _git_blob(spec: ModelSpec, dotted: str, ref_and_path: str) -> Iterator[Path]
     target = Path(name)
     try:
         with os.fdopen(handle, "wb") as out:
-            done = subprocess.run([git, "show", f"{ref}:{path}"], cwd=spec.base_dir, stdout=out,
-                                  stderr=subprocess.PIPE, stdin=subprocess.DEVNULL, timeout=_GIT_TIMEOUT_S)
+            done = subprocess.run(
+                [git, "show", f"{ref}:{path}"],
+                cwd=spec.base_dir,
+                stdout=out,
+                stderr=subprocess.PIPE,
+                stdin=subprocess.DEVNULL,
+                timeout=_GIT_TIMEOUT_S,
+            )
         if done.returncode != 0:
-            reason = " ".join(done.stderr.decode(errors="replace").split()) or f"exit status {done.returncode}"
-            raise spec.source.error(dotted, f"git show {ref}:{path} failed ({reason}); check that the ref and "
-                                            "path exist (in CI, fetch the history: fetch-depth: 0)")
+            reason = (
+                " ".join(done.stderr.decode(errors="replace").split()) or f"exit status {done.returncode}"
+            )
+            raise spec.source.error(
+                dotted,
+                f"git show {ref}:{path} failed ({reason}); check that the ref and "
+                "path exist (in CI, fetch the history: fetch-depth: 0)",
+            )
         yield target
     except subprocess.TimeoutExpired as exc:
-        raise spec.source.error(dotted, f"git show {ref}:{path} did not finish in {_GIT_TIMEOUT_S} s") from exc
+        raise spec.source.error(
+            dotted, f"git show {ref}:{path} did not finish in {_GIT_TIMEOUT_S} s"
+        ) from exc
     except EdgekitError:
         raise
     finally:

@@ -32,20 +32,30 @@ _PERCENT = re.compile(r"^\s*([+-]?\d+(?:\.\d+)?)\s*%\s*$")
 
 
 def _type_name(value: Any) -> str:
-    return {bool: "a boolean", int: "an integer", float: "a number", str: "a string", list: "an array",
-            dict: "a table"}.get(type(value), type(value).__name__)
+    return {
+        bool: "a boolean",
+        int: "an integer",
+        float: "a number",
+        str: "a string",
+        list: "an array",
+        dict: "a table",
+    }.get(type(value), type(value).__name__)
 
 
 def growth(value: Any) -> float:
     """``"2%"`` -> 0.02: how much a figure may grow over the baseline (0% or more)."""
     if not isinstance(value, str):
-        raise ValueError(f"{_type_name(value)} ({value!r}) is not a percentage; write it as a string like \"2%\"")
+        raise ValueError(
+            f'{_type_name(value)} ({value!r}) is not a percentage; write it as a string like "2%"'
+        )
     match = _PERCENT.match(value)
     if not match:
-        raise ValueError(f"{value!r} is not a percentage; write it like \"2%\" or \"0.5%\"")
+        raise ValueError(f'{value!r} is not a percentage; write it like "2%" or "0.5%"')
     fraction_ = float(match.group(1)) / 100
     if fraction_ < 0:
-        raise ValueError(f"{value!r} is not a growth limit: it cannot be negative; use \"0%\" to allow no growth")
+        raise ValueError(
+            f'{value!r} is not a growth limit: it cannot be negative; use "0%" to allow no growth'
+        )
     return fraction_
 
 
@@ -69,8 +79,9 @@ def text_list(value: Any) -> tuple[str, ...]:
 
 def text_table(value: Any) -> dict[str, str]:
     if not isinstance(value, dict) or not all(isinstance(v, str) for v in value.values()):
-        raise ValueError(f"{_type_name(value)} ({value!r}) where a table of strings is expected "
-                         "(e.g. { mask = \"mask\" })")
+        raise ValueError(
+            f'{_type_name(value)} ({value!r}) where a table of strings is expected (e.g. {{ mask = "mask" }})'
+        )
     return dict(value)
 
 
@@ -130,6 +141,7 @@ def value_range(value: Any) -> tuple[float, float]:
 
 def choice(*options: str) -> Reader:
     """A reader accepting exactly one of OPTIONS."""
+
     def read(value: Any) -> str:
         if value not in options:
             raise ValueError(f"{value!r} is not one of {', '.join(repr(o) for o in options)}")

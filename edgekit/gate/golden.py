@@ -56,17 +56,30 @@ def record_golden(context: ModelContext, check: CheckSpec) -> Path:
 
     target = golden_path(context, check)
     if not target.parent.is_dir():
-        raise context.spec.source.error(f"{check.key}.golden", f"folder {target.parent} does not exist; create it")
-    result = bench(context.candidate_path, accuracy=False, seed=context.spec.seed,
-                   normalize=check.options.get("normalize"), output_roles=check.options.get("output_roles"),
-                   **_ONE_RUN)
+        raise context.spec.source.error(
+            f"{check.key}.golden", f"folder {target.parent} does not exist; create it"
+        )
+    result = bench(
+        context.candidate_path,
+        accuracy=False,
+        seed=context.spec.seed,
+        normalize=check.options.get("normalize"),
+        output_roles=check.options.get("output_roles"),
+        **_ONE_RUN,
+    )
     run = result.runs[0]
     if run.status != "ok" or not run.outputs:
-        raise InputsError(context.candidate_path, f"cannot record golden outputs: the cpu run ended "
-                                                  f"{run.status}: {run.reason}")
-    meta = {"format": GOLDEN_FORMAT, "runtime": {_RUNTIME: package_version(_RUNTIME)},
-            "model_sha256": context.candidate.sha256, "created": result.created,
-            "inputs": result.input_sets or {}}
+        raise InputsError(
+            context.candidate_path,
+            f"cannot record golden outputs: the cpu run ended {run.status}: {run.reason}",
+        )
+    meta = {
+        "format": GOLDEN_FORMAT,
+        "runtime": {_RUNTIME: package_version(_RUNTIME)},
+        "model_sha256": context.candidate.sha256,
+        "created": result.created,
+        "inputs": result.input_sets or {},
+    }
     arrays = {f"inputs/{name}": value for name, value in result.inputs.items()}
     arrays.update({f"outputs/{name}": value for name, value in run.outputs.items()})
     arrays["meta"] = np.array(json.dumps(meta))
@@ -87,11 +100,15 @@ def load_golden(context: ModelContext, check: CheckSpec) -> Golden:
         meta = json.loads(str(arrays.pop("meta")))
     except (OSError, ValueError, KeyError, EOFError, zipfile.BadZipFile) as exc:
         detail = " ".join(str(exc).split()) or type(exc).__name__
-        raise context.spec.source.error(key, f"{path} is not a golden file edgekit wrote ({detail}); {redo}") from exc
+        raise context.spec.source.error(
+            key, f"{path} is not a golden file edgekit wrote ({detail}); {redo}"
+        ) from exc
     if not isinstance(meta, dict) or meta.get("format") != GOLDEN_FORMAT:
         raise context.spec.source.error(key, f"{path} is not in format {GOLDEN_FORMAT}; {redo}")
-    inputs = {name[len("inputs/"):]: value for name, value in arrays.items() if name.startswith("inputs/")}
-    outputs = {name[len("outputs/"):]: value for name, value in arrays.items() if name.startswith("outputs/")}
+    inputs = {name[len("inputs/") :]: value for name, value in arrays.items() if name.startswith("inputs/")}
+    outputs = {
+        name[len("outputs/") :]: value for name, value in arrays.items() if name.startswith("outputs/")
+    }
     if not inputs or not outputs:
         raise context.spec.source.error(key, f"{path} holds no inputs or no outputs; {redo}")
     return Golden(inputs, outputs, meta)
@@ -106,31 +123,65 @@ def check_accuracy(context: ModelContext, check: CheckSpec) -> CheckResult:
     policy = check.options.get("runtime_mismatch", context.settings.runtime_mismatch)
     name = context.spec.name
     if mismatch and policy == "fail":
-        return CheckResult(name, check.name, check.kind, "fail", f"{check.name} fail: {mismatch}",
-                           "runtime mismatch", {"golden_runtime": golden.runtime, "runtime": _current()})
+        return CheckResult(
+            name,
+            check.name,
+            check.kind,
+            "fail",
+            f"{check.name} fail: {mismatch}",
+            "runtime mismatch",
+            {"golden_runtime": golden.runtime, "runtime": _current()},
+        )
     try:
-        result = bench(context.candidate_path, inputs=golden.inputs, expected=golden.outputs,
-                       expected_label=f"golden outputs ({golden_path(context, check).name})",
-                       tolerance=check.options.get("tolerance"), normalize=check.options.get("normalize"),
-                       output_roles=check.options.get("output_roles"), seed=context.spec.seed, **_ONE_RUN)
+        result = bench(
+            context.candidate_path,
+            inputs=golden.inputs,
+            expected=golden.outputs,
+            expected_label=f"golden outputs ({golden_path(context, check).name})",
+            tolerance=check.options.get("tolerance"),
+            normalize=check.options.get("normalize"),
+            output_roles=check.options.get("output_roles"),
+            seed=context.spec.seed,
+            **_ONE_RUN,
+        )
     except (InputsError, GateConfigError) as exc:
-        return CheckResult(name, check.name, check.kind, "fail",
-                           f"{check.name} fail: the candidate no longer fits the golden file: {exc}",
-                           "interface changed")
+        return CheckResult(
+            name,
+            check.name,
+            check.kind,
+            "fail",
+            f"{check.name} fail: the candidate no longer fits the golden file: {exc}",
+            "interface changed",
+        )
     run = result.runs[0]
     if run.status != "ok" or run.accuracy is None:
-        return CheckResult(name, check.name, check.kind, "fail",
-                           f"{check.name} fail: the cpu run ended {run.status}: {run.reason}", run.status)
+        return CheckResult(
+            name,
+            check.name,
+            check.kind,
+            "fail",
+            f"{check.name} fail: the cpu run ended {run.status}: {run.reason}",
+            run.status,
+        )
     report = run.accuracy
     deciding = [d for d in report.decisions if d.verdict == report.verdict] or list(report.decisions)
     words = "; ".join(f"{d.text} [metric {d.metric}]" for d in deciding) or "; ".join(report.reasons)
     verdict = "warn" if report.verdict == "pass" and mismatch else report.verdict
     line = f"{check.name} {verdict}: {words}" + (f" (warning: {mismatch})" if mismatch else "")
-    summary = (", ".join(f"{d.output}: {d.metric} {d.verdict}" for d in deciding) if report.verdict != "pass"
-               else f"{len(report.decisions)} outputs pass")
-    evidence = {"verdict": report.verdict, "precision": report.precision, "judged_on": report.judged_on,
-                "decisions": [d.to_dict() for d in report.decisions], "reasons": list(report.reasons),
-                "golden_runtime": golden.runtime, "runtime": _current()}
+    summary = (
+        ", ".join(f"{d.output}: {d.metric} {d.verdict}" for d in deciding)
+        if report.verdict != "pass"
+        else f"{len(report.decisions)} outputs pass"
+    )
+    evidence = {
+        "verdict": report.verdict,
+        "precision": report.precision,
+        "judged_on": report.judged_on,
+        "decisions": [d.to_dict() for d in report.decisions],
+        "reasons": list(report.reasons),
+        "golden_runtime": golden.runtime,
+        "runtime": _current(),
+    }
     return CheckResult(name, check.name, check.kind, verdict, line, summary, evidence)
 
 
@@ -142,5 +193,7 @@ def _runtime_mismatch(golden: Golden) -> str:
     current = _current()
     if golden.runtime == current:
         return ""
-    return (f"golden outputs were recorded with {_RUNTIME} {golden.runtime}, this runs {current}; "
-            "re-record them with `edgekit gate --record` after checking the new runtime's outputs")
+    return (
+        f"golden outputs were recorded with {_RUNTIME} {golden.runtime}, this runs {current}; "
+        "re-record them with `edgekit gate --record` after checking the new runtime's outputs"
+    )

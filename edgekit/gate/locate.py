@@ -14,8 +14,10 @@ from collections.abc import Sequence
 __all__ = ["locate_key", "split_key"]
 
 _HEADER = re.compile(r"^\s*\[\[?\s*([^\]]+?)\s*\]\]?\s*(#.*)?$")
-_ASSIGNMENT = re.compile(r"^\s*((?:[A-Za-z0-9_-]+|\"[^\"]*\"|'[^']*')(?:\s*\.\s*(?:[A-Za-z0-9_-]+|\"[^\"]*\"|'[^']*'))*)"
-                         r"\s*=")
+_ASSIGNMENT = re.compile(
+    r"^\s*((?:[A-Za-z0-9_-]+|\"[^\"]*\"|'[^']*')(?:\s*\.\s*(?:[A-Za-z0-9_-]+|\"[^\"]*\"|'[^']*'))*)"
+    r"\s*="
+)
 
 
 def split_key(dotted: str) -> list[str]:
@@ -44,14 +46,14 @@ def locate_key(text: str, path: Sequence[str]) -> int | None:
         full = table + split_key(assignment.group(1))
         depth = _common(full, wanted)
         if depth == len(full) and depth < len(wanted):  # an inline table on this line may hold the rest
-            depth += _inline_depth(line[assignment.end():], wanted[depth:])
+            depth += _inline_depth(line[assignment.end() :], wanted[depth:])
         best = _better(best, depth, number)
     return best[1] if best and best[0] > 0 else None
 
 
 def _common(found: list[str], wanted: list[str]) -> int:
     """How many leading parts FOUND shares with WANTED, when FOUND lies on WANTED's path; else 0."""
-    if len(found) > len(wanted) or wanted[:len(found)] != found:
+    if len(found) > len(wanted) or wanted[: len(found)] != found:
         return 0
     return len(found)
 
@@ -63,7 +65,7 @@ def _inline_depth(rest: str, remaining: list[str]) -> int:
         match = re.search(rf"(?:^|[{{,\s]){re.escape(key)}\s*=", rest)
         if not match:
             break
-        rest, depth = rest[match.end():], depth + 1
+        rest, depth = rest[match.end() :], depth + 1
     return depth
 
 

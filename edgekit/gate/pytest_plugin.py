@@ -16,7 +16,15 @@ from typing import Any
 import pytest
 
 from edgekit.errors import EdgekitError
-from edgekit.gate.config import CheckSpec, ConfigSource, GateSettings, ModelSpec, find_config, load_config, parse_model
+from edgekit.gate.config import (
+    CheckSpec,
+    ConfigSource,
+    GateSettings,
+    ModelSpec,
+    find_config,
+    load_config,
+    parse_model,
+)
 from edgekit.gate.context import ModelContext, open_context
 from edgekit.gate.performance import preflight
 from edgekit.gate.result import CheckResult
@@ -76,8 +84,9 @@ class GateFile(pytest.File):
         config = load_config(self.path)
         for spec in config.models:
             for check in spec.checks:
-                yield GateItem.from_parent(self, name=f"{spec.name}[{check.name}]", spec=spec, check=check,
-                                           settings=config.settings)
+                yield GateItem.from_parent(
+                    self, name=f"{spec.name}[{check.name}]", spec=spec, check=check, settings=config.settings
+                )
 
     def repr_failure(self, excinfo: pytest.ExceptionInfo[BaseException], style: Any = None) -> Any:
         if isinstance(excinfo.value, EdgekitError):
@@ -121,8 +130,16 @@ class GateChecks:
     def __init__(self) -> None:
         self._contexts = _Contexts()
 
-    def check(self, kind: str, model: str | Path, *, baseline: str | Path | None = None,
-              delegates: list[str] | None = None, threads: int | list[int] = 1, **options: Any) -> list[CheckResult]:
+    def check(
+        self,
+        kind: str,
+        model: str | Path,
+        *,
+        baseline: str | Path | None = None,
+        delegates: list[str] | None = None,
+        threads: int | list[int] = 1,
+        **options: Any,
+    ) -> list[CheckResult]:
         """Run the KIND check (``size``, ``coverage``, ``latency``...) on MODEL; every result it gave."""
         table: dict[str, Any] = {"model": str(model), "threads": threads, "checks": {kind: options}}
         if baseline is not None:

@@ -43,13 +43,29 @@ class CheckResult:
         return self.verdict == "fail"
 
     def to_dict(self) -> dict[str, Any]:
-        return {"model": self.model, "check": self.check, "kind": self.kind, "verdict": self.verdict,
-                "line": self.line, "summary": self.summary, "evidence": self.evidence, "noisy": self.noisy}
+        return {
+            "model": self.model,
+            "check": self.check,
+            "kind": self.kind,
+            "verdict": self.verdict,
+            "line": self.line,
+            "summary": self.summary,
+            "evidence": self.evidence,
+            "noisy": self.noisy,
+        }
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> CheckResult:
-        return cls(data["model"], data["check"], data["kind"], data["verdict"], data["line"],
-                   data.get("summary", ""), dict(data.get("evidence", {})), bool(data.get("noisy", False)))
+        return cls(
+            data["model"],
+            data["check"],
+            data["kind"],
+            data["verdict"],
+            data["line"],
+            data.get("summary", ""),
+            dict(data.get("evidence", {})),
+            bool(data.get("noisy", False)),
+        )
 
 
 @dataclass(kw_only=True)
@@ -80,8 +96,13 @@ class GateResult(ResultDocument):
         return EXIT_CHECK_FAILED if self.failed_checks else EXIT_OK
 
     def body(self) -> dict[str, Any]:
-        return {"config": self.config, "verdict": self.verdict, "models": self.models,
-                "warnings": list(self.warnings), "checks": [check.to_dict() for check in self.checks]}
+        return {
+            "config": self.config,
+            "verdict": self.verdict,
+            "models": self.models,
+            "warnings": list(self.warnings),
+            "checks": [check.to_dict() for check in self.checks],
+        }
 
     @classmethod
     def from_body(cls, document: dict[str, Any], arrays: dict[str, np.ndarray]) -> GateResult:

@@ -35,8 +35,12 @@ CHECKS: dict[str, Callable[[ModelContext, CheckSpec], CheckResult]] = {
 }
 
 
-def gate(config: str | os.PathLike[str] | None = None, *, only: Sequence[str] | str | None = None,
-         log: Log | None = None) -> GateResult:
+def gate(
+    config: str | os.PathLike[str] | None = None,
+    *,
+    only: Sequence[str] | str | None = None,
+    log: Log | None = None,
+) -> GateResult:
     """Run every check CONFIG (a path; default edgekit.toml or pyproject.toml here) configures.
 
     ONLY limits the gate to the named model tables. The result's ``exit_code`` is 1 when a check
@@ -51,16 +55,25 @@ def gate(config: str | os.PathLike[str] | None = None, *, only: Sequence[str] | 
         performance.preflight(spec)
         require_delegates(spec)
         with open_context(spec, loaded.settings, log=log) as context:
-            models[spec.name] = {"model": spec.model, "model_path": str(context.candidate_path),
-                                 "model_sha256": context.candidate.sha256, "baseline": spec.baseline}
+            models[spec.name] = {
+                "model": spec.model,
+                "model_path": str(context.candidate_path),
+                "model_sha256": context.candidate.sha256,
+                "baseline": spec.baseline,
+            }
             results.extend(evaluate(check, context) for check in spec.checks)
     threads = sorted({t for spec in loaded.models for t in spec.threads})
-    return GateResult(config=str(loaded.path), checks=results, models=models,
-                      environment=environment_fingerprint(threads))
+    return GateResult(
+        config=str(loaded.path), checks=results, models=models, environment=environment_fingerprint(threads)
+    )
 
 
-def record(config: str | os.PathLike[str] | None = None, *, only: Sequence[str] | str | None = None,
-           log: Log | None = None) -> list[Path]:
+def record(
+    config: str | os.PathLike[str] | None = None,
+    *,
+    only: Sequence[str] | str | None = None,
+    log: Log | None = None,
+) -> list[Path]:
     """Write the golden file of every accuracy check, from each model as it is now; returns the files."""
     loaded = load_config(resolve_config(config))
     written = []
@@ -71,8 +84,11 @@ def record(config: str | os.PathLike[str] | None = None, *, only: Sequence[str] 
         with open_context(spec, loaded.settings, log=log, need_baseline=False) as context:
             written.extend(golden.record_golden(context, check) for check in checks)
     if not written:
-        raise UsageError("record", "no model has an accuracy check, so there is nothing to record; "
-                                   "add accuracy = { golden = \"FILE.npz\" } to a model's checks")
+        raise UsageError(
+            "record",
+            "no model has an accuracy check, so there is nothing to record; "
+            'add accuracy = { golden = "FILE.npz" } to a model\'s checks',
+        )
     return written
 
 
@@ -87,8 +103,11 @@ def resolve_config(config: str | os.PathLike[str] | None) -> Path:
         return Path(config)
     found = find_config(Path.cwd())
     if found is None:
-        raise UsageError("config", "no edgekit.toml (or pyproject.toml with [tool.edgekit]) in "
-                                   f"{Path.cwd()}; create one or pass `config`")
+        raise UsageError(
+            "config",
+            "no edgekit.toml (or pyproject.toml with [tool.edgekit]) in "
+            f"{Path.cwd()}; create one or pass `config`",
+        )
     return found
 
 
@@ -111,5 +130,8 @@ def require_delegates(spec: ModelSpec) -> None:
     for name in spec.delegates:
         availability = delegates.get(name).probe()
         if not availability.available:
-            raise DelegateUnavailable(name, f"{availability.reason} ({spec.key}.delegates requires it; "
-                                            "run the gate on a runner that has it, or remove it)")
+            raise DelegateUnavailable(
+                name,
+                f"{availability.reason} ({spec.key}.delegates requires it; "
+                "run the gate on a runner that has it, or remove it)",
+            )

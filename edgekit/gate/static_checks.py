@@ -19,7 +19,9 @@ __all__ = ["check_size", "check_ops", "check_macs", "check_custom_ops", "check_c
 
 def check_size(context: ModelContext, check: CheckSpec) -> CheckResult:
     """``size = { max_bytes = N, max_growth = "2%" }``."""
-    return _limited(context, check, lambda m: m.size_bytes, "max_bytes", lambda n: f"{format_size(n)} ({n:,} B)")
+    return _limited(
+        context, check, lambda m: m.size_bytes, "max_bytes", lambda n: f"{format_size(n)} ({n:,} B)"
+    )
 
 
 def check_ops(context: ModelContext, check: CheckSpec) -> CheckResult:
@@ -41,8 +43,10 @@ def check_custom_ops(context: ModelContext, check: CheckSpec) -> CheckResult:
     new = [op for op in found if op not in allowed]
     evidence = {"custom_ops": found, "allowed": sorted(allowed), "new": new}
     if new:
-        line = (f"{check.name} fail: new custom op(s) {', '.join(new)}: no delegate is guaranteed to run them; "
-                "remove them or list them in `allowed`")
+        line = (
+            f"{check.name} fail: new custom op(s) {', '.join(new)}: no delegate is guaranteed to run them; "
+            "remove them or list them in `allowed`"
+        )
         return _result(context, check, "fail", line, f"new: {', '.join(new)}", evidence)
     words = f"{len(found)} custom op(s), none new" if found else "no custom ops"
     return _result(context, check, "pass", f"{check.name} pass: {words}", words, evidence)
@@ -62,8 +66,12 @@ def check_coverage(context: ModelContext, check: CheckSpec) -> CheckResult:
     minimum = check.options.get("min_mapped_ops")
     if minimum is not None and mapped < minimum:
         problems.append(f"maps {mapped} ops, fewer than {minimum} ({coverage.summary()})")
-    evidence = {"delegate": name, "mapped_ops": mapped, "total_ops": coverage.total_ops,
-                "summary": coverage.summary()}
+    evidence = {
+        "delegate": name,
+        "mapped_ops": mapped,
+        "total_ops": coverage.total_ops,
+        "summary": coverage.summary(),
+    }
     if check.options.get("no_regression"):
         before = delegate.coverage(context.baseline).mapped_ops or 0
         evidence["baseline_mapped_ops"] = before
@@ -71,13 +79,20 @@ def check_coverage(context: ModelContext, check: CheckSpec) -> CheckResult:
             problems.append(f"maps {mapped} ops, the baseline {before}")
     summary = f"{mapped}/{coverage.total_ops} ops mapped"
     if problems:
-        return _result(context, check, "fail", f"{check.name} fail: {name} {'; '.join(problems)}", summary, evidence)
+        return _result(
+            context, check, "fail", f"{check.name} fail: {name} {'; '.join(problems)}", summary, evidence
+        )
     state = "fully accelerated" if coverage.fully_mapped else f"maps {mapped} of {coverage.total_ops} ops"
     return _result(context, check, "pass", f"{check.name} pass: {name} {state}", summary, evidence)
 
 
-def _limited(context: ModelContext, check: CheckSpec, figure: Callable[[Model], int], absolute_key: str,
-             show: Callable[[int], str]) -> CheckResult:
+def _limited(
+    context: ModelContext,
+    check: CheckSpec,
+    figure: Callable[[Model], int],
+    absolute_key: str,
+    show: Callable[[int], str],
+) -> CheckResult:
     """An absolute limit and/or a growth limit over the baseline on one figure of the model."""
     value = figure(context.candidate)
     evidence: dict[str, object] = {"value": value}
@@ -102,6 +117,7 @@ def _limited(context: ModelContext, check: CheckSpec, figure: Callable[[Model], 
     return _result(context, check, verdict, f"{check.name} {verdict}: {words}", summary, evidence)
 
 
-def _result(context: ModelContext, check: CheckSpec, verdict: str, line: str, summary: str,
-            evidence: dict) -> CheckResult:
+def _result(
+    context: ModelContext, check: CheckSpec, verdict: str, line: str, summary: str, evidence: dict
+) -> CheckResult:
     return CheckResult(context.spec.name, check.name, check.kind, verdict, line, summary, evidence)

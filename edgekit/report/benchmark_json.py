@@ -37,11 +37,24 @@ def benchmark_stats(data: Sequence[float]) -> dict[str, Any]:
     iqr_outliers = len(values) - len(inside)
     stddev_outliers = sum(not mean - stddev <= v <= mean + stddev for v in values)
     return {
-        "min": values[0], "max": values[-1], "mean": mean, "stddev": stddev, "rounds": len(values),
-        "median": median, "iqr": iqr, "q1": q1, "q3": q3, "iqr_outliers": iqr_outliers,
-        "stddev_outliers": stddev_outliers, "outliers": f"{stddev_outliers};{iqr_outliers}",
-        "ld15iqr": inside[0], "hd15iqr": inside[-1], "ops": 1 / mean if mean else 0.0, "total": sum(values),
-        "data": values, "iterations": 1,
+        "min": values[0],
+        "max": values[-1],
+        "mean": mean,
+        "stddev": stddev,
+        "rounds": len(values),
+        "median": median,
+        "iqr": iqr,
+        "q1": q1,
+        "q3": q3,
+        "iqr_outliers": iqr_outliers,
+        "stddev_outliers": stddev_outliers,
+        "outliers": f"{stddev_outliers};{iqr_outliers}",
+        "ld15iqr": inside[0],
+        "hd15iqr": inside[-1],
+        "ops": 1 / mean if mean else 0.0,
+        "total": sum(values),
+        "data": values,
+        "iterations": 1,
     }
 
 
@@ -49,14 +62,25 @@ def render_benchmark_json(result: GateResult) -> str:
     """The whole file: machine and commit info, then one entry per measured side of each check."""
     environment = result.environment
     document = {
-        "machine_info": {"node": "", "processor": environment.get("cpu_model", ""),
-                         "machine": environment.get("machine", ""), "python_implementation": "CPython",
-                         "python_version": environment.get("python", ""), "system": environment.get("os", ""),
-                         "release": "", "cpu": {"brand_raw": environment.get("cpu_model", ""),
-                                                "count": environment.get("logical_cores")},
-                         "edgekit": {"runtime": environment.get("runtime", {})}},
-        "commit_info": {"id": None, "time": None, "author_time": None, "dirty": None, "project": "edgekit gate",
-                        "branch": None},
+        "machine_info": {
+            "node": "",
+            "processor": environment.get("cpu_model", ""),
+            "machine": environment.get("machine", ""),
+            "python_implementation": "CPython",
+            "python_version": environment.get("python", ""),
+            "system": environment.get("os", ""),
+            "release": "",
+            "cpu": {"brand_raw": environment.get("cpu_model", ""), "count": environment.get("logical_cores")},
+            "edgekit": {"runtime": environment.get("runtime", {})},
+        },
+        "commit_info": {
+            "id": None,
+            "time": None,
+            "author_time": None,
+            "dirty": None,
+            "project": "edgekit gate",
+            "branch": None,
+        },
         "benchmarks": [entry for check in result.checks for entry in _entries(check)],
         "datetime": result.created or _dt.datetime.now(_dt.timezone.utc).isoformat(),
         "version": FORMAT_VERSION,
@@ -68,8 +92,15 @@ def _entries(check: CheckResult) -> list[dict[str, Any]]:
     evidence = check.evidence
     if check.kind == "latency":
         sides = {role: [v * _MS for v in samples] for role, samples in evidence.get("samples", {}).items()}
-        unit, extra = "seconds", {"ratio": evidence.get("ratio"), "low": evidence.get("low"),
-                                  "high": evidence.get("high"), "outcome": evidence.get("outcome")}
+        unit, extra = (
+            "seconds",
+            {
+                "ratio": evidence.get("ratio"),
+                "low": evidence.get("low"),
+                "high": evidence.get("high"),
+                "outcome": evidence.get("outcome"),
+            },
+        )
     elif check.kind == "instructions":
         sides = {role: list(evidence[role]["runs"]) for role in ("baseline", "candidate") if role in evidence}
         unit, extra = "instructions per inference", {"growth": evidence.get("growth")}
@@ -80,11 +111,21 @@ def _entries(check: CheckResult) -> list[dict[str, Any]]:
         if not samples:
             continue
         name = f"{check.model}[{check.check}][{role}]"
-        entries.append({
-            "group": f"{check.model}: {check.check}", "name": name, "fullname": f"edgekit.gate::{name}",
-            "params": {"side": role}, "param": role,
-            "extra_info": {"unit": unit, "verdict": check.verdict, "line": check.line, **extra},
-            "options": {"timer": "edgekit", "min_rounds": len(samples), "disable_gc": False, "warmup": False},
-            "stats": benchmark_stats(samples),
-        })
+        entries.append(
+            {
+                "group": f"{check.model}: {check.check}",
+                "name": name,
+                "fullname": f"edgekit.gate::{name}",
+                "params": {"side": role},
+                "param": role,
+                "extra_info": {"unit": unit, "verdict": check.verdict, "line": check.line, **extra},
+                "options": {
+                    "timer": "edgekit",
+                    "min_rounds": len(samples),
+                    "disable_gc": False,
+                    "warmup": False,
+                },
+                "stats": benchmark_stats(samples),
+            }
+        )
     return entries

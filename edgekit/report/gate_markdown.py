@@ -15,19 +15,50 @@ __all__ = ["render_gate_markdown"]
 
 _MARK = {"pass": "✅ pass", "warn": "⚠️ warn", "fail": "❌ fail", "skip": "⏭️ skip"}
 #: Evidence keys worth a line of their own, in this order; samples and raw arrays stay in the JSON.
-_SHOWN = ("ratio", "low", "high", "confidence", "threshold", "rounds", "seconds", "confirmed", "method",
-          "value", "baseline", "growth", "max_growth", "max_bytes", "max", "mapped_ops", "total_ops",
-          "baseline_mapped_ops", "new", "precision", "judged_on", "golden_runtime", "runtime", "p50_ms",
-          "budget_ms", "device_class")
+_SHOWN = (
+    "ratio",
+    "low",
+    "high",
+    "confidence",
+    "threshold",
+    "rounds",
+    "seconds",
+    "confirmed",
+    "method",
+    "value",
+    "baseline",
+    "growth",
+    "max_growth",
+    "max_bytes",
+    "max",
+    "mapped_ops",
+    "total_ops",
+    "baseline_mapped_ops",
+    "new",
+    "precision",
+    "judged_on",
+    "golden_runtime",
+    "runtime",
+    "p50_ms",
+    "budget_ms",
+    "device_class",
+)
 
 
 def render_gate_markdown(result: GateResult) -> str:
     """The whole report as Markdown text."""
-    lines = [f"## edgekit gate: {_MARK[result.verdict]}", "",
-             f"`{result.config}`: {len(result.checks)} checks, {len(result.failed_checks)} failed.", "",
-             "| model | check | verdict | evidence |", "|---|---|---|---|"]
-    lines += [f"| {_cell(c.model)} | {_cell(c.check)} | {_MARK[c.verdict]} | {_cell(_summary(c))} |"
-              for c in result.checks]
+    lines = [
+        f"## edgekit gate: {_MARK[result.verdict]}",
+        "",
+        f"`{result.config}`: {len(result.checks)} checks, {len(result.failed_checks)} failed.",
+        "",
+        "| model | check | verdict | evidence |",
+        "|---|---|---|---|",
+    ]
+    lines += [
+        f"| {_cell(c.model)} | {_cell(c.check)} | {_MARK[c.verdict]} | {_cell(_summary(c))} |"
+        for c in result.checks
+    ]
     lines += ["", "### Evidence", ""]
     for check in result.checks:
         lines.append(f"- **{_cell(check.model)} / {_cell(check.check)}**: {_cell(check.line)}")

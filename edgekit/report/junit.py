@@ -17,8 +17,15 @@ def render_junit(result: GateResult) -> str:
     """
     failures = sum(check.verdict == "fail" for check in result.checks)
     skipped = sum(check.verdict == "skip" for check in result.checks)
-    suite = ET.Element("testsuite", name="edgekit gate", tests=str(len(result.checks)),
-                       failures=str(failures), errors="0", skipped=str(skipped), timestamp=result.created)
+    suite = ET.Element(
+        "testsuite",
+        name="edgekit gate",
+        tests=str(len(result.checks)),
+        failures=str(failures),
+        errors="0",
+        skipped=str(skipped),
+        timestamp=result.created,
+    )
     for check in result.checks:
         case = ET.SubElement(suite, "testcase", classname=f"edgekit.gate.{check.model}", name=check.check)
         if check.verdict == "fail":

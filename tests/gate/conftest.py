@@ -40,6 +40,7 @@ def write_config(directory: Path, text: str, name: str = "edgekit.toml") -> Path
 @pytest.fixture
 def cli(capsys: pytest.CaptureFixture[str]) -> Callable[..., tuple[int, str, str]]:
     """``cli("gate", "--config", ...)`` -> (exit code, stdout, stderr), in process."""
+
     def run(*args: str) -> tuple[int, str, str]:
         code = main(list(args))
         out, err = capsys.readouterr()

@@ -19,8 +19,9 @@ from tests.tflite_builder import _AlignedBufferT
 __all__ = ["heavier_copy"]
 
 
-def heavier_copy(source: str | os.PathLike[str], target: str | os.PathLike[str], *, layers: int = 2,
-                 channels: int = 16) -> Path:
+def heavier_copy(
+    source: str | os.PathLike[str], target: str | os.PathLike[str], *, layers: int = 2, channels: int = 16
+) -> Path:
     """Write SOURCE with the extra branch to TARGET; SOURCE's first input must be an NHWC float image."""
     model = schema.ModelT.InitFromPackedBuf(Path(source).read_bytes(), 0)
     for buffer in model.buffers:
@@ -31,7 +32,9 @@ def heavier_copy(source: str | os.PathLike[str], target: str | os.PathLike[str],
     rng = np.random.default_rng(0)
     x, in_channels = image, depth
     for layer in range(layers):
-        weights = _constant(model, graph, f"heavy/w{layer}", rng.uniform(-0.1, 0.1, (channels, 3, 3, in_channels)))
+        weights = _constant(
+            model, graph, f"heavy/w{layer}", rng.uniform(-0.1, 0.1, (channels, 3, 3, in_channels))
+        )
         bias = _constant(model, graph, f"heavy/b{layer}", np.zeros(channels))
         y = _tensor(graph, f"heavy/conv{layer}", [1, height, width, channels])
         options = schema.Conv2DOptionsT()
@@ -55,7 +58,9 @@ def heavier_copy(source: str | os.PathLike[str], target: str | os.PathLike[str],
     nothing = _tensor(graph, "heavy/nothing", out_shape)
     _op(model, graph, "MUL", [flat, zero], [nothing], schema.MulOptionsT())
     name = graph.tensors[target_output].name
-    graph.tensors[target_output].name = name + b"/before_heavy" if isinstance(name, bytes) else name + "/before_heavy"
+    graph.tensors[target_output].name = (
+        name + b"/before_heavy" if isinstance(name, bytes) else name + "/before_heavy"
+    )
     final = _tensor(graph, name, out_shape)
     _op(model, graph, "ADD", [target_output, nothing], [final], schema.AddOptionsT())
     graph.outputs = [final if t == target_output else t for t in graph.outputs]
@@ -72,8 +77,9 @@ def heavier_copy(source: str | os.PathLike[str], target: str | os.PathLike[str],
     return path
 
 
-def _tensor(graph: schema.SubGraphT, name: str | bytes, shape: list[int], dtype: str = "float32",
-            buffer: int = 0) -> int:
+def _tensor(
+    graph: schema.SubGraphT, name: str | bytes, shape: list[int], dtype: str = "float32", buffer: int = 0
+) -> int:
     tensor = schema.TensorT()
     tensor.name, tensor.shape, tensor.buffer = name, list(shape), buffer
     tensor.type = getattr(schema.TensorType, dtype.upper())
@@ -81,20 +87,33 @@ def _tensor(graph: schema.SubGraphT, name: str | bytes, shape: list[int], dtype:
     return len(graph.tensors) - 1
 
 
-def _constant(model: schema.ModelT, graph: schema.SubGraphT, name: str, value: np.ndarray,
-              dtype: str = "float32") -> int:
+def _constant(
+    model: schema.ModelT, graph: schema.SubGraphT, name: str, value: np.ndarray, dtype: str = "float32"
+) -> int:
     buffer = _AlignedBufferT()
     buffer.data = np.frombuffer(np.ascontiguousarray(value, dtype=dtype).tobytes(), np.uint8)
     model.buffers.append(buffer)
     return _tensor(graph, name, list(np.shape(value)), dtype, len(model.buffers) - 1)
 
 
-def _op(model: schema.ModelT, graph: schema.SubGraphT, name: str, inputs: list[int], outputs: list[int],
-        options: object) -> None:
+def _op(
+    model: schema.ModelT,
+    graph: schema.SubGraphT,
+    name: str,
+    inputs: list[int],
+    outputs: list[int],
+    options: object,
+) -> None:
     builtin = getattr(schema.BuiltinOperator, name)
     codes = model.operatorCodes
-    index = next((i for i, code in enumerate(codes) if max(code.builtinCode, code.deprecatedBuiltinCode) == builtin
-                  and not code.customCode), None)
+    index = next(
+        (
+            i
+            for i, code in enumerate(codes)
+            if max(code.builtinCode, code.deprecatedBuiltinCode) == builtin and not code.customCode
+        ),
+        None,
+    )
     if index is None:
         code = schema.OperatorCodeT()
         code.builtinCode, code.deprecatedBuiltinCode, code.version = builtin, builtin, 1

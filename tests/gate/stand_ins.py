@@ -42,8 +42,10 @@ class StandInLatencyDecision:
         return asdict(self)
 
     def describe(self) -> str:
-        return (f"candidate/baseline {self.ratio:.3f} ({self.confidence:.0%} interval {self.low:.3f}-"
-                f"{self.high:.3f}), {self.rounds} rounds, limit {1 + self.threshold:.3f}: {self.outcome}")
+        return (
+            f"candidate/baseline {self.ratio:.3f} ({self.confidence:.0%} interval {self.low:.3f}-"
+            f"{self.high:.3f}), {self.rounds} rounds, limit {1 + self.threshold:.3f}: {self.outcome}"
+        )
 
 
 @dataclass(frozen=True)
@@ -61,15 +63,27 @@ class StandInInstructionCount:
 
 def _decision_class() -> type:
     try:
-        return getattr(importlib.import_module("edgekit.gate.latency"), "LatencyDecision", StandInLatencyDecision)
+        return getattr(
+            importlib.import_module("edgekit.gate.latency"), "LatencyDecision", StandInLatencyDecision
+        )
     except ImportError:
         return StandInLatencyDecision
 
 
-def fake_latency_decision(baseline: Path, candidate: Path, *, delegate: str = "cpu", threads: int = 1,
-                          max_slowdown: float = 0.05, confidence: float = 0.99, max_seconds: float = 120.0,
-                          min_rounds: int = 4, confirm: bool = True, inputs_seed: int = 0,
-                          on_round: Any = None) -> Any:
+def fake_latency_decision(
+    baseline: Path,
+    candidate: Path,
+    *,
+    delegate: str = "cpu",
+    threads: int = 1,
+    max_slowdown: float = 0.05,
+    confidence: float = 0.99,
+    max_seconds: float = 120.0,
+    min_rounds: int = 4,
+    confirm: bool = True,
+    inputs_seed: int = 0,
+    on_round: Any = None,
+) -> Any:
     """Stands in for a measurement until the engine merges: the ratio is the MAC ratio, +-1%.
 
     Same signature as ``edgekit.gate.latency.compare_latency``; nothing is timed.
@@ -77,14 +91,28 @@ def fake_latency_decision(baseline: Path, candidate: Path, *, delegate: str = "c
     ratio = Model.open(candidate).macs.total / Model.open(baseline).macs.total
     low, high = ratio * 0.99, ratio * 1.01
     outcome = "fail" if low > 1 + max_slowdown else "pass" if high < 1 + max_slowdown else "inconclusive"
-    samples = {"baseline": [10.0, 10.1, 9.9, 10.0], "candidate": [10.0 * ratio, 10.1 * ratio, 9.9 * ratio, 10 * ratio]}
-    return _decision_class()(outcome=outcome, ratio=ratio, low=low, high=high, confidence=confidence,
-                             threshold=max_slowdown, rounds=min_rounds, seconds=0.0, confirmed=confirm,
-                             method="stand-in: MAC ratio, nothing timed", samples=samples)
+    samples = {
+        "baseline": [10.0, 10.1, 9.9, 10.0],
+        "candidate": [10.0 * ratio, 10.1 * ratio, 9.9 * ratio, 10 * ratio],
+    }
+    return _decision_class()(
+        outcome=outcome,
+        ratio=ratio,
+        low=low,
+        high=high,
+        confidence=confidence,
+        threshold=max_slowdown,
+        rounds=min_rounds,
+        seconds=0.0,
+        confirmed=confirm,
+        method="stand-in: MAC ratio, nothing timed",
+        samples=samples,
+    )
 
 
-def fake_instruction_count(model: Path, *, threads: int = 1, repetitions: int = 1, inferences: int = 20,
-                           timeout_s: float = 900) -> StandInInstructionCount:
+def fake_instruction_count(
+    model: Path, *, threads: int = 1, repetitions: int = 1, inferences: int = 20, timeout_s: float = 900
+) -> StandInInstructionCount:
     """Stands in for valgrind until the engine merges: instructions = 2 x MACs."""
     count = 2.0 * Model.open(model).macs.total
     return StandInInstructionCount(count, (count,) * repetitions, 0.0, "stand-in: 2 x MACs")
@@ -94,9 +122,13 @@ def install_stand_ins(monkeypatch: pytest.MonkeyPatch, *, valgrind: bool = True)
     """Replace compare_latency and count_instructions (and valgrind_available) for one test."""
     import edgekit.gate as package
 
-    for name, functions in (("latency", {"compare_latency": fake_latency_decision}),
-                            ("instructions", {"count_instructions": fake_instruction_count,
-                                              "valgrind_available": lambda: valgrind})):
+    for name, functions in (
+        ("latency", {"compare_latency": fake_latency_decision}),
+        (
+            "instructions",
+            {"count_instructions": fake_instruction_count, "valgrind_available": lambda: valgrind},
+        ),
+    ):
         try:
             module = importlib.import_module(f"edgekit.gate.{name}")
         except ImportError:

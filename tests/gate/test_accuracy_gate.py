@@ -20,8 +20,12 @@ CONFIG = """
 model = "mask.tflite"
 baseline = "mask_fp32.tflite"
 
+[models.mask.checks.accuracy]
+golden = "mask.golden.npz"
+normalize = [0, 1]
+output_roles = { "StatefulPartitionedCall_1:0" = "mask" }
+
 [models.mask.checks]
-accuracy = { golden = "mask.golden.npz", normalize = [0, 1], output_roles = { "StatefulPartitionedCall_1:0" = "mask" } }
 latency = { max_slowdown = "10%" }
 """
 
@@ -32,7 +36,9 @@ def test_broken_int8_fails_on_accuracy_naming_output_and_metric(tmp_path, cli, m
     monkeypatch.chdir(tmp_path)
     float_model = mask_models.float_mask_model(tmp_path)
     broken = mask_models.int8_mask_model(tmp_path, calibrated=False)
-    shutil.copy(float_model, tmp_path / "mask.tflite")  # the model as it was when the golden file was recorded
+    shutil.copy(
+        float_model, tmp_path / "mask.tflite"
+    )  # the model as it was when the golden file was recorded
     config = write_config(tmp_path, CONFIG)
     assert cli("gate", "--config", str(config), "--record", "--quiet")[0] == 0
     assert cli("gate", "--config", str(config), "--quiet")[0] == 0
@@ -41,7 +47,11 @@ def test_broken_int8_fails_on_accuracy_naming_output_and_metric(tmp_path, cli, m
     assert code == 1, err
     assert "latency cpu x1 pass" not in out  # passing checks are not repeated below the table
     line = next(text for text in out.splitlines() if text.startswith("mask: accuracy fail"))
-    assert "StatefulPartitionedCall_1:0 (mask)" in line and "pixels flip" in line and "[metric pixels flipped]" in line
+    assert (
+        "StatefulPartitionedCall_1:0 (mask)" in line
+        and "pixels flip" in line
+        and "[metric pixels flipped]" in line
+    )
     cases = {case.get("name"): case for case in ET.parse(tmp_path / "gate.xml").getroot().iter("testcase")}
     assert cases["latency cpu x1"].find("failure") is None
     assert "[metric pixels flipped]" in cases["accuracy"].find("failure").get("message")

@@ -31,8 +31,13 @@ latency = { max_slowdown = "5%" }
 
 def test_a_good_config_loads_with_timed_checks_per_thread_count(tmp_path):
     config = load_config(write_config(tmp_path, GOOD))
-    assert [c.name for c in config.models[0].checks] == ["size", "ops", "coverage gpu", "latency cpu x1",
-                                                         "latency cpu x2"]
+    assert [c.name for c in config.models[0].checks] == [
+        "size",
+        "ops",
+        "coverage gpu",
+        "latency cpu x1",
+        "latency cpu x2",
+    ]
     assert config.models[0].checks[0].options == {"max_growth": 0.02}
 
 
@@ -46,21 +51,56 @@ def _one_line_error(cli, config, key: str, line: int, *words: str) -> str:
     return err
 
 
-@pytest.mark.parametrize("old, new, key, line, words", [
-    ('ops = { max = 400 }', 'ops = { max = 400, maximum = 3 }', "models.pose.checks.ops.maximum", 11,
-     ["unknown key", "valid keys here: max, max_growth"]),
-    ('threads = [1, 2]', 'threads = "two"', "models.pose.threads", 7, ["where a whole number is expected"]),
-    ('size = { max_growth = "2%" }', 'size = { max_growth = "-5%" }', "models.pose.checks.size.max_growth", 10,
-     ["cannot be negative"]),
-    ('size = { max_growth = "2%" }', 'size = { max_growth = 2 }', "models.pose.checks.size.max_growth", 10,
-     ['write it as a string like "2%"']),
-    ('latency = { max_slowdown = "5%" }', 'latency = { confidence = 1.5 }', "models.pose.checks.latency.confidence",
-     13, ["is not between 0 and 1"]),
-    ('coverage = { gpu', 'coverage = { tpu', "models.pose.checks.coverage.tpu", 12, ["unknown delegate 'tpu'"]),
-    ('baseline = "pose.tflite"\n', '', "models.pose.checks.size", 9, ["has no `baseline`"]),
-    ('[gate]', '[gates]', "gates", 1, ["unknown key; valid keys here: gate, models"]),
-    ('runtime_mismatch = "warn"', 'runtime_mismatch = "ignore"', "gate.runtime_mismatch", 2, ["'warn'"]),
-])
+@pytest.mark.parametrize(
+    "old, new, key, line, words",
+    [
+        (
+            "ops = { max = 400 }",
+            "ops = { max = 400, maximum = 3 }",
+            "models.pose.checks.ops.maximum",
+            11,
+            ["unknown key", "valid keys here: max, max_growth"],
+        ),
+        (
+            "threads = [1, 2]",
+            'threads = "two"',
+            "models.pose.threads",
+            7,
+            ["where a whole number is expected"],
+        ),
+        (
+            'size = { max_growth = "2%" }',
+            'size = { max_growth = "-5%" }',
+            "models.pose.checks.size.max_growth",
+            10,
+            ["cannot be negative"],
+        ),
+        (
+            'size = { max_growth = "2%" }',
+            "size = { max_growth = 2 }",
+            "models.pose.checks.size.max_growth",
+            10,
+            ['write it as a string like "2%"'],
+        ),
+        (
+            'latency = { max_slowdown = "5%" }',
+            "latency = { confidence = 1.5 }",
+            "models.pose.checks.latency.confidence",
+            13,
+            ["is not between 0 and 1"],
+        ),
+        (
+            "coverage = { gpu",
+            "coverage = { tpu",
+            "models.pose.checks.coverage.tpu",
+            12,
+            ["unknown delegate 'tpu'"],
+        ),
+        ('baseline = "pose.tflite"\n', "", "models.pose.checks.size", 9, ["has no `baseline`"]),
+        ("[gate]", "[gates]", "gates", 1, ["unknown key; valid keys here: gate, models"]),
+        ('runtime_mismatch = "warn"', 'runtime_mismatch = "ignore"', "gate.runtime_mismatch", 2, ["'warn'"]),
+    ],
+)
 def test_bad_values_name_file_key_and_line(tmp_path, cli, old, new, key, line, words):
     assert old in GOOD
     config = write_config(tmp_path, GOOD.replace(old, new))
@@ -74,8 +114,12 @@ def test_a_missing_model_file_names_its_key(tmp_path, cli):
 
 def test_a_corrupt_baseline_fails_closed(project, cli):
     (project / "broken.tflite").write_bytes(b"not a flatbuffer at all")
-    config = write_config(project, GOOD.replace('baseline = "pose.tflite"', 'baseline = "broken.tflite"')
-                          .replace('latency = { max_slowdown = "5%" }\n', ""))
+    config = write_config(
+        project,
+        GOOD.replace('baseline = "pose.tflite"', 'baseline = "broken.tflite"').replace(
+            'latency = { max_slowdown = "5%" }\n', ""
+        ),
+    )
     _one_line_error(cli, config, "models.pose.baseline", 6, "fix or replace the file")
 
 
@@ -91,7 +135,9 @@ accuracy = { golden = "golden/pose.npz" }
 def test_a_missing_golden_file_says_to_record_it(project, cli):
     (project / "golden").mkdir()
     config = write_config(project, ACCURACY)
-    _one_line_error(cli, config, "models.pose.checks.accuracy.golden", 5, "does not exist", "edgekit gate --record")
+    _one_line_error(
+        cli, config, "models.pose.checks.accuracy.golden", 5, "does not exist", "edgekit gate --record"
+    )
 
 
 @pytest.mark.parametrize("content", [b"PK\x03\x04 truncated zip", b"plain text"])
@@ -99,28 +145,44 @@ def test_a_corrupt_golden_file_fails_closed(project, cli, content):
     (project / "golden").mkdir()
     (project / "golden/pose.npz").write_bytes(content)
     config = write_config(project, ACCURACY)
-    _one_line_error(cli, config, "models.pose.checks.accuracy.golden", 5, "not a golden file edgekit wrote",
-                    "edgekit gate --record")
+    _one_line_error(
+        cli,
+        config,
+        "models.pose.checks.accuracy.golden",
+        5,
+        "not a golden file edgekit wrote",
+        "edgekit gate --record",
+    )
 
 
 def test_a_golden_file_without_meta_fails_closed(project, cli):
     (project / "golden").mkdir()
     np.savez(project / "golden/pose.npz", x=np.zeros(3))
-    _one_line_error(cli, write_config(project, ACCURACY), "models.pose.checks.accuracy.golden", 5,
-                    "not a golden file edgekit wrote")
+    _one_line_error(
+        cli,
+        write_config(project, ACCURACY),
+        "models.pose.checks.accuracy.golden",
+        5,
+        "not a golden file edgekit wrote",
+    )
 
 
 def test_a_git_baseline_that_does_not_exist_names_its_key(project, cli):
     subprocess.run(["git", "init", "-q"], cwd=project, check=True)
-    config = write_config(project, GOOD.replace('baseline = "pose.tflite"', 'baseline = "git:HEAD:nothing.tflite"')
-                          .replace('latency = { max_slowdown = "5%" }\n', ""))
+    config = write_config(
+        project,
+        GOOD.replace('baseline = "pose.tflite"', 'baseline = "git:HEAD:nothing.tflite"').replace(
+            'latency = { max_slowdown = "5%" }\n', ""
+        ),
+    )
     err = _one_line_error(cli, config, "models.pose.baseline", 6, "git show HEAD:nothing.tflite failed")
     assert "fetch-depth: 0" in err
 
 
 def test_a_pyproject_table_is_read_and_its_errors_carry_the_tool_prefix(tmp_path, cli):
     text = "[project]\nname = 'x'\n\n" + GOOD.replace("[gate]", "[tool.edgekit.gate]").replace(
-        "[models.", "[tool.edgekit.models.").replace('"2%"', '"2 percent"')
+        "[models.", "[tool.edgekit.models."
+    ).replace('"2%"', '"2 percent"')
     config = write_config(tmp_path, text, "pyproject.toml")
     _one_line_error(cli, config, "tool.edgekit.models.pose.checks.size.max_growth", 14, "is not a percentage")
 
@@ -132,7 +194,10 @@ def test_invalid_toml_gives_its_line(tmp_path, cli):
 
 
 def test_locate_key_finds_headers_dotted_keys_and_inline_tables():
-    text = '[models.a]\nmodel = "x"\nchecks.size = { max_bytes = 1 }\n\n[models."b c".checks]\nops = { max = 2 }\n'
+    text = (
+        '[models.a]\nmodel = "x"\nchecks.size = { max_bytes = 1 }\n\n[models."b c".checks]\n'
+        "ops = { max = 2 }\n"
+    )
     assert locate_key(text, ["models", "a", "model"]) == 2
     assert locate_key(text, ["models", "a", "checks", "size", "max_bytes"]) == 3
     assert locate_key(text, ["models", "b c", "checks", "ops", "max"]) == 6

@@ -52,7 +52,10 @@ def test_a_git_baseline_is_read_and_its_temporary_file_removed(project, cli):
     code, out, _ = cli("gate", "--config", str(config), "--quiet", "--json", "gate.json")
     assert code == 1 and "grew +1.97% over the baseline 305 ops" in out
     assert set(Path(tempfile.gettempdir()).glob("edgekit-baseline-*")) == before
-    assert json.loads((project / "gate.json").read_text())["models"]["pose"]["baseline"] == "git:HEAD:pose.tflite"
+    assert (
+        json.loads((project / "gate.json").read_text())["models"]["pose"]["baseline"]
+        == "git:HEAD:pose.tflite"
+    )
 
 
 GOLDEN = """

@@ -32,8 +32,20 @@ latency = {{ max_slowdown = "{slowdown}", max_seconds = 60 }}
 def test_a_slower_candidate_fails_with_ratio_and_interval(project, cli, monkeypatch):
     install_stand_ins(monkeypatch)
     config = write_config(project, LATENCY_CONFIG.format(model="pose_heavier.tflite", slowdown="5%"))
-    code, out, err = cli("gate", "--config", str(config), "--junit", "gate.xml", "--markdown", "gate.md",
-                         "--json", "gate.json", "--pytest-benchmark-json", "bench.json", "--quiet")
+    code, out, err = cli(
+        "gate",
+        "--config",
+        str(config),
+        "--junit",
+        "gate.xml",
+        "--markdown",
+        "gate.md",
+        "--json",
+        "gate.json",
+        "--pytest-benchmark-json",
+        "bench.json",
+        "--quiet",
+    )
     assert code == 1, err
     assert "latency cpu x1 fail: candidate/baseline 1.906 (99% interval 1.887-1.925)" in out
     suite = ET.parse(project / "gate.xml").getroot().find("testsuite")
@@ -46,7 +58,9 @@ def test_a_slower_candidate_fails_with_ratio_and_interval(project, cli, monkeypa
     assert "| pose | latency cpu x1 | ❌ fail | ratio 1.906 [1.887, 1.925] at 99%, 4 rounds |" in markdown
     assert "  - rounds: 4" in markdown and "  - low: 1.887" in markdown
     document = GateResult.load(project / "gate.json")
-    assert document.verdict == "fail" and document.checks[1].evidence["ratio"] == pytest.approx(1.906, abs=1e-3)
+    assert document.verdict == "fail" and document.checks[1].evidence["ratio"] == pytest.approx(
+        1.906, abs=1e-3
+    )
 
 
 def test_the_pytest_benchmark_export_reads_in_pytest_benchmark_compare(project, cli, monkeypatch):
@@ -57,10 +71,16 @@ def test_the_pytest_benchmark_export_reads_in_pytest_benchmark_compare(project, 
     assert [e["param"] for e in entries] == ["baseline", "candidate"]
     assert entries[0]["stats"]["median"] == pytest.approx(0.010) and entries[0]["stats"]["rounds"] == 4
     command = "from pytest_benchmark.cli import main; main()"  # the `pytest-benchmark` command itself
-    done = subprocess.run([sys.executable, "-c", command, "compare", "bench.json", "--columns",
-                           "min,max,mean,median,rounds"], capture_output=True, text=True, cwd=project)
+    done = subprocess.run(
+        [sys.executable, "-c", command, "compare", "bench.json", "--columns", "min,max,mean,median,rounds"],
+        capture_output=True,
+        text=True,
+        cwd=project,
+    )
     assert done.returncode == 0, done.stderr
-    assert "pose[latency cpu x1][candidate]" in done.stdout and "pose[latency cpu x1][baseline]" in done.stdout
+    assert (
+        "pose[latency cpu x1][candidate]" in done.stdout and "pose[latency cpu x1][baseline]" in done.stdout
+    )
 
 
 def test_the_same_model_as_candidate_passes(project, cli, monkeypatch):
@@ -89,7 +109,10 @@ def test_github_step_summary_gets_the_markdown(project, cli, monkeypatch):
     config = write_config(project, LATENCY_CONFIG.format(model="pose.tflite", slowdown="5%"))
     assert cli("gate", "--config", str(config), "--quiet")[0] == 0
     text = summary.read_text()
-    assert text.startswith("earlier step\n## edgekit gate: ✅ pass") and "| pose | latency cpu x1 | ✅ pass |" in text
+    assert (
+        text.startswith("earlier step\n## edgekit gate: ✅ pass")
+        and "| pose | latency cpu x1 | ✅ pass |" in text
+    )
 
 
 INSTRUCTIONS_CONFIG = """
@@ -107,7 +130,9 @@ def test_instruction_growth_fails_the_gate(project, cli, monkeypatch):
     config = write_config(project, INSTRUCTIONS_CONFIG.format(optional=""))
     code, out, _ = cli("gate", "--config", str(config), "--quiet", "--pytest-benchmark-json", "bench.json")
     assert code == 1
-    assert "instructions x1 fail: 754,257,408 instructions per inference vs baseline 395,644,416 (+90.64%" in out
+    assert (
+        "instructions x1 fail: 754,257,408 instructions per inference vs baseline 395,644,416 (+90.64%" in out
+    )
     units = {e["extra_info"]["unit"] for e in json.loads((project / "bench.json").read_text())["benchmarks"]}
     assert units == {"instructions per inference"}
 
@@ -124,17 +149,22 @@ def test_without_valgrind_the_instructions_check_exits_3_unless_optional(project
 
 
 def test_an_absolute_budget_needs_its_device_class_and_is_labelled_noisy(project, cli, monkeypatch):
-    config = write_config(project, """
+    config = write_config(
+        project,
+        """
         [models.pose]
         model = "pose.tflite"
 
         [models.pose.checks]
         latency_budget = { p50_ms = 10000, device_class = "github-ubuntu-2core", runs = 3 }
-        """)
+        """,
+    )
     monkeypatch.delenv("EDGEKIT_DEVICE_CLASS", raising=False)
     code, out, _ = cli("gate", "--config", str(config), "--quiet", "--markdown", "gate.md")
     assert code == 0 and "skip" in out and "(noisy)" in out
-    assert "noisy: an absolute budget for device class github-ubuntu-2core" in (project / "gate.md").read_text()
+    assert (
+        "noisy: an absolute budget for device class github-ubuntu-2core" in (project / "gate.md").read_text()
+    )
     monkeypatch.setenv("EDGEKIT_DEVICE_CLASS", "github-ubuntu-2core")
     code, out, _ = cli("gate", "--config", str(config), "--quiet", "--json", "gate.json")
     assert code == 0
