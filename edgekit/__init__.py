@@ -1,7 +1,8 @@
 """edgekit: take a trained model to phones and browsers and prove, with numbers, that it is fast
 and still correct there.
 
-The public API mirrors the CLI: `inspect`, `bench`, `judge`, `convert`, `doctor` (the `delegates` verb),
+The public API mirrors the CLI: `inspect`, `bench`, `judge`, `convert`, `gate`, `doctor` (the
+`delegates` verb),
 `zoo_list`, `zoo_pull`, `scaffold`, `scaffold_apps`. Imports are lazy so that
 `import edgekit` and `edgekit --help` stay instant and `bench` never pulls in TensorFlow.
 """
@@ -19,6 +20,7 @@ __all__ = [
     "bench",
     "judge",
     "convert",
+    "gate",
     "zoo_list",
     "zoo_pull",
     "doctor",
@@ -27,6 +29,7 @@ __all__ = [
     "Model",
     "BenchResult",
     "ConvertResult",
+    "GateResult",
     "RunResult",
     "LatencyStats",
     "BenchListener",
@@ -38,6 +41,8 @@ _LAZY: dict[str, tuple[str, str | None]] = {
     "bench": ("edgekit.bench", "bench"),
     "judge": ("edgekit.judge", "judge"),
     "convert": ("edgekit.convert", None),  # the package is callable: see edgekit/convert/__init__.py
+    "gate": ("edgekit.gate", None),  # callable too: see edgekit/gate/__init__.py
+    "GateResult": ("edgekit.gate.result", "GateResult"),
     "zoo_list": ("edgekit.api", "zoo_list"),
     "zoo_pull": ("edgekit.api", "zoo_pull"),
     "doctor": ("edgekit.api", "doctor"),
@@ -58,6 +63,7 @@ if TYPE_CHECKING:
     from edgekit.convert.result import ConvertResult
     from edgekit.errors import EdgekitError
     from edgekit.events import BenchListener
+    from edgekit.gate.result import GateResult
     from edgekit.judge import judge
     from edgekit.measure.stats import LatencyStats
     from edgekit.model import Model

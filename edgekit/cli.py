@@ -39,7 +39,7 @@ _SAME_NAME = {
     "app", "calibration", "calibration_range", "expected", "force", "inputs", "json", "keypoints",
     "max_answer_len", "max_seconds", "min_seconds", "model", "normalize", "out", "output", "reference",
     "runs", "seed", "signature", "threads", "timeout", "tolerance", "variants", "vocab", "warmup_seconds",
-    "tool_timeout", "batch",
+    "tool_timeout", "batch", "config", "only", "record",
 }
 _PARAMETER = re.compile(r"`([a-z_]+)`")
 
@@ -275,6 +275,23 @@ def _parser() -> argparse.ArgumentParser:
     convert.add_argument("--quiet", action="store_true", help="no progress lines")
     convert.set_defaults(handler=_convert)
 
+    gate = commands.add_parser("gate", help="CI gates: size, ops, coverage, accuracy on golden outputs, "
+                               "latency against a baseline", epilog=_EPILOG + "; gate: 1 a check failed")
+    gate.add_argument("--config", metavar="FILE", help="edgekit.toml or pyproject.toml with [tool.edgekit] "
+                      "(default: the one in the working directory)")
+    gate.add_argument("--record", action="store_true", help="write the golden files of the accuracy checks "
+                      "from the models as they are now, then stop")
+    gate.add_argument("--only", action="append", metavar="MODEL",
+                      help="gate only this model table (repeatable)")
+    gate.add_argument("--junit", metavar="FILE", help="write JUnit XML, one testcase per check")
+    gate.add_argument("--markdown", metavar="FILE", help="write the Markdown summary (also appended to "
+                      "$GITHUB_STEP_SUMMARY when set)")
+    gate.add_argument("--json", metavar="FILE", help="write the gate result document")
+    gate.add_argument("--pytest-benchmark-json", metavar="FILE", help="write latency and instruction figures "
+                      "in pytest-benchmark's JSON format")
+    gate.add_argument("--quiet", action="store_true", help="no progress lines")
+    gate.set_defaults(handler=_gate)
+
     tools = commands.add_parser("tools", help="helper tools edgekit keeps in environments of their own")
     tools_commands = tools.add_subparsers(title="tools commands", metavar="TOOLS_COMMAND")
     tools_install = tools_commands.add_parser(
@@ -482,6 +499,42 @@ def _judge(args: argparse.Namespace) -> int:
         result.save(json_path)
         print(f"\nre-judged document written to {json_path}", file=sys.stderr)
     return EXIT_CHECK_FAILED if result.inaccurate_runs else EXIT_OK
+
+
+def _gate(args: argparse.Namespace) -> int:
+    from edgekit.gate.run import gate, record
+    from edgekit.report.table import render_table
+
+    log = None if args.quiet else _log
+    if args.record:
+        for path in record(args.config, only=args.only, log=log):
+            print(f"golden outputs written to {path}")
+        return EXIT_OK
+    outputs = {flag: _output_file(value, flag) for flag, value in (
+        ("--junit", args.junit), ("--markdown", args.markdown), ("--json", args.json),
+        ("--pytest-benchmark-json", args.pytest_benchmark_json)) if value}
+    result = gate(args.config, only=args.only, log=log)
+    rows = [[c.model, c.check, c.verdict, c.summary + (" (noisy)" if c.noisy else "")] for c in result.checks]
+    print("\n".join(render_table(["model", "check", "verdict", "evidence"], rows)))
+    for check in result.checks:
+        if check.verdict in ("fail", "warn"):
+            print(f"{check.model}: {check.line}")
+    from edgekit.report import benchmark_json, gate_markdown, junit
+
+    markdown = gate_markdown.render_gate_markdown(result)
+    writers = {"--junit": lambda: junit.render_junit(result), "--markdown": lambda: markdown,
+               "--pytest-benchmark-json": lambda: benchmark_json.render_benchmark_json(result)}
+    for flag, path in outputs.items():
+        if flag == "--json":
+            result.save(path)
+        else:
+            path.write_text(writers[flag](), encoding="utf-8")
+    summary = os.environ.get("GITHUB_STEP_SUMMARY")
+    if summary:
+        with open(summary, "a", encoding="utf-8") as step_summary:
+            step_summary.write(markdown)
+    print(f"gate: {result.verdict} ({len(result.failed_checks)} of {len(result.checks)} checks failed)")
+    return result.exit_code
 
 
 def _normalize(text: str | None) -> tuple[float, float] | None:

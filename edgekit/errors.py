@@ -22,6 +22,7 @@ __all__ = [
     "ToolInstallError",
     "ResultFormatError",
     "DataFileError",
+    "GateConfigError",
     "EXIT_OK",
     "EXIT_CHECK_FAILED",
     "EXIT_BAD_INPUT",
@@ -180,3 +181,19 @@ class DataFileError(EdgekitError):
         self.reason = reason
         super().__init__(f"edgekit's data file {where} {reason}; "
                          "reinstall edgekit (pip install --force-reinstall)")
+
+
+class GateConfigError(EdgekitError):
+    """A gate configuration (edgekit.toml, pyproject.toml) or a file it names cannot be used.
+
+    ``key`` is the dotted key as written in the file (``models.pose.checks.size.max_growth``) and
+    ``line`` its 1-based line, when it could be found.
+    """
+
+    def __init__(self, path: str | Path, key: str, reason: str, line: int | None = None) -> None:
+        self.path = str(path)
+        self.key = key
+        self.line = line
+        self.reason = reason
+        where = f"{path}:{line}" if line else str(path)
+        super().__init__(f"{where}: {key}: {reason}")

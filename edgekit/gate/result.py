@@ -1,0 +1,118 @@
+"""What a gate decided: one CheckResult per configured check, in a ``gate`` result document."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, ClassVar
+
+import numpy as np
+
+from edgekit.document import ResultDocument
+from edgekit.errors import EXIT_CHECK_FAILED, EXIT_OK
+
+__all__ = ["CHECK_VERDICTS", "CheckResult", "GateResult"]
+
+#: ``skip``: the check could not apply here and was allowed not to (an optional tool is missing,
+#: an absolute budget for another device class).
+CHECK_VERDICTS = ("pass", "warn", "fail", "skip")
+
+
+@dataclass(frozen=True)
+class CheckResult:
+    """One check of one model: its verdict, the verdict line, and the evidence behind it."""
+
+    model: str
+    check: str
+    kind: str
+    verdict: str
+    #: One line saying what was decided and why (JUnit's failure message, pytest's failure text).
+    line: str
+    #: A short summary of the evidence for the one-glance table ("ratio 1.31 [1.25, 1.38], 12 rounds").
+    summary: str = ""
+    #: The numbers behind the verdict (ratio, interval, rounds, deciding metric, sizes).
+    evidence: dict[str, Any] = field(default_factory=dict)
+    #: True for absolute latency budgets: a figure from one machine, not a same-job comparison.
+    noisy: bool = False
+
+    def __post_init__(self) -> None:
+        if self.verdict not in CHECK_VERDICTS:
+            raise ValueError(f"verdict {self.verdict!r} is not one of {', '.join(CHECK_VERDICTS)}")
+
+    @property
+    def failed(self) -> bool:
+        return self.verdict == "fail"
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "model": self.model,
+            "check": self.check,
+            "kind": self.kind,
+            "verdict": self.verdict,
+            "line": self.line,
+            "summary": self.summary,
+            "evidence": self.evidence,
+            "noisy": self.noisy,
+        }
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> CheckResult:
+        return cls(
+            data["model"],
+            data["check"],
+            data["kind"],
+            data["verdict"],
+            data["line"],
+            data.get("summary", ""),
+            dict(data.get("evidence", {})),
+            bool(data.get("noisy", False)),
+        )
+
+
+@dataclass(kw_only=True)
+class GateResult(ResultDocument):
+    """Everything one ``gate`` decided; what ``--json`` writes and the reports render."""
+
+    KIND: ClassVar[str] = "gate"
+
+    config: str
+    checks: list[CheckResult]
+    #: Models the gate covered, by name: model path, baseline as configured.
+    models: dict[str, dict[str, Any]] = field(default_factory=dict)
+    warnings: list[str] = field(default_factory=list)
+
+    @property
+    def verdict(self) -> str:
+        """fail when any check failed, warn when any warned, else pass."""
+        verdicts = {check.verdict for check in self.checks}
+        return "fail" if "fail" in verdicts else "warn" if "warn" in verdicts else "pass"
+
+    @property
+    def failed_checks(self) -> list[CheckResult]:
+        return [check for check in self.checks if check.failed]
+
+    @property
+    def exit_code(self) -> int:
+        """0 when nothing failed, 1 when a check failed."""
+        return EXIT_CHECK_FAILED if self.failed_checks else EXIT_OK
+
+    def body(self) -> dict[str, Any]:
+        return {
+            "config": self.config,
+            "verdict": self.verdict,
+            "models": self.models,
+            "warnings": list(self.warnings),
+            "checks": [check.to_dict() for check in self.checks],
+        }
+
+    @classmethod
+    def from_body(cls, document: dict[str, Any], arrays: dict[str, np.ndarray]) -> GateResult:
+        return cls(
+            config=document["config"],
+            checks=[CheckResult.from_dict(check) for check in document["checks"]],
+            models=dict(document.get("models", {})),
+            warnings=list(document.get("warnings", [])),
+            environment=document["environment"],
+            created=document["created"],
+            edgekit_version=document["edgekit_version"],
+            schema_version=document["schema_version"],
+        )

@@ -1,0 +1,137 @@
+"""`gate`: read the configuration, run every check of every model, return one GateResult.
+
+Checks run model by model, in the order configured; each yields a CheckResult. Anything that
+keeps a check from being judged (a missing baseline or golden file, a delegate that cannot run
+here, a missing tool) stops the gate with an EdgekitError and its exit code: fail closed.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable, Sequence
+from pathlib import Path
+
+from edgekit.errors import DelegateUnavailable, UsageError
+from edgekit.gate import golden, performance, static_checks
+from edgekit.gate.config import CheckSpec, GateConfig, ModelSpec, find_config, load_config
+from edgekit.gate.context import ModelContext, open_context
+from edgekit.gate.result import CheckResult, GateResult
+
+__all__ = ["CHECKS", "evaluate", "gate", "record", "require_delegates", "resolve_config", "select_models"]
+
+Log = Callable[[str], None]
+
+#: Check kind -> the function that judges it.
+CHECKS: dict[str, Callable[[ModelContext, CheckSpec], CheckResult]] = {
+    "size": static_checks.check_size,
+    "ops": static_checks.check_ops,
+    "macs": static_checks.check_macs,
+    "custom_ops": static_checks.check_custom_ops,
+    "coverage": static_checks.check_coverage,
+    "accuracy": golden.check_accuracy,
+    "latency": performance.check_latency,
+    "instructions": performance.check_instructions,
+    "latency_budget": performance.check_latency_budget,
+}
+
+
+def gate(
+    config: str | os.PathLike[str] | None = None,
+    *,
+    only: Sequence[str] | str | None = None,
+    log: Log | None = None,
+) -> GateResult:
+    """Run every check CONFIG (a path; default edgekit.toml or pyproject.toml here) configures.
+
+    ONLY limits the gate to the named model tables. The result's ``exit_code`` is 1 when a check
+    failed; problems that keep a check from being judged raise EdgekitError instead.
+    """
+    from edgekit.environment import environment_fingerprint
+
+    loaded = load_config(resolve_config(config))
+    results: list[CheckResult] = []
+    models = {}
+    for spec in select_models(loaded, only):
+        performance.preflight(spec)
+        require_delegates(spec)
+        with open_context(spec, loaded.settings, log=log) as context:
+            models[spec.name] = {
+                "model": spec.model,
+                "model_path": str(context.candidate_path),
+                "model_sha256": context.candidate.sha256,
+                "baseline": spec.baseline,
+            }
+            results.extend(evaluate(check, context) for check in spec.checks)
+    threads = sorted({t for spec in loaded.models for t in spec.threads})
+    return GateResult(
+        config=str(loaded.path), checks=results, models=models, environment=environment_fingerprint(threads)
+    )
+
+
+def record(
+    config: str | os.PathLike[str] | None = None,
+    *,
+    only: Sequence[str] | str | None = None,
+    log: Log | None = None,
+) -> list[Path]:
+    """Write the golden file of every accuracy check, from each model as it is now; returns the files."""
+    loaded = load_config(resolve_config(config))
+    written = []
+    for spec in select_models(loaded, only):
+        checks = [check for check in spec.checks if check.kind == "accuracy"]
+        if not checks:
+            continue
+        with open_context(spec, loaded.settings, log=log, need_baseline=False) as context:
+            written.extend(golden.record_golden(context, check) for check in checks)
+    if not written:
+        raise UsageError(
+            "record",
+            "no model has an accuracy check, so there is nothing to record; "
+            'add accuracy = { golden = "FILE.npz" } to a model\'s checks',
+        )
+    return written
+
+
+def evaluate(check: CheckSpec, context: ModelContext) -> CheckResult:
+    """Judge one check of the model CONTEXT holds."""
+    return CHECKS[check.kind](context, check)
+
+
+def resolve_config(config: str | os.PathLike[str] | None) -> Path:
+    """CONFIG, or edgekit.toml / pyproject.toml with [tool.edgekit] in the working directory."""
+    if config is not None:
+        return Path(config)
+    found = find_config(Path.cwd())
+    if found is None:
+        raise UsageError(
+            "config",
+            "no edgekit.toml (or pyproject.toml with [tool.edgekit]) in "
+            f"{Path.cwd()}; create one or pass `config`",
+        )
+    return found
+
+
+def select_models(config: GateConfig, only: Sequence[str] | str | None) -> list[ModelSpec]:
+    """The model tables ONLY names (all when None); an unknown name is a UsageError listing them."""
+    if only is None:
+        return list(config.models)
+    wanted = [only] if isinstance(only, str) else list(only)
+    names = [spec.name for spec in config.models]
+    for name in wanted:
+        if name not in names:
+            raise UsageError("only", f"no model {name!r} in {config.path}; models: {', '.join(names)}")
+    return [spec for spec in config.models if spec.name in wanted]
+
+
+def require_delegates(spec: ModelSpec) -> None:
+    """Each delegate the model table lists must be able to run here (exit 3 with the reason)."""
+    from edgekit import delegates
+
+    for name in spec.delegates:
+        availability = delegates.get(name).probe()
+        if not availability.available:
+            raise DelegateUnavailable(
+                name,
+                f"{availability.reason} ({spec.key}.delegates requires it; "
+                "run the gate on a runner that has it, or remove it)",
+            )

@@ -1,0 +1,57 @@
+"""A candidate whose int8 accuracy breaks fails the accuracy check, naming output and metric.
+
+The latency check beside it is stood in for (``fake_latency_decision``: the MAC ratio, nothing
+timed, until the engine merges) and passes: accuracy fails the gate whatever the latency says.
+"""
+
+from __future__ import annotations
+
+import shutil
+import xml.etree.ElementTree as ET
+
+import pytest
+
+from tests import mask_models
+from tests.gate.conftest import write_config
+from tests.gate.stand_ins import install_stand_ins
+
+CONFIG = """
+[models.mask]
+model = "mask.tflite"
+baseline = "mask_fp32.tflite"
+
+[models.mask.checks.accuracy]
+golden = "mask.golden.npz"
+normalize = [0, 1]
+output_roles = { "StatefulPartitionedCall_1:0" = "mask" }
+
+[models.mask.checks]
+latency = { max_slowdown = "10%" }
+"""
+
+
+@pytest.mark.slow
+def test_broken_int8_fails_on_accuracy_naming_output_and_metric(tmp_path, cli, monkeypatch):
+    install_stand_ins(monkeypatch)
+    monkeypatch.chdir(tmp_path)
+    float_model = mask_models.float_mask_model(tmp_path)
+    broken = mask_models.int8_mask_model(tmp_path, calibrated=False)
+    shutil.copy(
+        float_model, tmp_path / "mask.tflite"
+    )  # the model as it was when the golden file was recorded
+    config = write_config(tmp_path, CONFIG)
+    assert cli("gate", "--config", str(config), "--record", "--quiet")[0] == 0
+    assert cli("gate", "--config", str(config), "--quiet")[0] == 0
+    shutil.copy(broken, tmp_path / "mask.tflite")  # the change under review: a broken int8 variant
+    code, out, err = cli("gate", "--config", str(config), "--quiet", "--junit", "gate.xml")
+    assert code == 1, err
+    assert "latency cpu x1 pass" not in out  # passing checks are not repeated below the table
+    line = next(text for text in out.splitlines() if text.startswith("mask: accuracy fail"))
+    assert (
+        "StatefulPartitionedCall_1:0 (mask)" in line
+        and "pixels flip" in line
+        and "[metric pixels flipped]" in line
+    )
+    cases = {case.get("name"): case for case in ET.parse(tmp_path / "gate.xml").getroot().iter("testcase")}
+    assert cases["latency cpu x1"].find("failure") is None
+    assert "[metric pixels flipped]" in cases["accuracy"].find("failure").get("message")
