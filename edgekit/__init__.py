@@ -2,8 +2,7 @@
 and still correct there.
 
 The public API mirrors the CLI: `inspect`, `bench`, `judge`, `convert`, `gate`, `doctor` (the
-`delegates` verb),
-`zoo_list`, `zoo_pull`, `scaffold`, `scaffold_apps`. Imports are lazy so that
+`delegates` verb), `zoo_list`, `zoo_pull`, `scaffold`, `scaffold_apps`. Imports are lazy so that
 `import edgekit` and `edgekit --help` stay instant and `bench` never pulls in TensorFlow.
 """
 
