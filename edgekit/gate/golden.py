@@ -28,7 +28,8 @@ __all__ = ["GOLDEN_FORMAT", "Golden", "check_accuracy", "golden_path", "load_gol
 
 GOLDEN_FORMAT = "edgekit-golden/1"
 _RUNTIME = "ai-edge-litert"
-_ONE_RUN = dict(delegates=["cpu"], runs=1, min_seconds=0.0, warmup_runs=0, warmup_seconds=0.0)
+#: One inference on the cpu delegate: the golden check needs outputs, not timings.
+_ONE_RUN: dict[str, Any] = dict(delegates=["cpu"], runs=1, min_seconds=0.0, warmup_runs=0, warmup_seconds=0.0)
 
 
 @dataclass(frozen=True)

@@ -28,7 +28,7 @@ from edgekit.gate.config import (
 from edgekit.gate.context import ModelContext, open_context
 from edgekit.gate.performance import preflight
 from edgekit.gate.result import CheckResult
-from edgekit.gate.run import require_delegates, evaluate
+from edgekit.gate.run import evaluate, require_delegates
 
 __all__ = ["GateChecks", "GateFile", "GateItem", "edgekit_gate", "pytest_collect_file"]
 
@@ -88,10 +88,12 @@ class GateFile(pytest.File):
                     self, name=f"{spec.name}[{check.name}]", spec=spec, check=check, settings=config.settings
                 )
 
-    def repr_failure(self, excinfo: pytest.ExceptionInfo[BaseException], style: Any = None) -> Any:
+    # pytest's own Collector drops Node's `style` parameter; this keeps the Collector's signature.
+    def repr_failure(self, excinfo: pytest.ExceptionInfo[BaseException]) -> Any:  # type: ignore[override]
+        # A configuration error is one line, not a traceback into edgekit.
         if isinstance(excinfo.value, EdgekitError):
             return str(excinfo.value)
-        return super().repr_failure(excinfo, style)
+        return super().repr_failure(excinfo)
 
 
 class GateItem(pytest.Item):
@@ -168,7 +170,8 @@ class GateChecks:
         return self.check("custom_ops", model, **options)[0]
 
     def check_coverage(self, model: str | Path, delegate: str, **options: Any) -> CheckResult:
-        return self.check("coverage", model, **{delegate: options})[0]
+        per_delegate: dict[str, Any] = {delegate: options}
+        return self.check("coverage", model, **per_delegate)[0]
 
     def check_accuracy(self, model: str | Path, golden: str | Path, **options: Any) -> CheckResult:
         return self.check("accuracy", model, golden=str(golden), **options)[0]

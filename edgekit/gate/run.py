@@ -76,7 +76,7 @@ def record(
 ) -> list[Path]:
     """Write the golden file of every accuracy check, from each model as it is now; returns the files."""
     loaded = load_config(resolve_config(config))
-    written = []
+    written: list[Path] = []
     for spec in select_models(loaded, only):
         checks = [check for check in spec.checks if check.kind == "accuracy"]
         if not checks:
