@@ -26,8 +26,10 @@ from edgekit.errors import ResultFormatError
 
 __all__ = ["SCHEMA_VERSION", "ResultDocument", "arrays_path_for", "prefixed", "describe_arrays"]
 
-#: Version 2 added ``kind`` to every document; bench documents of version 1 still load.
-SCHEMA_VERSION = 2
+#: Version 2 added ``kind`` to every document; bench documents of version 1 still load. Version 3
+#: moved raw latency samples from the JSON into the arrays sidecar (an older edgekit reading one
+#: would find no samples, so it must refuse it by version rather than misread it).
+SCHEMA_VERSION = 3
 
 _D = TypeVar("_D", bound="ResultDocument")
 _KINDS: dict[str, type[ResultDocument]] = {}
@@ -76,10 +78,14 @@ class ResultDocument(abc.ABC):
         """Rebuild from the parsed JSON (header included) and the sidecar's arrays."""
 
     def header(self) -> dict[str, Any]:
-        """The fields every document starts with."""
+        """The fields every document starts with.
+
+        ``schema_version`` is the layout being written, today's: a document read from an older
+        version (kept in ``self.schema_version``) is saved in the current layout.
+        """
         return {
             "kind": self.KIND,
-            "schema_version": self.schema_version,
+            "schema_version": SCHEMA_VERSION,
             "edgekit_version": self.edgekit_version,
             "created": self.created,
             "environment": self.environment,
