@@ -39,7 +39,7 @@ class LatencyStats:
         return len(self.samples_ms)
 
     @classmethod
-    def from_samples(cls, samples_ms: Sequence[float]) -> LatencyStats:
+    def from_samples(cls, samples_ms: Sequence[float] | np.ndarray) -> LatencyStats:
         """Summarise raw samples (milliseconds); needs at least one sample."""
         values = np.asarray(samples_ms, dtype=np.float64)
         if values.ndim != 1 or values.size == 0:
@@ -62,7 +62,7 @@ class LatencyStats:
         )
 
     @classmethod
-    def from_dict(cls, data: dict, samples: Sequence[float] | None = None) -> LatencyStats:
+    def from_dict(cls, data: dict, samples: Sequence[float] | np.ndarray | None = None) -> LatencyStats:
         """Recompute from the raw samples; the stored summary is never trusted over them.
 
         SAMPLES come from the document's arrays sidecar (schema 3); older documents keep them
