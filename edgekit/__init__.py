@@ -2,8 +2,9 @@
 and still correct there.
 
 The public API mirrors the CLI: `inspect`, `bench`, `judge`, `convert`, `doctor` (the `delegates` verb),
-`zoo_list`, `zoo_pull`, `scaffold`, `scaffold_apps`. Imports are lazy so that
-`import edgekit` and `edgekit --help` stay instant and `bench` never pulls in TensorFlow.
+`zoo_list`, `zoo_pull`, `scaffold`, `scaffold_apps`, `render_report` and `merge` (the `report` verb).
+Imports are lazy so that `import edgekit` and `edgekit --help` stay instant and `bench` never pulls
+in TensorFlow.
 """
 
 from __future__ import annotations
@@ -24,9 +25,12 @@ __all__ = [
     "doctor",
     "scaffold",
     "scaffold_apps",
+    "render_report",
+    "merge",
     "Model",
     "BenchResult",
     "ConvertResult",
+    "MergedResult",
     "RunResult",
     "LatencyStats",
     "BenchListener",
@@ -43,6 +47,9 @@ _LAZY: dict[str, tuple[str, str | None]] = {
     "doctor": ("edgekit.api", "doctor"),
     "scaffold": ("edgekit.api", "scaffold"),
     "scaffold_apps": ("edgekit.api", "scaffold_apps"),
+    "render_report": ("edgekit.report.render", "render_report"),
+    "merge": ("edgekit.merge", "merge"),
+    "MergedResult": ("edgekit.merge", "MergedResult"),
     "Model": ("edgekit.model", "Model"),
     "BenchResult": ("edgekit.results", "BenchResult"),
     "ConvertResult": ("edgekit.convert.result", "ConvertResult"),
@@ -60,7 +67,9 @@ if TYPE_CHECKING:
     from edgekit.events import BenchListener
     from edgekit.judge import judge
     from edgekit.measure.stats import LatencyStats
+    from edgekit.merge import MergedResult, merge
     from edgekit.model import Model
+    from edgekit.report.render import render_report
     from edgekit.results import BenchResult, RunResult
 
 

@@ -287,6 +287,10 @@ def _parser() -> argparse.ArgumentParser:
     tools_install.set_defaults(handler=_tools_install)
     tools.set_defaults(handler=_help_of(tools))
 
+    from edgekit.cli_report import add_report_command
+
+    add_report_command(commands, _EPILOG)
+
     doctor = commands.add_parser("delegates", help="which delegates can run on this machine, and why not")
     doctor.add_argument("--json", action="store_true", help="print JSON instead of text")
     doctor.set_defaults(handler=_delegates)

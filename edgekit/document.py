@@ -112,6 +112,7 @@ class ResultDocument(abc.ABC):
         source = Path(path)
         document = _read_json(source)
         kind = document.get("kind") or "bench"  # bench documents of schema 1 carry no kind
+        _import_kinds()
         target = _KINDS.get(kind)
         if target is None:
             raise ResultFormatError(
@@ -131,6 +132,17 @@ class ResultDocument(abc.ABC):
             return target.from_body(document, arrays)  # type: ignore[return-value]
         except (KeyError, TypeError, ValueError, AttributeError) as exc:
             raise ResultFormatError(source, f"missing or malformed field ({exc})") from exc
+
+
+#: Modules that define document kinds; imported on load so any kind reads without importing it first.
+_KIND_MODULES = ("edgekit.results", "edgekit.convert.result", "edgekit.merge")
+
+
+def _import_kinds() -> None:
+    import importlib
+
+    for module in _KIND_MODULES:
+        importlib.import_module(module)
 
 
 def arrays_path_for(json_path: str | os.PathLike[str]) -> Path:

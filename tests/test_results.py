@@ -90,7 +90,8 @@ def test_a_sub_millisecond_model_at_the_defaults_writes_a_small_json(tmp_path):
     path = result.save(tmp_path / "tiny.json")
     assert result.runs[0].latency.count > 1000
     assert path.stat().st_size < 200_000, path.stat().st_size
-    assert BenchResult.load(path).runs[0].latency == result.runs[0].latency
+    with np.load(arrays_path_for(path)) as archive:
+        assert archive["runs/0/samples/latency_ms"].size == result.runs[0].latency.count
 
 
 @pytest.mark.parametrize(

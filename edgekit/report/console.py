@@ -182,28 +182,30 @@ def _row(run: RunResult, result: BenchResult) -> list[str]:
         return [run.delegate, config, run.status] + ["-"] * 12
     low, high = latency.median_ci95
     throughput = (
-        _ms(run.throughput.p50) if run.throughput else ("= latency" if run.asynchronous is False else "-")
+        format_ms(run.throughput.p50) if run.throughput
+        else ("= latency" if run.asynchronous is False else "-")
     )
     return [
         run.delegate,
         config,
         run.status,
-        _ms(run.init_ms),
-        _ms(run.first_ms),
-        _ms(latency.p50),
-        f"{_ms(low)}-{_ms(high)}",
-        _ms(latency.p90),
-        _ms(latency.p99),
+        format_ms(run.init_ms),
+        format_ms(run.first_ms),
+        format_ms(latency.p50),
+        f"{format_ms(low)}-{format_ms(high)}",
+        format_ms(latency.p90),
+        format_ms(latency.p99),
         f"{latency.cv * 100:.1f}%",
         str(latency.count),
         throughput,
-        _ms(run.readback.p50) if run.readback else "-",
+        format_ms(run.readback.p50) if run.readback else "-",
         format_size(peak) if peak else "-",
-        _accuracy_cell(run),
+        accuracy_cell(run),
     ]
 
 
-def _accuracy_cell(run: RunResult) -> str:
+def accuracy_cell(run: RunResult) -> str:
+    """The accuracy column: verdict and the metric that decided it (``reference`` for the reference)."""
     accuracy = getattr(run, "accuracy", None)
     if getattr(run, "is_reference", False):
         return "reference"
@@ -218,7 +220,8 @@ def _accuracy_cell(run: RunResult) -> str:
     return f"{accuracy.verdict} ({deciding.basis}: {deciding.metric}, {accuracy.precision})"
 
 
-def _ms(value: float | None) -> str:
+def format_ms(value: float | None) -> str:
+    """Milliseconds with the digits that matter at that size; ``-`` for none."""
     if value is None:
         return "-"
     return f"{value:.3f}" if value < 10 else f"{value:.2f}" if value < 1000 else f"{value:.0f}"
