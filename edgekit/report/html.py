@@ -29,6 +29,17 @@ figcaption{font-size:13px;color:#444}
 """
 
 
+_CAPTIONS = {
+    "latency": "Latency, throughput (orange) and readback (grey) per run: box p25-p75, line p50, "
+               "whiskers min-max, tick p99; p50 at the right",
+    "variants": "Variant matrix: file size x latency p50, colour = accuracy verdict, ringed and joined = "
+                "Pareto front (no other variant is both smaller and faster)",
+    "coverage": "Delegate coverage per op type: ops of that type the delegate maps / ops of that type",
+    "accuracy": "Accuracy per output: verdict and the metric that decided it (hover for the sentence)",
+    "profile": "Per-op profile: time per op, largest first",
+}
+
+
 def render_html(documents: Sequence[tuple[ResultDocument, dict[str, Any]]]) -> str:
     """The page for DOCUMENTS, each given as (document, its raw JSON for sections not modelled)."""
     title = "; ".join(title_of(document) for document, _ in documents)
@@ -81,7 +92,8 @@ def _plots(document: ResultDocument, raw: dict[str, Any]) -> list[str]:
         "accuracy": figures.accuracy_plot(document),
         "profile": figures.profile_plot(raw),
     }
-    return [f"<figure>{svg}</figure>" for svg in plots.values() if svg]
+    return [f"<figure><figcaption>{escape(_CAPTIONS[name])}</figcaption>{svg}</figure>"
+            for name, svg in plots.items() if svg]
 
 
 def _decisions(document: ResultDocument) -> str:
