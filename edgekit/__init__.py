@@ -2,8 +2,9 @@
 and still correct there.
 
 The public API mirrors the CLI: `inspect`, `bench`, `judge`, `convert`, `gate`, `doctor` (the
-`delegates` verb), `zoo_list`, `zoo_pull`, `scaffold`, `scaffold_apps`. Imports are lazy so that
-`import edgekit` and `edgekit --help` stay instant and `bench` never pulls in TensorFlow.
+`delegates` verb), `zoo_list`, `zoo_pull`, `scaffold`, `scaffold_apps`, `render_report` and `merge`
+(the `report` verb). Imports are lazy so that `import edgekit` and `edgekit --help` stay instant and
+`bench` never pulls in TensorFlow.
 """
 
 from __future__ import annotations
@@ -25,10 +26,13 @@ __all__ = [
     "doctor",
     "scaffold",
     "scaffold_apps",
+    "render_report",
+    "merge",
     "Model",
     "BenchResult",
     "ConvertResult",
     "GateResult",
+    "MergedResult",
     "RunResult",
     "LatencyStats",
     "BenchListener",
@@ -47,6 +51,9 @@ _LAZY: dict[str, tuple[str, str | None]] = {
     "doctor": ("edgekit.api", "doctor"),
     "scaffold": ("edgekit.api", "scaffold"),
     "scaffold_apps": ("edgekit.api", "scaffold_apps"),
+    "render_report": ("edgekit.report.render", "render_report"),
+    "merge": ("edgekit.merge", "merge"),
+    "MergedResult": ("edgekit.merge", "MergedResult"),
     "Model": ("edgekit.model", "Model"),
     "BenchResult": ("edgekit.results", "BenchResult"),
     "ConvertResult": ("edgekit.convert.result", "ConvertResult"),
@@ -65,7 +72,9 @@ if TYPE_CHECKING:
     from edgekit.gate.result import GateResult
     from edgekit.judge import judge
     from edgekit.measure.stats import LatencyStats
+    from edgekit.merge import MergedResult, merge
     from edgekit.model import Model
+    from edgekit.report.render import render_report
     from edgekit.results import BenchResult, RunResult
 
 

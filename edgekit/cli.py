@@ -8,15 +8,20 @@ machine lacks (npm, network, a runtime); 4 an internal error in edgekit; 130 int
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import os
 import re
 import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 from edgekit import __version__
 from edgekit.errors import EXIT_CHECK_FAILED, EXIT_INTERNAL, EXIT_OK, EdgekitError, UsageError
+
+if TYPE_CHECKING:
+    from edgekit.events import BenchListener
 
 _EPILOG = (
     "exit codes: 0 ok, 1 a run crashed/timed out/failed (or, with --fail-on-accuracy, an accuracy verdict "
@@ -299,10 +304,15 @@ def _parser() -> argparse.ArgumentParser:
     )
     tools_install.add_argument("name", choices=["tfjs"], metavar="NAME", help="tfjs")
     tools_install.add_argument("--force", action="store_true", help="reinstall even when present")
+    tools_install.add_argument("--quiet", action="store_true", help="no progress lines")
     tools_install.add_argument("--timeout", type=float, default=INSTALL_TIMEOUT_S, metavar="S",
                                help="stop a pip step after S seconds (default: %(default)g)")
     tools_install.set_defaults(handler=_tools_install)
     tools.set_defaults(handler=_help_of(tools))
+
+    from edgekit.cli_report import add_report_command
+
+    add_report_command(commands, _EPILOG)
 
     doctor = commands.add_parser("delegates", help="which delegates can run on this machine, and why not")
     doctor.add_argument("--json", action="store_true", help="print JSON instead of text")
@@ -316,6 +326,7 @@ def _parser() -> argparse.ArgumentParser:
     zoo_pull = zoo_commands.add_parser("pull", help="fetch a model into the local cache", epilog=_EPILOG)
     zoo_pull.add_argument("name", metavar="NAME")
     zoo_pull.add_argument("--force", action="store_true", help="fetch again even when cached")
+    zoo_pull.add_argument("--quiet", action="store_true", help="no progress lines")
     zoo_pull.set_defaults(handler=_zoo_pull)
     zoo.set_defaults(handler=_help_of(zoo))
 
@@ -420,7 +431,23 @@ def _bench(args: argparse.Namespace) -> int:
     from edgekit.report.console import ProgressPrinter, format_bench_table
 
     json_path = _output_file(args.json, "--json") if args.json else None
-    result = bench(
+    progress = None if args.quiet else ProgressPrinter(loop=(args.runs, args.min_seconds, args.max_seconds))
+    try:
+        result = _bench_call(args, bench, progress)
+    finally:
+        if progress is not None:
+            progress.close()
+    print(format_bench_table(result))
+    if json_path:
+        result.save(json_path)
+        print(f"\nresult written to {json_path}", file=sys.stderr)
+    if result.failed_runs or (args.fail_on_accuracy and result.inaccurate_runs):
+        return EXIT_CHECK_FAILED
+    return EXIT_OK
+
+
+def _bench_call(args: argparse.Namespace, bench: Callable[..., Any], progress: BenchListener | None) -> Any:
+    return bench(
         args.model,
         delegates=_split(args.delegate),
         threads=_int_list(args.threads, "--threads"),
@@ -441,15 +468,8 @@ def _bench(args: argparse.Namespace) -> int:
         batch=args.batch,
         normalize=_normalize(args.normalize),
         output_roles=args.output_role,
-        listeners=[] if args.quiet else [ProgressPrinter()],
+        listeners=[progress] if progress else [],
     )
-    print(format_bench_table(result))
-    if json_path:
-        result.save(json_path)
-        print(f"\nresult written to {json_path}", file=sys.stderr)
-    if result.failed_runs or (args.fail_on_accuracy and result.inaccurate_runs):
-        return EXIT_CHECK_FAILED
-    return EXIT_OK
 
 
 def _convert(args: argparse.Namespace) -> int:
@@ -461,7 +481,25 @@ def _convert(args: argparse.Namespace) -> int:
     low_high = _float_list(args.calibration_range, "--calibration-range")
     if len(low_high) != 2 or low_high[0] >= low_high[1]:
         raise UsageError("--calibration-range", f"{args.calibration_range!r} is not LOW,HIGH with LOW < HIGH")
-    result = convert(
+    progress = None if args.quiet else ProgressPrinter()
+    try:
+        result = _convert_call(args, convert, progress, low_high)
+    finally:
+        if progress is not None:
+            progress.close()
+    print(format_convert_table(result))
+    if json_path:
+        result.save(json_path)
+        print(f"\nresult written to {json_path}", file=sys.stderr)
+    inaccurate = any(v.verdict == "fail" for v in result.variants)
+    if result.failed_variants or (args.fail_on_accuracy and inaccurate):
+        return EXIT_CHECK_FAILED
+    return EXIT_OK
+
+
+def _convert_call(args: argparse.Namespace, convert: Callable[..., Any], progress: BenchListener | None,
+                  low_high: list[float]) -> Any:
+    return convert(
         args.source,
         out=args.out,
         variants=_split(args.variants),
@@ -476,16 +514,8 @@ def _convert(args: argparse.Namespace) -> int:
         tolerance=args.tolerance,
         tool_timeout=args.tool_timeout,
         force=args.force,
-        listeners=[] if args.quiet else [ProgressPrinter()],
+        listeners=[progress] if progress else [],
     )
-    print(format_convert_table(result))
-    if json_path:
-        result.save(json_path)
-        print(f"\nresult written to {json_path}", file=sys.stderr)
-    inaccurate = any(v.verdict == "fail" for v in result.variants)
-    if result.failed_variants or (args.fail_on_accuracy and inaccurate):
-        return EXIT_CHECK_FAILED
-    return EXIT_OK
 
 
 def _judge(args: argparse.Namespace) -> int:
@@ -558,7 +588,9 @@ def _tools_install(args: argparse.Namespace) -> int:
 
     if not args.timeout > 0:
         raise UsageError("--timeout", f"{args.timeout!r} is not a positive number of seconds")
-    print(tfjs_tools.install(force=args.force, log=_log, timeout_s=args.timeout))
+    with _activity(args) as log:
+        path = tfjs_tools.install(force=args.force, log=log, timeout_s=args.timeout)
+    print(path)
     return EXIT_OK
 
 
@@ -598,8 +630,17 @@ def _zoo_list(args: argparse.Namespace) -> int:
 def _zoo_pull(args: argparse.Namespace) -> int:
     from edgekit.api import zoo_pull
 
-    print(zoo_pull(args.name, force=args.force, log=_log))
+    with _activity(args) as log:
+        path = zoo_pull(args.name, force=args.force, log=log)
+    print(path)
     return EXIT_OK
+
+
+def _activity(args: argparse.Namespace) -> Any:
+    """The progress of a zoo pull or tools install: a spinner on a terminal, lines elsewhere, or none."""
+    from edgekit.report.progress import ActivityLog
+
+    return contextlib.nullcontext(lambda _message: None) if args.quiet else ActivityLog()
 
 
 def _log(message: str) -> None:

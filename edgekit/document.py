@@ -26,8 +26,10 @@ from edgekit.errors import ResultFormatError
 
 __all__ = ["SCHEMA_VERSION", "ResultDocument", "arrays_path_for", "prefixed", "describe_arrays"]
 
-#: Version 2 added ``kind`` to every document; bench documents of version 1 still load.
-SCHEMA_VERSION = 2
+#: Version 2 added ``kind`` to every document; bench documents of version 1 still load. Version 3
+#: moved raw latency samples from the JSON into the arrays sidecar (an older edgekit reading one
+#: would find no samples, so it must refuse it by version rather than misread it).
+SCHEMA_VERSION = 3
 
 _D = TypeVar("_D", bound="ResultDocument")
 _KINDS: dict[str, type[ResultDocument]] = {}
@@ -76,10 +78,14 @@ class ResultDocument(abc.ABC):
         """Rebuild from the parsed JSON (header included) and the sidecar's arrays."""
 
     def header(self) -> dict[str, Any]:
-        """The fields every document starts with."""
+        """The fields every document starts with.
+
+        ``schema_version`` is the layout being written, today's: a document read from an older
+        version (kept in ``self.schema_version``) is saved in the current layout.
+        """
         return {
             "kind": self.KIND,
-            "schema_version": self.schema_version,
+            "schema_version": SCHEMA_VERSION,
             "edgekit_version": self.edgekit_version,
             "created": self.created,
             "environment": self.environment,
@@ -106,6 +112,7 @@ class ResultDocument(abc.ABC):
         source = Path(path)
         document = _read_json(source)
         kind = document.get("kind") or "bench"  # bench documents of schema 1 carry no kind
+        _import_kinds()
         target = _KINDS.get(kind)
         if target is None:
             raise ResultFormatError(
@@ -125,6 +132,17 @@ class ResultDocument(abc.ABC):
             return target.from_body(document, arrays)  # type: ignore[return-value]
         except (KeyError, TypeError, ValueError, AttributeError) as exc:
             raise ResultFormatError(source, f"missing or malformed field ({exc})") from exc
+
+
+#: Modules that define document kinds; imported on load so any kind reads without importing it first.
+_KIND_MODULES = ("edgekit.results", "edgekit.convert.result", "edgekit.merge")
+
+
+def _import_kinds() -> None:
+    import importlib
+
+    for module in _KIND_MODULES:
+        importlib.import_module(module)
 
 
 def arrays_path_for(json_path: str | os.PathLike[str]) -> Path:

@@ -29,6 +29,8 @@ def environment_fingerprint(threads_used: list[int] | None = None) -> dict[str, 
     affinity = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else None
     return {
         "device": "host",
+        # Names the machine when documents from several are merged side by side.
+        "hostname": platform.node() or None,
         "cpu_model": _cpu_model(),
         "machine": platform.machine(),
         "logical_cores": os.cpu_count(),

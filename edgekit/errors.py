@@ -21,6 +21,7 @@ __all__ = [
     "ToolTimeout",
     "ToolInstallError",
     "ResultFormatError",
+    "MergeRefused",
     "DataFileError",
     "GateConfigError",
     "EXIT_OK",
@@ -169,6 +170,15 @@ class ResultFormatError(EdgekitError):
         self.path = str(path)
         self.reason = reason
         super().__init__(f"{path}: not a readable edgekit result: {reason}")
+
+
+class MergeRefused(EdgekitError):
+    """Result documents that cannot be compared side by side (another model, another schema)."""
+
+    def __init__(self, paths: list[str], reason: str) -> None:
+        self.paths = list(paths)
+        self.reason = reason
+        super().__init__(f"cannot merge {', '.join(self.paths)}: {reason}")
 
 
 class DataFileError(EdgekitError):

@@ -2,7 +2,11 @@
 
 Every raw latency sample is stored; summaries are recomputed from them on load, so a report can
 always be regenerated. The sidecar holds the inputs every run received and each run's outputs,
-so later steps (accuracy, gates) compare outputs without re-running anything.
+so later steps (accuracy, gates) compare outputs without re-running anything. Since schema 3 it
+also holds every run's raw samples (``runs/<i>/samples/latency_ms`` and so on, float64): a
+sub-millisecond model measures hundreds of thousands of them, which as JSON text made a document
+of megabytes. The JSON keeps the summary figures and the count; older documents keep the samples
+inline and still load.
 """
 
 from __future__ import annotations
@@ -20,7 +24,11 @@ __all__ = [
     "RUN_STATUSES",
     "RunResult",
     "BenchResult",
+    "SAMPLE_SERIES",
 ]
+
+#: The per-run sample series stored in the sidecar under ``runs/<i>/samples/<name>``.
+SAMPLE_SERIES = ("latency_ms", "throughput_ms", "readback_ms", "warmup_ms")
 
 RUN_STATUSES = ("ok", "unavailable", "unsupported", "crashed", "timeout", "error")
 #: Statuses that mean something went wrong while running, as opposed to a known limitation.
@@ -64,8 +72,9 @@ class RunResult:
             return self.delegate
         return f"{self.delegate} {self.precision}" if self.precision else f"{self.delegate} x{self.threads}"
 
-    def to_dict(self) -> dict:
-        return {
+    def to_dict(self, inline_samples: bool = True) -> dict:
+        """This run as JSON; with ``inline_samples`` False the samples are left to :meth:`sample_arrays`."""
+        document = {
             "delegate": self.delegate,
             "device": self.device,
             "threads": self.threads,
@@ -74,11 +83,11 @@ class RunResult:
             "reason": self.reason,
             "init_ms": self.init_ms,
             "first_ms": self.first_ms,
-            "latency_ms": self.latency.to_dict() if self.latency else None,
-            "throughput_ms": self.throughput.to_dict() if self.throughput else None,
-            "readback_ms": self.readback.to_dict() if self.readback else None,
+            "latency_ms": self.latency.to_dict(inline_samples) if self.latency else None,
+            "throughput_ms": self.throughput.to_dict(inline_samples) if self.throughput else None,
+            "readback_ms": self.readback.to_dict(inline_samples) if self.readback else None,
             "asynchronous": self.asynchronous,
-            "warmup_ms": list(self.warmup_ms),
+            "warmup_ms": list(self.warmup_ms) if inline_samples else {"count": len(self.warmup_ms)},
             "memory": self.memory,
             "runtime": self.runtime,
             "coverage": self.coverage,
@@ -86,13 +95,29 @@ class RunResult:
             "accuracy": self.accuracy.to_dict() if self.accuracy else None,
             "outputs": describe_arrays(self.outputs),
         }
+        return document
+
+    def sample_arrays(self) -> dict[str, np.ndarray]:
+        """Every raw sample series of this run, keyed as in :data:`SAMPLE_SERIES`."""
+        series = {"latency_ms": self.latency, "throughput_ms": self.throughput, "readback_ms": self.readback}
+        arrays = {name: np.asarray(stats.samples_ms, dtype=np.float64)
+                  for name, stats in series.items() if stats is not None}
+        if self.warmup_ms:
+            arrays["warmup_ms"] = np.asarray(self.warmup_ms, dtype=np.float64)
+        return arrays
 
     @classmethod
     def from_dict(cls, data: dict, outputs: dict[str, np.ndarray] | None,
-                  extra_outputs: tuple[dict[str, np.ndarray], ...] = ()) -> RunResult:
-        latency, throughput, readback = (
-            data.get(key) for key in ("latency_ms", "throughput_ms", "readback_ms")
-        )
+                  extra_outputs: tuple[dict[str, np.ndarray], ...] = (),
+                  samples: dict[str, np.ndarray] | None = None) -> RunResult:
+        """Rebuild a run; SAMPLES are its sidecar series (schema 3), else they are read inline."""
+        samples = samples or {}
+
+        def stats(key: str) -> LatencyStats | None:
+            summary = data.get(key)
+            return LatencyStats.from_dict(summary, samples.get(key)) if summary else None
+
+        warmup = samples["warmup_ms"] if "warmup_ms" in samples else data.get("warmup_ms", ())
         return cls(
             delegate=data["delegate"],
             device=data["device"],
@@ -102,11 +127,11 @@ class RunResult:
             reason=data.get("reason", ""),
             init_ms=data.get("init_ms"),
             first_ms=data.get("first_ms"),
-            latency=LatencyStats.from_dict(latency) if latency else None,
-            throughput=LatencyStats.from_dict(throughput) if throughput else None,
-            readback=LatencyStats.from_dict(readback) if readback else None,
+            latency=stats("latency_ms"),
+            throughput=stats("throughput_ms"),
+            readback=stats("readback_ms"),
             asynchronous=data.get("asynchronous"),
-            warmup_ms=tuple(data.get("warmup_ms", ())),
+            warmup_ms=tuple(float(v) for v in warmup) if not isinstance(warmup, dict) else (),
             memory=data.get("memory", {}),
             runtime=data.get("runtime", {}),
             coverage=data.get("coverage"),
@@ -122,7 +147,7 @@ class BenchResult(ResultDocument):
     """Everything one `bench` produced; what the CLI prints and `--json` writes."""
 
     KIND: ClassVar[str] = "bench"
-    READS: ClassVar[tuple[int, ...]] = (1, SCHEMA_VERSION)
+    READS: ClassVar[tuple[int, ...]] = (1, 2, SCHEMA_VERSION)
 
     model: dict[str, Any]
     settings: dict[str, Any]
@@ -155,7 +180,7 @@ class BenchResult(ResultDocument):
             "input_sets": self.input_sets,
             "reference": self.reference,
             "warnings": list(self.warnings),
-            "runs": [run.to_dict() for run in self.runs],
+            "runs": [run.to_dict(inline_samples=False) for run in self.runs],
         }
 
     def arrays(self) -> dict[str, np.ndarray]:
@@ -163,6 +188,8 @@ class BenchResult(ResultDocument):
         for index, run in enumerate(self.runs):
             for name, value in (run.outputs or {}).items():
                 arrays[f"runs/{index}/outputs/{name}"] = value
+            for name, value in run.sample_arrays().items():
+                arrays[f"runs/{index}/samples/{name}"] = value
         for name, value in (self.reference_outputs or {}).items():
             arrays[f"reference/outputs/{name}"] = value
         arrays.update(_sets("sets/", "/inputs/", self.extra_inputs))
@@ -175,7 +202,8 @@ class BenchResult(ResultDocument):
     def from_body(cls, document: dict[str, Any], arrays: dict[str, np.ndarray]) -> BenchResult:
         runs = [
             RunResult.from_dict(run, prefixed(arrays, f"runs/{index}/outputs/") or None,
-                                _unsets(arrays, f"runs/{index}/sets/", "/outputs/"))
+                                _unsets(arrays, f"runs/{index}/sets/", "/outputs/"),
+                                prefixed(arrays, f"runs/{index}/samples/"))
             for index, run in enumerate(document["runs"])
         ]
         return cls(
@@ -194,8 +222,6 @@ class BenchResult(ResultDocument):
             edgekit_version=document["edgekit_version"],
             schema_version=document["schema_version"],
         )
-
-
 
 
 def _sets(prefix: str, middle: str, sets: tuple[dict[str, np.ndarray], ...]) -> dict[str, np.ndarray]:

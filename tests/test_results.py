@@ -36,8 +36,9 @@ def test_document_has_the_documented_fields(saved):
     assert document["model"]["sha256"] and document["model"]["size_bytes"] > 0
     ok = document["runs"][0]
     assert (ok["delegate"], ok["device"], ok["threads"], ok["status"]) == ("cpu", "host", 1, "ok")
-    for key in ("samples", "mean", "std", "p50", "p90", "p95", "p99", "min", "max", "median_ci95"):
+    for key in ("count", "mean", "std", "p50", "p90", "p95", "p99", "min", "max", "median_ci95"):
         assert key in ok["latency_ms"]
+    assert "samples" not in ok["latency_ms"]  # in the sidecar since schema 3
     assert ok["memory"]["peak_rss_after_run_bytes"] > 0
     failed = document["runs"][2]
     assert failed["status"] == "error" and failed["latency_ms"] is None and failed["reason"]
@@ -54,8 +55,43 @@ def test_round_trip_keeps_samples_inputs_and_outputs(saved):
         assert before.status == after.status
         if before.latency:
             assert after.latency == before.latency
+            assert after.warmup_ms == before.warmup_ms
             for name, value in before.outputs.items():
                 np.testing.assert_array_equal(after.outputs[name], value)
+
+
+def test_samples_live_in_the_sidecar(saved):
+    original, path = saved
+    with np.load(arrays_path_for(path)) as archive:
+        stored = archive["runs/0/samples/latency_ms"]
+    assert stored.dtype == np.float64 and tuple(stored) == original.runs[0].latency.samples_ms
+
+
+def test_documents_with_inline_samples_still_load(saved, tmp_path):
+    """Schema 2 kept every sample in the JSON; such a document reads the same."""
+    original, path = saved
+    document = original.to_dict()
+    document["schema_version"] = 2
+    for index, run in enumerate(original.runs):
+        document["runs"][index] = run.to_dict(inline_samples=True)
+    old = tmp_path / "old.json"
+    old.write_text(json.dumps(document))
+    arrays = {k: v for k, v in original.arrays().items() if "/samples/" not in k}
+    np.savez(arrays_path_for(old), **arrays)
+    loaded = BenchResult.load(old)
+    assert loaded.schema_version == 2
+    assert [run.latency for run in loaded.runs] == [run.latency for run in original.runs]
+
+
+def test_a_sub_millisecond_model_at_the_defaults_writes_a_small_json(tmp_path):
+    """Every sample of a default 1 s bench is kept, but in the sidecar: the JSON stays small."""
+    model = tflite_builder.add_chain(tmp_path / "chain.tflite", n_ops=2)
+    result = bench(model)
+    path = result.save(tmp_path / "tiny.json")
+    assert result.runs[0].latency.count > 1000
+    assert path.stat().st_size < 200_000, path.stat().st_size
+    with np.load(arrays_path_for(path)) as archive:
+        assert archive["runs/0/samples/latency_ms"].size == result.runs[0].latency.count
 
 
 @pytest.mark.parametrize(

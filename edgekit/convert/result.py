@@ -99,7 +99,7 @@ class ConvertResult(ResultDocument):
     KIND: ClassVar[str] = "convert"
     # Schema 1 convert documents kept only a summary of each bench (no inputs, model or settings),
     # so a bench cannot be rebuilt from them: they are refused with the base's clear message.
-    READS: ClassVar[tuple[int, ...]] = (SCHEMA_VERSION,)
+    READS: ClassVar[tuple[int, ...]] = (2, SCHEMA_VERSION)
 
     source: dict[str, Any]
     out: str

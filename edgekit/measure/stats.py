@@ -39,7 +39,7 @@ class LatencyStats:
         return len(self.samples_ms)
 
     @classmethod
-    def from_samples(cls, samples_ms: Sequence[float]) -> LatencyStats:
+    def from_samples(cls, samples_ms: Sequence[float] | np.ndarray) -> LatencyStats:
         """Summarise raw samples (milliseconds); needs at least one sample."""
         values = np.asarray(samples_ms, dtype=np.float64)
         if values.ndim != 1 or values.size == 0:
@@ -62,12 +62,22 @@ class LatencyStats:
         )
 
     @classmethod
-    def from_dict(cls, data: dict) -> LatencyStats:
-        """Recompute from the stored raw samples; the stored summary is never trusted over them."""
-        return cls.from_samples(data["samples"])
+    def from_dict(cls, data: dict, samples: Sequence[float] | np.ndarray | None = None) -> LatencyStats:
+        """Recompute from the raw samples; the stored summary is never trusted over them.
 
-    def to_dict(self) -> dict:
-        return {
+        SAMPLES come from the document's arrays sidecar (schema 3); older documents keep them
+        inline under ``samples``.
+        """
+        if samples is None:
+            if "samples" not in data:
+                raise ValueError("latency samples are neither inline nor in the arrays sidecar "
+                                 "(keep the .arrays.npz file beside the JSON)")
+            samples = data["samples"]
+        return cls.from_samples(samples)
+
+    def to_dict(self, inline_samples: bool = True) -> dict:
+        """The summary figures, and the raw samples unless they are stored apart (``inline_samples``)."""
+        summary = {
             "unit": "ms",
             "count": self.count,
             "mean": self.mean,
@@ -80,8 +90,10 @@ class LatencyStats:
             "p99": self.p99,
             "max": self.max,
             "median_ci95": list(self.median_ci95),
-            "samples": list(self.samples_ms),
         }
+        if inline_samples:
+            summary["samples"] = list(self.samples_ms)
+        return summary
 
 
 def bootstrap_median_ci(

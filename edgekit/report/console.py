@@ -2,56 +2,12 @@
 
 from __future__ import annotations
 
-import sys
-from typing import TextIO
-
-from edgekit.events import BenchListener
+from edgekit.report.progress import ProgressPrinter
 from edgekit.report.table import format_size, render_table
 from edgekit.results import BenchResult, RunResult
 
+#: ProgressPrinter lives in edgekit.report.progress; it is still importable from here.
 __all__ = ["ProgressPrinter", "format_bench_table", "format_judgement"]
-
-class ProgressPrinter(BenchListener):
-    """One line per run on a log stream; on a terminal the line updates while the run measures."""
-
-    def __init__(self, stream: TextIO | None = None) -> None:
-        self._stream = stream or sys.stderr
-        self._live = self._stream.isatty()
-        self._prefix = ""
-
-    def on_message(self, message: str) -> None:
-        self._write_line(message)
-
-    def on_run_start(self, spec, position: int, total: int) -> None:
-        self._prefix = f"[{position}/{total}] {spec.label:<14}"
-        self._update("starting worker")
-
-    def on_run_event(self, spec, event: dict) -> None:
-        if event.get("event") == "phase":
-            phase = str(event.get("phase"))
-            self._update(
-                {"load": "loading", "loaded": "loaded", "first": "first inference, warm-up"}.get(phase, phase)
-            )
-        elif event.get("event") == "progress":
-            self._update(f"{event['phase']}: {event['runs']} runs, {event['seconds']:.1f} s")
-
-    def on_run_end(self, result: RunResult, position: int, total: int) -> None:
-        if result.status == "ok" and result.latency:
-            summary = f"ok  p50 {result.latency.p50:.3f} ms over {result.latency.count} runs"
-        else:
-            summary = f"{result.status}: {_shorten(result.reason, 90)}"
-        self._write_line(f"{self._prefix} {summary}", replace=True)
-
-    def _update(self, text: str) -> None:
-        if self._live:
-            self._stream.write(f"\r\033[K{self._prefix} {text}")
-            self._stream.flush()
-
-    def _write_line(self, text: str, replace: bool = False) -> None:
-        if self._live and replace:
-            self._stream.write("\r\033[K")
-        self._stream.write(text + "\n")
-        self._stream.flush()
 
 
 def format_bench_table(result: BenchResult) -> str:
@@ -182,28 +138,30 @@ def _row(run: RunResult, result: BenchResult) -> list[str]:
         return [run.delegate, config, run.status] + ["-"] * 12
     low, high = latency.median_ci95
     throughput = (
-        _ms(run.throughput.p50) if run.throughput else ("= latency" if run.asynchronous is False else "-")
+        format_ms(run.throughput.p50) if run.throughput
+        else ("= latency" if run.asynchronous is False else "-")
     )
     return [
         run.delegate,
         config,
         run.status,
-        _ms(run.init_ms),
-        _ms(run.first_ms),
-        _ms(latency.p50),
-        f"{_ms(low)}-{_ms(high)}",
-        _ms(latency.p90),
-        _ms(latency.p99),
+        format_ms(run.init_ms),
+        format_ms(run.first_ms),
+        format_ms(latency.p50),
+        f"{format_ms(low)}-{format_ms(high)}",
+        format_ms(latency.p90),
+        format_ms(latency.p99),
         f"{latency.cv * 100:.1f}%",
         str(latency.count),
         throughput,
-        _ms(run.readback.p50) if run.readback else "-",
+        format_ms(run.readback.p50) if run.readback else "-",
         format_size(peak) if peak else "-",
-        _accuracy_cell(run),
+        accuracy_cell(run),
     ]
 
 
-def _accuracy_cell(run: RunResult) -> str:
+def accuracy_cell(run: RunResult) -> str:
+    """The accuracy column: verdict and the metric that decided it (``reference`` for the reference)."""
     accuracy = getattr(run, "accuracy", None)
     if getattr(run, "is_reference", False):
         return "reference"
@@ -218,7 +176,8 @@ def _accuracy_cell(run: RunResult) -> str:
     return f"{accuracy.verdict} ({deciding.basis}: {deciding.metric}, {accuracy.precision})"
 
 
-def _ms(value: float | None) -> str:
+def format_ms(value: float | None) -> str:
+    """Milliseconds with the digits that matter at that size; ``-`` for none."""
     if value is None:
         return "-"
     return f"{value:.3f}" if value < 10 else f"{value:.2f}" if value < 1000 else f"{value:.0f}"

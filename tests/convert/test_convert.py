@@ -14,6 +14,7 @@ import pytest
 
 from edgekit.cli import main
 from edgekit.convert.matrix import convert
+from edgekit.document import SCHEMA_VERSION
 from edgekit.errors import UsageError
 
 pytestmark = pytest.mark.slow
@@ -203,7 +204,7 @@ def test_cli_writes_the_matrix_json(capsys, keras_file, tmp_path):
     assert code == 0
     assert "fp32" in out and "int8-full" in out and "worst cosine" in out
     document = json.loads((tmp_path / "m.json").read_text())
-    assert document["kind"] == "convert" and document["schema_version"] == 2
+    assert document["kind"] == "convert" and document["schema_version"] == SCHEMA_VERSION
     variant = document["variants"][1]
     assert variant["variant"] == "int8-full" and variant["status"] == "ok"
     assert variant["accuracy"]["verdict"] in ("pass", "warn") and variant["size_bytes"] > 0

@@ -41,6 +41,7 @@ def test_cpu_runs_say_throughput_is_their_latency(pose_on_cpu_and_gpu):
 
 def test_the_document_keeps_all_three_with_their_samples(pose_on_cpu_and_gpu, tmp_path):
     document = pose_on_cpu_and_gpu.to_dict()
-    gpu = next(run for run in document["runs"] if run["delegate"] == "gpu")
+    index, gpu = next((i, run) for i, run in enumerate(document["runs"]) if run["delegate"] == "gpu")
+    arrays = pose_on_cpu_and_gpu.arrays()
     for key in ("latency_ms", "throughput_ms", "readback_ms"):
-        assert gpu[key]["samples"] and gpu[key]["p50"] > 0
+        assert gpu[key]["p50"] > 0 and gpu[key]["count"] == arrays[f"runs/{index}/samples/{key}"].size
