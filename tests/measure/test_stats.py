@@ -5,7 +5,7 @@ import math
 import numpy as np
 import pytest
 
-from edgekit.measure.stats import LatencyStats, bootstrap_median_ci
+from edgekit.measure.stats import LatencyStats, median_ci
 
 
 def test_summary_of_five_samples_matches_hand_computation():
@@ -45,12 +45,26 @@ def test_constant_samples_give_a_point_interval():
 def test_median_interval_brackets_the_median_and_is_reproducible():
     rng = np.random.default_rng(1)
     samples = rng.lognormal(mean=1.0, sigma=0.2, size=400)
-    low, high = bootstrap_median_ci(samples)
+    low, high = median_ci(samples)
     assert low < np.median(samples) < high
-    assert (low, high) == bootstrap_median_ci(samples)
+    assert (low, high) == median_ci(samples)
     # A bigger sample of the same distribution gives a narrower interval.
-    wide = bootstrap_median_ci(samples[:40])
+    wide = median_ci(samples[:40])
     assert (wide[1] - wide[0]) > (high - low)
+
+
+def test_median_interval_is_the_binomial_order_statistics_by_hand():
+    # n = 10: P(B <= 1) = 11/1024 = 0.011 <= 0.025 < P(B <= 2) = 56/1024, so l = 2: [x(2), x(9)].
+    assert median_ci(np.arange(1.0, 11.0)) == (2.0, 9.0)
+    # n = 5: even [min, max] covers only 1 - 2/32 = 0.9375 < 0.95, so it is [min, max].
+    assert median_ci(np.array([5.0, 1.0, 4.0, 2.0, 3.0])) == (1.0, 5.0)
+
+
+def test_median_interval_of_many_samples_is_fast_and_tight():
+    samples = np.random.default_rng(2).normal(10.0, 1.0, size=600_000)
+    low, high = median_ci(samples)
+    # The median's standard error is sqrt(pi/2) / sqrt(n) ~ 0.0016: the interval is about 4 of them.
+    assert low < np.median(samples) < high and 0.004 < high - low < 0.009
 
 
 def test_round_trip_recomputes_from_raw_samples():
