@@ -22,6 +22,7 @@ __all__ = [
     "ToolInstallError",
     "ResultFormatError",
     "DataFileError",
+    "CacheNotWritable",
     "EXIT_OK",
     "EXIT_CHECK_FAILED",
     "EXIT_BAD_INPUT",
@@ -180,3 +181,13 @@ class DataFileError(EdgekitError):
         self.reason = reason
         super().__init__(f"edgekit's data file {where} {reason}; "
                          "reinstall edgekit (pip install --force-reinstall)")
+
+
+class CacheNotWritable(EdgekitError):
+    """edgekit's cache folder cannot be written; the setting is the user's to change."""
+
+    def __init__(self, folder: str | Path, reason: str) -> None:
+        self.folder = str(folder)
+        self.reason = reason
+        super().__init__(f"the cache folder {folder} is not usable: {reason}; "
+                         "set $EDGEKIT_CACHE_DIR to a writable folder")
