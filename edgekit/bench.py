@@ -395,9 +395,10 @@ def _open_tflite(path: Path) -> Model:
     """The .tflite model at PATH; other formats are pointed at `edgekit convert`."""
     parsed = Model.open(path)
     if parsed.format != "tflite":
+        kind = {"tfjs-graph": "TF.js graph", "saved-model": "SavedModel", "keras": "Keras"}.get(parsed.format)
         raise ModelFormatError(
             path,
-            f"is a {parsed.format} model; bench measures .tflite models: convert its TensorFlow "
+            f"is a {kind or parsed.format} model; bench measures .tflite models: convert its TensorFlow "
             "source first: edgekit convert SOURCE --out DIR",
         )
     return parsed

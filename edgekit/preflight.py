@@ -110,7 +110,7 @@ def check_writable_cache(folder: Path) -> Path:
     try:
         return check_output_dir(folder, "EDGEKIT_CACHE_DIR")
     except UsageError as exc:
-        raise CacheNotWritable(folder, exc.reason) from None
+        raise CacheNotWritable(folder, exc.reason.removesuffix("; choose a writable place")) from None
 
 
 def check_finite(parameter: str, value: float | None, *, positive: bool = False) -> None:
