@@ -166,7 +166,8 @@ def bench(
     reference_model = (
         Model.open(resolve_model(reference, log=emit.on_message)) if reference is not None else None
     )
-    check_input_budget(run_tensors, max_input_bytes)
+    computed = [t for s in range(parsed.subgraph_count) for t in parsed.tensors(s) if not t.is_constant]
+    check_input_budget(run_tensors, max_input_bytes, computed)
     input_sets, reference_sets = prepare_input_sets(
         parsed, run_tensors, inputs, seed, reference_model, value_range
     )

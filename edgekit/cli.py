@@ -16,9 +16,11 @@ import sys
 import threading
 from collections.abc import Callable, Sequence
 from pathlib import Path
+from typing import NoReturn
 
 from edgekit import __version__
 from edgekit.errors import (
+    EXIT_BAD_INPUT,
     EXIT_CHECK_FAILED,
     EXIT_ENVIRONMENT,
     EXIT_INTERNAL,
@@ -136,6 +138,13 @@ def _run(args: argparse.Namespace) -> int:
         return EXIT_INTERNAL
 
 
+class _Parser(argparse.ArgumentParser):
+    """argparse, with a usage error said in one line like every other error (exit 2)."""
+
+    def error(self, message: str) -> NoReturn:
+        self.exit(EXIT_BAD_INPUT, f"edgekit: error: {message} (see {self.prog} --help)\n")
+
+
 def _help_of(parser: argparse.ArgumentParser) -> Callable[[argparse.Namespace], int]:
     """A handler for a command group given no subcommand: print the group's help."""
 
@@ -150,7 +159,7 @@ def _parser() -> argparse.ArgumentParser:
     from edgekit.convert import TOOL_TIMEOUT_S  # light modules: --help stays instant
     from edgekit.convert.tfjs_tools import INSTALL_TIMEOUT_S
 
-    parser = argparse.ArgumentParser(
+    parser = _Parser(
         prog="edgekit",
         description="Take a trained model to phones and browsers and prove it is fast and correct there.",
         epilog=_EPILOG,

@@ -146,11 +146,20 @@ def describe_arrays(arrays: dict[str, np.ndarray] | None) -> dict[str, Any] | No
     return {name: {"shape": list(a.shape), "dtype": str(a.dtype)} for name, a in arrays.items()}
 
 
+#: Bytes read to decide whether a file can be a result document before reading it whole.
+_HEAD_BYTES = 4096
+
+
 def _read_json(path: Path) -> dict[str, Any]:
     kind = special_file_kind(path)
     if kind:
         raise ResultFormatError(path, f"is {kind}; pass the .json file bench --json wrote")
     try:
+        with open(path, "rb") as stream:  # the first bytes decide: a 3 GB binary is never read whole
+            head = stream.read(_HEAD_BYTES).lstrip()
+        if head and not head.startswith(b"{"):
+            raise ResultFormatError(path, "not JSON (a result document starts with '{'); pass the .json "
+                                          "file bench `json` wrote")
         document = json.loads(path.read_text(encoding="utf-8"))
     except FileNotFoundError as exc:
         raise ResultFormatError(path, "file not found") from exc

@@ -109,11 +109,27 @@ def default_input_budget() -> int:
     return max(MIN_INPUT_BUDGET, min(DEFAULT_MAX_INPUT_BYTES, available // 4))
 
 
-def check_input_budget(tensors: Sequence[TensorInfo], max_input_bytes: int | None) -> None:
-    """Refuse inputs larger than MAX_INPUT_BYTES (default: :func:`default_input_budget`) before allocating."""
+def check_input_budget(
+    tensors: Sequence[TensorInfo], max_input_bytes: int | None, others: Sequence[TensorInfo] = ()
+) -> None:
+    """Refuse inputs larger than MAX_INPUT_BYTES (default: :func:`default_input_budget`) before allocating.
+
+    Each of OTHERS (the model's computed tensors, which the runtime allocates) must fit the same
+    budget alone: a damaged dimension must not make a worker claim all of the machine's memory.
+    """
     if max_input_bytes is not None and (isinstance(max_input_bytes, bool) or max_input_bytes < 1):
         raise UsageError("max_input_bytes", f"{max_input_bytes!r} is not a positive number of bytes")
     budget = default_input_budget() if max_input_bytes is None else int(max_input_bytes)
+    for tensor in others:
+        size = input_bytes([tensor])
+        if size > budget:
+            shape = "x".join(str(max(1, d)) for d in tensor.shape)
+            raise UsageError(
+                "max_input_bytes",
+                f"the runtime would allocate {_gigabytes(size)} for tensor {tensor.name!r} ({shape} "
+                f"{tensor.dtype}), above the {_gigabytes(budget)} budget; raise `max_input_bytes` if this "
+                "machine can hold it",
+            )
     needed = input_bytes(tensors)
     if needed <= budget:
         return
