@@ -6,6 +6,7 @@ import functools
 import os
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from pathlib import Path
 
 import numpy as np
 
@@ -17,11 +18,13 @@ from edgekit.delegates.base import Delegate
 from edgekit.devices.host import HostDevice, RunSpec
 from edgekit.dynamic import fill_dynamic
 from edgekit.environment import environment_fingerprint
-from edgekit.errors import UnsupportedModel, UsageError
+from edgekit.errors import ModelFormatError, UnsupportedModel, UsageError
 from edgekit.events import BenchListener
+from edgekit.inputs import check_input_budget
 from edgekit.measure.conditions import load_warning, thread_scaling_warnings
 from edgekit.measure.loop import LoopConfig
 from edgekit.model import Model
+from edgekit.preflight import check_finite, thread_count_warning
 from edgekit.realistic import InputSets
 from edgekit.reference import REFERENCE_LOOP, Reference, judge_runs, load_expected, reference_delegate
 from edgekit.results import BenchResult, RunResult
@@ -98,6 +101,7 @@ def bench(
     batch: int | None = None,
     normalize: tuple[float, float] | None = None,
     output_roles: Sequence[str] | Mapping[str, str] | None = None,
+    max_input_bytes: int | None = None,
     listeners: Sequence[BenchListener] = (),
 ) -> BenchResult:
     """Benchmark MODEL (a .tflite path or zoo name) on this host for every delegate x thread count.
@@ -120,10 +124,16 @@ def bench(
     inputs with a vocab.txt beside the model), else seeded random ones (``inputs="random"``
     forces them); the result says which. OUTPUT_ROLES (``{"Identity_2": "mask"}``, or
     ``["Identity_2=mask"]``) decide how each output is judged, over the zoo catalog's roles.
+
+    Inputs larger than MAX_INPUT_BYTES together are refused before anything is allocated (default:
+    :func:`edgekit.inputs.default_input_budget`). Thread counts above this machine's usable cores
+    are measured as asked, with a warning. Ctrl-C (or SIGTERM) keeps the finished runs: the rest
+    are `interrupted`, accuracy is not judged, and ``BenchResult.interrupted`` is true.
     """
     emit = _Broadcast(listeners)
+    _validate_seed(seed)
     path = resolve_model(model, log=emit.on_message)
-    parsed = Model.open(path)
+    parsed = _open_tflite(path)
     if signature is not None:
         parsed = parsed.select_signature(signature)
     run_tensors, dynamic_notes = fill_dynamic(parsed.inputs, batch)
@@ -156,6 +166,8 @@ def bench(
     reference_model = (
         Model.open(resolve_model(reference, log=emit.on_message)) if reference is not None else None
     )
+    computed = [t for s in range(parsed.subgraph_count) for t in parsed.tensors(s) if not t.is_constant]
+    check_input_budget(run_tensors, max_input_bytes, computed)
     input_sets, reference_sets = prepare_input_sets(
         parsed, run_tensors, inputs, seed, reference_model, value_range
     )
@@ -166,28 +178,42 @@ def bench(
 
     device = HostDevice()
     environment = environment_fingerprint(list(settings.threads))
-    warnings = [line for line in [load_warning(environment)] if line]
+    notes = [load_warning(environment), thread_count_warning(settings.threads), *input_sets.notes]
+    warnings = [line for line in notes if line]
     for line in warnings:
         emit.on_message(f"warning: {line}")
     results: list[RunResult] = []
+    interrupted = False
     for position, (spec, verdict) in enumerate(planned, start=1):
         emit.on_run_start(spec, position, len(planned))
-        result = verdict or device.run(
-            path,
-            spec,
-            arrays,
-            settings.loop,
-            settings.timeout_s,
-            on_event=functools.partial(emit.on_run_event, spec),
-            delegate_modules=_external_module(delegate_registry.get(spec.delegate)),
-            extra_inputs=extra_inputs,
-        )
+        if interrupted:
+            result = _verdict(spec, "interrupted", "not started: the bench was interrupted")
+        else:
+            try:
+                result = verdict or device.run(
+                    path,
+                    spec,
+                    arrays,
+                    settings.loop,
+                    settings.timeout_s,
+                    on_event=functools.partial(emit.on_run_event, spec),
+                    delegate_modules=_external_module(delegate_registry.get(spec.delegate)),
+                    extra_inputs=extra_inputs,
+                )
+            except KeyboardInterrupt:  # Ctrl-C or SIGTERM: the worker is gone; keep the finished runs
+                interrupted = True
+                result = _verdict(spec, "interrupted", "stopped by an interrupt before it finished")
         result.coverage = coverages[spec.delegate]
         results.append(result)
         emit.on_run_end(result, position, len(planned))
+    if interrupted:
+        finished = sum(run.status != "interrupted" for run in results)
+        line = f"interrupted: {finished} of {len(results)} runs finished; accuracy was not judged"
+        warnings.append(line)
+        emit.on_message(f"warning: {line}")
 
     chosen_reference = None
-    if accuracy:
+    if accuracy and not interrupted:
         chosen_reference = expected_reference or _reference_outputs(
             parsed, reference_model, reference_sets or input_sets, results, settings, device, emit
         )
@@ -366,7 +392,28 @@ def _validate_threads(threads: Sequence[int]) -> tuple[int, ...]:
     return tuple(dict.fromkeys(threads))
 
 
+def _open_tflite(path: Path) -> Model:
+    """The .tflite model at PATH; other formats are pointed at `edgekit convert`."""
+    parsed = Model.open(path)
+    if parsed.format != "tflite":
+        kind = {"tfjs-graph": "TF.js graph", "saved-model": "SavedModel", "keras": "Keras"}.get(parsed.format)
+        raise ModelFormatError(
+            path,
+            f"is a {kind or parsed.format} model; bench measures .tflite models: convert its TensorFlow "
+            "source first: edgekit convert SOURCE --out DIR",
+        )
+    return parsed
+
+
+def _validate_seed(seed: int) -> None:
+    if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)) or seed < 0:
+        raise UsageError("seed", f"{seed!r} is not a seed; use a whole number 0 or above")
+
+
 def _validate_loop(loop: LoopConfig) -> LoopConfig:
+    for option, value in (("warmup_seconds", loop.warmup_seconds), ("min_seconds", loop.min_seconds),
+                          ("max_seconds", loop.max_seconds)):
+        check_finite(option, value)
     if loop.min_runs < 1:
         raise UsageError("runs", f"{loop.min_runs} is too few; measure at least 1 run")
     if loop.warmup_runs < 0:
@@ -386,8 +433,7 @@ def _validate_timeout(timeout: float | None, loop: LoopConfig) -> float:
     if timeout is None:
         # Loading, warm-up and measurement are each capped by max_seconds; leave room for a slow load.
         return 120.0 + 2 * loop.max_seconds + loop.warmup_seconds
-    if timeout <= 0:
-        raise UsageError("timeout", f"{timeout} seconds must be positive")
+    check_finite("timeout", timeout, positive=True)
     return float(timeout)
 
 

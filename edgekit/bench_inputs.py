@@ -57,16 +57,17 @@ def prepare_input_sets(
 
 
 def _given(model: Model, inputs: str | os.PathLike[str] | Mapping[str, np.ndarray]) -> InputSets:
+    notes: list[str] = []
     if isinstance(inputs, (str, os.PathLike)):
-        arrays = load_inputs(Path(inputs), model.inputs)
+        arrays = load_inputs(Path(inputs), model.inputs, notes)
         where = f"your inputs ({Path(inputs).name})"
     else:
-        arrays = check_inputs(inputs, model.inputs)
+        arrays = check_inputs(inputs, model.inputs, notes=notes)
         where = "your inputs"
-    return InputSets("given", where, (where,), (arrays,))
+    return InputSets("given", where, (where,), (arrays,), tuple(notes))
 
 
 def _carried(sets: InputSets, source: Sequence[TensorInfo], target: Sequence[TensorInfo]) -> InputSets:
     """SETS converted from SOURCE tensors to TARGET tensors (quantized or cast as each needs)."""
     carried = tuple(convert_inputs(arrays, source, target) for arrays in sets.sets)
-    return InputSets(sets.kind, sets.description, sets.labels, carried)
+    return InputSets(sets.kind, sets.description, sets.labels, carried, sets.notes)

@@ -12,13 +12,23 @@ import contextlib
 import json
 import os
 import re
+import signal
 import sys
+import threading
 from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NoReturn
 
 from edgekit import __version__
-from edgekit.errors import EXIT_CHECK_FAILED, EXIT_INTERNAL, EXIT_OK, EdgekitError, UsageError
+from edgekit.errors import (
+    EXIT_BAD_INPUT,
+    EXIT_CHECK_FAILED,
+    EXIT_ENVIRONMENT,
+    EXIT_INTERNAL,
+    EXIT_OK,
+    EdgekitError,
+    UsageError,
+)
 
 if TYPE_CHECKING:
     from edgekit.events import BenchListener
@@ -44,7 +54,7 @@ _SAME_NAME = {
     "app", "calibration", "calibration_range", "expected", "force", "inputs", "json", "keypoints",
     "max_answer_len", "max_seconds", "min_seconds", "model", "normalize", "out", "output", "reference",
     "runs", "seed", "signature", "threads", "timeout", "tolerance", "variants", "vocab", "warmup_seconds",
-    "tool_timeout", "batch", "config", "only", "record",
+    "tool_timeout", "batch", "config", "only", "record", "max_input_bytes",
 }
 _PARAMETER = re.compile(r"`([a-z_]+)`")
 
@@ -67,6 +77,25 @@ def in_cli_terms(error: EdgekitError) -> str:
     return _PARAMETER.sub(flag, text)
 
 
+class _Terminated(KeyboardInterrupt):
+    """SIGTERM, raised as an interrupt so that every cleanup path Ctrl-C takes runs for it too."""
+
+
+#: SIGTERMs received by this run of `main` (a library call may absorb the interrupt it raised).
+_TERMINATIONS: list[int] = []
+
+
+def _on_sigterm(signum: int, frame: object) -> None:
+    _TERMINATIONS.append(signum)
+    raise _Terminated()
+
+
+def _interrupted_exit(exc: BaseException | None = None) -> int:
+    """130 after Ctrl-C, 143 after SIGTERM (the shell's 128 + signal number)."""
+    terminated = isinstance(exc, _Terminated) or bool(_TERMINATIONS)
+    return 128 + (signal.SIGTERM if terminated else signal.SIGINT)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the `edgekit` command."""
     parser = _parser()
@@ -74,14 +103,30 @@ def main(argv: Sequence[str] | None = None) -> int:
     if not getattr(args, "handler", None):
         parser.print_help()
         return EXIT_OK
+    _TERMINATIONS.clear()
+    in_main_thread = threading.current_thread() is threading.main_thread()
+    previous = signal.signal(signal.SIGTERM, _on_sigterm) if in_main_thread else None
+    try:
+        return _run(args)
+    finally:
+        if in_main_thread:
+            signal.signal(signal.SIGTERM, previous)
+
+
+def _run(args: argparse.Namespace) -> int:
+    """ARGS' handler, with every exception turned into one line on stderr and an exit code."""
     try:
         return args.handler(args)
     except EdgekitError as exc:
         print(f"edgekit: error: {in_cli_terms(exc)}", file=sys.stderr)
         return exc.exit_code
-    except KeyboardInterrupt:
+    except KeyboardInterrupt as exc:
         print("edgekit: interrupted", file=sys.stderr)
-        return 130
+        return _interrupted_exit(exc)
+    except MemoryError:
+        print("edgekit: error: this machine ran out of memory; lower --max-input-bytes, --batch or the "
+              "model's input sizes, or use a machine with more memory", file=sys.stderr)
+        return EXIT_ENVIRONMENT
     except BrokenPipeError:
         # The reader (`| head`) went away: not an error of ours. Silence the final flush too.
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
@@ -95,6 +140,13 @@ def main(argv: Sequence[str] | None = None) -> int:
             file=sys.stderr,
         )
         return EXIT_INTERNAL
+
+
+class _Parser(argparse.ArgumentParser):
+    """argparse, with a usage error said in one line like every other error (exit 2)."""
+
+    def error(self, message: str) -> NoReturn:
+        self.exit(EXIT_BAD_INPUT, f"edgekit: error: {message} (see {self.prog} --help)\n")
 
 
 def _help_of(parser: argparse.ArgumentParser) -> Callable[[argparse.Namespace], int]:
@@ -111,7 +163,7 @@ def _parser() -> argparse.ArgumentParser:
     from edgekit.convert import TOOL_TIMEOUT_S  # light modules: --help stays instant
     from edgekit.convert.tfjs_tools import INSTALL_TIMEOUT_S
 
-    parser = argparse.ArgumentParser(
+    parser = _Parser(
         prog="edgekit",
         description="Take a trained model to phones and browsers and prove it is fast and correct there.",
         epilog=_EPILOG,
@@ -204,6 +256,12 @@ def _parser() -> argparse.ArgumentParser:
     )
     bench.add_argument(
         "--json", metavar="FILE", help="write the result document (and FILE's .arrays.npz sidecar)"
+    )
+    bench.add_argument(
+        "--max-input-bytes",
+        type=int,
+        metavar="N",
+        help="refuse inputs larger than N bytes in all (default: a quarter of free memory, at most 4 GiB)",
     )
     bench.add_argument("--quiet", action="store_true", help="no progress lines")
     bench.set_defaults(handler=_bench)
@@ -441,6 +499,10 @@ def _bench(args: argparse.Namespace) -> int:
     if json_path:
         result.save(json_path)
         print(f"\nresult written to {json_path}", file=sys.stderr)
+    if result.interrupted:  # the finished runs are printed and saved; the exit still says interrupted
+        print("edgekit: interrupted; the finished runs are kept, the others are marked interrupted",
+              file=sys.stderr)
+        return _interrupted_exit()
     if result.failed_runs or (args.fail_on_accuracy and result.inaccurate_runs):
         return EXIT_CHECK_FAILED
     return EXIT_OK
@@ -468,6 +530,7 @@ def _bench_call(args: argparse.Namespace, bench: Callable[..., Any], progress: B
         batch=args.batch,
         normalize=_normalize(args.normalize),
         output_roles=args.output_role,
+        max_input_bytes=args.max_input_bytes,
         listeners=[progress] if progress else [],
     )
 
@@ -664,12 +727,9 @@ def _int_list(text: str, option: str) -> list[int]:
 
 
 def _output_file(text: str, option: str) -> Path:
-    path = Path(text)
-    if path.is_dir():
-        raise UsageError(option, f"{path} is a directory; give a file name such as {path / 'result.json'}")
-    if not path.parent.exists():
-        raise UsageError(option, f"directory {path.parent} does not exist; create it first")
-    return path
+    from edgekit.preflight import check_output_file
+
+    return check_output_file(text, option)
 
 
 if __name__ == "__main__":

@@ -23,6 +23,7 @@ import numpy as np
 
 from edgekit import atomic
 from edgekit.errors import ResultFormatError
+from edgekit.preflight import special_file_kind
 
 __all__ = ["SCHEMA_VERSION", "ResultDocument", "arrays_path_for", "prefixed", "describe_arrays"]
 
@@ -163,13 +164,30 @@ def describe_arrays(arrays: dict[str, np.ndarray] | None) -> dict[str, Any] | No
     return {name: {"shape": list(a.shape), "dtype": str(a.dtype)} for name, a in arrays.items()}
 
 
+#: Bytes read to decide whether a file can be a result document before reading it whole.
+_HEAD_BYTES = 4096
+
+
 def _read_json(path: Path) -> dict[str, Any]:
+    kind = special_file_kind(path)
+    if kind:
+        raise ResultFormatError(path, f"is {kind}; pass the .json file bench --json wrote")
     try:
+        with open(path, "rb") as stream:  # the first bytes decide: a 3 GB binary is never read whole
+            head = stream.read(_HEAD_BYTES).lstrip()
+        if head and not head.startswith(b"{"):
+            raise ResultFormatError(path, "not JSON (a result document starts with '{'); pass the .json "
+                                          "file bench `json` wrote")
         document = json.loads(path.read_text(encoding="utf-8"))
     except FileNotFoundError as exc:
         raise ResultFormatError(path, "file not found") from exc
+    except UnicodeDecodeError as exc:
+        raise ResultFormatError(path, "not JSON (not UTF-8 text)") from exc
+    except json.JSONDecodeError as exc:
+        raise ResultFormatError(path, f"not JSON (line {exc.lineno}, column {exc.colno})") from exc
     except (OSError, ValueError) as exc:
-        raise ResultFormatError(path, f"not JSON ({exc})") from exc
+        why = exc.strerror if isinstance(exc, OSError) and exc.strerror else "unreadable"
+        raise ResultFormatError(path, f"cannot be read ({why})") from exc
     if not isinstance(document, dict) or "schema_version" not in document:
         raise ResultFormatError(path, "no schema_version: not a document edgekit wrote")
     return document
@@ -181,5 +199,6 @@ def _read_arrays(path: Path) -> dict[str, np.ndarray]:
     try:
         with np.load(path, allow_pickle=False) as archive:
             return {key: archive[key] for key in archive.files}
-    except (OSError, ValueError, zipfile.BadZipFile) as exc:
-        raise ResultFormatError(path, f"arrays file unreadable ({exc})") from exc
+    except (OSError, ValueError, zipfile.BadZipFile, EOFError) as exc:
+        reason = "arrays file unreadable (damaged, or not an .npz); write it again with bench `json`"
+        raise ResultFormatError(path, reason) from exc

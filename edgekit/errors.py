@@ -24,6 +24,7 @@ __all__ = [
     "MergeRefused",
     "DataFileError",
     "GateConfigError",
+    "CacheNotWritable",
     "EXIT_OK",
     "EXIT_CHECK_FAILED",
     "EXIT_BAD_INPUT",
@@ -207,3 +208,13 @@ class GateConfigError(EdgekitError):
         self.reason = reason
         where = f"{path}:{line}" if line else str(path)
         super().__init__(f"{where}: {key}: {reason}")
+
+
+class CacheNotWritable(EdgekitError):
+    """edgekit's cache folder cannot be written; the setting is the user's to change."""
+
+    def __init__(self, folder: str | Path, reason: str) -> None:
+        self.folder = str(folder)
+        self.reason = reason
+        super().__init__(f"the cache folder {folder} is not usable: {reason}; "
+                         "set $EDGEKIT_CACHE_DIR to a writable folder")

@@ -32,6 +32,7 @@ from edgekit.contract import (
 )
 from edgekit.errors import ModelFormatError, ModelNotFound, UsageError
 from edgekit.macs import COUNTED_OPS, MacEstimate, estimate_macs
+from edgekit.preflight import read_head, special_file_kind
 
 __all__ = [
     "MacEstimate",
@@ -78,8 +79,12 @@ class Model:
     def open(cls, path: str | os.PathLike[str]) -> Model:
         """Read and validate PATH (.tflite, or a TF.js graph model's json or folder)."""
         from edgekit.formats.tfjs_graph import is_graph_model, read_graph_model
+        from edgekit.formats.tflite import HEAD_BYTES, check_header
 
         path = Path(path)
+        kind = special_file_kind(path)  # by stat alone: a FIFO would block a reader, /dev/zero never end
+        if kind:
+            raise ModelFormatError(path, f"is {kind}, not a model file; pass the .tflite file itself")
         if is_graph_model(path):
             content = read_graph_model(path)
             return cls(content.files[0], content)
@@ -88,6 +93,8 @@ class Model:
         if not path.exists():
             raise ModelNotFound(str(path), "no such file; check the path")
         try:
+            # The first bytes decide the format: a 3 GB video is refused without reading it.
+            check_header(read_head(path, HEAD_BYTES), path.stat().st_size, path)
             data = path.read_bytes()
         except OSError as exc:
             raise ModelFormatError(path, f"cannot be read: {exc.strerror or exc}") from exc

@@ -31,6 +31,8 @@ class InputSets:
     description: str
     labels: tuple[str, ...]
     sets: tuple[dict[str, np.ndarray], ...]
+    #: What was done to the user's arrays on the way in (an exact int32 -> float32 conversion).
+    notes: tuple[str, ...] = ()
 
     def to_dict(self) -> dict[str, object]:
         """What the result document records of them (the arrays go to the sidecar)."""

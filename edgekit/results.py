@@ -30,7 +30,7 @@ __all__ = [
 #: The per-run sample series stored in the sidecar under ``runs/<i>/samples/<name>``.
 SAMPLE_SERIES = ("latency_ms", "throughput_ms", "readback_ms", "warmup_ms")
 
-RUN_STATUSES = ("ok", "unavailable", "unsupported", "crashed", "timeout", "error")
+RUN_STATUSES = ("ok", "unavailable", "unsupported", "crashed", "timeout", "error", "interrupted")
 #: Statuses that mean something went wrong while running, as opposed to a known limitation.
 FAILED_STATUSES = ("crashed", "timeout", "error")
 
@@ -167,6 +167,11 @@ class BenchResult(ResultDocument):
     @property
     def failed_runs(self) -> list[RunResult]:
         return [run for run in self.runs if run.status in FAILED_STATUSES]
+
+    @property
+    def interrupted(self) -> bool:
+        """Whether Ctrl-C or SIGTERM stopped the bench: runs it did not finish are `interrupted`."""
+        return any(run.status == "interrupted" for run in self.runs)
 
     @property
     def inaccurate_runs(self) -> list[RunResult]:

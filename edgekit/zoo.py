@@ -42,6 +42,7 @@ from typing import IO, Any, Protocol
 
 from edgekit import atomic
 from edgekit.errors import ModelFormatError, ModelNotFound, ToolMissing, UsageError, ZooError
+from edgekit.preflight import check_writable_cache
 
 __all__ = [
     "ZooEntry",
@@ -286,6 +287,8 @@ def pull(name: str, *, force: bool = False, log: Log | None = None, seq_len: int
     entry = get(name)
     say = log or (lambda _message: None)
     if entry.is_built:
+        if force or cached_path(name, seq_len=seq_len) is None:
+            check_writable_cache(cache_dir())
         return _build(entry, force, say, seq_len).tflite_path
     _refuse_seq_len(entry, seq_len)
     if not force:
@@ -293,6 +296,7 @@ def pull(name: str, *, force: bool = False, log: Log | None = None, seq_len: int
         if path is not None:
             say(f"{name}: cached at {path}")
             return path
+    check_writable_cache(cache_dir())  # before a fetch that would fail only when it writes
     return _FETCHERS[entry.kind](entry, force, say)
 
 

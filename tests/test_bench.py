@@ -82,7 +82,7 @@ def test_model_with_a_custom_op_nobody_implements_is_refused(models):
             InputsError,
             "shape 1x9, the model expects 1x8",
         ),
-        (dict(inputs={"input": np.zeros((1, 8), np.complex64)}), InputsError, "cannot convert safely"),
+        (dict(inputs={"input": np.zeros((1, 8), np.complex64)}), InputsError, "do not convert exactly"),
     ],
 )
 def test_bad_options_are_refused_before_anything_runs(models, kwargs, error, text):

@@ -111,7 +111,7 @@ def test_inputs_file_problems_exit_2(capsys, chain, tmp_path):
     for name, text in [
         ("missing.npz", "missing 'input'"),
         ("shape.npz", "has shape 2x8, the model expects 1x8"),
-        ("garbage.npz", "not a readable .npz"),
+        ("garbage.npz", "not an .npz file (it is a text file)"),
         ("absent.npz", "inputs file not found"),
     ]:
         code, _, err = run_cli(capsys, "bench", chain, *FAST, "--inputs", tmp_path / name)

@@ -30,6 +30,7 @@ from edgekit.errors import DelegateUnavailable, EdgekitError, ToolMissing, ToolT
 from edgekit.events import BenchListener
 from edgekit.inputs import convert_inputs, generate_inputs
 from edgekit.model import Model, TensorInfo
+from edgekit.preflight import check_finite, check_output_dir
 from edgekit.results import BenchResult
 
 __all__ = ["convert", "ConvertResult", "VariantResult"]
@@ -77,9 +78,10 @@ def convert(
     variant whose tool runs past it ends as ``timeout``.
     """
     chosen = _variants(variants)
-    out = _prepare_out(Path(out), force)
-    if not tool_timeout > 0:
-        raise UsageError("tool_timeout", f"{tool_timeout!r} is not a positive number of seconds")
+    if isinstance(seed, bool) or not isinstance(seed, int) or seed < 0:
+        raise UsageError("seed", f"{seed!r} is not a seed; use a whole number 0 or above")
+    check_finite("tool_timeout", tool_timeout, positive=True)
+    out = check_output_dir(_prepare_out(Path(out), force), "out")
 
     def say(message: str) -> None:
         for listener in listeners:

@@ -19,6 +19,7 @@ from pathlib import Path
 from edgekit import atomic
 from edgekit.datafiles import load_json
 from edgekit.errors import ToolInstallError, ToolMissing
+from edgekit.preflight import check_writable_cache
 
 __all__ = ["converter", "install", "environment_dir", "pins", "INSTALL_TIMEOUT_S"]
 
@@ -67,6 +68,7 @@ def install(*, force: bool = False, log: Callable[[str], None] | None = None,
     if not force and marker.is_file() and json.loads(marker.read_text()) == pins():
         say(f"TF.js converters already installed in {target}")
         return target
+    check_writable_cache(target.parents[1])
     # Built in place; the marker is written last, so an interrupted install is redone, never used.
     marker.unlink(missing_ok=True)
     say(f"creating {target} (a virtual environment for {', '.join(pins())}); this takes a minute or two")

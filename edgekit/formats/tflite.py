@@ -27,7 +27,7 @@ from edgekit.contract import (
 )
 from edgekit.errors import ModelFormatError
 
-__all__ = ["FILE_IDENTIFIER", "buffer_bytes", "read_model"]
+__all__ = ["FILE_IDENTIFIER", "HEAD_BYTES", "buffer_bytes", "check_header", "read_model"]
 
 #: Bytes 4..8 of every TFLite flatbuffer.
 FILE_IDENTIFIER = b"TFL3"
@@ -44,16 +44,48 @@ _CORRUPT_ERRORS = (struct.error, IndexError, ValueError, TypeError, OverflowErro
 _OpCode = tuple[str, bool, int]  # (name, is custom, version)
 
 
+#: Bytes of a file's start that decide its format (and, for text, that it is text).
+HEAD_BYTES = 256
+#: The one schema version LiteRT loads.
+SCHEMA_VERSION = 3
+
+
 def read_model(data: bytes, path: Path) -> ModelContent:
     """Validate and parse ``data``; raise ModelFormatError naming what is wrong."""
-    _check_header(data, path)
+    check_header(data[:HEAD_BYTES], len(data), path)
     try:
         root = schema.Model.GetRootAs(data, 0)
         buffer_count = _count(root.BuffersLength(), "buffers", data, path)
         _check_buffers(root, buffer_count, data, path)
-        return _read_root(root, buffer_count, data, path)
+        content = _read_root(root, buffer_count, data, path)
     except _CORRUPT_ERRORS as exc:
         raise ModelFormatError(path, _corruption_reason(exc, len(data))) from exc
+    _check_loadable(content, path)
+    return content
+
+
+def _check_loadable(content: ModelContent, path: Path) -> None:
+    """Refuse what parses but no runtime can ever load: the reason names the field at fault."""
+    if content.version != SCHEMA_VERSION:
+        raise ModelFormatError(path, f"schema version {content.version} is not {SCHEMA_VERSION}, the only "
+                                     "version LiteRT loads; re-export it with a current converter")
+    if not content.ops:
+        raise ModelFormatError(path, "the model has no operators, so there is nothing to run; "
+                                     "re-export it from a model that computes something")
+    if not content.subgraphs[0].inputs:
+        raise ModelFormatError(path, "the main subgraph has no inputs, so there is nothing to feed; "
+                                     "re-export it with its input tensors")
+    for s, tensors in enumerate(content.tensors):
+        for tensor in tensors:
+            bad_shape = any(d < 0 for d in tensor.shape)
+            if bad_shape or any(d < -1 for d in tensor.shape_signature):
+                dims = tensor.shape if bad_shape else tensor.shape_signature
+                raise ModelFormatError(
+                    path,
+                    f"tensor {tensor.index} ({tensor.name!r}) of subgraph {s} declares shape "
+                    f"{list(dims)}; negative sizes are impossible (only -1 in a shape signature "
+                    "means dynamic); re-export the model",
+                )
 
 
 def _corruption_reason(exc: Exception, size: int) -> str:
@@ -65,7 +97,11 @@ def _corruption_reason(exc: Exception, size: int) -> str:
             f"truncated or corrupted: the flatbuffer refers to byte {needed.group(1)} but the file has "
             f"{size} bytes; was the download or copy cut short? Fetch or export it again"
         )
-    return f"corrupted flatbuffer ({type(exc).__name__}: {exc}); fetch or export it again"
+    if isinstance(exc, UnicodeDecodeError):
+        what = "a name stored in it is not valid UTF-8 text"
+    else:
+        what = "a table or vector in it points at data that is not there"
+    return f"corrupted flatbuffer: {what}; fetch or export it again"
 
 
 def buffer_bytes(data: bytes, buffer_index: int) -> bytes:
@@ -79,30 +115,56 @@ def buffer_bytes(data: bytes, buffer_index: int) -> bytes:
     return buffer.DataAsNumpy().tobytes()
 
 
-def _check_header(data: bytes, path: Path) -> None:
-    if not data:
+def check_header(head: bytes, size: int, path: Path) -> None:
+    """Refuse a file by its first bytes (HEAD, at least 8 of a SIZE-byte file) before reading the rest."""
+    if size == 0:
         raise ModelFormatError(path, "the file is empty (0 bytes)")
-    if len(data) < 8:
-        raise ModelFormatError(path, f"too short to be a TFLite flatbuffer ({len(data)} bytes)")
-    identifier = data[4:8]
+    if size < 8:
+        raise ModelFormatError(path, f"too short to be a TFLite flatbuffer ({size} bytes)")
+    identifier = head[4:8]
     if identifier != FILE_IDENTIFIER:
+        known = _what_it_is(head, path)
+        if known:
+            raise ModelFormatError(path, known)
         reason = (
             f"not a TFLite flatbuffer (file identifier is {identifier!r}, expected {FILE_IDENTIFIER!r})"
         )
-        raise ModelFormatError(path, reason + _what_it_looks_like(data))
-    root_offset = struct.unpack_from("<I", data, 0)[0]
-    if not 8 <= root_offset < len(data):
-        reason = f"corrupted: root table offset {root_offset} is outside the file ({len(data)} bytes)"
+        raise ModelFormatError(path, reason + _what_it_looks_like(head))
+    root_offset = struct.unpack_from("<I", head, 0)[0]
+    if not 8 <= root_offset < size:
+        reason = f"corrupted: root table offset {root_offset} is outside the file ({size} bytes)"
         raise ModelFormatError(path, reason)
+
+
+_IMAGE_SIGNATURES = (
+    (b"\x89PNG\r\n\x1a\n", "a PNG image"),
+    (b"\xff\xd8\xff", "a JPEG image"),
+    (b"GIF87a", "a GIF image"),
+    (b"GIF89a", "a GIF image"),
+    (b"BM", "a BMP image"),
+)
+
+
+def _what_it_is(head: bytes, path: Path) -> str | None:
+    """The whole reason for files people commonly pass by mistake, else None."""
+    for signature, kind in _IMAGE_SIGNATURES:
+        if head.startswith(signature):
+            return f"is {kind}, not a model; pass the .tflite model (images go in `inputs` as arrays)"
+    if head.startswith(b"RIFF") and head[8:12] == b"WEBP":
+        return "is a WebP image, not a model; pass the .tflite model"
+    convert = f"convert it first: edgekit convert {path} --out DIR"
+    if head.startswith(b"PK\x03\x04") and path.suffix.lower() == ".keras":
+        return f"is a Keras model (.keras), not a .tflite model; {convert}"
+    if head.startswith(b"\x89HDF"):
+        return f"is an HDF5 file (a Keras .h5 model), not a .tflite model; {convert}"
+    return None
 
 
 def _what_it_looks_like(data: bytes) -> str:
     """A hint for the wrong files people commonly pass."""
     if data.startswith(b"PK\x03\x04"):
         return "; it is a zip archive (unzip it and pass the .tflite inside)"
-    if data.startswith(b"\x89HDF"):
-        return "; it is an HDF5 file (a Keras .h5 model: convert it to .tflite first)"
-    if all(32 <= b < 127 or b in b"\t\r\n" for b in data[:256]):
+    if all(32 <= b < 127 or b in b"\t\r\n" for b in data[:HEAD_BYTES]):
         return "; it looks like a text file"
     return ""
 

@@ -21,6 +21,7 @@ from typing import Any
 from edgekit import __version__
 from edgekit.atomic import publish_directory
 from edgekit.errors import UsageError
+from edgekit.preflight import check_output_dir
 from edgekit.scaffold import validate
 from edgekit.scaffold.apps import App, get_app
 from edgekit.scaffold.binding import BindOptions
@@ -70,6 +71,7 @@ def scaffold(app_name: str, model: str | os.PathLike[str], out: str | os.PathLik
     say = log or (lambda _message: None)
     dest = Path(out)
     _refuse_existing(dest, force)
+    check_output_dir(dest, "out")  # before binding and golden vectors, not after them
     app, contract, runtime, binding = bind_app(app_name, model, options, log=log)
     dest.parent.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory(dir=dest.parent, prefix=f".{dest.name}.scaffold-") as scratch:
