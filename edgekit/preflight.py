@@ -11,6 +11,7 @@ from __future__ import annotations
 import math
 import os
 import stat
+import tempfile
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -95,14 +96,14 @@ def check_output_dir(path: str | os.PathLike[str], parameter: str) -> Path:
 
 
 def _probe_directory(folder: Path, parameter: str, what: str) -> None:
-    probe = folder / f".edgekit-write-probe-{os.getpid()}"
+    # A unique name: threads of one process may probe the same folder at once.
     try:
-        fd = os.open(probe, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        fd, probe = tempfile.mkstemp(dir=folder, prefix=".edgekit-write-probe-")
     except OSError as exc:
         reason = exc.strerror or type(exc).__name__
         raise UsageError(parameter, f"{what} ({reason}); choose a writable place") from None
     os.close(fd)
-    probe.unlink(missing_ok=True)
+    Path(probe).unlink(missing_ok=True)
 
 
 def check_writable_cache(folder: Path) -> Path:
