@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import pytest
 
-from edgekit import delegates
 from edgekit.bench import bench
 from edgekit.report.console import format_bench_table
 
@@ -12,10 +11,9 @@ pytestmark = pytest.mark.slow
 
 
 @pytest.fixture(scope="module")
-def pose_on_cpu_and_gpu(zoo_model):
-    availability = delegates.get("gpu").probe()
-    if not availability.available:
-        pytest.skip(f"gpu delegate unavailable here: {availability.reason}")
+def pose_on_cpu_and_gpu(zoo_model, gpu_probe):
+    if not gpu_probe.available:
+        pytest.skip(f"the gpu delegate cannot run here: {gpu_probe.reason}")
     return bench(zoo_model("pose-landmark-full"), delegates=["cpu", "gpu"], gpu_precision=["fp16", "fp32"],
                  runs=3, min_seconds=0.0, max_seconds=4.0, warmup_runs=1, warmup_seconds=0.0)
 
