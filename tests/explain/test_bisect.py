@@ -26,7 +26,11 @@ def corrupt_output_scale(source: Path, target: Path, layer: str, factor: float =
     subgraph = model.subgraphs[0]
     for index, op in enumerate(subgraph.operators):
         tensor = subgraph.tensors[op.outputs[0]]
-        if f"/{layer}".encode() in bytes(tensor.name) and tensor.quantization and tensor.quantization.scale is not None:
+        if (
+            f"/{layer}".encode() in bytes(tensor.name)
+            and tensor.quantization
+            and tensor.quantization.scale is not None
+        ):
             tensor.quantization.scale = tensor.quantization.scale * factor
             builder = flatbuffers.Builder(1024)
             builder.Finish(model.Pack(builder), file_identifier=b"TFL3")
@@ -53,7 +57,9 @@ def test_a_well_calibrated_int8_against_its_float_source_has_no_culprit(cnn_mode
     assert {op.type for op in compared} >= {"CONV_2D", "DEPTHWISE_CONV_2D", "FULLY_CONNECTED"}
 
 
-def test_fp32_cpu_against_cpu_ref_has_no_culprit_and_saves(cnn_models: dict[str, Path], tmp_path: Path) -> None:
+def test_fp32_cpu_against_cpu_ref_has_no_culprit_and_saves(
+    cnn_models: dict[str, Path], tmp_path: Path
+) -> None:
     result = bisect(cnn_models["float"], delegate="cpu", reference="cpu-ref")
     assert result.culprit is None
     assert len(result.curve) == len(Model.open(cnn_models["float"]).ops)

@@ -1,4 +1,4 @@
-"""profile on real models: the sum check on pose-landmark-full, the GPU, and a diff that finds the slow layer."""
+"""profile on real models: the sum check on pose-landmark-full, the GPU, a diff that finds a slow layer."""
 
 from __future__ import annotations
 
@@ -17,7 +17,9 @@ from edgekit.report.figures import profile_plot
 pytestmark = pytest.mark.slow
 
 
-def test_pose_landmark_full_on_cpu_sums_to_the_whole(zoo_model: Callable[[str], Path], tmp_path: Path) -> None:
+def test_pose_landmark_full_on_cpu_sums_to_the_whole(
+    zoo_model: Callable[[str], Path], tmp_path: Path
+) -> None:
     result = profile(zoo_model("pose-landmark-full"), delegates=["cpu"], seconds=3.0)
     run = result.runs[0]
     assert run.status == "ok", run.reason
