@@ -56,7 +56,7 @@ _SAME_NAME = {
     "app", "calibration", "calibration_range", "expected", "force", "inputs", "json", "keypoints",
     "max_answer_len", "max_seconds", "min_seconds", "model", "normalize", "out", "output", "reference",
     "runs", "seed", "signature", "threads", "timeout", "tolerance", "variants", "vocab", "warmup_seconds",
-    "tool_timeout", "batch", "config", "only", "record", "max_input_bytes", "baseline", "seconds", "sets",
+    "tool_timeout", "batch", "config", "only", "record", "max_input_bytes", "seconds", "sets",
     "delegate",
 }
 _PARAMETER = re.compile(r"`([a-z_]+)`")

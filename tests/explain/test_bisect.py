@@ -74,3 +74,27 @@ def test_bisect_runs_on_the_gpu(zoo_model: Callable[[str], Path], gpu_available:
     assert result.inputs["kind"] == "realistic"
     assert any("fusing delegate" in line for line in result.warnings)
     assert sum(op.snr_db is not None for op in result.curve) > 100
+
+
+def test_the_cli_names_the_culprit_and_exits_1(
+    cnn_models: dict[str, Path], tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from edgekit.cli import main
+
+    broken = tmp_path / "cnn_int8_broken.tflite"
+    corrupt_output_scale(cnn_models["well"], broken, BROKEN_LAYER)
+    code = main(
+        [
+            "bisect",
+            str(broken),
+            "--delegate",
+            "cpu",
+            "--reference",
+            str(cnn_models["float"]),
+            "--json",
+            str(tmp_path / "b.json"),
+        ]
+    )
+    out = capsys.readouterr().out
+    assert code == 1 and "culprit: op 3 CONV_2D" in out and "JUMP" in out
+    assert BisectResult.load(tmp_path / "b.json").culprit is not None
