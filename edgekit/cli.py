@@ -48,13 +48,16 @@ _FLAGS = {
     "input_shapes": "--input-shape",
     "accuracy": "--no-accuracy",
     "output_roles": "--output-role",
+    "precision": "--precision",
+    "max_segments": "--max-segments",
 }
 #: Every library parameter the CLI sets by a flag of the same name.
 _SAME_NAME = {
     "app", "calibration", "calibration_range", "expected", "force", "inputs", "json", "keypoints",
     "max_answer_len", "max_seconds", "min_seconds", "model", "normalize", "out", "output", "reference",
     "runs", "seed", "signature", "threads", "timeout", "tolerance", "variants", "vocab", "warmup_seconds",
-    "tool_timeout", "batch", "config", "only", "record", "max_input_bytes",
+    "tool_timeout", "batch", "config", "only", "record", "max_input_bytes", "seconds", "sets",
+    "delegate",
 }
 _PARAMETER = re.compile(r"`([a-z_]+)`")
 
@@ -371,6 +374,10 @@ def _parser() -> argparse.ArgumentParser:
     from edgekit.cli_report import add_report_command
 
     add_report_command(commands, _EPILOG)
+
+    from edgekit.cli_explain import add_explain_commands
+
+    add_explain_commands(commands, _EPILOG)
 
     doctor = commands.add_parser("delegates", help="which delegates can run on this machine, and why not")
     doctor.add_argument("--json", action="store_true", help="print JSON instead of text")

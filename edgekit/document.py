@@ -136,7 +136,7 @@ class ResultDocument(abc.ABC):
 
 
 #: Modules that define document kinds; imported on load so any kind reads without importing it first.
-_KIND_MODULES = ("edgekit.results", "edgekit.convert.result", "edgekit.merge")
+_KIND_MODULES = ("edgekit.results", "edgekit.convert.result", "edgekit.merge", "edgekit.explain.result")
 
 
 def _import_kinds() -> None:

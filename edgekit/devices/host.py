@@ -27,7 +27,7 @@ from edgekit.measure.loop import LoopConfig
 from edgekit.measure.stats import LatencyStats
 from edgekit.results import RunResult
 
-__all__ = ["RunSpec", "HostDevice"]
+__all__ = ["RunSpec", "HostDevice", "describe_exit", "run_worker"]
 
 EventCallback = Callable[[dict], None]
 _STDERR_TAIL_LINES = 40
@@ -105,15 +105,33 @@ class HostDevice:
             return _collect(workdir, spec, returncode, stderr_tail, timeout_s)
 
 
+def run_worker(
+    module: str,
+    workdir: Path,
+    timeout_s: float,
+    on_event: EventCallback | None = None,
+    delegate_modules: tuple[str, ...] = (),
+    worker_env: Mapping[str, str] | None = None,
+) -> tuple[int | None, str]:
+    """Run ``python -m MODULE WORKDIR`` as an isolated worker (another job than one bench run).
+
+    Same isolation as :meth:`HostDevice.run`: own process group, hard timeout, events streamed.
+    Returns the exit code (None: killed at the timeout) and the tail of its stderr.
+    """
+    return _run_worker(workdir, timeout_s, on_event or (lambda event: None), _import_roots(delegate_modules),
+                       dict(worker_env or {}), module)
+
+
 def _run_worker(
     workdir: Path,
     timeout_s: float,
     on_event: EventCallback,
     import_roots: list[str],
     extra_env: dict[str, str],
+    module: str = "edgekit.devices.host_worker",
 ) -> tuple[int | None, str]:
     """Start the worker, stream its events, enforce the timeout; None as returncode means killed."""
-    command = [sys.executable, "-m", "edgekit.devices.host_worker", str(workdir)]
+    command = [sys.executable, "-m", module, str(workdir)]
     process = subprocess.Popen(
         command,
         stdin=subprocess.DEVNULL,
@@ -249,6 +267,16 @@ def _split_sets(arrays: dict[str, np.ndarray]) -> tuple[dict[str, np.ndarray], .
         index, _, name = key.partition("/")
         sets.setdefault(int(index), {})[name] = value
     return tuple(sets[k] for k in sorted(sets))
+
+
+def describe_exit(returncode: int | None, stderr_tail: str, timeout_s: float) -> str:
+    """Why a worker that wrote no result ended: killed at the timeout, by a signal, or its last words."""
+    if returncode is None:
+        return f"worker killed after {timeout_s:g} s timeout"
+    hint = _last_line(stderr_tail)
+    if returncode < 0:
+        return f"worker killed by {_signal_name(-returncode)}" + (f"; last output: {hint}" if hint else "")
+    return f"worker exited with code {returncode}: {hint or 'no output'}"
 
 
 def _signal_name(number: int) -> str:

@@ -71,12 +71,13 @@ def check_latency(context: ModelContext, check: CheckSpec) -> CheckResult:
         f"ratio {decision.ratio:.3f} [{decision.low:.3f}, {decision.high:.3f}] "
         f"at {decision.confidence:.0%}, {decision.rounds} rounds"
     )
+    hint = profile_hint(context.baseline_path, context.candidate_path) if verdict == "fail" else ""
     return CheckResult(
         context.spec.name,
         check.name,
         check.kind,
         verdict,
-        f"{check.name} {verdict}: {decision.describe()}{note}",
+        f"{check.name} {verdict}: {decision.describe()}{note}{hint}",
         summary,
         decision.to_dict(),
     )
@@ -164,6 +165,11 @@ def check_latency_budget(context: ModelContext, check: CheckSpec) -> CheckResult
     return CheckResult(
         name, check.name, check.kind, verdict, line, f"p50 {p50:.3f} ms (noisy)", evidence, True
     )
+
+
+def profile_hint(baseline: object, candidate: object) -> str:
+    """Where a failed latency check sends the user next: the per-op diff of the two models."""
+    return f"; see `edgekit profile --baseline {baseline} {candidate}` for the ops whose time changed most"
 
 
 def _engine(which: str) -> ModuleType:
