@@ -61,7 +61,7 @@ def add_explain_commands(commands: Any, epilog: str) -> None:
 
 
 def _profile(args: argparse.Namespace) -> int:
-    from edgekit.cli import _output_file
+    from edgekit.cli_commands import _output_file
     from edgekit.explain import profile
     from edgekit.report.explain_text import format_profile
 
@@ -84,7 +84,7 @@ def _profile(args: argparse.Namespace) -> int:
 
 
 def _bisect(args: argparse.Namespace) -> int:
-    from edgekit.cli import _output_file
+    from edgekit.cli_commands import _output_file
     from edgekit.explain import bisect
     from edgekit.report.explain_text import format_bisect
 

@@ -36,7 +36,7 @@ def add_report_command(commands: Any, epilog: str) -> None:
 
 
 def _report(args: argparse.Namespace) -> int:
-    from edgekit.cli import _output_file
+    from edgekit.cli_commands import _output_file
 
     if args.documents[0] == "merge":
         return _merge(args, _output_file)

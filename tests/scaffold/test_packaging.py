@@ -13,6 +13,7 @@ import shutil
 import subprocess
 import sys
 import venv
+import zipfile
 from importlib import metadata
 from pathlib import Path
 
@@ -67,6 +68,11 @@ def _build_wheel(tmp_path: Path) -> Path:
 @pytest.mark.slow
 def test_installed_wheel_scaffolds_valid_web_and_android_apps(tmp_path):
     wheel = _build_wheel(tmp_path)
+    with zipfile.ZipFile(wheel) as archive:
+        shipped = {str(Path(name).parent) for name in archive.namelist() if name.endswith(".py")}
+    source = Path(__file__).resolve().parents[2] / "edgekit"
+    folders = {str(p.parent.relative_to(source.parent)) for p in source.rglob("*.py")}
+    assert folders <= shipped, f"the wheel lacks {sorted(folders - shipped)}"
     env_dir = tmp_path / "venv"
     venv.EnvBuilder(system_site_packages=True, with_pip=True).create(env_dir)
     python, edgekit = env_dir / "bin" / "python", env_dir / "bin" / "edgekit"
