@@ -22,6 +22,7 @@ __all__ = [
     "ToolInstallError",
     "ResultFormatError",
     "DataFileError",
+    "RunFailed",
     "EXIT_OK",
     "EXIT_CHECK_FAILED",
     "EXIT_BAD_INPUT",
@@ -180,3 +181,15 @@ class DataFileError(EdgekitError):
         self.reason = reason
         super().__init__(f"edgekit's data file {where} {reason}; "
                          "reinstall edgekit (pip install --force-reinstall)")
+
+
+class RunFailed(EdgekitError):
+    """A model that must run (a gate's baseline or candidate) crashed, hung or failed in its worker."""
+
+    exit_code = EXIT_CHECK_FAILED
+
+    def __init__(self, path: str | Path, status: str, reason: str) -> None:
+        self.path = str(path)
+        self.status = status
+        self.reason = reason
+        super().__init__(f"{path}: run {status}: {reason}; run `edgekit bench` on it to see the whole run")

@@ -1,0 +1,1 @@
+"""Gates: judge a candidate model against a baseline in CI."""
