@@ -28,6 +28,7 @@ from edgekit.errors import ModelNotFound, RunFailed, ToolMissing, ToolTimeout, U
 
 __all__ = ["InstructionCount", "count_instructions", "valgrind_available"]
 
+_THREAD_POOLS = ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS")
 _INSTRUCTIONS = re.compile(r"I\s+refs:\s+([\d,]+)")
 _METHOD = ("valgrind cachegrind (no cache simulation), cpu delegate; (I(2N) - I(N)) / N after one warm-up "
            "inference, so start-up, loading and warm-up cancel; AVX2 kernels (valgrind has no AVX-512)")
@@ -101,9 +102,12 @@ def _instructions(model: Path, threads: int, inferences: int, timeout_s: float) 
 
 def _environment() -> dict[str, str]:
     # The worker must import this very edgekit; a fixed hash seed keeps start-up identical run to run.
+    # numpy's OpenBLAS starts one worker thread per core at import, and idle workers spin: under
+    # valgrind's serialised threads that spinning added 0-15% to a run's count (measured), so one.
     package_root = str(Path(__file__).resolve().parents[2])
     env = dict(os.environ)
     env["PYTHONPATH"] = os.pathsep.join(p for p in (package_root, env.get("PYTHONPATH", "")) if p)
     env["PYTHONHASHSEED"] = "0"
+    env.update({name: "1" for name in _THREAD_POOLS})
     env.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
     return env

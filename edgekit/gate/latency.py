@@ -41,12 +41,14 @@ from edgekit.inputs import generate_inputs
 from edgekit.measure.loop import LoopConfig
 from edgekit.model import Model
 
-__all__ = ["ROUND_LOOP", "LatencyDecision", "compare_latency", "round_log_ratio"]
+__all__ = ["ROUND_LOOP", "LatencyDecision", "compare_latency", "decide_rounds", "round_log_ratio"]
 
 #: The loop of each run in a round: short, since the rounds, not the runs, carry the statistics.
 ROUND_LOOP = LoopConfig(warmup_runs=5, warmup_seconds=0.05, min_runs=10, min_seconds=0.3, max_seconds=5.0)
 _RUN_TIMEOUT_S = 120.0
 
+RoundSource = Callable[[], tuple[float, float, float, float]]
+"""Measures one ABBA round: (baseline, candidate, candidate, baseline) medians in ms."""
 RoundCallback = Callable[[int, float, float, float], None]
 """Called after every round as (round, ratio, low, high) of the current interval."""
 
@@ -69,7 +71,7 @@ class LatencyDecision:
     samples: dict[str, list[float]]
 
     def to_dict(self) -> dict:
-        """JSON-ready; an unbounded interval end (too few rounds) is written as null."""
+        """JSON-ready; an unbounded upper end (too few rounds for the level) is written as null."""
         data = dict(self.__dict__)
         data["samples"] = {name: list(values) for name, values in self.samples.items()}
         for key in ("ratio", "low", "high"):
@@ -108,11 +110,34 @@ def compare_latency(
     crashes, hangs or errs.
     """
     _check_settings(max_slowdown, confidence, max_seconds, min_rounds, threads)
-    rounds = _RoundRunner(Path(baseline), Path(candidate), RunSpec(delegate, threads), inputs_seed)
-    first = _decide(rounds, max_slowdown, confidence, max_seconds, min_rounds, on_round)
+    runner = _RoundRunner(Path(baseline), Path(candidate), RunSpec(delegate, threads), inputs_seed)
+    return decide_rounds(runner.round, max_slowdown=max_slowdown, confidence=confidence,
+                         max_seconds=max_seconds, min_rounds=min_rounds, confirm=confirm, on_round=on_round)
+
+
+def decide_rounds(
+    next_round: RoundSource,
+    *,
+    max_slowdown: float,
+    confidence: float,
+    max_seconds: float,
+    min_rounds: int,
+    confirm: bool,
+    on_round: RoundCallback | None = None,
+    clock: Callable[[], float] = time.monotonic,
+) -> LatencyDecision:
+    """The sequential rule over rounds from ``next_round`` (four medians each, ABBA order).
+
+    ``compare_latency`` feeds it real worker runs; the power benchmarks replay recorded rounds
+    through it with a clock that advances by the recorded time of a round.
+    """
+    def decide() -> LatencyDecision:
+        return _decide(next_round, max_slowdown, confidence, max_seconds, min_rounds, on_round, clock)
+
+    first = decide()
     if first.outcome != "fail" or not confirm:
         return first
-    second = _decide(rounds, max_slowdown, confidence, max_seconds, min_rounds, on_round)
+    second = decide()
     method = (f"{second.method}; a first decision failed at x{first.ratio:.3f} [{first.low:.3f}, "
               f"{first.high:.3f}] and was re-checked by this fresh one")
     samples = {name: first.samples[name] + second.samples[name] for name in first.samples}
@@ -168,25 +193,25 @@ def round_log_ratio(b1: float, c1: float, c2: float, b2: float) -> float:
 
 
 def _decide(
-    rounds: _RoundRunner,
+    next_round: RoundSource,
     max_slowdown: float,
     confidence: float,
     max_seconds: float,
     min_rounds: int,
     on_round: RoundCallback | None,
+    clock: Callable[[], float],
 ) -> LatencyDecision:
-    start = time.monotonic()
+    start = clock()
     alpha = 1.0 - confidence
     log_threshold = math.log1p(max_slowdown)
     samples: dict[str, list[float]] = {"baseline": [], "candidate": []}
     log_ratios: list[float] = []
-    round_start = time.monotonic()
-    rounds.round()  # warm-up round, not recorded: see the module docstring
-    slowest_round = time.monotonic() - round_start
+    next_round()  # warm-up round, not recorded: see the module docstring
+    slowest_round = clock() - start
     while True:
-        round_start = time.monotonic()
-        b1, c1, c2, b2 = rounds.round()
-        slowest_round = max(slowest_round, time.monotonic() - round_start)
+        round_start = clock()
+        b1, c1, c2, b2 = next_round()
+        slowest_round = max(slowest_round, clock() - round_start)
         samples["baseline"] += [b1, b2]
         samples["candidate"] += [c1, c2]
         log_ratios.append(round_log_ratio(b1, c1, c2, b2))
@@ -195,7 +220,7 @@ def _decide(
                                                    verdict.interval.high))
         if on_round is not None:
             on_round(len(log_ratios), ratio, low, high)
-        out_of_time = time.monotonic() - start + slowest_round > max_seconds
+        out_of_time = clock() - start + slowest_round > max_seconds
         if verdict.outcome is not None or out_of_time:
             break
     return LatencyDecision(
@@ -206,7 +231,7 @@ def _decide(
         confidence=confidence,
         threshold=1.0 + max_slowdown,
         rounds=len(log_ratios),
-        seconds=time.monotonic() - start,
+        seconds=clock() - start,
         confirmed=False,
         method=_method(verdict.looks, verdict.alpha, alpha),
         samples=samples,
