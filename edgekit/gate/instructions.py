@@ -6,7 +6,10 @@ cachegrind with the cache simulation off (only the instruction count, ``I refs``
 that is its cheapest tool), once with N and once with 2N inferences. Python start-up, imports,
 model loading, XNNPACK's weight packing and the warm-up are the same in both runs, so
 ``(I(2N) - I(N)) / N`` is the cost of one warm inference alone. No client requests are needed, so
-any Python and any LiteRT build works.
+any Python and any LiteRT build works. A whole process still varies by a few thousand
+instructions run to run (measured), so a repetition is steady to 0.01% for a model of tens of
+millions of instructions per inference, but only to ~1% for one of a few hundred thousand: raise
+``inferences`` for tiny models.
 
 Valgrind runs the code on a synthetic CPU without AVX-512: XNNPACK then picks its AVX2 kernels,
 so the count describes those, whatever this machine would run natively. It is a proxy for
