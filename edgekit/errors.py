@@ -25,6 +25,7 @@ __all__ = [
     "DataFileError",
     "GateConfigError",
     "CacheNotWritable",
+    "RunFailed",
     "EXIT_OK",
     "EXIT_CHECK_FAILED",
     "EXIT_BAD_INPUT",
@@ -218,3 +219,15 @@ class CacheNotWritable(EdgekitError):
         self.reason = reason
         super().__init__(f"the cache folder {folder} is not usable: {reason}; "
                          "set $EDGEKIT_CACHE_DIR to a writable folder")
+
+
+class RunFailed(EdgekitError):
+    """A model that must run (a gate's baseline or candidate) crashed, hung or failed in its worker."""
+
+    exit_code = EXIT_CHECK_FAILED
+
+    def __init__(self, path: str | Path, status: str, reason: str) -> None:
+        self.path = str(path)
+        self.status = status
+        self.reason = reason
+        super().__init__(f"{path}: run {status}: {reason}; run `edgekit bench` on it to see the whole run")
