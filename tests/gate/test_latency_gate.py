@@ -47,12 +47,12 @@ def test_a_slower_candidate_fails_with_ratio_and_interval(project, cli, monkeypa
         "--quiet",
     )
     assert code == 1, err
-    assert "latency cpu x1 fail: candidate/baseline 1.906 (99% interval 1.887-1.925)" in out
+    assert "latency cpu x1 fail: latency x1.906 [1.887, 1.925] (99% CI, 4 ABBA rounds" in out
     suite = ET.parse(project / "gate.xml").getroot().find("testsuite")
     cases = {case.get("name"): case for case in suite.iter("testcase")}
     assert set(cases) == {"size", "latency cpu x1"} and suite.get("failures") == "1"
     failure = cases["latency cpu x1"].find("failure")
-    assert "1.906" in failure.get("message") and "interval 1.887-1.925" in failure.get("message")
+    assert "x1.906 [1.887, 1.925]" in failure.get("message") and "allowed x1.05" in failure.get("message")
     assert cases["size"].find("failure") is None
     markdown = (project / "gate.md").read_text()
     assert "| pose | latency cpu x1 | ❌ fail | ratio 1.906 [1.887, 1.925] at 99%, 4 rounds |" in markdown
