@@ -13,8 +13,9 @@ import json
 import sys
 import time
 import traceback
+from collections.abc import Callable
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from edgekit.runners import Runner
@@ -131,10 +132,11 @@ def _run_extra_sets(runner: Runner, workdir: Path) -> None:
     atomic.write_npz(workdir / "set_outputs.npz", outputs, compressed=False)
 
 
-def main(argv: list[str]) -> int:
+def serve(run_request: Callable[[Path], dict[str, Any]], argv: list[str]) -> int:
+    """Run the request in the work folder ARGV[1]; any failure becomes an ``error`` result there."""
     workdir = Path(argv[1])
     try:
-        result = run(workdir)
+        result = run_request(workdir)
     except Exception as exc:
         result = {
             "status": "error",
@@ -143,6 +145,10 @@ def main(argv: list[str]) -> int:
         }
     atomic.write_text(workdir / "result.json", json.dumps(result))
     return 0
+
+
+def main(argv: list[str]) -> int:
+    return serve(run, argv)
 
 
 if __name__ == "__main__":

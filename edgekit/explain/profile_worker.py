@@ -15,13 +15,11 @@ import importlib
 import json
 import sys
 import time
-import traceback
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from edgekit import atomic
-from edgekit.devices.host_worker import classify_open_error, emit
+from edgekit.devices.host_worker import classify_open_error, emit, serve
 
 _NS_PER_MS = 1_000_000
 
@@ -90,17 +88,7 @@ def run(workdir: Path) -> dict[str, Any]:
 
 def main(argv: list[str]) -> int:
     """Run the request in ARGV[1]; any failure becomes an ``error`` result."""
-    workdir = Path(argv[1])
-    try:
-        result = run(workdir)
-    except Exception as exc:
-        result = {
-            "status": "error",
-            "reason": f"worker failed: {type(exc).__name__}: {' '.join(str(exc).split())}",
-            "traceback": traceback.format_exc(),
-        }
-    atomic.write_text(workdir / "result.json", json.dumps(result))
-    return 0
+    return serve(run, argv)
 
 
 if __name__ == "__main__":

@@ -1,11 +1,7 @@
 """End to end with the real latency engine: a slower twin of pose-landmark-lite fails, the same model passes.
-
-Skips, saying why, until ``edgekit/gate/latency.py`` (built in parallel) is merged into this tree.
 """
 
 from __future__ import annotations
-
-import importlib.util
 
 import pytest
 
@@ -24,8 +20,6 @@ latency = {{ max_slowdown = "5%", max_seconds = 90 }}
 @pytest.mark.slow
 @pytest.mark.parametrize("model, code", [("pose_heavier.tflite", 1), ("pose.tflite", 0)])
 def test_the_real_engine_decides(project, cli, model, code):
-    if importlib.util.find_spec("edgekit.gate.latency") is None:
-        pytest.skip("the latency engine (edgekit/gate/latency.py) is not merged into this tree yet")
     config = write_config(project, CONFIG.format(model=model))
     result_code, out, err = cli("gate", "--config", str(config), "--quiet", "--markdown", "gate.md")
     assert result_code == code, out + err
