@@ -92,6 +92,11 @@ class ResultDocument(abc.ABC):
             "environment": self.environment,
         }
 
+    @staticmethod
+    def header_fields(document: dict[str, Any]) -> dict[str, Any]:
+        """The base fields read back from a parsed document, for a subclass's ``from_body``."""
+        return {key: document[key] for key in ("environment", "created", "edgekit_version", "schema_version")}
+
     def to_dict(self) -> dict[str, Any]:
         """The whole JSON document."""
         return {**self.header(), **self.body()}

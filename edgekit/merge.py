@@ -76,10 +76,7 @@ class MergedResult(ResultDocument):
         ]
         return cls(
             sources=sources,
-            environment=document["environment"],
-            created=document["created"],
-            edgekit_version=document["edgekit_version"],
-            schema_version=document["schema_version"],
+            **cls.header_fields(document),
         )
 
 

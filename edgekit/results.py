@@ -214,7 +214,6 @@ class BenchResult(ResultDocument):
         return cls(
             model=document["model"],
             settings=document["settings"],
-            environment=document["environment"],
             inputs=prefixed(arrays, "inputs/"),
             runs=runs,
             reference=document.get("reference"),
@@ -223,9 +222,7 @@ class BenchResult(ResultDocument):
             input_sets=document.get("input_sets"),
             extra_inputs=_unsets(arrays, "sets/", "/inputs/"),
             reference_extra_outputs=_unsets(arrays, "reference/sets/", "/outputs/"),
-            created=document["created"],
-            edgekit_version=document["edgekit_version"],
-            schema_version=document["schema_version"],
+            **cls.header_fields(document),
         )
 
 

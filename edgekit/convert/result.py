@@ -141,10 +141,7 @@ class ConvertResult(ResultDocument):
             settings=document["settings"],
             variants=[VariantResult.from_dict(v, prefixed(arrays, _prefix(v["variant"])))
                       for v in document["variants"]],
-            environment=document["environment"],
-            created=document["created"],
-            edgekit_version=document["edgekit_version"],
-            schema_version=document["schema_version"],
+            **cls.header_fields(document),
         )
 
 

@@ -187,10 +187,7 @@ class ProfileResult(ResultDocument):
             ]
 
         return cls(
-            environment=document["environment"],
-            created=document["created"],
-            edgekit_version=document["edgekit_version"],
-            schema_version=document["schema_version"],
+            **cls.header_fields(document),
             model=document["model"],
             method=document["method"],
             settings=document["settings"],
@@ -273,10 +270,7 @@ class BisectResult(ResultDocument):
     def from_body(cls, document: dict[str, Any], arrays: dict[str, np.ndarray]) -> BisectResult:
         culprit = document.get("culprit")
         return cls(
-            environment=document["environment"],
-            created=document["created"],
-            edgekit_version=document["edgekit_version"],
-            schema_version=document["schema_version"],
+            **cls.header_fields(document),
             model=document["model"],
             candidate=document["candidate"],
             reference=document["reference"],

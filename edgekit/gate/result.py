@@ -111,8 +111,5 @@ class GateResult(ResultDocument):
             checks=[CheckResult.from_dict(check) for check in document["checks"]],
             models=dict(document.get("models", {})),
             warnings=list(document.get("warnings", [])),
-            environment=document["environment"],
-            created=document["created"],
-            edgekit_version=document["edgekit_version"],
-            schema_version=document["schema_version"],
+            **cls.header_fields(document),
         )
