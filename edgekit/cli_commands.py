@@ -15,6 +15,7 @@ from edgekit.cli_signals import interrupted_exit
 from edgekit.errors import EXIT_CHECK_FAILED, EXIT_OK, UsageError
 
 if TYPE_CHECKING:
+    from edgekit.document import ResultDocument
     from edgekit.events import BenchListener
 
 
@@ -86,9 +87,7 @@ def _bench(args: argparse.Namespace) -> int:
         if progress is not None:
             progress.close()
     print(format_bench_table(result))
-    if json_path:
-        result.save(json_path)
-        print(f"\nresult written to {json_path}", file=sys.stderr)
+    _save_document(result, json_path, "\nresult")
     if result.interrupted:  # the finished runs are printed and saved; the exit still says interrupted
         print("edgekit: interrupted; the finished runs are kept, the others are marked interrupted",
               file=sys.stderr)
@@ -141,9 +140,7 @@ def _convert(args: argparse.Namespace) -> int:
         if progress is not None:
             progress.close()
     print(format_convert_table(result))
-    if json_path:
-        result.save(json_path)
-        print(f"\nresult written to {json_path}", file=sys.stderr)
+    _save_document(result, json_path, "\nresult")
     inaccurate = any(v.verdict == "fail" for v in result.variants)
     if result.failed_variants or (args.fail_on_accuracy and inaccurate):
         return EXIT_CHECK_FAILED
@@ -178,9 +175,7 @@ def _judge(args: argparse.Namespace) -> int:
     json_path = _output_file(args.json, "--json") if args.json else None
     result = judge(args.result, tolerance=args.tolerance, output_roles=args.output_role)
     print(format_judgement(result))
-    if json_path:
-        result.save(json_path)
-        print(f"\nre-judged document written to {json_path}", file=sys.stderr)
+    _save_document(result, json_path, "\nre-judged document")
     return EXIT_CHECK_FAILED if result.inaccurate_runs else EXIT_OK
 
 
@@ -314,6 +309,13 @@ def _int_list(text: str, option: str) -> list[int]:
     if not values:
         raise UsageError(option, "give at least one value, e.g. 1,2,4")
     return values
+
+
+def _save_document(document: ResultDocument, path: Path | None, what: str) -> None:
+    """Write DOCUMENT to PATH when one was given, and say so on stderr."""
+    if path is not None:
+        document.save(path)
+        print(f"{what} written to {path}", file=sys.stderr)
 
 
 def _output_file(text: str, option: str) -> Path:

@@ -6,7 +6,6 @@ Kept apart from :mod:`edgekit.cli` (like :mod:`edgekit.cli_report`) so that modu
 from __future__ import annotations
 
 import argparse
-import sys
 from typing import Any
 
 from edgekit.errors import EXIT_CHECK_FAILED, EXIT_OK
@@ -61,7 +60,7 @@ def add_explain_commands(commands: Any, epilog: str) -> None:
 
 
 def _profile(args: argparse.Namespace) -> int:
-    from edgekit.cli_commands import _output_file
+    from edgekit.cli_commands import _output_file, _save_document
     from edgekit.explain import profile
     from edgekit.report.explain_text import format_profile
 
@@ -76,15 +75,13 @@ def _profile(args: argparse.Namespace) -> int:
         seconds=args.seconds,
     )
     print(format_profile(result, top=args.top), end="")
-    if json_path:
-        result.save(json_path)
-        print(f"profile document written to {json_path}", file=sys.stderr)
+    _save_document(result, json_path, "profile document")
     failed = any(run.status != "ok" or not run.passed for run in result.runs)
     return EXIT_CHECK_FAILED if failed else EXIT_OK
 
 
 def _bisect(args: argparse.Namespace) -> int:
-    from edgekit.cli_commands import _output_file
+    from edgekit.cli_commands import _output_file, _save_document
     from edgekit.explain import bisect
     from edgekit.report.explain_text import format_bisect
 
@@ -102,7 +99,5 @@ def _bisect(args: argparse.Namespace) -> int:
         sets=args.sets,
     )
     print(format_bisect(result), end="")
-    if json_path:
-        result.save(json_path)
-        print(f"bisect document written to {json_path}", file=sys.stderr)
+    _save_document(result, json_path, "bisect document")
     return EXIT_CHECK_FAILED if result.culprit is not None else EXIT_OK
