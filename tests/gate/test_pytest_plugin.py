@@ -1,8 +1,9 @@
 """The pytest plugin in a temporary project: one item per check, failing items say the verdict.
 
-The plugin is loaded with ``-p edgekit.gate.pytest_plugin``: its ``pytest11`` entry point belongs
-to the installed edgekit, and this checkout is not the one installed (PYTHONPATH puts it first),
-so the entry point would load the installed copy rather than the code under test.
+The plugin is loaded with ``-p edgekit.gate.pytest_plugin`` and entry-point autoloading is off:
+where this checkout is the installed edgekit, the ``pytest11`` entry point would register the same
+module a second time under another name (pytest refuses that); where another copy is installed,
+the entry point would load that copy rather than the code under test.
 """
 
 from __future__ import annotations
@@ -29,7 +30,12 @@ custom_ops = {}
 
 
 def _pytest(project: Path, *args: str) -> subprocess.CompletedProcess[str]:
-    env = {**os.environ, "PYTHONPATH": str(REPO), "PYTEST_ADDOPTS": ""}
+    env = {
+        **os.environ,
+        "PYTHONPATH": str(REPO),
+        "PYTEST_ADDOPTS": "",
+        "PYTEST_DISABLE_PLUGIN_AUTOLOAD": "1",
+    }
     return subprocess.run(
         [
             sys.executable,
@@ -86,3 +92,17 @@ def test_the_fixture_writes_gates_in_python(project):
     done = _pytest(project, "test_model_gate.py")
     assert done.returncode == 1 and "2 passed" in done.stdout and "1 failed" in done.stdout
     assert "ops fail: grew +1.97% over the baseline 305 ops" in done.stdout
+
+
+def test_the_entry_point_names_the_plugin_module():
+    """Installed edgekit loads the plugin on its own: pyproject's pytest11 entry names this module."""
+    try:
+        import tomllib
+    except ModuleNotFoundError:  # Python < 3.11
+        import tomli as tomllib
+    import importlib
+
+    project = tomllib.loads((REPO / "pyproject.toml").read_text(encoding="utf-8"))
+    target = project["project"]["entry-points"]["pytest11"]["edgekit"]
+    plugin = importlib.import_module(target)
+    assert hasattr(plugin, "pytest_collect_file")
