@@ -8,8 +8,11 @@ pins LiteRT and a target SDK Google Play accepts. Each check returns one line pe
 
 from __future__ import annotations
 
+import json
 import re
 import warnings
+from functools import cache
+from importlib import resources
 from pathlib import Path
 from typing import Any
 from xml.etree import ElementTree
@@ -18,12 +21,15 @@ from edgekit.contract import TensorInfo
 from edgekit.scaffold.contract import ModelContract
 
 __all__ = ["problems", "kotlin_problems", "xml_problems", "manifest_problems", "contract_problems",
-           "catalog_problems", "KotlinParserMissing", "MIN_TARGET_SDK", "MIN_SDK", "LITERT_MODULE"]
+           "catalog_problems", "compile_sdk_problems", "min_compile_sdk_table", "KotlinParserMissing",
+           "MIN_TARGET_SDK", "MIN_SDK", "LITERT_MODULE"]
 
 MIN_TARGET_SDK = 35  # Google Play's requirement for app updates since 2025-08-31
 MIN_SDK = 24
 LITERT_MODULE = ("com.google.ai.edge.litert", "litert")
 CONTRACT_FILE = "app/src/main/java/dev/edgekit/app/ModelContract.kt"
+MIN_COMPILE_SDK_FILE = "data/android_min_compile_sdk.json"
+_EXACT_VERSION = re.compile(r"\d+(\.\d+)+(-[\w.]+)?")
 _MARKERS = re.compile(r"\{\{|\{%|%\}")
 _TEXT_SUFFIXES = (".kt", ".kts", ".xml", ".toml", ".properties", ".md", ".pro")
 
@@ -193,7 +199,7 @@ def catalog_problems(root: Path) -> list[str]:
     found = []
     versions, libraries = _read_catalog(catalog.read_text(encoding="utf-8"))
     for name, version in versions.items():
-        if not re.fullmatch(r"\d+(\.\d+)+(-[\w.]+)?", version):
+        if not _EXACT_VERSION.fullmatch(version):
             found.append(f"libs.versions.toml pins {name} to {version!r}, not an exact version")
     litert = [ref for group, artifact, ref in libraries if (group, artifact) == LITERT_MODULE]
     if not litert:
@@ -217,6 +223,42 @@ def catalog_problems(root: Path) -> list[str]:
         )
     if not re.search(r"implementation\(libs\.litert\)", script):
         found.append("app/build.gradle.kts does not depend on libs.litert")
+    compile_sdk = re.search(r"\bcompileSdk\s*=\s*(\d+)", script)
+    if compile_sdk is not None:
+        found += compile_sdk_problems(int(compile_sdk.group(1)), versions, libraries)
+    return found
+
+
+@cache
+def min_compile_sdk_table() -> dict[str, dict[str, Any]]:
+    """``group:artifact`` -> {version, min_compile_sdk (int or None), source}, from edgekit's data file."""
+    text = resources.files("edgekit.scaffold").joinpath(MIN_COMPILE_SDK_FILE).read_text(encoding="utf-8")
+    return json.loads(text)["artifacts"]
+
+
+def compile_sdk_problems(compile_sdk: int, versions: dict[str, str],
+                         libraries: list[tuple[str, str, str]]) -> list[str]:
+    """Every pinned library whose AAR metadata needs a higher compileSdk, or that the table does not know.
+
+    A library missing from the table, or listed for another version, is a problem too: its minimum
+    is then unknown to edgekit, and the first sign of it would be a failed build on the user's machine.
+    """
+    table = min_compile_sdk_table()
+    found = []
+    for group, artifact, ref in libraries:
+        module, version = f"{group}:{artifact}", versions.get(ref, "")
+        entry = table.get(module)
+        if not _EXACT_VERSION.fullmatch(version):
+            continue  # unpinned: reported above; no version of its own (a BOM's): nothing to look up
+        if entry is None:
+            found.append(f"libs.versions.toml pins {module}, which edgekit's {MIN_COMPILE_SDK_FILE} does not "
+                         "list: add its AAR metadata's minCompileSdk there, with a source")
+        elif entry["version"] != version:
+            found.append(f"libs.versions.toml pins {module} {version}, but edgekit's {MIN_COMPILE_SDK_FILE} "
+                         f"lists {entry['version']}: update its entry for {version}")
+        elif entry["min_compile_sdk"] is not None and compile_sdk < entry["min_compile_sdk"]:
+            found.append(f"{module} {version} needs compileSdk {entry['min_compile_sdk']} or higher (its AAR "
+                         f"metadata's minCompileSdk); app/build.gradle.kts has compileSdk {compile_sdk}")
     return found
 
 
