@@ -5,12 +5,15 @@ Template trees live in ``templates/<platform>/_common`` (every app of the platfo
 share) and ``templates/<platform>/<task>`` (one app; its files win), or the folder a registered task
 names. ``templates/`` is at the top of a source checkout and ships as ``edgekit/templates`` in the
 wheel. A file named ``X.jinja`` renders to ``X``; every other file is copied byte for byte. A
-reference to a value the context lacks is an error, not an empty string.
+reference to a value the context lacks is an error, not an empty string. A file that starts with
+``#!`` (a script such as ``gradlew``) is written executable, 0755: a wheel's package data does not
+keep the template's own mode bits, so the content decides.
 """
 
 from __future__ import annotations
 
 import json
+import os
 import re
 import shutil
 from pathlib import Path
@@ -79,7 +82,15 @@ def render_tree(roots: list[Path], context: dict[str, Any], dest: Path) -> list[
                 rendered.append(target)
             else:
                 shutil.copyfile(source, target)
+            _mark_scripts_executable(target)
     return rendered
+
+
+def _mark_scripts_executable(path: Path) -> None:
+    """Make a file that starts with ``#!`` executable by everyone (0755), as ``gradle init`` does gradlew."""
+    with path.open("rb") as stream:
+        if stream.read(2) == b"#!":
+            os.chmod(path, 0o755)
 
 
 def _render(env: SandboxedEnvironment, source: Path, root: Path, context: dict[str, Any]) -> str:
