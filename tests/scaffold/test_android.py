@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import shutil
+import stat
 from pathlib import Path
 
 import pytest
@@ -33,6 +34,7 @@ KEY_FILES = (
     "app/src/main/AndroidManifest.xml",
     "app/build.gradle.kts",
     "gradle/libs.versions.toml",
+    "gradle/wrapper/gradle-wrapper.properties",
     "README.md",
 )
 
@@ -67,6 +69,18 @@ def test_app_scaffolds_and_passes_static_validation(projects, app):
     assert (out / "app/src/androidTest/assets/golden/expected.json").is_file()
     sources = {p.name for p in out.rglob("*.kt")}
     assert {"ModelRunner.kt", "ModelContract.kt", "MainActivity.kt", "GoldenFiles.kt"} <= sources
+
+
+@pytest.mark.parametrize("app", APPS)
+def test_app_ships_an_executable_gradlew_and_a_pinned_wrapper(projects, app):
+    out = projects[app]
+    assert stat.S_IMODE((out / "gradlew").stat().st_mode) == 0o755
+    assert (out / "gradlew.bat").read_bytes().startswith(b"@rem ")
+    assert not (out / "gradle/wrapper/gradle-wrapper.jar").exists()  # the launchers need none
+    properties = (out / "gradle/wrapper/gradle-wrapper.properties").read_text(encoding="utf-8")
+    assert "distributionUrl=https\\://services.gradle.org/distributions/gradle-8.11.1-bin.zip\n" in properties
+    gradle_sha256 = "f397b287023acdba1e9f6fc5ea72d22dd63669d59ed4a289a29b1a76eee151c6"  # as published
+    assert f"distributionSha256Sum={gradle_sha256}\n" in properties
 
 
 @pytest.mark.parametrize("app", APPS)
@@ -246,6 +260,27 @@ def test_validator_catches_an_old_target_sdk_and_an_unpinned_litert(broken_pose)
     assert _pose_problems(broken_pose) == [
         "libs.versions.toml pins litert to '2.+', not an exact version",
         "app/build.gradle.kts targetSdk is 34; it must be 35 or higher"]
+
+
+def test_validator_catches_a_compile_sdk_below_core_ktx_minimum(broken_pose):
+    script = broken_pose / "app/build.gradle.kts"
+    script.write_text(script.read_text(encoding="utf-8").replace("compileSdk = 36", "compileSdk = 35"),
+                      encoding="utf-8")
+    found = _pose_problems(broken_pose)
+    assert ("androidx.core:core-ktx 1.17.0 needs compileSdk 36 or higher (its AAR metadata's minCompileSdk); "
+            "app/build.gradle.kts has compileSdk 35") in found
+    assert all(" needs compileSdk 36 or higher " in problem for problem in found)
+
+
+def test_validator_catches_a_library_missing_from_the_minimum_compile_sdk_table(broken_pose):
+    catalog = broken_pose / "gradle/libs.versions.toml"
+    catalog.write_text(catalog.read_text(encoding="utf-8").replace(
+        "[plugins]", 'androidx-fragment-ktx = { group = "androidx.fragment", name = "fragment-ktx", '
+                     'version.ref = "coreKtx" }\n\n[plugins]'), encoding="utf-8")
+    assert _pose_problems(broken_pose) == [
+        "libs.versions.toml pins androidx.fragment:fragment-ktx, which edgekit's "
+        "data/android_min_compile_sdk.json does not list: add its AAR metadata's minCompileSdk there, "
+        "with a source"]
 
 
 def test_validator_catches_a_leftover_template_marker(broken_pose):

@@ -7,7 +7,7 @@ plugins {
 
 android {
     namespace = "dev.edgekit.app"
-    compileSdk = 35
+    compileSdk = 36
 
     defaultConfig {
         // Change the application id before you publish: it names your app on Google Play.
