@@ -6,8 +6,8 @@ share) and ``templates/<platform>/<task>`` (one app; its files win), or the fold
 names. ``templates/`` is at the top of a source checkout and ships as ``edgekit/templates`` in the
 wheel. A file named ``X.jinja`` renders to ``X``; every other file is copied byte for byte. A
 reference to a value the context lacks is an error, not an empty string. A file that starts with
-``#!`` (a script such as ``gradlew``) is written executable, 0755: a wheel's package data does not
-keep the template's own mode bits, so the content decides.
+``#!`` (a script such as ``gradlew``) is written executable, 0755: the content decides, not the
+template's mode bits, which a copy, an archive or a Windows checkout may not keep.
 """
 
 from __future__ import annotations

@@ -208,7 +208,7 @@ def test_gradlew_is_posix_sh():
 
 
 def test_rendered_gradlew_is_executable_and_other_files_are_not(tmp_path):
-    """The scaffold writes scripts 0755 whatever mode the template had (a wheel's package data drops it)."""
+    """The scaffold writes scripts 0755 whatever mode the template file has where edgekit is installed."""
     source = tmp_path / "templates"
     source.mkdir()
     shutil.copyfile(GRADLEW, source / "gradlew")
