@@ -9,6 +9,7 @@ pins LiteRT and a target SDK Google Play accepts. Each check returns one line pe
 from __future__ import annotations
 
 import json
+import os
 import re
 import warnings
 from functools import cache
@@ -21,7 +22,8 @@ from edgekit.contract import TensorInfo
 from edgekit.scaffold.contract import ModelContract
 
 __all__ = ["problems", "kotlin_problems", "xml_problems", "manifest_problems", "contract_problems",
-           "catalog_problems", "compile_sdk_problems", "min_compile_sdk_table", "KotlinParserMissing",
+           "catalog_problems", "compile_sdk_problems", "min_compile_sdk_table", "wrapper_problems",
+           "KotlinParserMissing",
            "MIN_TARGET_SDK", "MIN_SDK", "LITERT_MODULE"]
 
 MIN_TARGET_SDK = 35  # Google Play's requirement for app updates since 2025-08-31
@@ -41,7 +43,8 @@ class KotlinParserMissing(UserWarning):
 def problems(app, contract: ModelContract, binding: dict[str, Any], root: Path) -> list[str]:
     """Every problem of the staged Android project at ``root``, one line each; empty when valid."""
     found = kotlin_problems(root) + xml_problems(root) + manifest_problems(root, app.task.camera)
-    found += contract_problems(root, contract) + catalog_problems(root) + _marker_problems(root)
+    found += contract_problems(root, contract) + catalog_problems(root) + wrapper_problems(root)
+    found += _marker_problems(root)
     model = root / "app/src/main/assets" / contract.model_file
     if not model.is_file():
         found.append(f"the model is not bundled at {model.relative_to(root)}")
@@ -259,6 +262,30 @@ def compile_sdk_problems(compile_sdk: int, versions: dict[str, str],
         elif entry["min_compile_sdk"] is not None and compile_sdk < entry["min_compile_sdk"]:
             found.append(f"{module} {version} needs compileSdk {entry['min_compile_sdk']} or higher (its AAR "
                          f"metadata's minCompileSdk); app/build.gradle.kts has compileSdk {compile_sdk}")
+    return found
+
+
+def wrapper_problems(root: Path) -> list[str]:
+    """``./gradlew`` and ``gradlew.bat`` are there (``gradlew`` executable) and the wrapper pins its Gradle.
+
+    The properties name the distribution by URL and its sha256, which Android Studio and the launchers check.
+    """
+    found = []
+    gradlew = root / "gradlew"
+    if not gradlew.is_file():
+        found.append("gradlew is missing: `./gradlew assembleDebug` would not run")
+    elif os.name != "nt" and not os.access(gradlew, os.X_OK):
+        found.append("gradlew is not executable (chmod 755 gradlew)")
+    if not (root / "gradlew.bat").is_file():
+        found.append("gradlew.bat is missing: `gradlew.bat assembleDebug` would not run on Windows")
+    properties = root / "gradle/wrapper/gradle-wrapper.properties"
+    if not properties.is_file():
+        return [*found, "gradle/wrapper/gradle-wrapper.properties is missing"]
+    text = properties.read_text(encoding="utf-8")
+    if not re.search(r"^distributionUrl=https\\?://\S+/gradle-[\d.]+-(bin|all)\.zip$", text, re.M):
+        found.append("gradle-wrapper.properties has no distributionUrl of a Gradle release")
+    if not re.search(r"^distributionSha256Sum=[0-9a-f]{64}$", text, re.M):
+        found.append("gradle-wrapper.properties has no distributionSha256Sum (the zip's published sha256)")
     return found
 
 

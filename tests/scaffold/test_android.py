@@ -283,6 +283,13 @@ def test_validator_catches_a_library_missing_from_the_minimum_compile_sdk_table(
         "with a source"]
 
 
+def test_validator_catches_a_missing_or_non_executable_gradlew(broken_pose):
+    (broken_pose / "gradlew").chmod(0o644)
+    assert _pose_problems(broken_pose) == ["gradlew is not executable (chmod 755 gradlew)"]
+    (broken_pose / "gradlew").unlink()
+    assert _pose_problems(broken_pose) == ["gradlew is missing: `./gradlew assembleDebug` would not run"]
+
+
 def test_validator_catches_a_leftover_template_marker(broken_pose):
     readme = broken_pose / "README.md"
     readme.write_text(readme.read_text(encoding="utf-8") + "\n{{ forgotten }}\n", encoding="utf-8")

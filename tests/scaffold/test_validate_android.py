@@ -108,3 +108,29 @@ def test_catalog_problems_reads_compile_sdk_from_the_build_script(tmp_path, text
     assert validate_android.catalog_problems(tmp_path) == [
         "androidx.core:core-ktx 1.17.0 needs compileSdk 36 or higher (its AAR metadata's minCompileSdk); "
         "app/build.gradle.kts has compileSdk 35"]
+
+
+def _wrapper_project(tmp_path, properties: str):
+    (tmp_path / "gradle/wrapper").mkdir(parents=True)
+    (tmp_path / "gradle/wrapper/gradle-wrapper.properties").write_text(properties, encoding="utf-8")
+    (tmp_path / "gradlew").write_text("#!/bin/sh\n", encoding="utf-8")
+    (tmp_path / "gradlew.bat").write_text("@rem\r\n", encoding="utf-8")
+    return tmp_path
+
+
+def test_wrapper_problems_passes_a_pinned_wrapper(tmp_path):
+    root = _wrapper_project(tmp_path, "distributionUrl=https\\://services.gradle.org/distributions/"
+                                      f"gradle-8.11.1-bin.zip\ndistributionSha256Sum={'a' * 64}\n")
+    (root / "gradlew").chmod(0o755)
+    assert validate_android.wrapper_problems(root) == []
+
+
+def test_wrapper_problems_names_what_is_missing(tmp_path):
+    root = _wrapper_project(tmp_path, "distributionUrl=https\\://example.com/gradle.zip\n")
+    (root / "gradlew").chmod(0o644)
+    (root / "gradlew.bat").unlink()
+    assert validate_android.wrapper_problems(root) == [
+        "gradlew is not executable (chmod 755 gradlew)",
+        "gradlew.bat is missing: `gradlew.bat assembleDebug` would not run on Windows",
+        "gradle-wrapper.properties has no distributionUrl of a Gradle release",
+        "gradle-wrapper.properties has no distributionSha256Sum (the zip's published sha256)"]
