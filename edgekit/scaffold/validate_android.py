@@ -2,8 +2,12 @@
 
 What a build would catch first, checked without one: every Kotlin source and Gradle script parses
 (tree-sitter's Kotlin grammar), every XML file is well formed, the manifest asks for the camera
-when the app uses it, ``ModelContract.kt`` states the model's real tensors, and the version catalog
-pins LiteRT and a target SDK Google Play accepts. Each check returns one line per problem.
+when the app uses it, ``ModelContract.kt`` states the model's real tensors, the version catalog
+pins LiteRT and a target SDK Google Play accepts, compileSdk is at least every pinned library's
+minimum (the ``minCompileSdk`` of its AAR metadata, kept with a source for each in
+``data/android_min_compile_sdk.json``; AGP's ``checkDebugAarMetadata`` enforces it on the first
+build), and ``gradlew`` and the wrapper properties are there to run the pinned Gradle. Each check
+returns one line per problem.
 """
 
 from __future__ import annotations
@@ -193,7 +197,8 @@ def _tensor_mismatch(written: dict[str, str], tensor: TensorInfo) -> str | None:
 def catalog_problems(root: Path) -> list[str]:
     """The version catalog pins LiteRT exactly.
 
-    The app targets SDK >= 35, runs from 24, and keeps .tflite uncompressed.
+    The app targets SDK >= 35, runs from 24, keeps .tflite uncompressed, and compiles against an SDK
+    no pinned library refuses (:func:`compile_sdk_problems`).
     """
     catalog = root / "gradle/libs.versions.toml"
     build = root / "app/build.gradle.kts"
