@@ -23,7 +23,8 @@ from pathlib import Path
 from xml.etree import ElementTree
 
 __all__ = ["lifecycle_problems", "insets_problems", "share_problems", "data_class_problems",
-           "string_resource_problems", "kotlin_string_value", "android_string_value"]
+           "string_resource_problems", "kotlin_string_value", "android_string_value", "read_classes",
+           "KotlinClass"]
 
 MAIN_SOURCES = "app/src/main/java"
 _ANDROID = "{http://schemas.android.com/apk/res/android}"

@@ -153,10 +153,9 @@ def test_the_view_model_closes_every_closeable_pipeline_in_on_cleared(projects, 
     assert "pipeline?.close()" in cleared and "modelExecutor.shutdown()" in cleared
     assert "viewModelScope" not in cleared
     (own,) = [m for m in models if m.name != "PipelineViewModel"]
-    pipeline = own.supertypes[0].split("<")[0]  # PipelineViewModel<QaPipeline> -> checked below
-    assert pipeline == "PipelineViewModel"
-    closeable = validate_android_code._closeable_classes(classes)
-    assert re.search(r"PipelineViewModel<(\w+)>", own.text).group(1) in closeable
+    assert own.supertypes == ("PipelineViewModel",)
+    pipeline = re.search(r": PipelineViewModel<(\w+)>\(application\)", own.text)
+    assert "AutoCloseable" in classes[pipeline.group(1)].supertypes  # VisionPipeline, QaPipeline, ...
     assert validate_android_code.lifecycle_problems(projects[app]) == []
 
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import shutil
+
 import pytest
 
 from edgekit.errors import EdgekitError
@@ -87,3 +89,24 @@ def test_filters_refuse_what_is_not_text(tmp_path):
     (tmp_path / "t" / "x.kt.jinja").write_text("val n = {{ n | kotlin_string }}", encoding="utf-8")
     with pytest.raises(EdgekitError, match="kotlin_string takes text, not NoneType"):
         render_tree([tmp_path / "t"], {"n": None}, tmp_path / "out")
+
+
+def test_android_string_resources_template_keeps_every_value(tmp_path):
+    """strings.xml.jinja as shipped: a title, model name and package with quotes read back unchanged."""
+    from xml.etree import ElementTree
+
+    from edgekit.scaffold.render import templates_dir
+    from edgekit.scaffold.validate_android_code import android_string_value, string_resource_problems
+
+    values = "app/src/main/res/values"
+    source = templates_dir() / "android/_common" / values / "strings.xml.jinja"
+    (tmp_path / "t" / values).mkdir(parents=True)
+    shutil.copyfile(source, tmp_path / "t" / values / "strings.xml.jinja")
+    context = {"app": {"title": "Bob's \"pose\""}, "model": {"display_name": "@po\\se $x 's"},
+               "runtime": {"package": " <litert> & co "}}
+    render_tree([tmp_path / "t"], context, tmp_path / "out")
+    resources = ElementTree.parse(tmp_path / "out" / values / "strings.xml").getroot()
+    read = {s.get("name"): android_string_value("".join(s.itertext())) for s in resources.iter("string")}
+    assert read["app_name"] == "Bob's \"pose\""
+    assert read["model_info"] == "@po\\se $x 's ·  <litert> & co "
+    assert string_resource_problems(tmp_path / "out") == []
