@@ -16,10 +16,12 @@ import json
 import os
 import re
 import shutil
+import unicodedata
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from jinja2 import StrictUndefined, TemplateError
+from jinja2.exceptions import FilterArgumentError
 from jinja2.sandbox import SandboxedEnvironment
 
 import edgekit
@@ -28,7 +30,8 @@ from edgekit.errors import EdgekitError
 if TYPE_CHECKING:
     from edgekit.scaffold.tasks import Task
 
-__all__ = ["templates_dir", "template_roots", "render_tree", "leftover_markers", "TEMPLATE_SUFFIX"]
+__all__ = ["templates_dir", "template_roots", "render_tree", "leftover_markers", "kotlin_string",
+           "android_string", "TEMPLATE_SUFFIX"]
 
 TEMPLATE_SUFFIX = ".jinja"
 _MARKERS = re.compile(r"\{\{|\{%|%\}|\{#-? ")
@@ -61,7 +64,77 @@ def template_roots(platform: str, task: Task) -> list[Path]:
 def _environment() -> SandboxedEnvironment:
     env = SandboxedEnvironment(undefined=StrictUndefined, keep_trailing_newline=True, autoescape=False)
     env.filters["json"] = lambda value, indent=None: json.dumps(value, indent=indent)
+    env.filters["kotlin_string"] = kotlin_string
+    env.filters["android_string"] = android_string
     return env
+
+
+# Kotlin's escapes (https://kotlinlang.org/docs/characters.html); `$` would start a string template.
+_KOTLIN_ESCAPES = {"\\": "\\\\", '"': '\\"', "$": "\\$", "\n": "\\n", "\r": "\\r", "\t": "\\t",
+                   "\b": "\\b"}
+
+
+def kotlin_string(value: object) -> str:
+    """``value`` as a quoted Kotlin string literal that evaluates to exactly ``value``.
+
+    The ``kotlin_string`` filter: every text a template places into Kotlin goes through it. Other
+    control and format characters (and lone surrogates from undecodable file names) become ``\\uXXXX``.
+    """
+    text = _text(value, "kotlin_string")
+    escaped = []
+    for char in text:
+        if char in _KOTLIN_ESCAPES:
+            escaped.append(_KOTLIN_ESCAPES[char])
+        elif _invisible(char):
+            escaped.append(f"\\u{ord(char):04x}")
+        else:
+            escaped.append(char)
+    return '"' + "".join(escaped) + '"'
+
+
+# Android's string-resource escapes; `@` and `?` only matter first, where they would make a reference.
+_ANDROID_ESCAPES = {"\\": "\\\\", '"': '\\"', "'": "\\'", "\n": "\\n", "\t": "\\t"}
+_XML_ESCAPES = {"&": "&amp;", "<": "&lt;", ">": "&gt;"}
+
+
+def android_string(value: object) -> str:
+    """``value`` as the text of an Android ``<string>`` resource that reads back as exactly ``value``.
+
+    The ``android_string`` filter: every text a template places into res/ XML goes through it.
+    Android unescapes ``\\' \\" \\\\ \\n \\t \\@ \\? \\uXXXX``, drops unescaped double quotes, collapses
+    runs of whitespace and trims both ends; so a space is kept literally only between two other
+    characters, and everything else that Android or XML would read differently is escaped.
+    """
+    text = _text(value, "android_string")
+    escaped = []
+    for i, char in enumerate(text):
+        if char in _ANDROID_ESCAPES:
+            escaped.append(_ANDROID_ESCAPES[char])
+        elif char in "@?" and i == 0:
+            escaped.append("\\" + char)
+        elif char == " " and not _between_words(text, i):
+            escaped.append("\\u0020")
+        elif _invisible(char) or (char.isspace() and char != " "):
+            escaped.append(f"\\u{ord(char):04x}")
+        else:
+            escaped.append(_XML_ESCAPES.get(char, char))
+    return "".join(escaped)
+
+
+def _between_words(text: str, i: int) -> bool:
+    """``text[i]`` has a non-space on both sides: Android neither trims nor collapses it."""
+    return 0 < i < len(text) - 1 and not text[i - 1].isspace() and not text[i + 1].isspace()
+
+
+def _text(value: object, name: str) -> str:
+    if not isinstance(value, str):
+        raise FilterArgumentError(f"{name} takes text, not {type(value).__name__} {value!r}")
+    return value
+
+
+def _invisible(char: str) -> bool:
+    """Control, format and surrogate code points: unsafe or unreadable as themselves in a source file."""
+    return unicodedata.category(char) in ("Cc", "Cf", "Cs", "Zl", "Zp")
 
 
 def render_tree(roots: list[Path], context: dict[str, Any], dest: Path) -> list[Path]:

@@ -23,12 +23,12 @@ from typing import Any
 from xml.etree import ElementTree
 
 from edgekit.contract import TensorInfo
+from edgekit.scaffold import validate_android_code as code
 from edgekit.scaffold.contract import ModelContract
 
 __all__ = ["problems", "kotlin_problems", "xml_problems", "manifest_problems", "contract_problems",
            "catalog_problems", "compile_sdk_problems", "min_compile_sdk_table", "wrapper_problems",
-           "KotlinParserMissing",
-           "MIN_TARGET_SDK", "MIN_SDK", "LITERT_MODULE"]
+           "code_problems", "KotlinParserMissing", "MIN_TARGET_SDK", "MIN_SDK", "LITERT_MODULE"]
 
 MIN_TARGET_SDK = 35  # Google Play's requirement for app updates since 2025-08-31
 MIN_SDK = 24
@@ -48,11 +48,17 @@ def problems(app, contract: ModelContract, binding: dict[str, Any], root: Path) 
     """Every problem of the staged Android project at ``root``, one line each; empty when valid."""
     found = kotlin_problems(root) + xml_problems(root) + manifest_problems(root, app.task.camera)
     found += contract_problems(root, contract) + catalog_problems(root) + wrapper_problems(root)
-    found += _marker_problems(root)
+    found += _marker_problems(root) + code_problems(root)
     model = root / "app/src/main/assets" / contract.model_file
     if not model.is_file():
         found.append(f"the model is not bundled at {model.relative_to(root)}")
     return found
+
+
+def code_problems(root: Path) -> list[str]:
+    """Lifecycle, insets, shared text, data classes, string escapes (see :mod:`validate_android_code`)."""
+    return (code.lifecycle_problems(root) + code.insets_problems(root) + code.share_problems(root)
+            + code.data_class_problems(root) + code.string_resource_problems(root))
 
 
 def _kotlin_parser():
@@ -144,10 +150,12 @@ def manifest_problems(root: Path, uses_camera: bool) -> list[str]:
     return found
 
 
+_LITERAL = r'"(?:[^"\\]|\\.)*"'
 _SPEC = re.compile(
-    r'TensorSpec\(key = "(?P<key>(?:[^"\\]|\\.)*)", name = "(?P<name>(?:[^"\\]|\\.)*)", '
-    r'position = (?P<position>\d+), shape = intArrayOf\((?P<shape>[^)]*)\), dtype = "(?P<dtype>\w+)"'
+    rf"TensorSpec\(key = (?P<key>{_LITERAL}), name = (?P<name>{_LITERAL}), "
+    rf"position = (?P<position>\d+), shape = listOf\((?P<shape>[^)]*)\), dtype = (?P<dtype>{_LITERAL})"
 )
+_MODEL_FILE = re.compile(rf"const val MODEL_FILE = (?P<literal>{_LITERAL})")
 
 
 def contract_problems(root: Path, contract: ModelContract) -> list[str]:
@@ -156,9 +164,7 @@ def contract_problems(root: Path, contract: ModelContract) -> list[str]:
     if not path.is_file():
         return [f"{CONTRACT_FILE} is missing"]
     text = path.read_text(encoding="utf-8")
-    found = []
-    if f'MODEL_FILE = "{contract.model_file}"' not in text:
-        found.append(f"{CONTRACT_FILE} does not load {contract.model_file}")
+    found = _model_file_problems(text, contract.model_file)
     for section, tensors in (("INPUTS", contract.inputs), ("OUTPUTS", contract.outputs)):
         block = re.search(rf"val {section}: List<TensorSpec> = listOf\((.*?)\n    \)", text, re.S)
         if block is None:
@@ -177,6 +183,18 @@ def contract_problems(root: Path, contract: ModelContract) -> list[str]:
     return found
 
 
+def _model_file_problems(text: str, model_file: str) -> list[str]:
+    """MODEL_FILE is a constant string literal (escaped: no `$name` template) naming ``model_file``."""
+    declared = _MODEL_FILE.search(text)
+    if declared is None:
+        return [f"{CONTRACT_FILE} declares no MODEL_FILE"]
+    try:
+        loads = code.kotlin_string_value(declared.group("literal"))
+    except ValueError as exc:
+        return [f"{CONTRACT_FILE} MODEL_FILE: {exc}"]
+    return [] if loads == model_file else [f"{CONTRACT_FILE} does not load {model_file}"]
+
+
 def _tensor_mismatch(written: dict[str, str], tensor: TensorInfo) -> str | None:
     shape = tuple(int(d) for d in written["shape"].replace(" ", "").split(",") if d)
     expected = {
@@ -186,7 +204,10 @@ def _tensor_mismatch(written: dict[str, str], tensor: TensorInfo) -> str | None:
         "dtype": tensor.dtype,
     }
     for field, value in expected.items():
-        stated = written[field].replace("\\$", "$").replace('\\"', '"')
+        try:
+            stated = code.kotlin_string_value(written[field]) if field != "position" else written[field]
+        except ValueError as exc:
+            return f"{field}: {exc}"
         if stated != value:
             return f"{field} is {stated!r} in the code, {value!r} in the model"
     if shape != tuple(tensor.shape_signature):

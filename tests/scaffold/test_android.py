@@ -9,14 +9,16 @@ rewrite the stored golden files after a reviewed template change.
 from __future__ import annotations
 
 import json
+import re
 import shutil
 import stat
 from pathlib import Path
+from xml.etree import ElementTree
 
 import pytest
 
 from edgekit.cli import main
-from edgekit.scaffold import validate_android
+from edgekit.scaffold import validate_android, validate_android_code
 from edgekit.scaffold.apps import get_app
 from edgekit.scaffold.binding import BindOptions
 from edgekit.scaffold.contract import load_contract
@@ -27,6 +29,7 @@ from tests.golden_files import GOLDEN_ROOT, assert_matches_golden
 pytestmark = pytest.mark.slow
 
 GOLDEN = GOLDEN_ROOT / "android"
+ANDROID = "{http://schemas.android.com/apk/res/android}"
 CONTRACT = "app/src/main/java/dev/edgekit/app/ModelContract.kt"
 #: Files whose every byte is reviewed: what the model binds to, what the build pins, what the user reads.
 KEY_FILES = (
@@ -92,10 +95,10 @@ def test_contract_in_kotlin_states_the_models_real_tensors(projects):
     text = (projects["smart-scroll-android"] / CONTRACT).read_text(encoding="utf-8")
     # minilm-l6's signature inputs, in LiteRT's order, with their runtime tensor names.
     assert ('TensorSpec(key = "attention_mask", name = "serving_default_attention_mask:0", position = 0, '
-            'shape = intArrayOf(1, 128), dtype = "int32"') in text
+            'shape = listOf(1, 128), dtype = "int32"') in text
     assert (
         'TensorSpec(key = "embedding", name = "StatefulPartitionedCall:0", position = 0, '
-        "shape = intArrayOf(1, 384)"
+        "shape = listOf(1, 384)"
         in text
     )
     assert "val TOKEN_IDS: TensorSpec = ModelContract.INPUTS[1]" in text
@@ -138,6 +141,92 @@ def test_stop_words_match_the_web_apps():
     templates = templates_dir()
     android = (templates / "android/smart-scroll/app/src/main/assets/stopwords.txt").read_bytes()
     assert android == (templates / "web/smart-scroll/src/stopwords.txt").read_bytes()
+
+
+def _activity_and_view_models(out: Path):
+    classes = validate_android_code.read_classes(out)
+    return classes["MainActivity"], [c for c in classes.values() if c.name.endswith("ViewModel")], classes
+
+
+@pytest.mark.parametrize("app", APPS)
+def test_no_activity_owns_or_closes_the_model(projects, app):
+    """Before review qa closed its model from lifecycleScope in onDestroy (cancelled there: never ran)."""
+    activity, _, _ = _activity_and_view_models(projects[app])
+    assert "lifecycleScope" not in activity.functions.get("onDestroy", "")
+    assert "Executors" not in activity.text and "close()" not in activity.text
+    assert "ViewModelProvider(this)" in activity.functions["onCreate"]
+
+
+@pytest.mark.parametrize("app", APPS)
+def test_the_view_model_closes_every_closeable_pipeline_in_on_cleared(projects, app):
+    """Before review smart-scroll never closed its pipeline; now one ViewModel base owns and closes it."""
+    _, models, classes = _activity_and_view_models(projects[app])
+    base = classes["PipelineViewModel"]
+    assert base.closeable_type_parameters == ("P",) and base.properties["pipeline"] == "P?"
+    cleared = base.functions["onCleared"]
+    assert "pipeline?.close()" in cleared and "modelExecutor.shutdown()" in cleared
+    assert "viewModelScope" not in cleared
+    (own,) = [m for m in models if m.name != "PipelineViewModel"]
+    assert own.supertypes == ("PipelineViewModel",)
+    pipeline = re.search(r": PipelineViewModel<(\w+)>\(application\)", own.text)
+    assert "AutoCloseable" in classes[pipeline.group(1)].supertypes  # VisionPipeline, QaPipeline, ...
+    assert validate_android_code.lifecycle_problems(projects[app]) == []
+
+
+@pytest.mark.parametrize("app", APPS)
+def test_every_activity_goes_edge_to_edge_and_pads_for_the_bars(projects, app):
+    activity, _, _ = _activity_and_view_models(projects[app])
+    on_create = activity.functions["onCreate"]
+    assert on_create.index("enableEdgeToEdge()") < on_create.index("setContentView(")
+    assert "padForSystemBars(" in on_create
+    assert ("keyboard = true" in on_create) == (app == "qa-android")  # the one app with text fields
+    assert validate_android_code.insets_problems(projects[app]) == []
+
+
+def test_smart_scroll_takes_text_shared_from_other_apps(projects):
+    for app in APPS:
+        manifest = ElementTree.parse(projects[app] / "app/src/main/AndroidManifest.xml").getroot()
+        filters = [f for f in manifest.iter("intent-filter")
+                   if any(a.get(ANDROID + "name") == "android.intent.action.SEND" for a in f.iter("action"))]
+        if app != "smart-scroll-android":
+            assert filters == [], app
+            continue
+        (share,) = filters
+        categories = [c.get(ANDROID + "name") for c in share.iter("category")]
+        assert categories == ["android.intent.category.DEFAULT"]
+        assert [d.get(ANDROID + "mimeType") for d in share.iter("data")] == ["text/plain"]
+    activity, _, _ = _activity_and_view_models(projects["smart-scroll-android"])
+    assert "readShared(intent)" in activity.functions["onCreate"]
+    assert "readShared(intent)" in activity.functions["onNewIntent"]
+    assert "pasteFromClipboard()" in activity.functions["onCreate"]
+    assert validate_android_code.share_problems(projects["smart-scroll-android"]) == []
+
+
+@pytest.mark.parametrize("app", APPS)
+def test_tensor_spec_compares_by_value(projects, app):
+    text = (projects[app] / CONTRACT).read_text(encoding="utf-8")
+    assert "val shape: List<Int>," in text and "intArrayOf" not in text
+    assert validate_android_code.data_class_problems(projects[app]) == []
+
+
+def test_quotes_dollars_and_apostrophes_in_names_survive(zoo_model, tmp_path):
+    """A model file named like this broke ModelContract.kt, and the display name broke strings.xml."""
+    name = '@Bob\'s "po\\se"$x ${y}.tflite'
+    model = tmp_path / "models" / name
+    model.parent.mkdir()
+    shutil.copyfile(zoo_model("selfie-segmentation"), model)
+    out = scaffold("bodypix-android", model, tmp_path / "app", options=BindOptions(normalize=(0.0, 1.0))).out
+    assert (out / "app/src/main/assets" / name).is_file()
+    assert validate_android.kotlin_problems(out) == []  # scaffold validated it all; this says what it parsed
+    text = (out / CONTRACT).read_text(encoding="utf-8")
+    for constant in ("MODEL_FILE", "MODEL_NAME"):
+        literal = re.search(rf"const val {constant} = (.*)", text).group(1)
+        assert validate_android_code.kotlin_string_value(literal) == name
+    strings = ElementTree.parse(out / "app/src/main/res/values/strings.xml").getroot()
+    info = next(s for s in strings.iter("string") if s.get("name") == "model_info")
+    shown = validate_android_code.android_string_value("".join(info.itertext()))
+    assert shown == f"{name} · com.google.ai.edge.litert:litert"
+    assert validate_android_code.string_resource_problems(out) == []
 
 
 # --- refusals ------------------------------------------------------------------------------------
@@ -242,7 +331,7 @@ def test_validator_catches_malformed_xml(broken_pose):
 def test_validator_catches_a_contract_that_disagrees_with_the_model(broken_pose):
     contract = broken_pose / CONTRACT
     contract.write_text(
-        contract.read_text(encoding="utf-8").replace("intArrayOf(1, 195)", "intArrayOf(1, 99)"),
+        contract.read_text(encoding="utf-8").replace("listOf(1, 195)", "listOf(1, 99)"),
         encoding="utf-8",
     )
     assert _pose_problems(broken_pose) == [
@@ -295,3 +384,21 @@ def test_validator_catches_a_leftover_template_marker(broken_pose):
     readme.write_text(readme.read_text(encoding="utf-8") + "\n{{ forgotten }}\n", encoding="utf-8")
     assert _pose_problems(broken_pose) == ["template marker left at README.md:" +
                                            str(len(readme.read_text(encoding="utf-8").splitlines()))]
+
+
+def test_validator_catches_an_activity_that_is_not_edge_to_edge(broken_pose):
+    activity = broken_pose / "app/src/main/java/dev/edgekit/app/MainActivity.kt"
+    activity.write_text(activity.read_text(encoding="utf-8").replace("        enableEdgeToEdge()\n", ""),
+                        encoding="utf-8")
+    assert _pose_problems(broken_pose) == [
+        "app/src/main/java/dev/edgekit/app/MainActivity.kt: MainActivity does not call enableEdgeToEdge() "
+        "in onCreate"]
+
+
+def test_validator_catches_a_model_file_name_left_unescaped(broken_pose):
+    contract = broken_pose / CONTRACT
+    text = contract.read_text(encoding="utf-8")
+    contract.write_text(re.sub(r"const val MODEL_FILE = .*", 'const val MODEL_FILE = "po$x.tflite"', text),
+                        encoding="utf-8")
+    assert _pose_problems(broken_pose) == [
+        f"{CONTRACT} MODEL_FILE: '\"po$x.tflite\"' has a string template ($x), not text; escape $ as \\$"]

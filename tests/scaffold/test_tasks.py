@@ -44,15 +44,19 @@ document.title = `${MODEL.displayName}: ${BINDING.image.width}x${BINDING.image.h
 """
 _ANDROID_ACTIVITY = """package dev.edgekit.app
 
-import android.app.Activity
 import android.os.Bundle
 import android.widget.TextView
+import androidx.activity.ComponentActivity
+import androidx.activity.enableEdgeToEdge
 
 /** {{ app.title }}: shows the size of the image the model takes. */
-class MainActivity : Activity() {
+class MainActivity : ComponentActivity() {
     override fun onCreate(savedInstanceState: Bundle?) {
         super.onCreate(savedInstanceState)
-        setContentView(TextView(this).apply { text = "${Binding.IMAGE_WIDTH}x${Binding.IMAGE_HEIGHT}" })
+        enableEdgeToEdge()
+        val size = TextView(this).apply { text = "${Binding.IMAGE_WIDTH}x${Binding.IMAGE_HEIGHT}" }
+        setContentView(size)
+        size.padForSystemBars()  // edgekit's _common helper: Android 15 draws every app edge to edge
     }
 }
 """

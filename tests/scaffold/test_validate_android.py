@@ -106,8 +106,9 @@ def test_catalog_problems_reads_compile_sdk_from_the_build_script(tmp_path, text
         '    androidResources { noCompress += "tflite" }\n}\n'
         "dependencies { implementation(libs.litert) }\n", encoding="utf-8")
     assert validate_android.catalog_problems(tmp_path) == [
-        "androidx.core:core-ktx 1.17.0 needs compileSdk 36 or higher (its AAR metadata's minCompileSdk); "
-        "app/build.gradle.kts has compileSdk 35"]
+        f"{module} needs compileSdk 36 or higher (its AAR metadata's minCompileSdk); "
+        "app/build.gradle.kts has compileSdk 35"
+        for module in ("androidx.core:core-ktx 1.17.0", "androidx.activity:activity-ktx 1.12.1")]
 
 
 def _wrapper_project(tmp_path, properties: str):

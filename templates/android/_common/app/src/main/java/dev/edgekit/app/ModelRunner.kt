@@ -86,7 +86,7 @@ class ModelRunner private constructor(
 
     private fun requireSize(input: TensorSpec, size: Int) {
         require(size == input.elementCount) {
-            "input ${input.key} takes ${input.elementCount} values ${input.shape.contentToString()}; got $size"
+            "input ${input.key} takes ${input.elementCount} values ${input.shape}; got $size"
         }
     }
 

@@ -1,7 +1,6 @@
 package dev.edgekit.app
 
 import android.os.Bundle
-import android.os.SystemClock
 import android.view.View
 import android.widget.AdapterView
 import android.widget.ArrayAdapter
@@ -9,44 +8,40 @@ import android.widget.Button
 import android.widget.EditText
 import android.widget.Spinner
 import android.widget.TextView
+import androidx.activity.enableEdgeToEdge
 import androidx.appcompat.app.AppCompatActivity
+import androidx.lifecycle.Lifecycle
+import androidx.lifecycle.ViewModelProvider
 import androidx.lifecycle.lifecycleScope
-import kotlinx.coroutines.Dispatchers
-import kotlinx.coroutines.asCoroutineDispatcher
+import androidx.lifecycle.repeatOnLifecycle
 import kotlinx.coroutines.launch
-import kotlinx.coroutines.withContext
-import java.util.concurrent.Executors
 
 /** Type a passage and a question; the model marks the answer in the passage. */
 class MainActivity : AppCompatActivity() {
-    // The model is created, used and closed on this one thread only.
-    private val modelThread = Executors.newSingleThreadExecutor().asCoroutineDispatcher()
-    private var pipeline: QaPipeline? = null
+    private lateinit var viewModel: QaViewModel
     private lateinit var status: TextView
+    private lateinit var answer: TextView
 
     override fun onCreate(savedInstanceState: Bundle?) {
         super.onCreate(savedInstanceState)
+        enableEdgeToEdge()
         setContentView(R.layout.activity_main)
+        viewModel = ViewModelProvider(this)[QaViewModel::class.java]
+        findViewById<View>(R.id.root).padForSystemBars(keyboard = true)
         status = findViewById(R.id.status)
+        answer = findViewById(R.id.answer)
         val passage = findViewById<EditText>(R.id.passage)
         val question = findViewById<EditText>(R.id.question)
-        val answer = findViewById<TextView>(R.id.answer)
         setUpAcceleratorChoice(findViewById(R.id.accelerator))
         findViewById<Button>(R.id.ask).setOnClickListener {
-            val passageText = passage.text.toString()
-            val questionText = question.text.toString()
-            lifecycleScope.launch {
-                val started = SystemClock.elapsedRealtime()
-                val result = withContext(modelThread) { pipeline?.answer(questionText, passageText) } ?: return@launch
-                answer.text = result.text
-                status.text = "${ModelContract.MODEL_NAME} on ${pipeline?.backend}: ${SystemClock.elapsedRealtime() - started} ms"
+            viewModel.ask(question.text.toString(), passage.text.toString())
+        }
+        lifecycleScope.launch {
+            repeatOnLifecycle(Lifecycle.State.STARTED) {
+                launch { viewModel.model.collect { status.text = statusText(it) } }
+                viewModel.reply.collect { reply -> if (reply != null) show(reply) }
             }
         }
-    }
-
-    override fun onDestroy() {
-        super.onDestroy()
-        lifecycleScope.launch(Dispatchers.Default) { withContext(modelThread) { pipeline?.close() } }
     }
 
     private fun setUpAcceleratorChoice(spinner: Spinner) {
@@ -54,23 +49,15 @@ class MainActivity : AppCompatActivity() {
             android.R.layout.simple_spinner_dropdown_item)
         spinner.onItemSelectedListener = object : AdapterView.OnItemSelectedListener {
             override fun onItemSelected(parent: AdapterView<*>?, view: View?, position: Int, id: Long) {
-                useBackend(Backend.entries[position])
+                viewModel.useBackend(Backend.entries[position])
             }
 
             override fun onNothingSelected(parent: AdapterView<*>?) = Unit
         }
     }
 
-    private fun useBackend(requested: Backend) {
-        lifecycleScope.launch {
-            val runner = withContext(modelThread) {
-                pipeline?.close()
-                val opened = ModelRunner.open(this@MainActivity, requested)
-                pipeline = QaPipeline(opened, TextModel.tokenizer(this@MainActivity))
-                opened
-            }
-            val note = runner.fallbackReason?.let { " ($it)" } ?: ""
-            status.text = "${ModelContract.MODEL_NAME} on ${runner.backend}$note"
-        }
+    private fun show(reply: Reply) {
+        answer.text = reply.text
+        status.text = "${ModelContract.MODEL_NAME} on ${reply.backend}: ${reply.millis} ms"
     }
 }

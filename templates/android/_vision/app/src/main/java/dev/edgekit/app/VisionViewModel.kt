@@ -1,0 +1,44 @@
+package dev.edgekit.app
+
+import android.app.Application
+import android.os.SystemClock
+import androidx.camera.core.ImageProxy
+import kotlinx.coroutines.flow.MutableStateFlow
+import kotlinx.coroutines.flow.StateFlow
+import kotlinx.coroutines.flow.asStateFlow
+import java.util.concurrent.Executor
+
+/** One analysed camera frame: the pipeline's result, where it lies on screen, and what it cost. */
+class AnalysedFrame(val result: FrameResult, val mapping: FrameMapping, val millis: Long, val backend: Backend)
+
+/**
+ * The camera apps' model: each analysed frame goes through the app's VisionPipeline on the model thread.
+ *
+ * What this file needs of the app's own VisionPipeline.kt (pose, bodypix, ...):
+ * `class VisionPipeline(runner: ModelRunner) : AutoCloseable` that owns [runner] and closes it (and
+ * anything else it holds) in close(); `val backend: Backend`; `fun process(argb: IntArray): FrameResult`
+ * for ARGB pixels at the model's input size; and a `FrameResult` type that the app's OverlayView.show
+ * takes. The pipeline is created, used and closed on the model thread only, and closed in onCleared.
+ */
+class VisionViewModel(application: Application) : PipelineViewModel<VisionPipeline>(application) {
+    private val frameState = MutableStateFlow<AnalysedFrame?>(null)
+
+    /** The latest analysed frame; the Activity draws it. */
+    val frames: StateFlow<AnalysedFrame?> = frameState.asStateFlow()
+
+    /** CameraX calls the analyzer here, so every frame reaches the pipeline on its own thread. */
+    val analysisExecutor: Executor get() = modelExecutor
+
+    override fun createPipeline(runner: ModelRunner) = VisionPipeline(runner)
+
+    /** Runs the pipeline on one camera frame. Call on [analysisExecutor]. */
+    fun analyze(image: ImageProxy) {
+        val frame = image.use { ImagePreprocessor.upright(it.toBitmap(), it.imageInfo.rotationDegrees) }
+        val current = pipeline ?: return
+        val crop = ImagePreprocessor.centerCrop(frame.width, frame.height)
+        val started = SystemClock.elapsedRealtime()
+        val result = current.process(ImagePreprocessor.modelPixels(frame, crop))
+        val millis = SystemClock.elapsedRealtime() - started
+        frameState.value = AnalysedFrame(result, FrameMapping(frame.width, frame.height, crop), millis, current.backend)
+    }
+}
