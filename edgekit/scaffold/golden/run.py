@@ -16,7 +16,7 @@ def run_model(contract: ModelContract, inputs: Mapping[str, np.ndarray]) -> dict
     """Outputs by tensor ``key`` for inputs given by tensor ``key``.
 
     .tflite runs in LiteRT's interpreter on CPU (XNNPACK, as tfjs-tflite and Android's CPU path);
-    a TF.js graph model is read back into TensorFlow (through edgekit's converter environment).
+    a TF.js graph model is read into TensorFlow in-process (edgekit.convert.tfjs_graph_import).
     """
     missing = [t.key for t in contract.inputs if t.key not in inputs]
     if missing:
