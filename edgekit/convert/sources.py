@@ -206,8 +206,10 @@ def _saved_model_dir(path: Path) -> Path | None:
 
 
 def _tfjs_graph_model(path: Path) -> Path | None:
-    """The model JSON of a TF.js graph model at PATH (the file itself, or model.json in a folder)."""
-    candidate = path / "model.json" if path.is_dir() else path
+    """The model JSON of a TF.js graph model at PATH (the file itself, or the one in a folder)."""
+    from edgekit.formats.tfjs_graph import graph_json
+
+    candidate = graph_json(path) if path.is_dir() else path
     if candidate.suffix.lower() != ".json" or not candidate.is_file():
         return None
     try:

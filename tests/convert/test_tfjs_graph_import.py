@@ -188,3 +188,16 @@ def test_zoo_graph_models_agree_with_the_former_converter_and_with_tflite(zoo_mo
     interpreter.invoke()
     lite = interpreter.get_tensor(interpreter.get_output_details()[0]["index"])
     assert np.abs(lite - output).max() < (1e-5 if name.startswith("movenet") else 1e-3)
+
+
+def test_a_folder_is_a_source_when_it_holds_one_graph_model(tmp_path):
+    from edgekit.convert.sources import open_source
+
+    weights = _weights(np.random.default_rng(0))
+    write_graph_model(tmp_path, weights)  # tiny.json, not model.json
+    with open_source(tmp_path) as source:
+        assert source.kind == "tfjs" and [t.name for t in source.inputs] == ["x"]
+        assert source.outputs == ("out",)
+    (tmp_path / "other.json").write_text((tmp_path / "tiny.json").read_text())
+    with pytest.raises(ModelFormatError, match=r"it holds 2 \(other.json, tiny.json\); pass the .json file"):
+        open_source(tmp_path)
