@@ -74,8 +74,8 @@ def save_graph_model(json_path: Path, out: Path) -> Path:
     tf = tensorflow()
     graph_def, signature = import_graph_model(json_path)
     pruned = _pruned_function(graph_def, signature, json_path, tf)
-    input_keys = [_key(key) for key, _ in signature.inputs]
-    output_keys = [_key(key) for key, _ in signature.outputs]
+    input_keys = _keys(key for key, _ in signature.inputs)
+    output_keys = _keys(key for key, _ in signature.outputs)
     specs = [tf.TensorSpec(tensor.shape, tensor.dtype, name=key)
              for key, tensor in zip(input_keys, pruned.inputs, strict=True)]
 
@@ -133,7 +133,7 @@ def _expand_fused_ops(graph_def: Any, json_path: Path) -> None:
             if len(data) != 2:
                 raise ModelFormatError(json_path, f"Prelu node {node.name!r} has {len(data)} inputs, not 2",
                                        _EXPECTED)
-            builder = _Chain(node.name, names, node.attr["T"], control)
+            builder = _Chain(node.name, names, _dtype_attr(node), control)
             expanded.extend(builder.prelu(data[0], data[1], final=True))
         else:
             expanded.append(node)
@@ -152,7 +152,7 @@ def _expand_fused(node: Any, names: set[str], json_path: Path) -> list[Any]:
     data, control = _split_inputs(node)
     fused = [op.decode() if isinstance(op, bytes) else str(op) for op in node.attr["fused_ops"].list.s]
     steps = len(fused)
-    chain = _Chain(node.name, names, node.attr["T"], control)
+    chain = _Chain(node.name, names, _dtype_attr(node), control)
     nodes = [chain.node(base_op, data[:2], {key: node.attr[key] for key in kept_attrs if key in node.attr},
                         final=steps == 0)]
     args = iter(data[2:])
@@ -175,6 +175,13 @@ def _expand_fused(node: Any, names: set[str], json_path: Path) -> list[Any]:
                                               "cannot expand (it knows BiasAdd, Relu, Relu6, Elu, Selu, "
                                               "LeakyRelu, Prelu, Sigmoid, Tanh)", _EXPECTED)
     return nodes
+
+
+def _dtype_attr(node: Any) -> Any:
+    """The fused node's element type (float32 where a hand-made graph left it out)."""
+    from tensorflow.core.framework import attr_value_pb2, types_pb2
+
+    return node.attr["T"] if "T" in node.attr else attr_value_pb2.AttrValue(type=types_pb2.DT_FLOAT)
 
 
 def _next_arg(args: Iterable[str], node: Any, op: str, json_path: Path) -> str:
@@ -259,9 +266,14 @@ def _tensor_name(raw: Any, key: Any) -> str:
     return name if ":" in name else f"{name}:0"
 
 
-def _key(key: str) -> str:
-    """A signature key as a TensorFlow name: ``input:0`` -> ``input``."""
-    return key.split(":", 1)[0]
+def _keys(keys: Iterable[str]) -> list[str]:
+    """Signature keys as TensorFlow names: ``input:0`` -> ``input`` (the contract's keys).
+
+    Two keys that would become one (``a:0``, ``a:1``) keep their index instead (``a_0``, ``a_1``).
+    """
+    keys = list(keys)
+    short = [key.split(":", 1)[0] for key in keys]
+    return [s if short.count(s) == 1 else key.replace(":", "_") for s, key in zip(short, keys, strict=True)]
 
 
 def _pruned_function(graph_def: Any, signature: GraphSignature, json_path: Path, tf: Any) -> Any:

@@ -201,3 +201,22 @@ def test_a_folder_is_a_source_when_it_holds_one_graph_model(tmp_path):
     (tmp_path / "other.json").write_text((tmp_path / "tiny.json").read_text())
     with pytest.raises(ModelFormatError, match=r"it holds 2 \(other.json, tiny.json\); pass the .json file"):
         open_source(tmp_path)
+
+
+def test_outputs_of_one_node_keep_apart(tmp_path):
+    from edgekit.convert.sources import open_source
+
+    dims = {"dim": [{"size": "2"}, {"size": "3"}]}
+    nodes = [{"name": "x", "op": "Placeholder",
+              "attr": {"dtype": {"type": "DT_FLOAT"}, "shape": {"shape": dims}}},
+             {"name": "u", "op": "Unpack", "input": ["x"],
+              "attr": {"T": {"type": "DT_FLOAT"}, "num": {"i": "2"}, "axis": {"i": "0"}}}]
+    signature = {"inputs": {"x:0": {"name": "x:0", "dtype": "DT_FLOAT", "tensorShape": dims}},
+                 "outputs": {f"u:{i}": {"name": f"u:{i}", "dtype": "DT_FLOAT"} for i in (0, 1)}}
+    (tmp_path / "model.json").write_text(json.dumps({
+        "format": "graph-model", "modelTopology": {"node": nodes}, "signature": signature,
+        "weightsManifest": []}))
+    with open_source(tmp_path / "model.json") as source:
+        assert source.outputs == ("u_0", "u_1")
+        out = source.run({"x": np.arange(6, dtype=np.float32).reshape(2, 3)})
+    assert out["u_0"].tolist() == [0, 1, 2] and out["u_1"].tolist() == [3, 4, 5]
