@@ -101,8 +101,12 @@ def _document(json_path: Path) -> dict[str, Any]:
 
 
 def _fill_constants(graph_def: Any, weights: dict[str, Any], json_path: Path, tf: Any) -> None:
-    """Put each weight into its Const node, and drop device placements made for the exporting machine."""
-    for node in graph_def.node:
+    """Put each weight into its Const node, and drop device placements made for the exporting machine.
+
+    Const nodes inside the function library (control-flow bodies) are filled by name as well.
+    """
+    bodies = [node for function in graph_def.library.function for node in function.node_def]
+    for node in [*graph_def.node, *bodies]:
         node.ClearField("device")
         if node.op != "Const" or node.attr["value"].tensor.tensor_content or _has_values(node):
             continue
