@@ -276,3 +276,21 @@ def test_human_models_agree_with_the_former_converter_and_with_tflite(human_mode
         assert abs(float(value.mean(dtype=np.float64)) - expected["mean"]) <= 1e-5 * scale, key
         # LiteRT's kernels round differently from TensorFlow's (the same figures as the former path's).
         assert np.abs(lite[key] - value).max() <= 3e-3 * scale, key
+
+
+def test_a_graph_model_converts_with_no_converter_environment(monkeypatch, tmp_path):
+    from edgekit.convert import tfjs_tools
+    from edgekit.convert.matrix import convert
+
+    monkeypatch.setenv("EDGEKIT_TFJS_TOOLS_DIR", str(tmp_path / "no-tfjs-tools"))
+
+    def refuse(name: str, purpose: str) -> str:
+        raise AssertionError(f"convert asked for {name} ({purpose})")
+
+    monkeypatch.setattr(tfjs_tools, "converter", refuse)
+    model_json = write_graph_model(tmp_path, _weights(np.random.default_rng(0)))
+    result = convert(model_json, out=tmp_path / "out", variants=["fp32"], runs=3, min_seconds=0.0,
+                     max_seconds=2.0)
+    (variant,) = result.variants
+    assert result.source["kind"] == "tfjs" and variant.status == "ok", variant.reason
+    assert variant.verdict == "pass"
