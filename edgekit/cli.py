@@ -66,6 +66,7 @@ _SAME_NAME = {
     "delegate",
 }
 _PARAMETER = re.compile(r"`([a-z_]+)`")
+_VERBOSE_HELP = "also show TensorFlow's and LiteRT's own log lines (hidden by default)"
 
 
 def flag_for(parameter: str) -> str:
@@ -326,6 +327,7 @@ def _parser() -> argparse.ArgumentParser:
     )
     convert.add_argument("--json", metavar="FILE", help="write the variant matrix document")
     convert.add_argument("--quiet", action="store_true", help="no progress lines")
+    convert.add_argument("--verbose", action="store_true", help=_VERBOSE_HELP)
     convert.set_defaults(handler=_convert)
 
     gate = commands.add_parser("gate", help="CI gates: size, ops, coverage, accuracy on golden outputs, "
@@ -418,6 +420,7 @@ def _parser() -> argparse.ArgumentParser:
         help="write into a non-empty --out, overwriting the files edgekit generates (other files are kept)",
     )
     scaffold.add_argument("--json", action="store_true", help="print the binding as JSON")
+    scaffold.add_argument("--verbose", action="store_true", help=_VERBOSE_HELP)
     scaffold.set_defaults(handler=_scaffold)
     return parser
 

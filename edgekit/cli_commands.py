@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Any
 
 from edgekit.cli_signals import interrupted_exit
 from edgekit.errors import EXIT_CHECK_FAILED, EXIT_OK, UsageError
+from edgekit.native_log import native_log_hidden
 
 if TYPE_CHECKING:
     from edgekit.document import ResultDocument
@@ -51,7 +52,8 @@ def _scaffold(args: argparse.Namespace) -> int:
         keypoints=parse_keypoints(args.keypoints) if args.keypoints else None,
         output=args.output, vocab=vocab, max_answer_len=args.max_answer_len,
     )
-    result = scaffold(args.app, args.model, args.out, options=options, force=args.force, log=_log)
+    with native_log_hidden(show=args.verbose):
+        result = scaffold(args.app, args.model, args.out, options=options, force=args.force, log=_log)
     if args.json:
         print(json.dumps(result.to_dict(), indent=2))
     else:
@@ -133,12 +135,13 @@ def _convert(args: argparse.Namespace) -> int:
     low_high = _float_list(args.calibration_range, "--calibration-range")
     if len(low_high) != 2 or low_high[0] >= low_high[1]:
         raise UsageError("--calibration-range", f"{args.calibration_range!r} is not LOW,HIGH with LOW < HIGH")
-    progress = None if args.quiet else ProgressPrinter()
-    try:
-        result = _convert_call(args, convert, progress, low_high)
-    finally:
-        if progress is not None:
-            progress.close()
+    with native_log_hidden(show=args.verbose):
+        progress = None if args.quiet else ProgressPrinter()  # made inside: it writes to Python's stderr
+        try:
+            result = _convert_call(args, convert, progress, low_high)
+        finally:
+            if progress is not None:
+                progress.close()
     print(format_convert_table(result))
     _save_document(result, json_path, "\nresult")
     inaccurate = any(v.verdict == "fail" for v in result.variants)

@@ -70,9 +70,9 @@ def zoo_model(zoo_cache: Path) -> Callable[[str], Path]:
 
 @pytest.fixture(scope="session")
 def tfjs_environment(zoo_cache: Path) -> Path:
-    """The TF.js converters' environment, installed into the test cache on first use (pinned, 2.9 GB).
+    """The TF.js converter's environment, installed into the test cache on first use (pinned, 2.9 GB).
 
-    Only slow tests may ask for it: golden vectors of TF.js graph models and the tfjs variant need it.
+    Only slow tests may ask for it: the tfjs variant needs it (reading graph models does not).
     """
     from edgekit.convert import tfjs_tools
 

@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:
     from edgekit.convert.result import ConvertResult
 
-#: How long one external tool (tfjs_graph_converter, tensorflowjs_converter, edgetpu_compiler) may
+#: How long one external tool (tensorflowjs_converter, edgetpu_compiler) may
 #: run before it is stopped; ``convert(tool_timeout=...)`` / ``--tool-timeout`` override it.
 TOOL_TIMEOUT_S = 600.0
 

@@ -88,7 +88,7 @@ def convert(
             listener.on_message(message)
 
     shapes = input_shapes if isinstance(input_shapes, dict) else parse_input_shapes(list(input_shapes or []))
-    opened = open_source(source, signature=signature, input_shapes=shapes, log=say, tool_timeout=tool_timeout)
+    opened = open_source(source, signature=signature, input_shapes=shapes, log=say)
     with opened as tf_source:
         calib = None
         if any(RECIPES[name].needs_calibration for name in chosen):

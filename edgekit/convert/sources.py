@@ -14,7 +14,6 @@ import io
 import json
 import os
 import shutil
-import subprocess
 import tempfile
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
@@ -24,8 +23,7 @@ from typing import Any
 import numpy as np
 
 from edgekit.contract import TensorInfo
-from edgekit.convert import TOOL_TIMEOUT_S
-from edgekit.errors import ModelFormatError, ModelNotFound, ToolMissing, ToolTimeout, UsageError
+from edgekit.errors import ModelFormatError, ModelNotFound, ToolMissing, UsageError
 from edgekit.model import Model
 from edgekit.runners import run_once
 from edgekit.runners.tensorflow import TensorFlowRunner
@@ -38,8 +36,14 @@ _KERAS_SUFFIXES = (".keras", ".h5", ".hdf5")
 
 
 def tensorflow() -> Any:
-    """Import TensorFlow quietly, or say how to install it."""
+    """Import TensorFlow quietly, or say how to install it.
+
+    oneDNN's graph rewrites are off unless the user turned them on: TensorFlow is edgekit's accuracy
+    reference, and with them TensorFlow 2.21 computes some graphs (MediaPipe's hard-swish
+    segmentation models) 0.3% off what the same graph gives without them and in LiteRT.
+    """
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+    os.environ.setdefault("TF_ENABLE_ONEDNN_OPTS", "0")
     try:
         import tensorflow as tf
     except ImportError as exc:
@@ -140,12 +144,12 @@ def open_source(
     signature: str | None = None,
     input_shapes: Mapping[str, tuple[int, ...]] | None = None,
     log=None,
-    tool_timeout: float = TOOL_TIMEOUT_S,
 ) -> TfSource:
     """Open SPEC (SavedModel dir, Keras file or zoo name) with one signature and static shapes.
 
-    A Keras file or TF.js graph model is first turned into a SavedModel in a scratch folder that
-    the source owns: use it in ``with`` (or call ``close()``) so the folder goes when you are done.
+    A Keras file or TF.js graph model (read in-process, no converter environment) is first turned
+    into a SavedModel in a scratch folder that the source owns: use it in ``with`` (or call
+    ``close()``) so the folder goes when you are done.
     """
     path = Path(spec)
     kind = "saved_model"
@@ -155,7 +159,7 @@ def open_source(
         kind = "zoo"
     graph_model = _tfjs_graph_model(path)
     if graph_model is not None:
-        return _in_scratch("tfjs", path, lambda scratch: _from_tfjs(graph_model, scratch, tool_timeout),
+        return _in_scratch("tfjs", path, lambda scratch: _from_tfjs(graph_model, scratch),
                            signature, input_shapes, extra)
     saved_model = _saved_model_dir(path) if path.is_dir() else None
     if path.is_file() and path.suffix.lower() in _KERAS_SUFFIXES:
@@ -202,8 +206,10 @@ def _saved_model_dir(path: Path) -> Path | None:
 
 
 def _tfjs_graph_model(path: Path) -> Path | None:
-    """The model JSON of a TF.js graph model at PATH (the file itself, or model.json in a folder)."""
-    candidate = path / "model.json" if path.is_dir() else path
+    """The model JSON of a TF.js graph model at PATH (the file itself, or the one in a folder)."""
+    from edgekit.formats.tfjs_graph import graph_json
+
+    candidate = graph_json(path) if path.is_dir() else path
     if candidate.suffix.lower() != ".json" or not candidate.is_file():
         return None
     try:
@@ -216,27 +222,11 @@ def _tfjs_graph_model(path: Path) -> Path | None:
     return candidate if is_graph else None
 
 
-def _from_tfjs(model_json: Path, scratch: Path, timeout_s: float) -> Path:
-    """A SavedModel made from the graph model by tfjs_graph_converter (in the TF.js environment)."""
-    from edgekit.convert import tfjs_tools
+def _from_tfjs(model_json: Path, scratch: Path) -> Path:
+    """A SavedModel made from the graph model in-process (edgekit's own reader, this TensorFlow)."""
+    from edgekit.convert.tfjs_graph_import import save_graph_model
 
-    tool = tfjs_tools.converter("tfjs_graph_converter", "to read TF.js graph models")
-    out = scratch / "saved_model"
-    try:
-        completed = subprocess.run(
-            [tool, "--output_format", "tf_saved_model", "--compat_mode", "tflite", str(model_json), str(out)],
-            capture_output=True, text=True, timeout=timeout_s, stdin=subprocess.DEVNULL,
-        )
-    except subprocess.TimeoutExpired as exc:
-        raise ToolTimeout("tfjs_graph_converter", timeout_s, "give it more time (--tool-timeout)") from exc
-    if completed.returncode != 0 or not (out / "saved_model.pb").is_file():
-        last = [line for line in (completed.stderr or completed.stdout).splitlines() if line.strip()][
-            -1:
-        ] or ["no output"]
-        raise ModelFormatError(
-            model_json, f"tfjs_graph_converter could not read it: {last[0][:200]}", _SOURCE
-        )
-    return out
+    return save_graph_model(model_json, scratch / "saved_model")
 
 
 def _not_a_source_reason(path: Path) -> str:

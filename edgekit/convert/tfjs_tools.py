@@ -1,14 +1,16 @@
-"""The TF.js converters, in an environment of their own.
+"""The TF.js converter (export to TF.js), in an environment of its own.
 
 `tensorflowjs` pins an older TensorFlow family than edgekit's (see data/tfjs_tools.json), so the two
-cannot share one environment. edgekit keeps a virtual environment for them in its cache, created
-on request by `edgekit tools install tfjs`, and runs the converters from there. A
-`tensorflowjs_converter` / `tfjs_graph_converter` already on PATH is used as is.
+cannot share one environment. edgekit keeps a virtual environment for it in its cache, created on
+request by `edgekit tools install tfjs`, and runs `tensorflowjs_converter` from there; one already
+on PATH is used as is. Reading TF.js graph models needs none of this
+(``edgekit.convert.tfjs_graph_import``). ``$EDGEKIT_TFJS_TOOLS_DIR`` moves the environment.
 """
 
 from __future__ import annotations
 
 import json
+import os
 import shutil
 import subprocess
 import sys
@@ -39,18 +41,22 @@ def pins() -> list[str]:
 
 
 def environment_dir() -> Path:
+    """``$EDGEKIT_TFJS_TOOLS_DIR``, else ``tools/tfjs-venv`` in edgekit's cache."""
+    override = os.environ.get("EDGEKIT_TFJS_TOOLS_DIR")
+    if override:
+        return Path(override)
     from edgekit.zoo import cache_dir
 
     return cache_dir() / "tools" / "tfjs-venv"
 
 
 def converter(name: str, purpose: str) -> str:
-    """Path of `tensorflowjs_converter` or `tfjs_graph_converter`: on PATH, else in edgekit's environment."""
+    """Path of the converter NAME (`tensorflowjs_converter`): on PATH, else in edgekit's environment."""
     found = shutil.which(name)
     if found:
         return found
     candidate = environment_dir() / "bin" / name
-    if candidate.is_file() and (environment_dir() / "edgekit-pins.json").is_file():
+    if candidate.is_file() and _installed(environment_dir() / "edgekit-pins.json"):
         return str(candidate)
     raise ToolMissing(name, purpose, INSTALL_HINT.format(size=_spec()["approximate_size"]))
 
@@ -65,10 +71,10 @@ def install(*, force: bool = False, log: Callable[[str], None] | None = None,
     say = log or (lambda message: None)
     target = environment_dir()
     marker = target / "edgekit-pins.json"
-    if not force and marker.is_file() and json.loads(marker.read_text()) == pins():
+    if not force and _installed(marker):
         say(f"TF.js converters already installed in {target}")
         return target
-    check_writable_cache(target.parents[1])
+    check_writable_cache(target.parent)
     # Built in place; the marker is written last, so an interrupted install is redone, never used.
     marker.unlink(missing_ok=True)
     say(f"creating {target} (a virtual environment for {', '.join(pins())}); this takes a minute or two")
@@ -81,6 +87,15 @@ def install(*, force: bool = False, log: Callable[[str], None] | None = None,
     atomic.write_text(marker, json.dumps(pins()))
     say(f"TF.js converters installed in {target}")
     return target
+
+
+def _installed(marker: Path) -> bool:
+    """Whether the environment's marker lists every pin (an older set with extra tools still serves)."""
+    try:
+        installed = json.loads(marker.read_text())
+    except (OSError, ValueError):
+        return False
+    return isinstance(installed, list) and set(pins()) <= set(installed)
 
 
 def _pip_step(command: list[str], what: str, timeout_s: float) -> None:

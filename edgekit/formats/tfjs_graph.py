@@ -17,7 +17,7 @@ from typing import Any
 from edgekit.contract import ModelContent, OpInfo, SignatureInfo, SubgraphInfo, TensorInfo, label_io
 from edgekit.errors import ModelFormatError
 
-__all__ = ["graph_json", "is_graph_model", "read_graph_model"]
+__all__ = ["graph_json", "graph_model_name", "is_graph_model", "read_graph_model"]
 
 _EXPECTED = "a TF.js graph model (model.json with format 'graph-model' and its weight files)"
 # TensorFlow DataType names in model.json -> numpy dtype names.
@@ -28,17 +28,45 @@ _DTYPES = {"DT_FLOAT": "float32", "DT_INT32": "int32", "DT_UINT8": "uint8", "DT_
 def is_graph_model(path: str | os.PathLike[str]) -> bool:
     """Whether PATH looks like a graph model.
 
-    That is a ``.json`` file, or a folder with ``model.json`` (or one .json).
+    That is a ``.json`` file, or a folder with ``model.json`` (or one graph model's .json). A folder
+    holding several graph models raises ModelFormatError naming them: the user must pick one.
     """
     candidate = Path(path)
     return candidate.suffix.lower() == ".json" or (candidate.is_dir() and graph_json(candidate).is_file())
 
 
 def graph_json(folder: Path) -> Path:
-    """``model.json`` in FOLDER, else its only ``.json`` file (zoo folders keep the package's names)."""
+    """``model.json`` in FOLDER, else its one graph model's ``.json`` (zoo folders keep the package's names).
+
+    Without either, ``FOLDER/model.json`` (which does not exist). Several graph models and no
+    ``model.json``: ModelFormatError naming them, since which one is meant cannot be guessed.
+    """
     named = folder / "model.json"
-    candidates = sorted(folder.glob("*.json"))
-    return candidates[0] if not named.is_file() and len(candidates) == 1 else named
+    candidates = sorted(p for p in folder.glob("*.json") if p.is_file())
+    if named.is_file() or not candidates:
+        return named
+    if len(candidates) == 1:
+        return candidates[0]
+    models = [p for p in candidates if _looks_like_graph_model(p)]
+    if len(models) > 1:
+        names = ", ".join(p.name for p in models)
+        raise ModelFormatError(folder, f"it holds {len(models)} ({names}); pass the .json file of the one "
+                                       f"to use, e.g. {folder / models[0].name}", "one TF.js graph model")
+    return models[0] if models else named
+
+
+def graph_model_name(json_path: Path) -> str:
+    """What a graph model is called: its json's stem (``movenet-thunder.json``), or its folder's name
+    when the json is the conventional ``model.json``."""
+    return json_path.parent.resolve().name if json_path.name == "model.json" else json_path.stem
+
+
+def _looks_like_graph_model(path: Path) -> bool:
+    try:
+        document = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, ValueError):
+        return False
+    return isinstance(document, dict) and "modelTopology" in document and "weightsManifest" in document
 
 
 def read_graph_model(path: str | os.PathLike[str]) -> ModelContent:

@@ -16,6 +16,7 @@ from typing import Any
 
 from edgekit import zoo
 from edgekit.contract import TensorInfo
+from edgekit.formats.tfjs_graph import graph_model_name
 from edgekit.model import Model
 
 __all__ = ["ModelContract", "load_contract", "template_tensor", "TFLITE", "TFJS_GRAPH"]
@@ -98,11 +99,12 @@ def load_contract(spec: str | os.PathLike[str], *, log: Callable[[str], None] | 
     text = os.fspath(spec)
     hints: dict[str, Any] = {}
     display = Path(text).name
-    if not Path(text).exists() and text in {entry.name for entry in zoo.entries()}:
+    from_zoo = not Path(text).exists() and text in {entry.name for entry in zoo.entries()}
+    if from_zoo:
         hints = dict(zoo.get(text).contract)
         display = text
     model = Model.open(zoo.resolve_model(text, log=log))
-    if model.format == TFJS_GRAPH and display == model.path.name:
-        display = model.path.parent.name
+    if model.format == TFJS_GRAPH and not from_zoo:
+        display = graph_model_name(model.path)  # the json's name, not the folder's (models/x.json -> x)
     vocab = model.path.parent / "vocab.txt"
     return ModelContract(model, display, vocab if vocab.is_file() else None, hints)

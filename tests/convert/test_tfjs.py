@@ -1,4 +1,4 @@
-"""The TF.js converters in their own environment: the tfjs variant, and TF.js graph models as sources."""
+"""The TF.js converter in its own environment (the tfjs variant); TF.js graph models as sources."""
 
 from __future__ import annotations
 
@@ -31,6 +31,27 @@ def test_missing_converter_says_how_to_install(monkeypatch, tmp_path):
     monkeypatch.setenv("PATH", str(tmp_path))
     with pytest.raises(ToolMissing, match="edgekit tools install tfjs"):
         tfjs_tools.converter("tensorflowjs_converter", "for the tfjs variant")
+
+
+def test_an_environment_holding_every_pin_serves_even_with_more(monkeypatch, tmp_path):
+    # The test cache's environment was installed when tfjs-graph-converter was still pinned.
+    venv = tmp_path / "venv"
+    (venv / "bin").mkdir(parents=True)
+    (venv / "bin" / "tensorflowjs_converter").write_text("")
+    monkeypatch.setenv("EDGEKIT_TFJS_TOOLS_DIR", str(venv))
+    monkeypatch.setenv("PATH", str(tmp_path / "empty"))
+    (venv / "edgekit-pins.json").write_text(json.dumps([*tfjs_tools.pins(), "tfjs-graph-converter==1.6.3"]))
+    assert tfjs_tools.environment_dir() == venv
+    assert tfjs_tools.converter("tensorflowjs_converter", "for the tfjs variant") == str(
+        venv / "bin" / "tensorflowjs_converter")
+    assert tfjs_tools.install() == venv  # nothing to do
+    (venv / "edgekit-pins.json").write_text(json.dumps(tfjs_tools.pins()[:-1]))
+    with pytest.raises(ToolMissing, match="edgekit tools install tfjs"):
+        tfjs_tools.converter("tensorflowjs_converter", "for the tfjs variant")
+
+
+def test_reading_graph_models_needs_no_converter_pinned():
+    assert not [pin for pin in tfjs_tools.pins() if pin.startswith("tfjs-graph-converter")]
 
 
 def test_json_that_is_not_a_graph_model_is_refused(tmp_path):

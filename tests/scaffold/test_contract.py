@@ -60,3 +60,42 @@ def test_graph_op_unknown_to_tfjs_is_named(zoo_model, tmp_path):
     with pytest.raises(BindingError, match="the graph uses op MadeUpOp, which TF.js does not implement"):
         runtime_for("bodypix-web", "web", load_contract(tmp_path))
     assert {"Conv2D", "_FusedConv2D", "FusedDepthwiseConv2dNative"} <= tfjs_graph_ops()
+
+
+def _graph_copy(source_json, folder, stem: str):
+    """The graph model at SOURCE_JSON copied into FOLDER as STEM.json (its weight file keeps its name)."""
+    import shutil
+
+    folder.mkdir(parents=True, exist_ok=True)
+    for part in source_json.parent.glob("*.bin"):
+        shutil.copyfile(part, folder / part.name)
+    shutil.copyfile(source_json, folder / f"{stem}.json")
+    return folder / f"{stem}.json"
+
+
+@pytest.mark.parametrize(("layout", "expected"), [
+    ("models/movenet-thunder.json", "movenet-thunder"),  # a folder of models: the file names the model
+    ("pose-model/model.json", "pose-model"),  # the conventional TF.js layout: the folder names it
+])
+def test_graph_model_is_named_by_its_file_not_its_folder(zoo_model, tmp_path, layout, expected):
+    source = next(zoo_model("movenet-lightning-tfjs").parent.glob("*.json"))
+    folder_name, file_name = layout.split("/")
+    model_json = _graph_copy(source, tmp_path / folder_name, file_name.removesuffix(".json"))
+    assert load_contract(model_json.parent).display_name == expected
+    assert load_contract(model_json).display_name == expected
+
+
+def test_a_folder_of_several_graph_models_asks_for_one(zoo_model, tmp_path):
+    from edgekit.errors import ModelFormatError
+
+    source = next(zoo_model("movenet-lightning-tfjs").parent.glob("*.json"))
+    for stem in ("movenet-thunder", "movenet-lightning"):
+        _graph_copy(source, tmp_path / "models", stem)
+    (tmp_path / "models" / "labels.json").write_text('["person"]')  # not a model: not named
+    with pytest.raises(ModelFormatError) as caught:
+        load_contract(tmp_path / "models")
+    assert str(caught.value) == (
+        f"{tmp_path / 'models'}: not one TF.js graph model: it holds 2 (movenet-lightning.json, "
+        f"movenet-thunder.json); pass the .json file of the one to use, e.g. "
+        f"{tmp_path / 'models' / 'movenet-lightning.json'}")
+    assert load_contract(tmp_path / "models" / "movenet-thunder.json").display_name == "movenet-thunder"

@@ -157,16 +157,9 @@ def test_png_round_trips_and_the_test_image_is_deterministic(tmp_path):
 # --- scaffolded projects (real models) ----------------------------------------------------------
 
 
-#: The golden vectors of a TF.js graph model come from TensorFlow through the TF.js converters'
-#: environment (``tfjs_environment``, 2.9 GB): tests that scaffold one are slow, so the quick loop
-#: never needs that environment.
-GRAPH_PROJECTS = frozenset({"pose-movenet", "bodypix-selfie"})
-needs_tfjs_tools = pytest.mark.slow
-
-
 @pytest.fixture(scope="module")
-def projects(tmp_path_factory, zoo_model, request: pytest.FixtureRequest) -> dict[str, Path]:
-    """name -> a freshly scaffolded project; built lazily (the graph models' golden vectors take ~15 s)."""
+def projects(tmp_path_factory, zoo_model) -> dict[str, Path]:
+    """name -> a freshly scaffolded project; built lazily (golden vectors take seconds)."""
     root = tmp_path_factory.mktemp("web-vision")
     models = {
         "pose-full": ("pose-web", "pose-landmark-full"),
@@ -177,8 +170,6 @@ def projects(tmp_path_factory, zoo_model, request: pytest.FixtureRequest) -> dic
     class Lazy(dict):
         def __missing__(self, name: str) -> Path:
             app, model = models[name]
-            if name in GRAPH_PROJECTS:
-                request.getfixturevalue("tfjs_environment")
             zoo_model(model)
             self[name] = scaffold(app, model, root / name).out
             return self[name]
@@ -204,7 +195,6 @@ def test_pose_golden_vectors_find_the_figure(projects):
                     pytest.approx(1 / (1 + math.exp(-first[3])))]
 
 
-@needs_tfjs_tools
 def test_bodypix_golden_mask_covers_the_figure_only(projects):
     out = projects["bodypix-selfie"]
     golden = out / "public/golden/expected.json"
@@ -222,13 +212,12 @@ def test_bodypix_golden_mask_covers_the_figure_only(projects):
 
 
 @pytest.mark.parametrize(("name", "app"), [
-    ("pose-full", "pose-web"), pytest.param("bodypix-selfie", "bodypix-web", marks=needs_tfjs_tools)])
+    ("pose-full", "pose-web"), ("bodypix-selfie", "bodypix-web")])
 def test_rendered_key_files_match_golden(projects, name, app):
     assert_matches_golden(projects[name], KEY_FILES, GOLDEN / app,
                           lambda text: _VERSION.sub("edgekit <version>", text))
 
 
-@needs_tfjs_tools
 def test_graph_project_pins_the_tfjs_family_and_offers_three_backends(projects):
     out = projects["pose-movenet"]
     manifest = json.loads((out / "package.json").read_text())

@@ -16,7 +16,7 @@ def run_model(contract: ModelContract, inputs: Mapping[str, np.ndarray]) -> dict
     """Outputs by tensor ``key`` for inputs given by tensor ``key``.
 
     .tflite runs in LiteRT's interpreter on CPU (XNNPACK, as tfjs-tflite and Android's CPU path);
-    a TF.js graph model is read back into TensorFlow (through edgekit's converter environment).
+    a TF.js graph model is read into TensorFlow in-process (edgekit.convert.tfjs_graph_import).
     """
     missing = [t.key for t in contract.inputs if t.key not in inputs]
     if missing:
@@ -41,7 +41,7 @@ def _run_graph(contract: ModelContract, inputs: Mapping[str, np.ndarray]) -> dic
     with open_source(contract.path) as source:  # the source's scratch SavedModel goes with it
         arrays = {}
         for position, spec in enumerate(source.inputs):
-            # The converted SavedModel names inputs after the graph's nodes ("input"), or by position.
+            # The SavedModel names inputs by model.json's signature keys less ":0", as the contract does.
             tensor = next((t for t in contract.inputs if spec.name.split(":", 1)[0] in (t.key, t.name)),
                           contract.inputs[position])
             arrays[spec.name] = np.asarray(inputs[tensor.key], dtype=spec.dtype)
