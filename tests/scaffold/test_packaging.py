@@ -66,7 +66,7 @@ def _build_wheel(tmp_path: Path) -> Path:
 
 
 @pytest.mark.slow
-def test_installed_wheel_scaffolds_valid_web_and_android_apps(tmp_path):
+def test_installed_wheel_scaffolds_valid_web_and_android_apps(tmp_path, zoo_model):
     wheel = _build_wheel(tmp_path)
     with zipfile.ZipFile(wheel) as archive:
         shipped = {str(Path(name).parent) for name in archive.namelist() if name.endswith(".py")}
@@ -102,3 +102,16 @@ def test_installed_wheel_scaffolds_valid_web_and_android_apps(tmp_path):
     assert validate_android.problems(app, contract, binding, work / "bodypix-android") == []
     assert (work / "bodypix-web/src/contract.ts").is_file()
     assert (work / "bodypix-android/app/src/main/assets/mask.tflite").is_file()
+
+    # A TF.js graph model from the zoo: golden vectors come from the venv's own TensorFlow, with no
+    # TF.js tools environment (pointed at an empty folder) and no native log lines on stderr.
+    zoo_model("selfie-segmentation-tfjs")  # into the session cache, which the venv reads offline
+    no_tools = {**clean, "EDGEKIT_TFJS_TOOLS_DIR": str(tmp_path / "no-tfjs-tools")}
+    argv = [str(edgekit), "scaffold", "--app", "bodypix-web", "--model", "selfie-segmentation-tfjs",
+            "--out", "graph-web"]
+    done = subprocess.run(argv, cwd=work, env=no_tools, capture_output=True, text=True, check=False)
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert not (tmp_path / "no-tfjs-tools").exists()
+    assert validate.web(work / "graph-web") == []
+    for marker in ("cpu_feature_guard", "oneDNN", "I0000", "W0000", "TF-TRT", "XNNPACK"):
+        assert marker not in done.stderr, done.stderr[-2000:]
