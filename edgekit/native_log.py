@@ -6,6 +6,7 @@ Python's `sys.stderr` redirection cannot see those writes; duplicating the descr
 from __future__ import annotations
 
 import os
+import subprocess
 import sys
 import tempfile
 from collections.abc import Iterator
@@ -71,7 +72,8 @@ def native_log_hidden(show: bool = False) -> Iterator[list[str]]:
     # A sys.stderr that is not fd 2 (pytest's capture, a user's redirect) needs no stand-in.
     stream = _duplicate_of_fd2(python_stderr) if _writes_to_fd2(python_stderr) else None
     saved = os.dup(2)
-    with tempfile.TemporaryFile(mode="w+b") as sink:
+    with tempfile.NamedTemporaryFile(mode="w+b", prefix="edgekit-native-", suffix=".log") as sink:
+        watcher = _crash_watcher(sink.name, saved)
         os.dup2(sink.fileno(), 2)
         if stream is not None:
             sys.stderr = stream
@@ -84,8 +86,52 @@ def native_log_hidden(show: bool = False) -> Iterator[list[str]]:
                 stream.close()
             os.dup2(saved, 2)
             os.close(saved)
+            _release(watcher)
             sink.seek(0)
             lines.extend(sink.read().decode("utf-8", "replace").splitlines())
+
+
+#: The watcher's program: wait on the pipe; an end without the all-clear byte means this process
+#: died inside the block (a native abort, a kill), so show the tail of what native code wrote and
+#: remove the scratch log the dead process could not.
+_WATCH = """
+import os, sys
+path = sys.argv[1]
+if sys.stdin.buffer.read(1) != b"0":
+    try:
+        with open(path, "rb") as log:
+            tail = log.read()[-4000:].decode("utf-8", "replace")
+        os.remove(path)
+    except OSError:
+        tail = ""
+    sys.stderr.write("edgekit: stopped inside native code; its last log lines:\\n" + tail)
+"""
+
+
+def _crash_watcher(log_path: str, stderr_fd: int) -> subprocess.Popen[bytes] | None:
+    """A small process that outlives a crash of this one and then shows the hidden log's tail.
+
+    Native code that aborts (TensorFlow's ``F`` lines, a failed CHECK) ends the process before any
+    Python runs, so the scratch log would die unread: without the watcher the user would see no
+    reason at all. None where no process can be started; the block then only hides.
+    """
+    try:
+        return subprocess.Popen([sys.executable, "-I", "-S", "-c", _WATCH, log_path],
+                                stdin=subprocess.PIPE, stdout=subprocess.DEVNULL, stderr=stderr_fd)
+    except OSError:
+        return None
+
+
+def _release(watcher: subprocess.Popen[bytes] | None) -> None:
+    """Give the watcher the all-clear: this process left the block alive and reads the log itself."""
+    if watcher is None or watcher.stdin is None:
+        return
+    try:
+        watcher.stdin.write(b"0")
+        watcher.stdin.close()
+    except OSError:
+        pass
+    watcher.wait()
 
 
 def _writes_to_fd2(stream: object) -> bool:
