@@ -1,0 +1,181 @@
+"""Golden vectors of the two-stage pose app (BlazePose detector -> region -> landmarks).
+
+Written into the golden folder, beside what :mod:`.vision_pose` writes for one-stage models:
+
+``input.png`` / ``input-offcentre.png``
+    The test figure centred at full size, and small (40 %) and off-centre (:data:`edgekit.scenes.SCENES`
+    1 and 2), at the landmark model's input size; the app runs its whole pipeline on each.
+``expected.json``
+    As for one-stage models (``keypoints`` and ``raw`` are the centred image's first frame), plus
+    ``pipeline`` ("two-stage"), ``detector`` (its file, tensors and decoding constants) and
+    ``frames``: per image, a "detect" frame (no region yet: the detector runs) then a "track" frame
+    (the region from the first frame's auxiliary landmarks). Each frame holds ``image``,
+    ``figure_box`` ([x_min, y_min, x_max, y_max] of the drawn figure, frame fractions), ``stage``,
+    ``detection`` (``anchor``, ``score``, ``box``, ``keypoints``; frame fractions) or null,
+    ``region`` ([x_center, y_center, width, height, rotation]), ``raw`` (the first 33 x 5 landmark
+    values), ``keypoints`` (33 x [x, y, score] in frame fractions), ``presence`` and ``next_region``.
+    ``figure_points`` ({landmark index: [x, y]}: where the drawn figure's nose, shoulders, wrists,
+    hips and ankles are, frame fractions) and ``figure_radius`` (how far a keypoint may land from
+    them: :data:`ANATOMY_RADIUS` of the figure's scale).
+    ``tolerance`` adds ``region`` (centre and size, frame fractions), ``rotation`` (radians) and
+    ``detection`` (score and detector points).
+
+Every one of the 33 keypoints must lie inside ``figure_box`` and each listed one within
+``figure_radius`` of its figure point: the old centre-crop path fails this on the off-centre image.
+
+The detector model is copied to ``detector/`` beside the golden folder (the web app's ``public/``).
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from edgekit.scaffold.binding import ImageInput, KeypointOutput
+from edgekit.scaffold.contract import ModelContract, load_contract
+from edgekit.scaffold.golden import pose_two_stage as two_stage
+from edgekit.scaffold.golden.run import run_model
+from edgekit.scaffold.golden.vision_image import INPUT_FILE, write_png
+from edgekit.scenes import SCENES, Scene, draw_scene
+
+__all__ = ["make_two_stage_golden", "figure_box", "figure_points", "keypoints_off_figure", "DETECTOR_MODEL",
+           "DETECTOR_DIR", "IMAGES", "TOLERANCE", "FIGURE_POINTS", "ANATOMY_RADIUS"]
+
+DETECTOR_MODEL = "blazepose-detector-tfjs"  # the zoo entry; its files travel with the app
+DETECTOR_DIR = "detector"
+OFFCENTRE_FILE = "input-offcentre.png"
+#: (file, scene): the centred figure (the golden image of every vision app) and the 40 % one off-centre.
+IMAGES = ((INPUT_FILE, SCENES[0]), (OFFCENTRE_FILE, SCENES[1]))
+# Detector outputs agree across TensorFlow and TF.js within ~1e-5 of a pixel; regions follow them.
+# The landmark tolerances are vision_pose's: the crop is the same arithmetic on both sides.
+TOLERANCE = {"xy": 0.01, "score": 0.02, "raw": 0.01, "region": 0.005, "rotation": 0.01, "detection": 0.005}
+#: BlazePose landmark index -> (x, y) of that body part in the figure's own frame, as edgekit.scenes
+#: draws it (face centre, shoulder and wrist ends of the arms, hip and ankle ends of the legs).
+#: The person's left is the image's right: the figure faces the camera.
+FIGURE_POINTS = {0: (0.5, 0.175), 11: (0.58, 0.31), 12: (0.42, 0.31), 15: (0.78, 0.56), 16: (0.22, 0.56),
+                 23: (0.55, 0.56), 24: (0.45, 0.56), 27: (0.60, 0.90), 28: (0.40, 0.90)}
+# Measured with pose_landmark_full: the two-stage pipeline lands within 0.05 of the figure's scale on
+# both images; the whole frame fed to the landmark model misses by up to 0.15 on the off-centre one.
+ANATOMY_RADIUS = 0.08
+
+
+def figure_box(scene: Scene, height: int, width: int) -> list[float]:
+    """[x_min, y_min, x_max, y_max] of the pixels the scene's figures cover, as frame fractions."""
+    drawn = draw_scene(scene, height, width)
+    empty = draw_scene(Scene("background", (), scene.dark), height, width)
+    rows, cols = np.nonzero((drawn != empty).any(axis=2))
+    return [float(cols.min() / width), float(rows.min() / height), float((cols.max() + 1) / width),
+            float((rows.max() + 1) / height)]
+
+
+def figure_points(scene: Scene) -> dict[str, list[float]]:
+    """:data:`FIGURE_POINTS` placed where the scene draws its (first) figure, as frame fractions."""
+    centre_y, centre_x, scale = scene.people[0]
+    return {str(index): [centre_x + (x - 0.5) * scale, centre_y + (y - 0.5) * scale]
+            for index, (x, y) in FIGURE_POINTS.items()}
+
+
+def keypoints_off_figure(keypoints: list[list[float]], frame: dict[str, Any]) -> list[str]:
+    """Why ``keypoints`` do not lie on the figure of ``frame`` (a golden frame); empty when they do."""
+    x_min, y_min, x_max, y_max = frame["figure_box"]
+    problems = [f"keypoint {i} at ({x:.3f}, {y:.3f}) is outside the figure's box"
+                for i, (x, y, _score) in enumerate(keypoints)
+                if not (x_min <= x <= x_max and y_min <= y <= y_max)]
+    for index, (fx, fy) in frame["figure_points"].items():
+        x, y = keypoints[int(index)][:2]
+        distance = float(np.hypot(x - fx, y - fy))
+        if distance > frame["figure_radius"]:
+            problems.append(f"keypoint {index} at ({x:.3f}, {y:.3f}) is {distance:.3f} from the figure's "
+                            f"({fx:.3f}, {fy:.3f}); at most {frame['figure_radius']:.3f} is allowed")
+    return problems
+
+
+def make_two_stage_golden(contract: ModelContract, binding: dict[str, Any], dest: Path) -> dict[str, Any]:
+    """Write both images, ``expected.json`` and the detector; return what the templates need."""
+    image: ImageInput = binding["image"]
+    keypoints: KeypointOutput = binding["keypoints"]
+    detector = load_contract(DETECTOR_MODEL)
+    detector_out = dest.parent / DETECTOR_DIR
+    detector_out.mkdir(parents=True, exist_ok=True)
+    for source in detector.files:
+        shutil.copyfile(source, detector_out / source.name)
+    presence_key = _presence_output(contract)
+    if image.normalize is None:
+        raise ValueError("BlazePose landmark models take float input; bind `normalize` (0,1)")
+
+    def detect(values: np.ndarray) -> np.ndarray:
+        return run_model(detector, {detector.inputs[0].key: values})[detector.outputs[0].key]
+
+    def landmarks(values: np.ndarray) -> tuple[np.ndarray, float]:
+        outputs = run_model(contract, {image.tensor.key: values})
+        return outputs[keypoints.tensor.key], float(np.asarray(outputs[presence_key]).reshape(-1)[0])
+
+    frames = []
+    for file, scene in IMAGES:
+        rgb = draw_scene(scene, image.height, image.width)
+        write_png(dest / file, rgb)
+        figure = {"figure_box": figure_box(scene, image.height, image.width),
+                  "figure_points": figure_points(scene), "figure_radius": ANATOMY_RADIUS * scene.people[0][2]}
+        tracked = None
+        for _ in range(2):  # detect, then track from the first frame's landmarks
+            result = two_stage.run_frame(rgb, tracked, detect, landmarks, image.normalize, image.height)
+            frames.append({"image": file, **figure, **_frame_json(result, keypoints)})
+            tracked = result.next_region
+    first = frames[0]
+    expected = {
+        "schema_version": 1,
+        "task": "pose",
+        "pipeline": "two-stage",
+        "model": contract.display_name,
+        "model_sha256": contract.sha256,
+        "input": {"file": INPUT_FILE, "height": image.height, "width": image.width,
+                  "dtype": image.tensor.dtype, "normalize": list(image.normalize)},
+        "output": {"key": keypoints.tensor.key, "presence_key": presence_key, "count": keypoints.count,
+                   "stride": keypoints.stride, "x_index": 0, "y_index": 1, "score_index": 3,
+                   "coords": "pixels", "score_activation": "sigmoid"},
+        "detector": {"model": detector.display_name, "dir": DETECTOR_DIR, "file": detector.model_file,
+                     "sha256": detector.sha256, "input_key": detector.inputs[0].key,
+                     "input_name": detector.inputs[0].name, "output_key": detector.outputs[0].key,
+                     "output_name": detector.outputs[0].name, **two_stage.DETECTOR.to_dict()},
+        "raw": first["raw"],
+        "keypoints": first["keypoints"],
+        "frames": frames,
+        "tolerance": dict(TOLERANCE),
+    }
+    (dest / "expected.json").write_text(json.dumps(expected, indent=1) + "\n", encoding="utf-8")
+    return {"input": INPUT_FILE, "expected": "expected.json", "tolerance": dict(TOLERANCE),
+            "pipeline": "two-stage", "images": [file for file, _ in IMAGES],
+            "detector": {"url_path": f"{DETECTOR_DIR}/{detector.model_file}", "model": detector.display_name,
+                         "input_name": detector.inputs[0].name, "output_name": detector.outputs[0].name,
+                         **two_stage.DETECTOR.to_dict()},
+            "landmarks": {"presence_key": presence_key, "count": two_stage.LANDMARKS,
+                          "aux_hips": two_stage.AUX_HIPS, "aux_scale": two_stage.AUX_SCALE,
+                          "presence_threshold": two_stage.PRESENCE_THRESHOLD,
+                          "region_scale": two_stage.REGION_SCALE}}
+
+
+def _presence_output(contract: ModelContract) -> str:
+    single = [t.key for t in contract.outputs if int(np.prod(t.shape)) == 1]
+    if len(single) != 1:
+        raise ValueError("expected one pose-presence output of one value; outputs are "
+                         f"{contract.describe_outputs()}")
+    return single[0]
+
+
+def _frame_json(result: two_stage.FrameResult, keypoints: KeypointOutput) -> dict[str, Any]:
+    detection = result.detection
+    return {
+        "stage": result.stage,
+        "detection": None if detection is None else {
+            "anchor": detection.anchor, "score": detection.score, "box": [float(v) for v in detection.box],
+            "keypoints": [[float(x), float(y)] for x, y in detection.keypoints]},
+        "region": None if result.region is None else result.region.to_list(),
+        "raw": [float(v) for v in result.landmarks.reshape(-1)[: keypoints.count * keypoints.stride]],
+        "keypoints": result.keypoints,
+        "presence": result.presence,
+        "next_region": None if result.next_region is None else result.next_region.to_list(),
+    }
