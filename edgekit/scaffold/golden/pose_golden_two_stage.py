@@ -23,18 +23,20 @@ Written into the golden folder, beside what :mod:`.vision_pose` writes for one-s
 Every one of the 33 keypoints must lie inside ``figure_box`` and each listed one within
 ``figure_radius`` of its figure point: the old centre-crop path fails this on the off-centre image.
 
-The detector model is copied to ``detector/`` beside the golden folder (the web app's ``public/``).
+The detector model is copied beside the landmark model, into the platform's model folder
+(the web app's ``public/model/``).
 """
 
 from __future__ import annotations
 
 import json
 import shutil
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 from typing import Any
 
 import numpy as np
 
+from edgekit.scaffold.apps import PLATFORMS, Platform
 from edgekit.scaffold.binding import ImageInput, KeypointOutput
 from edgekit.scaffold.contract import ModelContract, load_contract
 from edgekit.scaffold.golden import pose_two_stage as two_stage
@@ -43,10 +45,9 @@ from edgekit.scaffold.golden.vision_image import INPUT_FILE, write_png
 from edgekit.scenes import SCENES, Scene, draw_scene
 
 __all__ = ["make_two_stage_golden", "figure_box", "figure_points", "keypoints_off_figure", "DETECTOR_MODEL",
-           "DETECTOR_DIR", "IMAGES", "TOLERANCE", "FIGURE_POINTS", "ANATOMY_RADIUS"]
+           "IMAGES", "platform_of", "TOLERANCE", "FIGURE_POINTS", "ANATOMY_RADIUS"]
 
 DETECTOR_MODEL = "blazepose-detector-tfjs"  # the zoo entry; its files travel with the app
-DETECTOR_DIR = "detector"
 OFFCENTRE_FILE = "input-offcentre.png"
 #: (file, scene): the centred figure (the golden image of every vision app) and the 40 % one off-centre.
 IMAGES = ((INPUT_FILE, SCENES[0]), (OFFCENTRE_FILE, SCENES[1]))
@@ -94,15 +95,24 @@ def keypoints_off_figure(keypoints: list[list[float]], frame: dict[str, Any]) ->
     return problems
 
 
+def platform_of(dest: Path) -> Platform:
+    """The platform whose golden folder ``dest`` is (golden makers are told the folder, not the platform)."""
+    for platform in PLATFORMS:
+        if dest.as_posix().endswith("/" + platform.golden_dir):
+            return platform
+    raise ValueError(f"{dest} is no platform's golden folder ({', '.join(p.golden_dir for p in PLATFORMS)})")
+
+
 def make_two_stage_golden(contract: ModelContract, binding: dict[str, Any], dest: Path) -> dict[str, Any]:
     """Write both images, ``expected.json`` and the detector; return what the templates need."""
     image: ImageInput = binding["image"]
     keypoints: KeypointOutput = binding["keypoints"]
     detector = load_contract(DETECTOR_MODEL)
-    detector_out = dest.parent / DETECTOR_DIR
-    detector_out.mkdir(parents=True, exist_ok=True)
+    platform = platform_of(dest)
+    model_dir = Path(dest.as_posix()[: -len(platform.golden_dir)]) / platform.model_dir
+    model_dir.mkdir(parents=True, exist_ok=True)
     for source in detector.files:
-        shutil.copyfile(source, detector_out / source.name)
+        shutil.copyfile(source, model_dir / source.name)
     presence_key = _presence_output(contract)
     if image.normalize is None:
         raise ValueError("BlazePose landmark models take float input; bind `normalize` (0,1)")
@@ -137,7 +147,7 @@ def make_two_stage_golden(contract: ModelContract, binding: dict[str, Any], dest
         "output": {"key": keypoints.tensor.key, "presence_key": presence_key, "count": keypoints.count,
                    "stride": keypoints.stride, "x_index": 0, "y_index": 1, "score_index": 3,
                    "coords": "pixels", "score_activation": "sigmoid"},
-        "detector": {"model": detector.display_name, "dir": DETECTOR_DIR, "file": detector.model_file,
+        "detector": {"model": detector.display_name, "dir": platform.model_dir, "file": detector.model_file,
                      "sha256": detector.sha256, "input_key": detector.inputs[0].key,
                      "input_name": detector.inputs[0].name, "output_key": detector.outputs[0].key,
                      "output_name": detector.outputs[0].name, **two_stage.DETECTOR.to_dict()},
@@ -149,7 +159,9 @@ def make_two_stage_golden(contract: ModelContract, binding: dict[str, Any], dest
     (dest / "expected.json").write_text(json.dumps(expected, indent=1) + "\n", encoding="utf-8")
     return {"input": INPUT_FILE, "expected": "expected.json", "tolerance": dict(TOLERANCE),
             "pipeline": "two-stage", "images": [file for file, _ in IMAGES],
-            "detector": {"url_path": f"{DETECTOR_DIR}/{detector.model_file}", "model": detector.display_name,
+            # Served from the web app's root: public/model/x.json is fetched as model/x.json.
+            "detector": {"url_path": f"{PurePosixPath(platform.model_dir).relative_to('public')}/"
+                                     f"{detector.model_file}", "model": detector.display_name,
                          "input_name": detector.inputs[0].name, "output_name": detector.outputs[0].name,
                          **two_stage.DETECTOR.to_dict()},
             "landmarks": {"presence_key": presence_key, "count": two_stage.LANDMARKS,

@@ -152,7 +152,7 @@ def alignment_region(centre: tuple[float, float], scale_point: tuple[float, floa
     """MediaPipe's AlignmentPointsRectsCalculator + RectTransformationCalculator (square_long).
 
     Centre on ``centre``; side = 2 x its distance to ``scale_point`` (in pixels) x ``scale``;
-    rotation so that centre -> scale point is straight up: 90 degrees - atan2(-dy, dx), in (-pi, pi].
+    rotation so that centre -> scale point is straight up: 90 degrees - atan2(-dy, dx), in [-pi, pi).
     """
     x0, y0 = centre[0] * frame_width, centre[1] * frame_height
     x1, y1 = scale_point[0] * frame_width, scale_point[1] * frame_height
