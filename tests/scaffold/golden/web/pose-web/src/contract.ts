@@ -156,7 +156,7 @@ export const GOLDEN = {
     "input-offcentre.png"
   ],
   "detector": {
-    "url_path": "detector/blazepose-detector.json",
+    "url_path": "model/blazepose-detector.json",
     "model": "blazepose-detector-tfjs",
     "input_name": "input:0",
     "output_name": "Identity:0",
