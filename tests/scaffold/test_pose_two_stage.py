@@ -114,7 +114,7 @@ def landmark_model(zoo_model):
 
 def _figure_frame(scene):
     return {"figure_box": figure_box(scene, 256, 256), "figure_points": figure_points(scene),
-            "figure_radius": 0.08 * scene.people[0][2]}
+            "figure_radius": 0.08 * scene.people[0][2], "figure_margin": 0.03}
 
 
 def test_the_whole_frame_fed_to_the_landmark_model_misses_the_off_centre_figure(landmark_model):
@@ -125,7 +125,7 @@ def test_the_whole_frame_fed_to_the_landmark_model_misses_the_off_centre_figure(
     output = run_model(contract, {image.tensor.key: preprocess(rgb, image)})[keypoints.tensor.key]
     rows = vision_pose.decode_keypoints(output, keypoints, image)
     problems = keypoints_off_figure(rows, _figure_frame(SCENES[1]))
-    assert len(problems) >= 3, problems  # measured: 12 (6 off the box; shoulders, wrists, hips far off)
+    assert len(problems) >= 3, problems  # measured: 10 (hand and feet off the box; shoulders, hips far off)
 
 
 @pytest.mark.slow

@@ -15,13 +15,15 @@ Written into the golden folder, beside what :mod:`.vision_pose` writes for one-s
     ``region`` ([x_center, y_center, width, height, rotation]), ``raw`` (the first 33 x 5 landmark
     values), ``keypoints`` (33 x [x, y, score] in frame fractions), ``presence`` and ``next_region``.
     ``figure_points`` ({landmark index: [x, y]}: where the drawn figure's nose, shoulders, wrists,
-    hips and ankles are, frame fractions) and ``figure_radius`` (how far a keypoint may land from
-    them: :data:`ANATOMY_RADIUS` of the figure's scale).
+    hips and ankles are, frame fractions), ``figure_radius`` (how far a keypoint may land from
+    them: :data:`ANATOMY_RADIUS` of the figure's scale) and ``figure_margin`` (how far outside the
+    box a keypoint may land, as a fraction of the box's longer side: fingertips and toes sit on
+    the drawn limbs' rounded ends).
     ``tolerance`` adds ``region`` (centre and size, frame fractions), ``rotation`` (radians) and
     ``detection`` (score and detector points).
 
-Every one of the 33 keypoints must lie inside ``figure_box`` and each listed one within
-``figure_radius`` of its figure point: the old centre-crop path fails this on the off-centre image.
+Every one of the 33 keypoints must lie inside ``figure_box`` (give or take the margin) and each
+listed one within ``figure_radius`` of its figure point: the whole-frame path fails this.
 
 The detector model is copied beside the landmark model, into the platform's model folder
 (the web app's ``public/model/``).
@@ -45,7 +47,7 @@ from edgekit.scaffold.golden.vision_image import INPUT_FILE, write_png
 from edgekit.scenes import SCENES, Scene, draw_scene
 
 __all__ = ["make_two_stage_golden", "figure_box", "figure_points", "keypoints_off_figure", "DETECTOR_MODEL",
-           "IMAGES", "platform_of", "TOLERANCE", "FIGURE_POINTS", "ANATOMY_RADIUS"]
+           "IMAGES", "platform_of", "TOLERANCE", "FIGURE_POINTS", "ANATOMY_RADIUS", "BOX_MARGIN"]
 
 DETECTOR_MODEL = "blazepose-detector-tfjs"  # the zoo entry; its files travel with the app
 OFFCENTRE_FILE = "input-offcentre.png"
@@ -62,6 +64,9 @@ FIGURE_POINTS = {0: (0.5, 0.175), 11: (0.58, 0.31), 12: (0.42, 0.31), 15: (0.78,
 # Measured with pose_landmark_full: the two-stage pipeline lands within 0.05 of the figure's scale on
 # both images; the whole frame fed to the landmark model misses by up to 0.15 on the off-centre one.
 ANATOMY_RADIUS = 0.08
+# pose_landmark_lite puts toes and fingertips up to 0.7 % of the box beyond it; the whole-frame path
+# puts the off-centre figure's hand 4 % beyond it.
+BOX_MARGIN = 0.03
 
 
 def figure_box(scene: Scene, height: int, width: int) -> list[float]:
@@ -83,6 +88,8 @@ def figure_points(scene: Scene) -> dict[str, list[float]]:
 def keypoints_off_figure(keypoints: list[list[float]], frame: dict[str, Any]) -> list[str]:
     """Why ``keypoints`` do not lie on the figure of ``frame`` (a golden frame); empty when they do."""
     x_min, y_min, x_max, y_max = frame["figure_box"]
+    margin = frame["figure_margin"] * max(x_max - x_min, y_max - y_min)
+    x_min, y_min, x_max, y_max = x_min - margin, y_min - margin, x_max + margin, y_max + margin
     problems = [f"keypoint {i} at ({x:.3f}, {y:.3f}) is outside the figure's box"
                 for i, (x, y, _score) in enumerate(keypoints)
                 if not (x_min <= x <= x_max and y_min <= y <= y_max)]
@@ -129,7 +136,8 @@ def make_two_stage_golden(contract: ModelContract, binding: dict[str, Any], dest
         rgb = draw_scene(scene, image.height, image.width)
         write_png(dest / file, rgb)
         figure = {"figure_box": figure_box(scene, image.height, image.width),
-                  "figure_points": figure_points(scene), "figure_radius": ANATOMY_RADIUS * scene.people[0][2]}
+                  "figure_points": figure_points(scene), "figure_radius": ANATOMY_RADIUS * scene.people[0][2],
+                  "figure_margin": BOX_MARGIN}
         tracked = None
         for _ in range(2):  # detect, then track from the first frame's landmarks
             result = two_stage.run_frame(rgb, tracked, detect, landmarks, image.normalize, image.height)

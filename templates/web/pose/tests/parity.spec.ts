@@ -2,7 +2,8 @@
 // Python at scaffold time (public/golden/expected.json), within the tolerances stated there.
 // Two-stage apps (BlazePose: detector -> region -> landmarks) are checked stage by stage on every
 // golden image, for a detect frame and the tracked frame after it, and their keypoints must land
-// on the drawn figure: inside its box and near its face, shoulders, wrists, hips and ankles.
+// on the drawn figure: inside its box (give or take a margin) and near its face, shoulders,
+// wrists, hips and ankles.
 import { expect, test } from "@playwright/test";
 import { printLatency, readGolden, runSelfTest, saveScreenshot } from "./support";
 
@@ -21,6 +22,7 @@ interface Frame {
   figure_box: [number, number, number, number];
   figure_points: Record<string, [number, number]>;
   figure_radius: number;
+  figure_margin: number;
   detection: { anchor: number; score: number; box: number[]; keypoints: number[][] } | null;
   region: number[] | null;
   raw: number[];
@@ -42,7 +44,7 @@ interface PoseReport {
   raw: number[];
 }
 
-type BrowserFrame = Omit<Frame, "image" | "figure_box" | "figure_points" | "figure_radius">;
+type BrowserFrame = Omit<Frame, "image" | "figure_box" | "figure_points" | "figure_radius" | "figure_margin">;
 
 /** The largest differences seen, per quantity, printed so a run shows how close it came. */
 const largest: Record<string, number> = {};
@@ -129,7 +131,9 @@ function compareFrame(got: BrowserFrame, want: Frame, tolerance: Tolerance, prob
 /** Why the browser's keypoints do not lie on the drawn figure (the golden frame says where it is). */
 function offFigure(got: BrowserFrame, want: Frame): string[] {
   const where = `${want.image} ${want.stage}: `;
-  const [xMin, yMin, xMax, yMax] = want.figure_box;
+  const [left, top, right, bottom] = want.figure_box;
+  const margin = want.figure_margin * Math.max(right - left, bottom - top);
+  const [xMin, yMin, xMax, yMax] = [left - margin, top - margin, right + margin, bottom + margin];
   const problems = got.keypoints.flatMap(([x, y], i) =>
     x >= xMin && x <= xMax && y >= yMin && y <= yMax ? [] : [`${where}keypoint ${i} (${x.toFixed(3)}, ${y.toFixed(3)}) is off the figure's box`]);
   for (const [index, [fx, fy]] of Object.entries(want.figure_points)) {
