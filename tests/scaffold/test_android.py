@@ -9,6 +9,7 @@ rewrite the stored golden files after a reviewed template change.
 from __future__ import annotations
 
 import json
+import re
 import shutil
 from pathlib import Path
 
@@ -38,8 +39,12 @@ KEY_FILES = (
 
 
 @pytest.fixture(scope="session")
-def projects(tmp_path_factory, zoo_model, qa_model) -> dict[str, Path]:
-    """The four Android apps, each scaffolded once from a real model."""
+def projects(tmp_path_factory, zoo_model, qa_model, tfjs_environment) -> dict[str, Path]:
+    """The four Android apps, each scaffolded once from a real model.
+
+    pose-android converts the BlazePose person detector (a TF.js graph model) to .tflite, which
+    reads the graph through the TF.js converters' environment.
+    """
     root = tmp_path_factory.mktemp("android")
     models = {
         "pose-android": (zoo_model("pose-landmark-full"), BindOptions(normalize=(0.0, 1.0), keypoints=(33, 5),
@@ -60,8 +65,9 @@ APPS = ("pose-android", "bodypix-android", "smart-scroll-android", "qa-android")
 @pytest.mark.parametrize("app", APPS)
 def test_app_scaffolds_and_passes_static_validation(projects, app):
     out = projects[app]
-    model_file = next((out / "app/src/main/assets").glob("*.tflite"))
-    contract = load_contract(model_file)
+    # The model ModelContract.kt loads (pose-android bundles the person detector beside it).
+    model_file = re.search(r'MODEL_FILE = "([^"]+)"', (out / CONTRACT).read_text(encoding="utf-8"))[1]
+    contract = load_contract(out / "app/src/main/assets" / model_file)
     assert validate_android.problems(get_app(app), contract, {}, out) == []
     assert (out / "app/src/androidTest/java/dev/edgekit/app/ParityTest.kt").is_file()
     assert (out / "app/src/androidTest/assets/golden/expected.json").is_file()
@@ -181,7 +187,7 @@ def broken_pose(projects, tmp_path) -> Path:
 
 
 def _pose_problems(root: Path) -> list[str]:
-    contract = load_contract(next((root / "app/src/main/assets").glob("*.tflite")))
+    contract = load_contract(root / "app/src/main/assets/pose_landmark_full.tflite")  # beside the detector
     return validate_android.problems(get_app("pose-android"), contract, {}, root)
 
 

@@ -8,6 +8,7 @@ whole-pipeline test is slow; the centre-crop counter-example runs the .tflite on
 
 from __future__ import annotations
 
+import json
 import math
 
 import numpy as np
@@ -152,3 +153,32 @@ def test_two_stage_keypoints_land_on_the_figure_centred_and_off_centre(landmark_
         second = ts.run_frame(rgb, first.next_region, detect, landmarks, image.normalize)
         assert second.stage == "track" and second.detection is None and second.presence > 0.9
         assert keypoints_off_figure(second.keypoints, _figure_frame(scene)) == []
+
+
+@pytest.mark.slow
+def test_android_app_gets_the_detector_as_tflite_and_checks_both_stages(tmp_path, landmark_model,
+                                                                        tfjs_environment):
+    from edgekit.scaffold.project import scaffold
+
+    out = scaffold("pose-android", "pose-landmark-full", tmp_path / "pose-android").out
+    assets = out / "app/src/main/assets"
+    assert sorted(p.name for p in assets.iterdir()) == [
+        "blazepose_detector.tflite", "pose_landmark_full.tflite"]
+    expected = json.loads((out / "app/src/androidTest/assets/golden/expected.json").read_text())
+    assert expected["pipeline"] == "two-stage" and expected["detector"]["file"] == "blazepose_detector.tflite"
+    assert [(f["image"], f["stage"]) for f in expected["frames"]] == [
+        ("input.png", "detect"), ("input.png", "track"),
+        ("input-offcentre.png", "detect"), ("input-offcentre.png", "track")]
+    for frame in expected["frames"]:  # from the converted detector, which is what the phone runs
+        assert keypoints_off_figure(frame["keypoints"], frame) == []
+    source = out / "app/src/main/java/dev/edgekit/app"
+    stages = (source / "PoseStages.kt").read_text()
+    for line in ("const val TWO_STAGE = true", 'const val DETECTOR_FILE = "blazepose_detector.tflite"',
+                 "const val DETECTOR_VALUES = 13", "const val PRESENCE_OUTPUT = 1",
+                 "val DETECTOR_STRIDES = intArrayOf(8, 16, 32, 32, 32)"):
+        assert line in stages
+    parity = (out / "app/src/androidTest/java/dev/edgekit/app/ParityTest.kt").read_text()
+    assert "PersonDetector.open(GoldenFiles.appContext)" in parity and "checkOnFigure(where" in parity
+    pipeline = (source / "VisionPipeline.kt").read_text()
+    assert "private val detector: PersonDetector? = null" in pipeline
+    assert "fun open(context: Context" in pipeline

@@ -25,8 +25,10 @@ Written into the golden folder, beside what :mod:`.vision_pose` writes for one-s
 Every one of the 33 keypoints must lie inside ``figure_box`` (give or take the margin) and each
 listed one within ``figure_radius`` of its figure point: the whole-frame path fails this.
 
-The detector model is copied beside the landmark model, into the platform's model folder
-(the web app's ``public/model/``).
+The detector goes beside the landmark model, into the platform's model folder: as the TF.js graph
+model for the web app (``public/model/``, run by TF.js), converted to ``.tflite`` with edgekit's
+convert path for the Android app (``app/src/main/assets/``, run by LiteRT). The golden vectors
+come from the file the app runs.
 """
 
 from __future__ import annotations
@@ -50,6 +52,7 @@ __all__ = ["make_two_stage_golden", "figure_box", "figure_points", "keypoints_of
            "IMAGES", "platform_of", "TOLERANCE", "FIGURE_POINTS", "ANATOMY_RADIUS", "BOX_MARGIN"]
 
 DETECTOR_MODEL = "blazepose-detector-tfjs"  # the zoo entry; its files travel with the app
+ANDROID_DETECTOR_FILE = "blazepose_detector.tflite"
 OFFCENTRE_FILE = "input-offcentre.png"
 #: (file, scene): the centred figure (the golden image of every vision app) and the 40 % one off-centre.
 IMAGES = ((INPUT_FILE, SCENES[0]), (OFFCENTRE_FILE, SCENES[1]))
@@ -114,12 +117,10 @@ def make_two_stage_golden(contract: ModelContract, binding: dict[str, Any], dest
     """Write both images, ``expected.json`` and the detector; return what the templates need."""
     image: ImageInput = binding["image"]
     keypoints: KeypointOutput = binding["keypoints"]
-    detector = load_contract(DETECTOR_MODEL)
     platform = platform_of(dest)
     model_dir = Path(dest.as_posix()[: -len(platform.golden_dir)]) / platform.model_dir
     model_dir.mkdir(parents=True, exist_ok=True)
-    for source in detector.files:
-        shutil.copyfile(source, model_dir / source.name)
+    detector = _place_detector(platform, model_dir)
     presence_key = _presence_output(contract)
     if image.normalize is None:
         raise ValueError("BlazePose landmark models take float input; bind `normalize` (0,1)")
@@ -144,6 +145,9 @@ def make_two_stage_golden(contract: ModelContract, binding: dict[str, Any], dest
             frames.append({"image": file, **figure, **_frame_json(result, keypoints)})
             tracked = result.next_region
     first = frames[0]
+    # The web app serves public/ at its root: public/model/x.json is fetched as model/x.json.
+    url_path = (f"{PurePosixPath(platform.model_dir).relative_to('public')}/{detector.model_file}"
+                if platform.name == "web" else None)
     expected = {
         "schema_version": 1,
         "task": "pose",
@@ -167,15 +171,30 @@ def make_two_stage_golden(contract: ModelContract, binding: dict[str, Any], dest
     (dest / "expected.json").write_text(json.dumps(expected, indent=1) + "\n", encoding="utf-8")
     return {"input": INPUT_FILE, "expected": "expected.json", "tolerance": dict(TOLERANCE),
             "pipeline": "two-stage", "images": [file for file, _ in IMAGES],
-            # Served from the web app's root: public/model/x.json is fetched as model/x.json.
-            "detector": {"url_path": f"{PurePosixPath(platform.model_dir).relative_to('public')}/"
-                                     f"{detector.model_file}", "model": detector.display_name,
+            "detector": {"file": detector.model_file, "url_path": url_path, "model": detector.display_name,
                          "input_name": detector.inputs[0].name, "output_name": detector.outputs[0].name,
                          **two_stage.DETECTOR.to_dict()},
             "landmarks": {"presence_key": presence_key, "count": two_stage.LANDMARKS,
                           "aux_hips": two_stage.AUX_HIPS, "aux_scale": two_stage.AUX_SCALE,
                           "presence_threshold": two_stage.PRESENCE_THRESHOLD,
                           "region_scale": two_stage.REGION_SCALE}}
+
+
+def _place_detector(platform: Platform, model_dir: Path) -> ModelContract:
+    """The detector as the platform's app runs it, written into ``model_dir``."""
+    graph = load_contract(DETECTOR_MODEL)
+    if platform.name == "web":
+        for file in graph.files:
+            shutil.copyfile(file, model_dir / file.name)
+        return graph
+    from edgekit.convert.recipes import RECIPES, convert_tflite
+    from edgekit.convert.sources import open_source
+
+    tensor = graph.inputs[0]
+    shape = (1, *tensor.shape_signature[1:])  # the graph's batch is dynamic; LiteRT wants it fixed
+    with open_source(graph.path, input_shapes={tensor.key: shape}) as source:
+        convert_tflite(source, RECIPES["fp32"], None, model_dir / ANDROID_DETECTOR_FILE)
+    return load_contract(model_dir / ANDROID_DETECTOR_FILE)
 
 
 def _presence_output(contract: ModelContract) -> str:

@@ -83,15 +83,13 @@ def uses_two_stages(contract: ModelContract, binding: dict[str, Any]) -> bool:
 def make_golden(contract: ModelContract, binding: dict[str, Any], dest: Path) -> dict[str, Any]:
     """Write ``input.png`` and ``expected.json`` into ``dest``; return what the templates need.
 
-    BlazePose landmark models get the two-stage golden (:mod:`.pose_golden_two_stage`) in the web
-    app, the only one that runs the detector so far; the Android app still feeds the whole frame,
-    and its golden vectors say what that app computes.
+    BlazePose landmark models get the two-stage golden (:mod:`.pose_golden_two_stage`): their apps
+    run the person detector first.
     """
     if uses_two_stages(contract, binding):
-        from edgekit.scaffold.golden.pose_golden_two_stage import make_two_stage_golden, platform_of
+        from edgekit.scaffold.golden.pose_golden_two_stage import make_two_stage_golden
 
-        if platform_of(dest).name == "web":
-            return make_two_stage_golden(contract, binding, dest)
+        return make_two_stage_golden(contract, binding, dest)
     image: ImageInput = binding["image"]
     keypoints: KeypointOutput = binding["keypoints"]
     rgb = synthetic_person(image.height, image.width)

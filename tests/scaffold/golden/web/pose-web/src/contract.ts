@@ -156,6 +156,7 @@ export const GOLDEN = {
     "input-offcentre.png"
   ],
   "detector": {
+    "file": "blazepose-detector.json",
     "url_path": "model/blazepose-detector.json",
     "model": "blazepose-detector-tfjs",
     "input_name": "input:0",
