@@ -10,6 +10,9 @@ from __future__ import annotations
 
 import json
 import math
+import shutil
+import subprocess
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -155,12 +158,16 @@ def test_two_stage_keypoints_land_on_the_figure_centred_and_off_centre(landmark_
         assert keypoints_off_figure(second.keypoints, _figure_frame(scene)) == []
 
 
-@pytest.mark.slow
-def test_android_app_gets_the_detector_as_tflite_and_checks_both_stages(tmp_path, landmark_model,
-                                                                        tfjs_environment):
+@pytest.fixture(scope="module")
+def android_project(tmp_path_factory, landmark_model, tfjs_environment):
     from edgekit.scaffold.project import scaffold
 
-    out = scaffold("pose-android", "pose-landmark-full", tmp_path / "pose-android").out
+    return scaffold("pose-android", "pose-landmark-full", tmp_path_factory.mktemp("android") / "pose").out
+
+
+@pytest.mark.slow
+def test_android_app_gets_the_detector_as_tflite_and_checks_both_stages(android_project):
+    out = android_project
     assets = out / "app/src/main/assets"
     assert sorted(p.name for p in assets.iterdir()) == [
         "blazepose_detector.tflite", "pose_landmark_full.tflite"]
@@ -182,3 +189,52 @@ def test_android_app_gets_the_detector_as_tflite_and_checks_both_stages(tmp_path
     pipeline = (source / "VisionPipeline.kt").read_text()
     assert "private val detector: PersonDetector? = null" in pipeline
     assert "fun open(context: Context" in pipeline
+
+
+@pytest.mark.slow
+def test_kotlin_two_stage_math_computes_what_python_computes(android_project, landmark_model, tmp_path):
+    """The generated TwoStage.kt, compiled with kotlinc, against pose_two_stage on the off-centre figure."""
+    if shutil.which("kotlinc") is None or shutil.which("java") is None:
+        pytest.skip("kotlinc and java run the generated Kotlin here (Debian: apt-get install kotlin)")
+    from edgekit.scaffold.contract import load_contract
+
+    contract, binding = landmark_model
+    source = android_project / "app/src/main/java/dev/edgekit/app"
+    detector = load_contract(android_project / "app/src/main/assets/blazepose_detector.tflite")
+    rgb = draw_scene(SCENES[1], 256, 256)
+    (tmp_path / "size.txt").write_text("256 256")
+    rgb.tofile(tmp_path / "rgb.bin")
+    letterbox = ts.letterbox_region(256, 256)
+    detector_input = ts.normalize(ts.crop(rgb, letterbox, 224, 224), -1.0, 1.0)
+    detector_output = run_model(detector, {"input": detector_input})["Identity"].astype(np.float32)
+    detector_output.tofile(tmp_path / "detector_output.bin")
+    detection = ts.decode_best_detection(detector_output, ts.ssd_anchors(), letterbox, 256, 256)
+    assert detection is not None
+    region = ts.alignment_region(detection.keypoints[0], detection.keypoints[1], 256, 256)
+    landmark_input = ts.normalize(ts.crop(rgb, region, 256, 256), 0.0, 1.0)
+    landmarks = run_model(contract, {"input_1": landmark_input})["Identity"].astype(np.float32).reshape(-1)
+    landmarks.tofile(tmp_path / "landmark_output.bin")
+    crop_points = [(float(row[0]) / 256, float(row[1]) / 256) for row in landmarks.reshape(39, 5)]
+    points = ts.project(crop_points, region, 256, 256)
+    following = ts.alignment_region(points[ts.AUX_HIPS], points[ts.AUX_SCALE], 256, 256)
+
+    jar = tmp_path / "check.jar"
+    sources = [source / "PoseStages.kt", source / "TwoStage.kt",
+               Path(__file__).parent / "kotlin" / "TwoStageCheck.kt"]
+    subprocess.run(["kotlinc", *map(str, sources), "-include-runtime", "-d", str(jar)], check=True,
+                   capture_output=True, timeout=600)
+    subprocess.run(["java", "-jar", str(jar), str(tmp_path)], check=True, capture_output=True, timeout=120)
+    kotlin = {line.split()[0]: [float(v) for v in line.split()[1:]]
+              for line in (tmp_path / "kt.txt").read_text().splitlines()}
+    # Bit for bit: the crop is the same double-precision arithmetic in the same order.
+    for name, python in (("detector", detector_input), ("landmark", landmark_input)):
+        kotlin_input = np.fromfile(tmp_path / f"kt_{name}_input.bin", dtype=np.float32)
+        assert np.array_equal(kotlin_input, python.ravel()), name
+    assert kotlin["anchor"] == [detection.anchor]
+    assert kotlin["score"] == pytest.approx([detection.score], abs=1e-12)
+    assert kotlin["box"] == pytest.approx(list(detection.box), abs=1e-12)
+    flat_keypoints = [v for point in detection.keypoints for v in point]
+    assert kotlin["keypoints"] == pytest.approx(flat_keypoints, abs=1e-12)
+    assert kotlin["region"] == pytest.approx(region.to_list(), abs=1e-12)
+    assert kotlin["points"] == pytest.approx([v for point in points for v in point], abs=1e-12)
+    assert kotlin["next"] == pytest.approx(following.to_list(), abs=1e-12)
