@@ -130,7 +130,8 @@ def decode_best_detection(raw: np.ndarray, anchors: np.ndarray, letterbox: Regio
     score = _sigmoid(float(logits[best]))
     if score < spec.min_score:
         return None
-    row, (ax, ay), size = values[best], anchors[best], float(spec.input_size)
+    row, size = [float(v) for v in values[best]], float(spec.input_size)
+    ax, ay = float(anchors[best][0]), float(anchors[best][1])
     cx, cy = row[1] / size + ax, row[2] / size + ay
     w, h = row[3] / size, row[4] / size
     corners = project([(cx - w / 2, cy - h / 2), (cx + w / 2, cy + h / 2)], letterbox, frame_width,
