@@ -14,8 +14,9 @@ pipeline (``mediapipe/modules/pose_detection``, ``pose_landmark``) finds that cr
 
 The crop is an explicit rotated affine map with bilinear sampling (zero outside the frame), in
 double precision, written identically in the web app (``src/twoStage.ts``) and the Android app
-(``TwoStage.kt``), so Python, the browser and the phone feed the landmark model the same values. Regions are MediaPipe's ``NormalizedRect``:
-centre, width, height as fractions of the frame, rotation in radians (clockwise on screen).
+(``TwoStage.kt``), so Python, the browser and the phone feed the landmark model the same values.
+Regions are MediaPipe's ``NormalizedRect``: centre, width, height as fractions of the frame,
+rotation in radians (clockwise on screen).
 """
 
 from __future__ import annotations
