@@ -44,7 +44,11 @@ KEY_FILES = (
 
 @pytest.fixture(scope="session")
 def projects(tmp_path_factory, zoo_model, qa_model) -> dict[str, Path]:
-    """The four Android apps, each scaffolded once from a real model."""
+    """The four Android apps, each scaffolded once from a real model.
+
+    pose-android converts the BlazePose person detector (a TF.js graph model) to .tflite, reading
+    the graph in-process with edgekit's own TensorFlow.
+    """
     root = tmp_path_factory.mktemp("android")
     models = {
         "pose-android": (zoo_model("pose-landmark-full"), BindOptions(normalize=(0.0, 1.0), keypoints=(33, 5),
@@ -65,8 +69,9 @@ APPS = ("pose-android", "bodypix-android", "smart-scroll-android", "qa-android")
 @pytest.mark.parametrize("app", APPS)
 def test_app_scaffolds_and_passes_static_validation(projects, app):
     out = projects[app]
-    model_file = next((out / "app/src/main/assets").glob("*.tflite"))
-    contract = load_contract(model_file)
+    # The model ModelContract.kt loads (pose-android bundles the person detector beside it).
+    model_file = re.search(r'MODEL_FILE = "([^"]+)"', (out / CONTRACT).read_text(encoding="utf-8"))[1]
+    contract = load_contract(out / "app/src/main/assets" / model_file)
     assert validate_android.problems(get_app(app), contract, {}, out) == []
     assert (out / "app/src/androidTest/java/dev/edgekit/app/ParityTest.kt").is_file()
     assert (out / "app/src/androidTest/assets/golden/expected.json").is_file()
@@ -284,7 +289,7 @@ def broken_pose(projects, tmp_path) -> Path:
 
 
 def _pose_problems(root: Path) -> list[str]:
-    contract = load_contract(next((root / "app/src/main/assets").glob("*.tflite")))
+    contract = load_contract(root / "app/src/main/assets/pose_landmark_full.tflite")  # beside the detector
     return validate_android.problems(get_app("pose-android"), contract, {}, root)
 
 

@@ -5,7 +5,6 @@ out by hand; the rendered key files of one binding per app against stored golden
 EDGEKIT_UPDATE_GOLDEN=1 to rewrite them after a reviewed template change); and, marked slow, each
 app is installed, built and run in headless Chromium, where its own pipeline must reproduce the
 golden vectors — and must fail once the golden vectors are wrong. Screenshots go to test-artifacts/.
-Every test that scaffolds a TF.js graph model is slow too: see ``GRAPH_PROJECTS``.
 """
 
 from __future__ import annotations
@@ -22,6 +21,7 @@ import pytest
 from edgekit.contract import TensorInfo
 from edgekit.scaffold.binding import ImageInput, KeypointOutput, MaskOutput
 from edgekit.scaffold.golden import vision_image, vision_mask, vision_pose
+from edgekit.scaffold.golden.pose_golden_two_stage import keypoints_off_figure
 from edgekit.scaffold.project import scaffold
 from tests.golden_files import GOLDEN_ROOT, assert_matches_golden
 from tests.scaffold.webproject import ARTIFACTS, run_web_project, web_tools_missing
@@ -178,9 +178,11 @@ def projects(tmp_path_factory, zoo_model) -> dict[str, Path]:
 
 
 def test_pose_golden_vectors_find_the_figure(projects):
-    expected = json.loads((projects["pose-full"] / "public/golden/expected.json").read_text())
-    assert expected["output"] == {"key": "Identity", "count": 33, "stride": 5, "x_index": 0, "y_index": 1,
-                                  "score_index": 3, "coords": "pixels", "score_activation": "sigmoid"}
+    out = projects["pose-full"]
+    expected = json.loads((out / "public/golden/expected.json").read_text())
+    assert expected["output"] == {"key": "Identity", "presence_key": "Identity_1", "count": 33, "stride": 5,
+                                  "x_index": 0, "y_index": 1, "score_index": 3, "coords": "pixels",
+                                  "score_activation": "sigmoid"}
     assert len(expected["raw"]) == 165 and len(expected["keypoints"]) == 33
     nose, left_ankle, right_ankle = (
         expected["keypoints"][0],
@@ -190,9 +192,27 @@ def test_pose_golden_vectors_find_the_figure(projects):
     # The figure's face is centred at (0.5, 0.175) of the image, its feet near y = 0.9.
     assert abs(nose[0] - 0.5) < 0.05 and abs(nose[1] - 0.175) < 0.05 and nose[2] > 0.9
     assert left_ankle[1] > 0.8 and right_ankle[1] > 0.8
-    first = expected["raw"][:5]
-    assert nose == [pytest.approx(first[0] / 256), pytest.approx(first[1] / 256),
-                    pytest.approx(1 / (1 + math.exp(-first[3])))]
+    # Two stages: the detector's region, not the whole frame, is what the landmark model sees.
+    assert expected["pipeline"] == "two-stage" and expected["detector"]["model"] == "blazepose-detector-tfjs"
+    assert sorted(p.name for p in (out / "public/model").iterdir()) == [
+        "blazepose-detector.bin", "blazepose-detector.json", "pose_landmark_full.tflite"]
+    frames = expected["frames"]
+    assert [(f["image"], f["stage"]) for f in frames] == [
+        ("input.png", "detect"), ("input.png", "track"),
+        ("input-offcentre.png", "detect"), ("input-offcentre.png", "track")]
+    assert frames[0]["keypoints"] == expected["keypoints"] and frames[0]["raw"] == expected["raw"]
+    assert (out / "public/golden/input-offcentre.png").is_file()
+    for frame in frames:
+        assert keypoints_off_figure(frame["keypoints"], frame) == [], frame["image"]
+        assert frame["presence"] > 0.9 and frame["next_region"] is not None
+        assert (frame["detection"] is None) == (frame["stage"] == "track")
+    # The region's crop pixels are not the frame's: landmark x = region centre + rotated offset.
+    region = frames[0]["region"]
+    x, y = frames[0]["raw"][0] / 256 - 0.5, frames[0]["raw"][1] / 256 - 0.5
+    c, s = math.cos(region[4]), math.sin(region[4])
+    assert nose[0] == pytest.approx(region[0] + (x * c - y * s) * region[2])
+    assert nose[1] == pytest.approx(region[1] + (x * s + y * c) * region[3])
+    assert nose[2] == pytest.approx(1 / (1 + math.exp(-frames[0]["raw"][3])))
 
 
 def test_bodypix_golden_mask_covers_the_figure_only(projects):
@@ -234,6 +254,10 @@ def test_graph_project_pins_the_tfjs_family_and_offers_three_backends(projects):
     )
     assert "normalize: null," in contract
     assert "tfjs-tflite" not in (out / "vite.config.ts").read_text()
+    # MoveNet takes the whole frame: one stage, no detector.
+    assert "pipeline" not in json.loads((out / "public/golden/expected.json").read_text())
+    assert not (out / "public/model/blazepose-detector.json").exists()
+    assert "TwoStagePosePipeline" not in (out / "src/main.ts").read_text()
 
 
 # --- in the browser ------------------------------------------------------------------------------
@@ -258,13 +282,19 @@ def test_pose_tflite_project_builds_and_matches_golden_in_chromium(projects):
     assert (ARTIFACTS / "web/pose-landmark-full/pose-web-wasm.png").stat().st_size > 10_000
     assert not re.search(r"https?://", "".join(p.read_text() for p in (project / "dist").rglob("*.html")))
 
-    # The same project must fail once its golden keypoints are wrong.
+    frames = re.search(r"EDGEKIT_POSE_FRAMES (\d+) frames on (\d+) images, (\d+) problems", result.output)
+    assert frames and frames.groups() == ("4", "2", "0"), result.output[-2000:]
+
+    # The same project must fail once a golden keypoint is wrong, or the figure is elsewhere.
     golden = project / "public/golden/expected.json"
     expected = json.loads(golden.read_text())
-    expected["keypoints"][11][0] += 0.05
+    expected["frames"][2]["keypoints"][11][0] += 0.05
+    expected["frames"][1]["figure_points"]["0"][0] += 0.2  # the nose expected 0.2 to the right
     golden.write_text(json.dumps(expected))
-    with pytest.raises(AssertionError, match=r"keypoint 11: browser"):
+    with pytest.raises(AssertionError, match=r"input-offcentre.png detect: keypoint 11: browser") as failed:
         run_web_project(project, projects=("wasm",), install=False, build=False)
+    nose_off = r"input.png track: keypoint 0 is 0\.1\d+ from the figure's"
+    assert re.search(nose_off, str(failed.value)), failed.value
 
 
 @pytest.mark.slow

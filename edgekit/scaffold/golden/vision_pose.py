@@ -31,10 +31,12 @@ import numpy as np
 
 from edgekit.scaffold.binding import ImageInput, KeypointOutput
 from edgekit.scaffold.contract import ModelContract
+from edgekit.scaffold.golden import pose_two_stage as two_stage
 from edgekit.scaffold.golden.run import run_model
 from edgekit.scaffold.golden.vision_image import INPUT_FILE, preprocess, synthetic_person, write_png
 
-__all__ = ["decode_keypoints", "make_golden", "EXPECTED_FILE", "TOLERANCE", "SCHEMA_VERSION"]
+__all__ = ["decode_keypoints", "make_golden", "uses_two_stages", "EXPECTED_FILE", "TOLERANCE",
+           "SCHEMA_VERSION"]
 
 EXPECTED_FILE = "expected.json"
 SCHEMA_VERSION = 1
@@ -70,8 +72,24 @@ def decode_keypoints(output: np.ndarray, keypoints: KeypointOutput, image: Image
     return rows
 
 
+def uses_two_stages(contract: ModelContract, binding: dict[str, Any]) -> bool:
+    """True for BlazePose landmark models, which need the person detector in front of them."""
+    image: ImageInput = binding["image"]
+    keypoints: KeypointOutput = binding["keypoints"]
+    sizes = [int(np.prod(t.shape)) for t in contract.outputs]
+    return two_stage.is_blazepose_landmark(image.tensor.shape, sizes, keypoints.count, keypoints.stride)
+
+
 def make_golden(contract: ModelContract, binding: dict[str, Any], dest: Path) -> dict[str, Any]:
-    """Write ``input.png`` and ``expected.json`` into ``dest``; return what the templates need."""
+    """Write ``input.png`` and ``expected.json`` into ``dest``; return what the templates need.
+
+    BlazePose landmark models get the two-stage golden (:mod:`.pose_golden_two_stage`): their apps
+    run the person detector first.
+    """
+    if uses_two_stages(contract, binding):
+        from edgekit.scaffold.golden.pose_golden_two_stage import make_two_stage_golden
+
+        return make_two_stage_golden(contract, binding, dest)
     image: ImageInput = binding["image"]
     keypoints: KeypointOutput = binding["keypoints"]
     rgb = synthetic_person(image.height, image.width)

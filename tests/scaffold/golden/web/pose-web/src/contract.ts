@@ -145,6 +145,46 @@ export const GOLDEN = {
   "tolerance": {
     "xy": 0.01,
     "score": 0.02,
-    "raw": 0.01
+    "raw": 0.01,
+    "region": 0.005,
+    "rotation": 0.01,
+    "detection": 0.005
+  },
+  "pipeline": "two-stage",
+  "images": [
+    "input.png",
+    "input-offcentre.png"
+  ],
+  "detector": {
+    "file": "blazepose-detector.json",
+    "url_path": "model/blazepose-detector.json",
+    "model": "blazepose-detector-tfjs",
+    "input_name": "input:0",
+    "output_name": "Identity:0",
+    "input_size": 224,
+    "normalize": [
+      -1.0,
+      1.0
+    ],
+    "strides": [
+      8,
+      16,
+      32,
+      32,
+      32
+    ],
+    "anchors_per_layer": 2,
+    "values": 13,
+    "keypoints": 4,
+    "score_clip": 100.0,
+    "min_score": 0.5
+  },
+  "landmarks": {
+    "presence_key": "Identity_1",
+    "count": 39,
+    "aux_hips": 33,
+    "aux_scale": 34,
+    "presence_threshold": 0.5,
+    "region_scale": 1.25
   }
 };

@@ -1,5 +1,6 @@
 package dev.edgekit.app
 
+import android.content.Context
 import kotlin.math.exp
 
 /** One body keypoint: x, y in 0..1 of the model input (left to right, top to bottom), score in 0..1. */
@@ -8,23 +9,105 @@ data class Keypoint(val x: Float, val y: Float, val score: Float)
 /** The keypoints of one frame. */
 typealias FrameResult = List<Keypoint>
 
-/** Image -> model -> keypoints, decoded as the binding says (layout, coordinates, score activation). */
-class VisionPipeline(private val runner: ModelRunner) : AutoCloseable {
+/**
+ * One frame of the two-stage pipeline: how its region was found ("detect": by the detector,
+ * "track": from the last frame's landmarks), the landmark output, and the next frame's region.
+ */
+data class PoseFrame(
+    val stage: String,
+    val detection: Detection?,
+    val region: Region?,
+    val raw: FloatArray,
+    val keypoints: FrameResult,
+    val presence: Float,
+    val nextRegion: Region?,
+)
+
+/**
+ * Image -> model -> keypoints, decoded as the binding says (layout, coordinates, score activation).
+ *
+ * With a [detector] (BlazePose landmark models: [PoseStages.TWO_STAGE]; build it with [open]) the
+ * frame goes through two stages: the detector finds the person, the landmark model sees the
+ * rotated region around them, and the next frame reuses the region its auxiliary landmarks give
+ * while the pose-presence score stays high. Without one the model sees the whole frame.
+ */
+class VisionPipeline(private val runner: ModelRunner, private val detector: PersonDetector? = null) : AutoCloseable {
     val backend: Backend get() = runner.backend
+
+    /** The last two-stage frame (null before one, and without a detector). */
+    var lastFrame: PoseFrame? = null
+        private set
+
+    private var tracked: Region? = null
+    private val anchors: DoubleArray by lazy { TwoStage.ssdAnchors() }
 
     /** Keypoints for ARGB pixels already at the model's input size. */
     fun process(argb: IntArray): FrameResult = processRgb(ImagePreprocessor.rgbBytes(argb))
 
     /** Keypoints for interleaved RGB bytes at the model's input size (what the parity test feeds). */
     fun processRgb(rgb: IntArray): FrameResult {
-        ImagePreprocessor.write(runner, rgb)
-        runner.run()
-        return decode(runner.readFloat(Binding.KEYPOINTS))
+        if (detector == null) {
+            ImagePreprocessor.write(runner, rgb)
+            runner.run()
+            return decode(runner.readFloat(Binding.KEYPOINTS))
+        }
+        val frame = twoStage(rgb, Binding.IMAGE_WIDTH, Binding.IMAGE_HEIGHT, detector)
+        lastFrame = frame
+        return frame.keypoints
     }
 
-    override fun close() = runner.close()
+    /** Forget the tracked person: the next frame runs the detector. */
+    fun reset() {
+        tracked = null
+    }
+
+    override fun close() {
+        runner.close()
+        detector?.close()
+    }
+
+    private fun twoStage(rgb: IntArray, width: Int, height: Int, detector: PersonDetector): PoseFrame {
+        val stage = if (tracked == null) "detect" else "track"
+        var detection: Detection? = null
+        val region = tracked ?: run {
+            val letterbox = TwoStage.letterboxRegion(width, height)
+            val size = PoseStages.DETECTOR_INPUT_SIZE
+            val input = TwoStage.crop(rgb, width, height, letterbox, size, size,
+                PoseStages.DETECTOR_NORMALIZE_LOW, PoseStages.DETECTOR_NORMALIZE_HIGH)
+            detection = TwoStage.decodeBestDetection(detector.run(input), anchors, letterbox, width, height)
+            val found = detection ?: return PoseFrame(stage, null, null, FloatArray(0), emptyList(), 0f, null)
+            TwoStage.alignmentRegion(found.keypoints[0], found.keypoints[1], width, height)
+        }
+        val input = TwoStage.crop(rgb, width, height, region, Binding.IMAGE_WIDTH, Binding.IMAGE_HEIGHT,
+            Binding.NORMALIZE_LOW.toDouble(), Binding.NORMALIZE_HIGH.toDouble())
+        runner.writeFloat(Binding.IMAGE, input)
+        runner.run()
+        val values = runner.readFloat(Binding.KEYPOINTS)
+        val presence = runner.readFloat(ModelContract.OUTPUTS[PoseStages.PRESENCE_OUTPUT])[0]
+        val stride = Binding.KEYPOINT_STRIDE
+        val crop = List(PoseStages.LANDMARK_COUNT) { i ->
+            Point(values[i * stride] / Binding.IMAGE_WIDTH.toDouble(), values[i * stride + 1] / Binding.IMAGE_HEIGHT.toDouble())
+        }
+        val framed = TwoStage.project(crop, region, width, height)
+        val keypoints = List(Binding.KEYPOINT_COUNT) { i ->
+            val score = TwoStage.sigmoid(values[i * stride + Binding.KEYPOINT_SCORE].toDouble())
+            Keypoint(framed[i].x.toFloat(), framed[i].y.toFloat(), score.toFloat())
+        }
+        val next = if (presence >= PoseStages.PRESENCE_THRESHOLD) {
+            TwoStage.alignmentRegion(framed[PoseStages.AUX_HIPS], framed[PoseStages.AUX_SCALE], width, height)
+        } else {
+            null
+        }
+        tracked = next
+        val raw = values.copyOf(Binding.KEYPOINT_COUNT * stride)
+        return PoseFrame(stage, detection, region, raw, keypoints, presence, next)
+    }
 
     companion object {
+        /** The pipeline for this app's model: with the person detector when [PoseStages.TWO_STAGE]. */
+        fun open(context: Context, runner: ModelRunner): VisionPipeline =
+            VisionPipeline(runner, if (PoseStages.TWO_STAGE) PersonDetector.open(context) else null)
+
         /** The first KEYPOINT_COUNT rows of KEYPOINT_STRIDE values -> normalised keypoints. */
         fun decode(values: FloatArray): FrameResult = List(Binding.KEYPOINT_COUNT) { k ->
             val row = k * Binding.KEYPOINT_STRIDE
