@@ -207,6 +207,23 @@ def test_smart_scroll_takes_text_shared_from_other_apps(projects):
     assert validate_android_code.share_problems(projects["smart-scroll-android"]) == []
 
 
+def test_the_camera_screen_gives_the_pose_pipeline_whole_frames_and_its_detector(projects):
+    """The camera path, not only the parity test, is two-stage for a BlazePose model."""
+    source = "app/src/main/java/dev/edgekit/app/"
+    view_model = (projects["pose-android"] / source / "VisionViewModel.kt").read_text()
+    assert "VisionPipeline.open(getApplication<Application>(), runner)" in view_model
+    assert "current.frameRegion(frame.width, frame.height)" in view_model
+    assert "current.processFrame(frame, crop)" in view_model and "centerCrop" not in view_model
+    pose = (projects["pose-android"] / source / "VisionPipeline.kt").read_text()
+    assert "if (detector != null) Rect(0, 0, frameWidth, frameHeight)" in pose
+    assert "const val TWO_STAGE = true" in (projects["pose-android"] / source / "PoseStages.kt").read_text()
+    for app in ("pose-android", "bodypix-android"):
+        pipeline = (projects[app] / source / "VisionPipeline.kt").read_text()
+        for member in ("fun open(context: Context, runner: ModelRunner)", "fun frameRegion(",
+                       "fun processFrame(frame: Bitmap, region: Rect)"):
+            assert member in pipeline, (app, member)
+
+
 @pytest.mark.parametrize("app", APPS)
 def test_tensor_spec_compares_by_value(projects, app):
     text = (projects[app] / CONTRACT).read_text(encoding="utf-8")

@@ -206,7 +206,8 @@ def test_kotlin_two_stage_math_computes_what_python_computes(android_project, la
     rgb.tofile(tmp_path / "rgb.bin")
     letterbox = ts.letterbox_region(256, 256)
     detector_input = ts.normalize(ts.crop(rgb, letterbox, 224, 224), -1.0, 1.0)
-    detector_output = run_model(detector, {"input": detector_input})["Identity"].astype(np.float32)
+    detector_output = run_model(detector, {detector.inputs[0].key: detector_input})[detector.outputs[0].key]
+    detector_output = detector_output.astype(np.float32)
     detector_output.tofile(tmp_path / "detector_output.bin")
     detection = ts.decode_best_detection(detector_output, ts.ssd_anchors(), letterbox, 256, 256)
     assert detection is not None

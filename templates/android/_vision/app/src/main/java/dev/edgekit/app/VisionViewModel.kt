@@ -15,10 +15,12 @@ class AnalysedFrame(val result: FrameResult, val mapping: FrameMapping, val mill
  * The camera apps' model: each analysed frame goes through the app's VisionPipeline on the model thread.
  *
  * What this file needs of the app's own VisionPipeline.kt (pose, bodypix, ...):
- * `class VisionPipeline(runner: ModelRunner) : AutoCloseable` that owns [runner] and closes it (and
- * anything else it holds) in close(); `val backend: Backend`; `fun process(argb: IntArray): FrameResult`
- * for ARGB pixels at the model's input size; and a `FrameResult` type that the app's OverlayView.show
- * takes. The pipeline is created, used and closed on the model thread only, and closed in onCleared.
+ * `class VisionPipeline : AutoCloseable` that owns its [ModelRunner] (and any other model, such as
+ * pose's person detector) and closes them in close(); `VisionPipeline.open(context, runner)`;
+ * `val backend: Backend`; `fun frameRegion(frameWidth, frameHeight): Rect`, the part of the upright
+ * frame the pipeline looks at and its results are relative to; `fun processFrame(frame: Bitmap,
+ * region: Rect): FrameResult`; and a `FrameResult` type that the app's OverlayView.show takes. The
+ * pipeline is created, used and closed on the model thread only, and closed in onCleared.
  */
 class VisionViewModel(application: Application) : PipelineViewModel<VisionPipeline>(application) {
     private val frameState = MutableStateFlow<AnalysedFrame?>(null)
@@ -29,15 +31,15 @@ class VisionViewModel(application: Application) : PipelineViewModel<VisionPipeli
     /** CameraX calls the analyzer here, so every frame reaches the pipeline on its own thread. */
     val analysisExecutor: Executor get() = modelExecutor
 
-    override fun createPipeline(runner: ModelRunner) = VisionPipeline(runner)
+    override fun createPipeline(runner: ModelRunner) = VisionPipeline.open(getApplication<Application>(), runner)
 
     /** Runs the pipeline on one camera frame. Call on [analysisExecutor]. */
     fun analyze(image: ImageProxy) {
         val frame = image.use { ImagePreprocessor.upright(it.toBitmap(), it.imageInfo.rotationDegrees) }
         val current = pipeline ?: return
-        val crop = ImagePreprocessor.centerCrop(frame.width, frame.height)
+        val crop = current.frameRegion(frame.width, frame.height)
         val started = SystemClock.elapsedRealtime()
-        val result = current.process(ImagePreprocessor.modelPixels(frame, crop))
+        val result = current.processFrame(frame, crop)
         val millis = SystemClock.elapsedRealtime() - started
         frameState.value = AnalysedFrame(result, FrameMapping(frame.width, frame.height, crop), millis, current.backend)
     }

@@ -1,5 +1,8 @@
 package dev.edgekit.app
 
+import android.content.Context
+import android.graphics.Bitmap
+import android.graphics.Rect
 import kotlin.math.exp
 
 /** P(person) per mask pixel, row by row: MASK_HEIGHT x MASK_WIDTH values in 0..1. */
@@ -8,6 +11,12 @@ typealias FrameResult = FloatArray
 /** Image -> model -> person probability, with the activation the binding names. */
 class VisionPipeline(private val runner: ModelRunner) : AutoCloseable {
     val backend: Backend get() = runner.backend
+
+    /** The part of a camera frame the model sees: the centred crop with the model's aspect ratio. */
+    fun frameRegion(frameWidth: Int, frameHeight: Int): Rect = ImagePreprocessor.centerCrop(frameWidth, frameHeight)
+
+    /** Person probabilities for [region] of an upright camera [frame], scaled to the model's input size. */
+    fun processFrame(frame: Bitmap, region: Rect): FrameResult = process(ImagePreprocessor.modelPixels(frame, region))
 
     /** Person probabilities for ARGB pixels already at the model's input size. */
     fun process(argb: IntArray): FrameResult = processRgb(ImagePreprocessor.rgbBytes(argb))
@@ -22,6 +31,10 @@ class VisionPipeline(private val runner: ModelRunner) : AutoCloseable {
     override fun close() = runner.close()
 
     companion object {
+        /** The pipeline for this app's model (one model: nothing else to open). */
+        @Suppress("UNUSED_PARAMETER")
+        fun open(context: Context, runner: ModelRunner): VisionPipeline = VisionPipeline(runner)
+
         /** [1, H, W, C] model output -> P(person) for each of the H x W pixels. */
         fun personProbability(values: FloatArray): FrameResult {
             val channels = Binding.MASK_CHANNELS

@@ -1,6 +1,8 @@
 package dev.edgekit.app
 
 import android.content.Context
+import android.graphics.Bitmap
+import android.graphics.Rect
 import kotlin.math.exp
 
 /** One body keypoint: x, y in 0..1 of the model input (left to right, top to bottom), score in 0..1. */
@@ -12,8 +14,9 @@ typealias FrameResult = List<Keypoint>
 /**
  * One frame of the two-stage pipeline: how its region was found ("detect": by the detector,
  * "track": from the last frame's landmarks), the landmark output, and the next frame's region.
+ * A plain class: it holds the raw output array, which a data class would compare by identity.
  */
-data class PoseFrame(
+class PoseFrame(
     val stage: String,
     val detection: Detection?,
     val region: Region?,
@@ -40,6 +43,24 @@ class VisionPipeline(private val runner: ModelRunner, private val detector: Pers
 
     private var tracked: Region? = null
     private val anchors: DoubleArray by lazy { TwoStage.ssdAnchors() }
+
+    /**
+     * The part of a camera frame the pipeline sees, and the frame its keypoints are relative to: the
+     * whole frame with a detector (it finds the person wherever they stand), else the centred crop
+     * with the model's aspect ratio.
+     */
+    fun frameRegion(frameWidth: Int, frameHeight: Int): Rect =
+        if (detector != null) Rect(0, 0, frameWidth, frameHeight) else ImagePreprocessor.centerCrop(frameWidth, frameHeight)
+
+    /** Keypoints, in 0..1 of [region], for an upright camera [frame]. */
+    fun processFrame(frame: Bitmap, region: Rect): FrameResult {
+        if (detector == null) return process(ImagePreprocessor.modelPixels(frame, region))
+        val argb = IntArray(frame.width * frame.height)
+        frame.getPixels(argb, 0, frame.width, 0, 0, frame.width, frame.height)
+        val result = twoStage(ImagePreprocessor.rgbBytes(argb), frame.width, frame.height, detector)
+        lastFrame = result
+        return result.keypoints
+    }
 
     /** Keypoints for ARGB pixels already at the model's input size. */
     fun process(argb: IntArray): FrameResult = processRgb(ImagePreprocessor.rgbBytes(argb))
