@@ -23,7 +23,12 @@ from pathlib import Path
 
 import pytest
 
-from edgekit.delegates.base import Availability
+# TensorFlow reads this once, at its first import, whichever test imports it first: edgekit's
+# reference runs with oneDNN's rewrites off (see edgekit.convert.sources.tensorflow), so every test
+# process does, or a test's result would depend on which test happened to import TensorFlow first.
+os.environ.setdefault("TF_ENABLE_ONEDNN_OPTS", "0")
+
+from edgekit.delegates.base import Availability  # noqa: E402
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 

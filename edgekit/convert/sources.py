@@ -40,7 +40,9 @@ def tensorflow() -> Any:
 
     oneDNN's graph rewrites are off unless the user turned them on: TensorFlow is edgekit's accuracy
     reference, and with them TensorFlow 2.21 computes some graphs (MediaPipe's hard-swish
-    segmentation models) 0.3% off what the same graph gives without them and in LiteRT.
+    segmentation models) 0.3% off what the same graph gives without them and in LiteRT. TensorFlow
+    reads the setting once, at its first import: a program that imported it before edgekit keeps
+    what it had.
     """
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
     os.environ.setdefault("TF_ENABLE_ONEDNN_OPTS", "0")
