@@ -6,7 +6,10 @@ them with npm and pip (about 300 MB), every later run reads them from there. To 
 the quick loop offline, run it with the network switched off (Linux; as root, or with ``unshare -rn``
 where unprivileged user namespaces are enabled)::
 
-    unshare -n python3 -m pytest -m "not slow"
+    unshare -n sh -c 'ip link set lo up && python3 -m pytest -m "not slow"'
+
+(The loopback comes up so that tests serving files to themselves, such as the ``gradlew`` download
+from a local stand-in server, still work; nothing else is reachable.)
 
 A quick test whose zoo model is not cached fails, naming the model and how to fetch it: a cold
 cache is a one-time setup step, not a reason to skip. What needs more than the cache is marked
