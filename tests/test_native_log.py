@@ -81,19 +81,20 @@ def test_convert_shows_native_log_lines_only_with_verbose(tmp_path):
     assert "Reading SavedModel" in verbose.stderr  # the converter's own lines, captured before
 
 
+def _hidden_block(tmp_path: Path, *lines: str) -> subprocess.CompletedProcess[str]:
+    """A fresh Python that runs LINES inside ``native_log_hidden()``, with its temp folder at TMP_PATH."""
+    body = "".join(f"    {line}\n" for line in lines)
+    script = f"import os\nfrom edgekit.native_log import native_log_hidden\nwith native_log_hidden():\n{body}"
+    env = {**os.environ, "PYTHONPATH": str(REPO), "TMPDIR": str(tmp_path)}
+    return subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, env=env,
+                          timeout=60, check=False)
+
+
 def test_a_native_abort_inside_the_hidden_block_still_shows_its_last_lines(tmp_path):
     """The process dies before any Python runs again; the watcher shows what native code said."""
-    script = (
-        "import os\n"
-        "from edgekit.native_log import native_log_hidden\n"
-        "with native_log_hidden():\n"
-        "    os.write(2, b'I0000 00:00:1.5 42 noise.cc:1] routine\\n')\n"
-        "    os.write(2, b'F0000 00:00:1.6 42 graph.cc:9] Check failed: shape mismatch\\n')\n"
-        "    os.abort()\n"
-    )
-    env = {**os.environ, "PYTHONPATH": str(REPO), "TMPDIR": str(tmp_path)}
-    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, env=env,
-                          timeout=60, check=False)
+    done = _hidden_block(tmp_path, "os.write(2, b'I0000 00:00:1.5 42 noise.cc:1] routine\\n')",
+                         "os.write(2, b'F0000 00:00:1.6 42 graph.cc:9] Check failed: shape mismatch\\n')",
+                         "os.abort()")
     assert done.returncode != 0
     assert "stopped inside native code" in done.stderr
     assert "Check failed: shape mismatch" in done.stderr
@@ -101,14 +102,6 @@ def test_a_native_abort_inside_the_hidden_block_still_shows_its_last_lines(tmp_p
 
 
 def test_a_clean_exit_from_the_hidden_block_shows_nothing(tmp_path):
-    script = (
-        "import os\n"
-        "from edgekit.native_log import native_log_hidden\n"
-        "with native_log_hidden():\n"
-        "    os.write(2, b'I0000 00:00:1.5 42 noise.cc:1] routine\\n')\n"
-    )
-    env = {**os.environ, "PYTHONPATH": str(REPO), "TMPDIR": str(tmp_path)}
-    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, env=env,
-                          timeout=60, check=False)
+    done = _hidden_block(tmp_path, "os.write(2, b'I0000 00:00:1.5 42 noise.cc:1] routine\\n')")
     assert done.returncode == 0 and done.stderr == ""
     assert list(tmp_path.iterdir()) == []  # the scratch log goes with the block

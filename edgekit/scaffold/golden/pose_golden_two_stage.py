@@ -45,7 +45,7 @@ from edgekit.scaffold.binding import ImageInput, KeypointOutput
 from edgekit.scaffold.contract import ModelContract, load_contract
 from edgekit.scaffold.golden import pose_two_stage as two_stage
 from edgekit.scaffold.golden.run import run_model
-from edgekit.scaffold.golden.vision_image import INPUT_FILE, write_png
+from edgekit.scaffold.golden.vision_image import INPUT_FILE, input_record, write_png
 from edgekit.scenes import SCENES, Scene, draw_scene
 
 __all__ = ["make_two_stage_golden", "figure_box", "figure_points", "keypoints_off_figure", "DETECTOR_MODEL",
@@ -154,8 +154,7 @@ def make_two_stage_golden(contract: ModelContract, binding: dict[str, Any], dest
         "pipeline": "two-stage",
         "model": contract.display_name,
         "model_sha256": contract.sha256,
-        "input": {"file": INPUT_FILE, "height": image.height, "width": image.width,
-                  "dtype": image.tensor.dtype, "normalize": list(image.normalize)},
+        "input": input_record(image),
         "output": {"key": keypoints.tensor.key, "presence_key": presence_key, "count": keypoints.count,
                    "stride": keypoints.stride, "x_index": 0, "y_index": 1, "score_index": 3,
                    "coords": "pixels", "score_activation": "sigmoid"},

@@ -14,13 +14,14 @@ from __future__ import annotations
 import struct
 import zlib
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
 from edgekit.scaffold.binding import ImageInput
 from edgekit.scenes import synthetic_person
 
-__all__ = ["synthetic_person", "write_png", "read_png", "preprocess", "INPUT_FILE"]
+__all__ = ["synthetic_person", "write_png", "read_png", "preprocess", "input_record", "INPUT_FILE"]
 
 INPUT_FILE = "input.png"
 
@@ -64,6 +65,17 @@ def read_png(path: Path) -> np.ndarray:
     if rows[:, 0].any():
         raise ValueError(f"{path}: uses PNG row filters; only filter type 0 is read here")
     return rows[:, 1:].reshape(height, width, 3).copy()
+
+
+def input_record(image: ImageInput) -> dict[str, Any]:
+    """The golden file's "input" entry: the image file and how the app turns it into the model input."""
+    return {
+        "file": INPUT_FILE,
+        "height": image.height,
+        "width": image.width,
+        "dtype": image.tensor.dtype,
+        "normalize": list(image.normalize) if image.normalize is not None else None,
+    }
 
 
 def preprocess(rgb: np.ndarray, image: ImageInput) -> np.ndarray:

@@ -36,7 +36,13 @@ import numpy as np
 from edgekit.scaffold.binding import ImageInput, MaskOutput
 from edgekit.scaffold.contract import ModelContract
 from edgekit.scaffold.golden.run import run_model
-from edgekit.scaffold.golden.vision_image import INPUT_FILE, preprocess, synthetic_person, write_png
+from edgekit.scaffold.golden.vision_image import (
+    INPUT_FILE,
+    input_record,
+    preprocess,
+    synthetic_person,
+    write_png,
+)
 
 __all__ = ["person_probability", "pool_mask", "pack_bits", "summarize_mask", "make_golden", "EXPECTED_FILE",
            "TOLERANCE", "SCHEMA_VERSION", "THRESHOLD", "GRID"]
@@ -102,13 +108,7 @@ def make_golden(contract: ModelContract, binding: dict[str, Any], dest: Path) ->
         "task": "bodypix",
         "model": contract.display_name,
         "model_sha256": contract.sha256,
-        "input": {
-            "file": INPUT_FILE,
-            "height": image.height,
-            "width": image.width,
-            "dtype": image.tensor.dtype,
-            "normalize": list(image.normalize) if image.normalize is not None else None,
-        },
+        "input": input_record(image),
         "output": {
             "key": mask.tensor.key,
             "height": mask.height,

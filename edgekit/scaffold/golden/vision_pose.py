@@ -33,7 +33,13 @@ from edgekit.scaffold.binding import ImageInput, KeypointOutput
 from edgekit.scaffold.contract import ModelContract
 from edgekit.scaffold.golden import pose_two_stage as two_stage
 from edgekit.scaffold.golden.run import run_model
-from edgekit.scaffold.golden.vision_image import INPUT_FILE, preprocess, synthetic_person, write_png
+from edgekit.scaffold.golden.vision_image import (
+    INPUT_FILE,
+    input_record,
+    preprocess,
+    synthetic_person,
+    write_png,
+)
 
 __all__ = ["decode_keypoints", "make_golden", "uses_two_stages", "EXPECTED_FILE", "TOLERANCE",
            "SCHEMA_VERSION"]
@@ -103,13 +109,7 @@ def make_golden(contract: ModelContract, binding: dict[str, Any], dest: Path) ->
         "task": "pose",
         "model": contract.display_name,
         "model_sha256": contract.sha256,
-        "input": {
-            "file": INPUT_FILE,
-            "height": image.height,
-            "width": image.width,
-            "dtype": image.tensor.dtype,
-            "normalize": list(image.normalize) if image.normalize is not None else None,
-        },
+        "input": input_record(image),
         "output": {
             "key": keypoints.tensor.key,
             "count": keypoints.count,
