@@ -37,20 +37,28 @@ def classify_open_error(message: str) -> str:
     return "error"
 
 
-def run(workdir: Path) -> dict:
+def read_request(workdir: Path) -> tuple[dict[str, Any], Any, dict[str, Any]]:
+    """A worker's ``request.json``, the delegate it names (its modules imported first, so a delegate
+    registered outside edgekit is found) and the arrays of ``inputs.npz``, by name."""
     import numpy as np
 
     from edgekit import delegates
-    from edgekit.delegates.base import RunOptions
-    from edgekit.measure.loop import LoopConfig, measure_latency, measure_readback, measure_throughput
-    from edgekit.measure.memory import current_rss_bytes, peak_rss_bytes
 
     request = json.loads((workdir / "request.json").read_text(encoding="utf-8"))
     for module in request.get("delegate_modules", []):
         importlib.import_module(module)
     delegate = delegates.get(request["delegate"])
     with np.load(workdir / "inputs.npz", allow_pickle=False) as archive:
-        inputs = {key: archive[key] for key in archive.files}
+        arrays = {key: archive[key] for key in archive.files}
+    return request, delegate, arrays
+
+
+def run(workdir: Path) -> dict:
+    from edgekit.delegates.base import RunOptions
+    from edgekit.measure.loop import LoopConfig, measure_latency, measure_readback, measure_throughput
+    from edgekit.measure.memory import current_rss_bytes, peak_rss_bytes
+
+    request, delegate, inputs = read_request(workdir)
 
     memory = {"rss_before_load_bytes": current_rss_bytes(), "peak_rss_before_load_bytes": peak_rss_bytes()}
     emit("phase", phase="load")

@@ -11,15 +11,13 @@ whichever segment happened to run then.
 
 from __future__ import annotations
 
-import importlib
-import json
 import sys
 import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from edgekit.devices.host_worker import classify_open_error, emit, serve
+from edgekit.devices.host_worker import classify_open_error, emit, read_request, serve
 
 _NS_PER_MS = 1_000_000
 
@@ -39,17 +37,10 @@ def _block_ms(invoke: Callable[[], object], block_ns: int) -> float:
 
 def run(workdir: Path) -> dict[str, Any]:
     """Open every model, warm each up, then time them round-robin; the result as a dict."""
-    import numpy as np
 
-    from edgekit import delegates
     from edgekit.delegates.base import RunOptions
 
-    request = json.loads((workdir / "request.json").read_text(encoding="utf-8"))
-    for module in request.get("delegate_modules", []):
-        importlib.import_module(module)
-    delegate = delegates.get(request["delegate"])
-    with np.load(workdir / "inputs.npz", allow_pickle=False) as archive:
-        arrays = {key: archive[key] for key in archive.files}
+    request, delegate, arrays = read_request(workdir)
     options = RunOptions(threads=request["threads"], precision=request.get("precision"))
     runners = []
     init_ms = []
