@@ -5,7 +5,8 @@ The pair (``tests/gate_models.py``): a float CNN and a candidate with one convol
 Threshold 5%: A/A decisions should pass (a fail is a false alarm), A/B decisions should fail.
 The true ratio, from 40 interleaved ABBA rounds of fresh workers on a shared 2-core machine:
 x1.109 (Hodges-Lehmann; per-run medians 2.61 vs 2.89 ms). Instructions per warm inference
-(valgrind, AVX2 kernels): 38.75M vs 42.74M, x1.103, against x1.106 in MACs.
+(valgrind, inside Invoke only, AVX2 kernels): 38,748,685 vs 42,732,528, x1.103, against x1.106 in
+MACs; three processes each gave the same count to the instruction.
 
 Each whole batch of decisions is one unit, so these use ``benchmark.pedantic(..., rounds=1)``; the
 rates are figures pytest-benchmark cannot time and go to ``extra_info``. The slow parts are opt-in:

@@ -1,15 +1,19 @@
 """Instructions retired per inference, counted by valgrind: a latency proxy that noise cannot move.
 
 Method: the instruction worker (``edgekit.gate.instruction_worker``) loads the model on the cpu
-delegate (XNNPACK), runs one warm-up inference and then N more; it runs under valgrind's
-cachegrind with the cache simulation off (only the instruction count, ``I refs``, is wanted, and
-that is its cheapest tool), once with N and once with 2N inferences. Python start-up, imports,
-model loading, XNNPACK's weight packing and the warm-up are the same in both runs, so
-``(I(2N) - I(N)) / N`` is the cost of one warm inference alone. No client requests are needed, so
-any Python and any LiteRT build works. A whole process still varies by a few thousand
-instructions run to run (measured), so a repetition is steady to 0.01% for a model of tens of
-millions of instructions per inference, but only to ~1% for one of a few hundred thousand: raise
-``inferences`` for tiny models.
+delegate (XNNPACK), runs one warm-up inference and then N more, under valgrind's callgrind with
+collection on only inside LiteRT's ``InterpreterWrapper::Invoke`` and a dump after each call. Each
+dump holds exactly one inference's instructions, so Python start-up, imports, model loading and
+XNNPACK's weight packing are never counted, the warm-up is dropped by position, and the N warm
+inferences are counted one by one. Measured here: every warm inference of a process, and every
+process, gives the same count to the instruction. No client requests are needed, so any Python
+works.
+
+Where valgrind cannot see that function (a LiteRT build without its symbols), the count falls back
+to whole processes under cachegrind: ``(I(2N) - I(N)) / N``, in which start-up and warm-up cancel.
+A whole process varies by a few thousand instructions run to run, so that fallback is steady to
+about 0.1% for a model of a few million instructions per inference: raise ``inferences`` for small
+models. ``InstructionCount.method`` says which was used.
 
 Valgrind runs the code on a synthetic CPU without AVX-512: XNNPACK then picks its AVX2 kernels,
 so the count describes those, whatever this machine would run natively. It is a proxy for
@@ -24,6 +28,7 @@ import shutil
 import statistics
 import subprocess
 import sys
+import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -33,8 +38,14 @@ __all__ = ["InstructionCount", "count_instructions", "valgrind_available"]
 
 _THREAD_POOLS = ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS")
 _INSTRUCTIONS = re.compile(r"I\s+refs:\s+([\d,]+)")
-_METHOD = ("valgrind cachegrind (no cache simulation), cpu delegate; (I(2N) - I(N)) / N after one warm-up "
-           "inference, so start-up, loading and warm-up cancel; AVX2 kernels (valgrind has no AVX-512)")
+_INVOKE_FUNCTION = "tflite::interpreter_wrapper::InterpreterWrapper::Invoke(int)"
+_TOTALS = re.compile(r"^totals:\s+(\d+)", re.MULTILINE)
+_KERNELS = "AVX2 kernels (valgrind has no AVX-512)"
+_METHOD_INVOKE = ("valgrind callgrind, cpu delegate; instructions inside LiteRT's Invoke only, one dump per "
+                  f"inference, warm-up dropped; {_KERNELS}")
+_METHOD_PROCESS = ("valgrind cachegrind (no cache simulation), cpu delegate; whole processes, "
+                   "(I(2N) - I(N)) / N after one warm-up inference, so start-up, loading and warm-up "
+                   f"cancel; {_KERNELS}")
 
 
 @dataclass(frozen=True)
@@ -62,9 +73,10 @@ def count_instructions(
 ) -> InstructionCount:
     """Count instructions per warm inference of ``model`` (see the module docstring for how).
 
-    Each repetition runs the model under valgrind twice (``inferences`` and twice as many, after a
-    warm-up); valgrind runs this code about 100x slower than native, so a few inferences suffice:
-    the count hardly varies. ``timeout_s`` bounds each valgrind run.
+    Each repetition is one valgrind process running a warm-up and ``inferences`` more (two processes
+    in the whole-process fallback); its value is the mean over those inferences. Valgrind runs the
+    code about 100x slower than native and loading dominates, so a few inferences suffice.
+    ``timeout_s`` bounds each valgrind run.
     """
     if repetitions < 1 or inferences < 1 or threads < 1:
         raise UsageError("repetitions" if repetitions < 1 else "inferences" if inferences < 1 else "threads",
@@ -76,31 +88,70 @@ def count_instructions(
         raise ToolMissing("valgrind", "to count instructions",
                           "install it with `apt-get install valgrind` (Debian/Ubuntu)")
     runs = []
+    method = _METHOD_INVOKE
     for _ in range(repetitions):
-        single = _instructions(model, threads, inferences, timeout_s)
-        double = _instructions(model, threads, 2 * inferences, timeout_s)
-        runs.append((double - single) / inferences)
+        per_inference = None
+        if method == _METHOD_INVOKE:
+            per_inference = _invoke_counts(model, threads, inferences, timeout_s)
+        if per_inference is None:  # valgrind cannot see LiteRT's Invoke in this build: whole processes
+            method = _METHOD_PROCESS
+            single = _process_count(model, threads, inferences, timeout_s)
+            double = _process_count(model, threads, 2 * inferences, timeout_s)
+            runs.append((double - single) / inferences)
+        else:
+            runs.append(statistics.mean(per_inference))
     median = statistics.median(runs)
     spread = (max(runs) - min(runs)) / median if median > 0 else 0.0
-    return InstructionCount(per_inference=median, runs=tuple(runs), spread=spread, method=_METHOD)
+    return InstructionCount(per_inference=median, runs=tuple(runs), spread=spread, method=method)
 
 
-def _instructions(model: Path, threads: int, inferences: int, timeout_s: float) -> int:
+def _invoke_counts(model: Path, threads: int, inferences: int, timeout_s: float) -> list[int] | None:
+    """Instructions of each warm inference, one callgrind dump per Invoke; None where no Invoke was seen."""
+    with tempfile.TemporaryDirectory(prefix="edgekit-callgrind-") as folder:
+        out = Path(folder) / "callgrind.out"
+        _valgrind(["--tool=callgrind", f"--callgrind-out-file={out}", "--collect-atstart=no",
+                   f"--toggle-collect={_INVOKE_FUNCTION}", f"--dump-after={_INVOKE_FUNCTION}"],
+                  model, threads, inferences, timeout_s)
+        dumps = sorted(Path(folder).glob("callgrind.out.*"), key=lambda path: int(path.suffix[1:]))
+        counts = [_dump_total(path) for path in dumps]
+    if not dumps:
+        return None
+    if len(counts) != inferences + 1:
+        raise RunFailed(model, "error", f"counting instructions failed: {len(counts)} inferences seen, "
+                        f"{inferences + 1} run")
+    return counts[1:]
+
+
+def _dump_total(path: Path) -> int:
+    match = _TOTALS.search(path.read_text(errors="replace"))
+    return int(match.group(1)) if match else 0
+
+
+def _process_count(model: Path, threads: int, inferences: int, timeout_s: float) -> int:
     """Instructions valgrind counts for one whole worker process."""
-    command = ["valgrind", "--tool=cachegrind", "--cache-sim=no", "--cachegrind-out-file=/dev/null",
-               sys.executable, "-m", "edgekit.gate.instruction_worker", str(model.resolve()), str(threads),
-               str(inferences)]
+    stderr = _valgrind(["--tool=cachegrind", "--cache-sim=no", "--cachegrind-out-file=/dev/null"],
+                       model, threads, inferences, timeout_s)
+    match = _INSTRUCTIONS.search(stderr)
+    if match is None:
+        raise RunFailed(model, "error", "counting instructions failed: valgrind printed no instruction count")
+    return int(match.group(1).replace(",", ""))
+
+
+def _valgrind(tool: list[str], model: Path, threads: int, inferences: int, timeout_s: float) -> str:
+    """Run the worker under valgrind with ``tool``'s options; its stderr."""
+    worker = [sys.executable, "-m", "edgekit.gate.instruction_worker", str(model.resolve()), str(threads),
+              str(inferences)]
+    command = ["valgrind", *tool, *worker]
     try:
         done = subprocess.run(command, capture_output=True, text=True, errors="replace", timeout=timeout_s,
                               env=_environment(), stdin=subprocess.DEVNULL)
     except subprocess.TimeoutExpired as exc:
         raise ToolTimeout("valgrind", timeout_s, "count fewer `inferences` or raise `timeout_s`") from exc
-    match = _INSTRUCTIONS.search(done.stderr)
-    if done.returncode != 0 or match is None:
+    if done.returncode != 0:
         lines = [line for line in done.stderr.splitlines() if line.strip() and not line.startswith("==")]
         reason = lines[-1][:300] if lines else f"valgrind exited with code {done.returncode}"
         raise RunFailed(model, "error", f"counting instructions failed: {reason}")
-    return int(match.group(1).replace(",", ""))
+    return done.stderr
 
 
 def _environment() -> dict[str, str]:
