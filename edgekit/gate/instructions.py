@@ -113,18 +113,14 @@ def _invoke_counts(model: Path, threads: int, inferences: int, timeout_s: float)
                    f"--toggle-collect={_INVOKE_FUNCTION}", f"--dump-after={_INVOKE_FUNCTION}"],
                   model, threads, inferences, timeout_s)
         dumps = sorted(Path(folder).glob("callgrind.out.*"), key=lambda path: int(path.suffix[1:]))
-        counts = [_dump_total(path) for path in dumps]
+        totals = [_TOTALS.search(path.read_text(errors="replace")) for path in dumps]
     if not dumps:
         return None
+    counts = [int(match.group(1)) for match in totals if match]
     if len(counts) != inferences + 1:
-        raise RunFailed(model, "error", f"counting instructions failed: {len(counts)} inferences seen, "
+        raise RunFailed(model, "error", f"counting instructions failed: {len(counts)} inferences counted, "
                         f"{inferences + 1} run")
     return counts[1:]
-
-
-def _dump_total(path: Path) -> int:
-    match = _TOTALS.search(path.read_text(errors="replace"))
-    return int(match.group(1)) if match else 0
 
 
 def _process_count(model: Path, threads: int, inferences: int, timeout_s: float) -> int:
