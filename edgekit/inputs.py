@@ -6,15 +6,15 @@ The same inputs go to every run of a bench, so outputs can be compared across de
 from __future__ import annotations
 
 import os
-import zipfile
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 
 import numpy as np
 
+from edgekit import npz_reader
 from edgekit.errors import InputsError, UsageError
 from edgekit.model import Quantization, TensorInfo
-from edgekit.preflight import read_head, special_file_kind
+from edgekit.preflight import memory_budget, read_head, special_file_kind
 from edgekit.quantization import dequantize, quantize, real_range
 
 __all__ = [
@@ -31,9 +31,6 @@ __all__ = [
 #: Token ids are drawn below this bound: every BERT-style vocabulary is larger.
 TOKEN_ID_HIGH = 1000
 _FLOAT_RANGE = (-1.0, 1.0)
-#: The largest default input budget (`max_input_bytes`), and the smallest.
-DEFAULT_MAX_INPUT_BYTES = 4 << 30
-MIN_INPUT_BUDGET = 256 << 20
 #: Integer input types that carry quantization parameters (int32/int64 inputs are ids and masks).
 _QUANTIZED_INPUT_DTYPES = ("int8", "uint8", "int16")
 
@@ -100,13 +97,10 @@ def default_input_budget() -> int:
     """The default `max_input_bytes`: a quarter of the memory available now, at most 4 GiB.
 
     A quarter, because inputs exist several times over: the array, its file for the worker, the
-    worker's copy and the runtime's tensor.
+    worker's copy and the runtime's tensor. The one budget every reader of arrays shares
+    (:func:`edgekit.preflight.memory_budget`).
     """
-    try:
-        available = os.sysconf("SC_AVPHYS_PAGES") * os.sysconf("SC_PAGE_SIZE")
-    except (AttributeError, ValueError, OSError):
-        available = DEFAULT_MAX_INPUT_BYTES * 4
-    return max(MIN_INPUT_BUDGET, min(DEFAULT_MAX_INPUT_BYTES, available // 4))
+    return memory_budget()
 
 
 def check_input_budget(
@@ -188,20 +182,23 @@ def read_npz(path: str | os.PathLike, missing: str) -> dict[str, np.ndarray]:
     save = "save plain arrays with numpy.savez"
     try:
         head = read_head(path, 256)
-        if not head.startswith((b"PK\x03\x04", b"PK\x05\x06", b"\x93NUMPY")):
-            raise InputsError(path, f"not an .npz file ({_npz_impostor(head)}); {save}")
-        with np.load(path, allow_pickle=False) as archive:
-            return {key: archive[key] for key in archive.files}
-    except (OSError, ValueError, zipfile.BadZipFile, EOFError) as exc:
-        pickled = "pickle" in str(exc)
-        detail = "it holds pickled Python objects, which edgekit never loads" if pickled else "it is damaged"
-        raise InputsError(path, f"not a readable .npz file ({detail}); {save}") from exc
+    except OSError as exc:
+        raise InputsError(path, f"cannot be read ({exc.strerror or exc}); {save}") from None
+    if not head.startswith((b"PK\x03\x04", b"PK\x05\x06")):
+        raise InputsError(path, f"not an .npz file ({_npz_impostor(head)}); {save}")
+    try:
+        return npz_reader.read_npz(path)
+    except npz_reader.ArraysRefused as exc:
+        detail = "it holds pickled Python objects, which edgekit never loads" if exc.pickled else exc.reason
+        raise InputsError(path, f"not a readable .npz file ({detail}); {save}") from None
 
 
 def _npz_impostor(head: bytes) -> str:
     """What a file that is no .npz looks like instead, from its first bytes."""
     if not head:
         return "it is empty"
+    if head.startswith(b"\x93NUMPY"):
+        return "it is a single .npy array, not named arrays"
     if head[:1] == b"\x80":
         return "it is a pickle, which edgekit never loads"
     if all(32 <= b < 127 or b in b"\t\r\n" for b in head):
