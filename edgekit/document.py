@@ -6,6 +6,11 @@ every array it refers to. Subclasses are typed dataclasses that say how their fi
 and arrays (``body`` / ``arrays``) and back (``from_body``); saving, loading, version checks and
 the sidecar live here once. ``ResultDocument.load`` reads any kind; ``BenchResult.load`` only
 bench documents.
+
+A document is data, not trusted: it is read through edgekit's bounded readers (a size limit, a
+nesting limit, the sidecar's declared arrays against the memory budget) and every field the
+header and the kind declare (``FIELDS``, in :mod:`edgekit.json_fields`' notation) is type-checked
+before any code uses it.
 """
 
 from __future__ import annotations
@@ -14,7 +19,6 @@ import abc
 import datetime as _dt
 import json
 import os
-import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, ClassVar, TypeVar
@@ -22,10 +26,22 @@ from typing import Any, ClassVar, TypeVar
 import numpy as np
 
 from edgekit import atomic
+from edgekit.bounded_parse import ParseRefused, parse_json
 from edgekit.errors import ResultFormatError
-from edgekit.preflight import special_file_kind
+from edgekit.json_fields import Fields, FieldTypeError, check_fields
+from edgekit.npz_reader import ArraysRefused, read_npz
+from edgekit.preflight import InputRefused, read_input
 
-__all__ = ["SCHEMA_VERSION", "ResultDocument", "arrays_path_for", "prefixed", "describe_arrays"]
+__all__ = [
+    "HEADER_FIELDS",
+    "MAX_DOCUMENT_BYTES",
+    "SCHEMA_VERSION",
+    "ResultDocument",
+    "arrays_path_for",
+    "prefixed",
+    "describe_arrays",
+    "read_document_json",
+]
 
 #: Version 2 added ``kind`` to every document; bench documents of version 1 still load. Version 3
 #: moved raw latency samples from the JSON into the arrays sidecar (an older edgekit reading one
@@ -34,6 +50,17 @@ SCHEMA_VERSION = 3
 
 _D = TypeVar("_D", bound="ResultDocument")
 _KINDS: dict[str, type[ResultDocument]] = {}
+#: The fields every document starts with (``kind`` is absent from bench documents of schema 1).
+HEADER_FIELDS: Fields = {
+    "kind": "string?",
+    "schema_version": "integer",
+    "edgekit_version": "string",
+    "created": "string",
+    "environment": "object",
+    "arrays_file": "string?",
+}
+#: The largest JSON document read: a long bench of schema 1 kept every sample inline (about 20 MB).
+MAX_DOCUMENT_BYTES = 256 << 20
 
 
 def _now() -> str:
@@ -54,6 +81,8 @@ class ResultDocument(abc.ABC):
     KIND: ClassVar[str] = ""
     #: Schema versions this class can read (older ones are migrated by ``from_body``).
     READS: ClassVar[tuple[int, ...]] = (SCHEMA_VERSION,)
+    #: The kind's own JSON fields and their types, checked before ``from_body`` sees them.
+    FIELDS: ClassVar[Fields] = {}
 
     environment: dict[str, Any]
     created: str = field(default_factory=_now)
@@ -116,23 +145,28 @@ class ResultDocument(abc.ABC):
     def load(cls: type[_D], path: str | os.PathLike[str]) -> _D:
         """Read a saved document; refuse, clearly, anything this version cannot read."""
         source = Path(path)
-        document = _read_json(source)
+        document = read_document_json(source)
         kind = document.get("kind") or "bench"  # bench documents of schema 1 carry no kind
         _import_kinds()
-        target = _KINDS.get(kind)
+        target = _KINDS.get(kind) if isinstance(kind, str) else None
         if target is None:
+            shown = repr(kind) if isinstance(kind, str) else json.dumps(kind)[:80]
             raise ResultFormatError(
-                source, f"unknown document kind {kind!r}; known: {', '.join(sorted(_KINDS))}"
+                source, f"unknown document kind {shown}; known: {', '.join(sorted(_KINDS))}"
             )
         if cls.KIND and target is not cls:
             raise ResultFormatError(source, f"is a {kind} document, not a {cls.KIND} document")
         version = document.get("schema_version")
-        if version not in target.READS:
+        if isinstance(version, bool) or version not in target.READS:
             readable = ", ".join(str(v) for v in target.READS)
             raise ResultFormatError(
-                source, f"schema_version {version} is not one this edgekit reads ({readable}); "
-                        "use the edgekit version that wrote it")
-        arrays = _read_arrays(source.parent / str(document.get("arrays_file", arrays_path_for(source).name)))
+                source, f"schema_version {json.dumps(version)[:40]} is not one this edgekit reads "
+                        f"({readable}); use the edgekit version that wrote it")
+        try:
+            check_fields(document, {**HEADER_FIELDS, **target.FIELDS})
+        except FieldTypeError as exc:
+            raise ResultFormatError(source, f"{exc}; it is damaged or not written by edgekit") from None
+        arrays = _read_arrays(_sidecar(source, document.get("arrays_file")))
         try:
             # The document's own kind picks the class (a subclass of cls), which mypy cannot follow.
             return target.from_body(document, arrays)  # type: ignore[return-value]
@@ -169,41 +203,45 @@ def describe_arrays(arrays: dict[str, np.ndarray] | None) -> dict[str, Any] | No
     return {name: {"shape": list(a.shape), "dtype": str(a.dtype)} for name, a in arrays.items()}
 
 
-#: Bytes read to decide whether a file can be a result document before reading it whole.
-_HEAD_BYTES = 4096
+def read_document_json(path: str | os.PathLike[str]) -> dict[str, Any]:
+    """The parsed JSON of result document PATH, through the bounded readers; ResultFormatError if not.
 
-
-def _read_json(path: Path) -> dict[str, Any]:
-    kind = special_file_kind(path)
-    if kind:
-        raise ResultFormatError(path, f"is {kind}; pass the .json file bench --json wrote")
+    Refused by type (a FIFO, device or directory is never read), by size (``MAX_DOCUMENT_BYTES``)
+    and by nesting depth, before the JSON parser sees it.
+    """
+    source = Path(path)
     try:
-        with open(path, "rb") as stream:  # the first bytes decide: a 3 GB binary is never read whole
-            head = stream.read(_HEAD_BYTES).lstrip()
-        if head and not head.startswith(b"{"):
-            raise ResultFormatError(path, "not JSON (a result document starts with '{'); pass the .json "
-                                          "file bench `json` wrote")
-        document = json.loads(path.read_text(encoding="utf-8"))
-    except FileNotFoundError as exc:
-        raise ResultFormatError(path, "file not found") from exc
-    except UnicodeDecodeError as exc:
-        raise ResultFormatError(path, "not JSON (not UTF-8 text)") from exc
-    except json.JSONDecodeError as exc:
-        raise ResultFormatError(path, f"not JSON (line {exc.lineno}, column {exc.colno})") from exc
-    except (OSError, ValueError) as exc:
-        why = exc.strerror if isinstance(exc, OSError) and exc.strerror else "unreadable"
-        raise ResultFormatError(path, f"cannot be read ({why})") from exc
+        data = read_input(source, MAX_DOCUMENT_BYTES)
+    except InputRefused as exc:
+        hint = "" if exc.reason == "does not exist" else "; pass the .json file bench `json` wrote"
+        raise ResultFormatError(source, exc.reason + hint) from None
+    head = data[:4096].lstrip()  # the first bytes decide: a binary is refused before it is parsed
+    if head and not head.startswith(b"{"):
+        raise ResultFormatError(source, "not JSON (a result document starts with '{'); pass the .json "
+                                        "file bench `json` wrote")
+    try:
+        document = parse_json(data)
+    except ParseRefused as exc:
+        raise ResultFormatError(source, exc.reason) from None
     if not isinstance(document, dict) or "schema_version" not in document:
-        raise ResultFormatError(path, "no schema_version: not a document edgekit wrote")
+        raise ResultFormatError(source, "no schema_version: not a document edgekit wrote")
     return document
 
 
+def _sidecar(source: Path, named: str | None) -> Path:
+    """The arrays file beside SOURCE: the name the document gives, which must stay in its folder."""
+    if named is None:
+        return arrays_path_for(source)
+    if not named or named in (".", "..") or Path(named).name != named or "\\" in named:
+        raise ResultFormatError(source, f"arrays_file {named!r} is not a file name beside the document")
+    return source.parent / named
+
+
 def _read_arrays(path: Path) -> dict[str, np.ndarray]:
-    if not path.is_file():
+    if not path.exists():
         return {}
     try:
-        with np.load(path, allow_pickle=False) as archive:
-            return {key: archive[key] for key in archive.files}
-    except (OSError, ValueError, zipfile.BadZipFile, EOFError) as exc:
-        reason = "arrays file unreadable (damaged, or not an .npz); write it again with bench `json`"
-        raise ResultFormatError(path, reason) from exc
+        return read_npz(path)
+    except ArraysRefused as exc:
+        why = "" if exc.pickled else "; write it again with bench `json`"
+        raise ResultFormatError(path, f"arrays file refused: {exc.reason}{why}") from None

@@ -16,9 +16,10 @@ from typing import Any, ClassVar
 
 import numpy as np
 
-from edgekit.document import SCHEMA_VERSION, ResultDocument, prefixed
+from edgekit.document import HEADER_FIELDS, SCHEMA_VERSION, ResultDocument, prefixed
 from edgekit.environment import environment_fingerprint
 from edgekit.errors import MergeRefused
+from edgekit.json_fields import Fields, items, table
 from edgekit.results import BenchResult, RunResult
 
 __all__ = ["MergedResult", "MergedSource", "merge", "host_label"]
@@ -39,6 +40,16 @@ class MergedResult(ResultDocument):
 
     KIND: ClassVar[str] = "merged"
     READS: ClassVar[tuple[int, ...]] = (SCHEMA_VERSION,)
+    FIELDS: ClassVar[Fields] = {
+        "model": "object?",
+        "sources": items(
+            {
+                "host": "string",
+                "origin": "string?",
+                "document": table({**HEADER_FIELDS, **BenchResult.FIELDS}),
+            }
+        ),
+    }
 
     sources: list[MergedSource]
 

@@ -18,6 +18,7 @@ import numpy as np
 
 from edgekit.accuracy import AccuracyReport
 from edgekit.document import SCHEMA_VERSION, ResultDocument, describe_arrays, prefixed
+from edgekit.json_fields import Fields, items
 from edgekit.measure.stats import LatencyStats
 
 __all__ = [
@@ -33,6 +34,28 @@ SAMPLE_SERIES = ("latency_ms", "throughput_ms", "readback_ms", "warmup_ms")
 RUN_STATUSES = ("ok", "unavailable", "unsupported", "crashed", "timeout", "error", "interrupted")
 #: Statuses that mean something went wrong while running, as opposed to a known limitation.
 FAILED_STATUSES = ("crashed", "timeout", "error")
+#: What each run of a bench document holds (``edgekit.json_fields`` notation), checked on load.
+RUN_FIELDS: Fields = {
+    "delegate": "string",
+    "device": "string",
+    "threads": "integer",
+    "status": "string",
+    "reason": "string?",
+    "precision": "string|null?",
+    "init_ms": "number|null?",
+    "first_ms": "number|null?",
+    "latency_ms": "object|null?",
+    "throughput_ms": "object|null?",
+    "readback_ms": "object|null?",
+    "asynchronous": "boolean|null?",
+    "warmup_ms": "array|object?",
+    "memory": "object?",
+    "runtime": "object?",
+    "coverage": "object|null?",
+    "accuracy": "object|null?",
+    "is_reference": "boolean?",
+    "outputs": "object|null?",
+}
 
 
 @dataclass
@@ -148,6 +171,15 @@ class BenchResult(ResultDocument):
 
     KIND: ClassVar[str] = "bench"
     READS: ClassVar[tuple[int, ...]] = (1, 2, SCHEMA_VERSION)
+    FIELDS: ClassVar[Fields] = {
+        "model": "object",
+        "settings": "object",
+        "inputs": "object|null?",
+        "input_sets": "object|null?",
+        "reference": "object|null?",
+        "warnings": "array<string>?",
+        "runs": items(RUN_FIELDS),
+    }
 
     model: dict[str, Any]
     settings: dict[str, Any]

@@ -100,7 +100,7 @@ def test_a_sub_millisecond_model_at_the_defaults_writes_a_small_json(tmp_path):
         ("not json", "not JSON"),
         ('{"runs": []}', "no schema_version"),
         ('{"schema_version": 999}', "schema_version 999 is not"),
-        (f'{{"schema_version": {SCHEMA_VERSION}, "runs": [{{}}]}}', "missing or malformed field"),
+        (f'{{"schema_version": {SCHEMA_VERSION}, "runs": [{{}}]}}', "field edgekit_version is missing"),
     ],
 )
 def test_unreadable_documents_are_refused_clearly(tmp_path, content, text):

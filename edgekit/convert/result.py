@@ -13,7 +13,8 @@ from typing import Any, ClassVar
 
 import numpy as np
 
-from edgekit.document import SCHEMA_VERSION, ResultDocument, prefixed
+from edgekit.document import HEADER_FIELDS, SCHEMA_VERSION, ResultDocument, prefixed
+from edgekit.json_fields import Fields, items, table
 from edgekit.results import BenchResult
 
 __all__ = ["VARIANT_STATUSES", "FAILED_VARIANT_STATUSES", "VariantResult", "ConvertResult"]
@@ -100,6 +101,27 @@ class ConvertResult(ResultDocument):
     # Schema 1 convert documents kept only a summary of each bench (no inputs, model or settings),
     # so a bench cannot be rebuilt from them: they are refused with the base's clear message.
     READS: ClassVar[tuple[int, ...]] = (2, SCHEMA_VERSION)
+    FIELDS: ClassVar[Fields] = {
+        "source": "object",
+        "out": "string",
+        "calibration": "object|null?",
+        "reference": "string",
+        "settings": "object",
+        "variants": items(
+            {
+                "variant": "string",
+                "status": "string",
+                "reason": "string?",
+                "description": "string?",
+                "path": "string|null?",
+                "size_bytes": "integer|null?",
+                "convert_seconds": "number|null?",
+                "note": "string?",
+                "coverage": "object|null?",
+                "bench": table({**HEADER_FIELDS, **BenchResult.FIELDS}, optional=True, nullable=True),
+            }
+        ),
+    }
 
     source: dict[str, Any]
     out: str

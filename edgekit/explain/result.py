@@ -12,6 +12,7 @@ from typing import Any, ClassVar
 import numpy as np
 
 from edgekit.document import ResultDocument, prefixed
+from edgekit.json_fields import Fields, items, table
 
 __all__ = ["BisectResult", "DelegateProfile", "OpError", "ProfileResult", "SegmentTime", "TOLERANCE"]
 
@@ -135,11 +136,45 @@ class DelegateProfile:
         )
 
 
+#: What each delegate's profile in a profile document holds (``edgekit.json_fields`` notation).
+_PROFILE_RUN: Fields = {
+    "label": "string",
+    "delegate": "string",
+    "threads": "integer",
+    "status": "string",
+    "reason": "string?",
+    "precision": "string|null?",
+    "whole_ms": "number|null?",
+    "ops": "array<object>?",
+    "runtime": "object?",
+}
+#: One op of a bisect curve; infinite dB figures are stored as strings ("inf").
+_OP_ERROR: Fields = {
+    "index": "integer",
+    "type": "string",
+    "tensor": "string",
+    "reference_tensor": "string|null?",
+    "snr_db": "number|string|null?",
+    "cosine": "number|string|null?",
+    "input_snr_db": "number|string|null?",
+}
+
+
 @dataclass(kw_only=True)
 class ProfileResult(ResultDocument):
     """``edgekit profile``: per-segment time on each delegate, and a diff when a baseline was given."""
 
     KIND: ClassVar[str] = "profile"
+    FIELDS: ClassVar[Fields] = {
+        "model": "object",
+        "method": "string",
+        "settings": "object",
+        "runs": items(_PROFILE_RUN, optional=True),
+        "baseline": "object|null?",
+        "baseline_runs": items(_PROFILE_RUN, optional=True),
+        "changes": "object?",
+        "warnings": "array<string>?",
+    }
 
     model: dict[str, Any]
     method: str
@@ -244,6 +279,16 @@ class BisectResult(ResultDocument):
     """``edgekit bisect``: the error curve along the graph and the first op whose error jumps."""
 
     KIND: ClassVar[str] = "bisect"
+    FIELDS: ClassVar[Fields] = {
+        "model": "object",
+        "candidate": "object",
+        "reference": "object",
+        "rule": "object",
+        "inputs": "object",
+        "curve": items(_OP_ERROR),
+        "culprit": table(_OP_ERROR, optional=True, nullable=True),
+        "warnings": "array<string>?",
+    }
 
     model: dict[str, Any]
     candidate: dict[str, Any]

@@ -9,6 +9,7 @@ import numpy as np
 
 from edgekit.document import ResultDocument
 from edgekit.errors import EXIT_CHECK_FAILED, EXIT_OK
+from edgekit.json_fields import Fields, items
 
 __all__ = ["CHECK_VERDICTS", "CheckResult", "GateResult"]
 
@@ -73,6 +74,24 @@ class GateResult(ResultDocument):
     """Everything one ``gate`` decided; what ``--json`` writes and the reports render."""
 
     KIND: ClassVar[str] = "gate"
+    FIELDS: ClassVar[Fields] = {
+        "config": "string",
+        "verdict": "string?",
+        "models": "object?",
+        "warnings": "array<string>?",
+        "checks": items(
+            {
+                "model": "string",
+                "check": "string",
+                "kind": "string",
+                "verdict": "string",
+                "line": "string",
+                "summary": "string?",
+                "evidence": "object?",
+                "noisy": "boolean?",
+            }
+        ),
+    }
 
     config: str
     checks: list[CheckResult]

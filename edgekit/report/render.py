@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import os
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -10,7 +9,7 @@ from pathlib import Path
 from typing import Any
 
 from edgekit import atomic
-from edgekit.document import ResultDocument
+from edgekit.document import ResultDocument, read_document_json
 from edgekit.errors import UsageError
 from edgekit.report.html import render_html
 from edgekit.report.markdown import render_markdown
@@ -46,5 +45,4 @@ def _load(document: str | os.PathLike[str] | ResultDocument) -> tuple[ResultDocu
     if isinstance(document, ResultDocument):
         return document, {}
     loaded = ResultDocument.load(document)
-    raw = json.loads(Path(document).read_text(encoding="utf-8"))
-    return loaded, raw
+    return loaded, read_document_json(document)  # through the same bounded reader as the load
