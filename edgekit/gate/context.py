@@ -1,7 +1,8 @@
 """One model's gate context: candidate and baseline resolved and opened once, for every check.
 
 A model or baseline is a path (relative to the configuration file), a zoo name, or for the
-baseline also ``git:REF:PATH``: the file as commit REF has it, read with ``git show`` into a
+baseline also ``git:REF:PATH``: the file as commit REF has it, read through
+:mod:`edgekit.gate.git` (the ref resolved to a commit, the path kept inside the repository) into a
 temporary file that is removed when the context closes. Anything missing or unreadable fails
 closed with a GateConfigError naming the key and line that asked for it.
 """
@@ -10,21 +11,18 @@ from __future__ import annotations
 
 import contextlib
 import os
-import shutil
-import subprocess
 import tempfile
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from edgekit.errors import EdgekitError, ModelFormatError, ModelNotFound, ToolMissing
+from edgekit.errors import ModelFormatError, ModelNotFound
 from edgekit.gate.config import GateSettings, ModelSpec
+from edgekit.gate.git import GIT_PREFIX, GitRefused, parse_git_spec, read_blob
 from edgekit.model import Model
 
 __all__ = ["ModelContext", "open_context", "resolve_spec"]
 
-_GIT_PREFIX = "git:"
-_GIT_TIMEOUT_S = 120
 
 
 @dataclass
@@ -53,8 +51,11 @@ class ModelContext:
             try:
                 self._opened[path] = Model.open(path)
             except ModelFormatError as exc:
+                configured = str(getattr(self.spec, key))
+                # A git blob lives in a temporary file: name what the configuration wrote instead.
+                what = f"{configured}: {exc.reason}" if configured.startswith(GIT_PREFIX) else str(exc)
                 raise self.spec.source.error(
-                    f"{self.spec.key}.{key}", f"{exc}; fix or replace the file"
+                    f"{self.spec.key}.{key}", f"{what}; fix or replace the file"
                 ) from exc
         return self._opened[path]
 
@@ -85,8 +86,8 @@ def open_context(
 def resolve_spec(spec: ModelSpec, key: str, value: str, log: Callable[[str], None]) -> Iterator[Path]:
     """The file VALUE names (path, zoo name or git:REF:PATH); a git blob lives as long as the block."""
     dotted = f"{spec.key}.{key}"
-    if value.startswith(_GIT_PREFIX):
-        with _git_blob(spec, dotted, value[len(_GIT_PREFIX) :]) as path:
+    if value.startswith(GIT_PREFIX):
+        with _git_blob(spec, dotted, value) as path:
             yield path
         return
     from edgekit.zoo import resolve_model
@@ -107,42 +108,19 @@ def _looks_like_path(value: str) -> bool:
 
 
 @contextlib.contextmanager
-def _git_blob(spec: ModelSpec, dotted: str, ref_and_path: str) -> Iterator[Path]:
-    ref, colon, path = ref_and_path.partition(":")
-    if not (ref and colon and path):
-        raise spec.source.error(
-            dotted, f"'git:{ref_and_path}' is not git:REF:PATH (e.g. git:origin/main:model.tflite)"
-        )
-    git = shutil.which("git")
-    if git is None:
-        raise ToolMissing("git", "to read a git:REF:PATH baseline", "install git (apt-get install -y git)")
-    handle, name = tempfile.mkstemp(prefix="edgekit-baseline-", suffix=Path(path).suffix or ".tflite")
+def _git_blob(spec: ModelSpec, dotted: str, value: str) -> Iterator[Path]:
+    """The file ``git:REF:PATH`` names, read through :mod:`edgekit.gate.git` into a temporary file."""
+    try:
+        wanted = parse_git_spec(value)
+    except GitRefused as exc:
+        raise spec.source.error(dotted, exc.reason) from None
+    handle, name = tempfile.mkstemp(prefix="edgekit-baseline-", suffix=".tflite")
     target = Path(name)
     try:
         with os.fdopen(handle, "wb") as out:
-            done = subprocess.run(
-                [git, "show", f"{ref}:{path}"],
-                cwd=spec.base_dir,
-                stdout=out,
-                stderr=subprocess.PIPE,
-                stdin=subprocess.DEVNULL,
-                timeout=_GIT_TIMEOUT_S,
-            )
-        if done.returncode != 0:
-            reason = (
-                " ".join(done.stderr.decode(errors="replace").split()) or f"exit status {done.returncode}"
-            )
-            raise spec.source.error(
-                dotted,
-                f"git show {ref}:{path} failed ({reason}); check that the ref and "
-                "path exist (in CI, fetch the history: fetch-depth: 0)",
-            )
+            read_blob(wanted, spec.base_dir, out)
         yield target
-    except subprocess.TimeoutExpired as exc:
-        raise spec.source.error(
-            dotted, f"git show {ref}:{path} did not finish in {_GIT_TIMEOUT_S} s"
-        ) from exc
-    except EdgekitError:
-        raise
+    except GitRefused as exc:
+        raise spec.source.error(dotted, f"{wanted}: {exc.reason}") from None
     finally:
         target.unlink(missing_ok=True)

@@ -87,7 +87,7 @@ def _one_line_error(cli, config, key: str, line: int, *words: str) -> str:
             "latency = { confidence = 1.5 }",
             "models.pose.checks.latency.confidence",
             13,
-            ["is not between 0 and 1"],
+            ["is not a confidence level in [0.5, 1)"],
         ),
         (
             "coverage = { gpu",
@@ -175,7 +175,7 @@ def test_a_git_baseline_that_does_not_exist_names_its_key(project, cli):
             'latency = { max_slowdown = "5%" }\n', ""
         ),
     )
-    err = _one_line_error(cli, config, "models.pose.baseline", 6, "git show HEAD:nothing.tflite failed")
+    err = _one_line_error(cli, config, "models.pose.baseline", 6, "git:HEAD:nothing.tflite: ref 'HEAD' names no commit")
     assert "fetch-depth: 0" in err
 
 
