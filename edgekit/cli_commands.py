@@ -5,7 +5,6 @@ from __future__ import annotations
 import argparse
 import contextlib
 import json
-import os
 import sys
 from collections.abc import Callable
 from pathlib import Path
@@ -183,6 +182,7 @@ def _judge(args: argparse.Namespace) -> int:
 
 
 def _gate(args: argparse.Namespace) -> int:
+    from edgekit.gate.outputs import plan_outputs, write_outputs
     from edgekit.gate.run import gate, record
     from edgekit.report.table import render_table
 
@@ -191,29 +191,19 @@ def _gate(args: argparse.Namespace) -> int:
         for path in record(args.config, only=args.only, log=log):
             print(f"golden outputs written to {path}")
         return EXIT_OK
-    outputs = {flag: _output_file(value, flag) for flag, value in (
-        ("--junit", args.junit), ("--markdown", args.markdown), ("--json", args.json),
-        ("--pytest-benchmark-json", args.pytest_benchmark_json)) if value}
+    outputs = plan_outputs({"junit": args.junit, "markdown": args.markdown, "json": args.json,
+                            "pytest_benchmark_json": args.pytest_benchmark_json})
+    for warning in outputs.warnings:  # said before the work, so nobody waits for a summary
+        print(f"edgekit: warning: {warning}", file=sys.stderr)
     result = gate(args.config, only=args.only, log=log)
+    result.warnings.extend(outputs.warnings)
     rows = [[c.model, c.check, c.verdict, c.summary + (" (noisy)" if c.noisy else "")] for c in result.checks]
     print("\n".join(render_table(["model", "check", "verdict", "evidence"], rows)))
     for check in result.checks:
         if check.verdict in ("fail", "warn"):
             print(f"{check.model}: {check.line}")
-    from edgekit.report import benchmark_json, gate_markdown, junit
-
-    markdown = gate_markdown.render_gate_markdown(result)
-    writers = {"--junit": lambda: junit.render_junit(result), "--markdown": lambda: markdown,
-               "--pytest-benchmark-json": lambda: benchmark_json.render_benchmark_json(result)}
-    for flag, path in outputs.items():
-        if flag == "--json":
-            result.save(path)
-        else:
-            path.write_text(writers[flag](), encoding="utf-8")
-    summary = os.environ.get("GITHUB_STEP_SUMMARY")
-    if summary:
-        with open(summary, "a", encoding="utf-8") as step_summary:
-            step_summary.write(markdown)
+    for warning in write_outputs(result, outputs):
+        print(f"edgekit: warning: {warning}", file=sys.stderr)
     print(f"gate: {result.verdict} ({len(result.failed_checks)} of {len(result.checks)} checks failed)")
     return result.exit_code
 

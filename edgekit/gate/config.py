@@ -7,20 +7,15 @@ impossible value is a GateConfigError naming the file, the dotted key and its li
 
 from __future__ import annotations
 
-import re
-import sys
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from edgekit.bounded_parse import ParseRefused, parse_toml
 from edgekit.errors import GateConfigError
 from edgekit.gate import fields as f
 from edgekit.gate.locate import locate_key
-
-if sys.version_info >= (3, 11):
-    import tomllib
-else:  # pragma: no cover - exercised on Python 3.10 only
-    import tomli as tomllib
+from edgekit.preflight import InputRefused, read_input
 
 __all__ = [
     "CHECK_KINDS",
@@ -36,6 +31,8 @@ __all__ = [
 ]
 
 CONFIG_NAMES = ("edgekit.toml", "pyproject.toml")
+#: A configuration is a few kilobytes; a larger file is refused, not read on (``/dev/zero``).
+MAX_CONFIG_BYTES = 1 << 20
 OUTCOME_POLICIES = ("fail", "warn")
 
 
@@ -82,8 +79,8 @@ _CHECKS: dict[str, tuple[dict[str, f.Reader], tuple[str, ...] | set[str]]] = {
     "latency": (
         {
             "max_slowdown": f.growth,
-            "confidence": f.fraction,
-            "max_seconds": f.positive_number,
+            "confidence": f.confidence,
+            "max_seconds": f.seconds,
             "min_rounds": f.positive_int,
             "confirm": f.boolean,
             "inconclusive": f.choice(*OUTCOME_POLICIES),
@@ -96,7 +93,7 @@ _CHECKS: dict[str, tuple[dict[str, f.Reader], tuple[str, ...] | set[str]]] = {
             "optional": f.boolean,
             "repetitions": f.positive_int,
             "inferences": f.positive_int,
-            "timeout_s": f.positive_number,
+            "timeout_s": f.seconds,
         },
         ("max_growth",),
     ),
@@ -120,6 +117,8 @@ class ConfigSource:
     path: Path
     text: str
     prefix: tuple[str, ...] = ()
+    #: Files it names must lie inside its folder; False only for paths given by Python code.
+    confined: bool = True
 
     def error(self, key: str, reason: str) -> GateConfigError:
         """A GateConfigError for dotted KEY (relative to the edgekit tables), with its line."""
@@ -195,29 +194,31 @@ def find_config(directory: Path) -> Path | None:
     if candidate.is_file():
         return candidate
     pyproject = directory / "pyproject.toml"
-    if pyproject.is_file() and "tool.edgekit" in pyproject.read_text(encoding="utf-8", errors="replace"):
-        return pyproject
-    return None
+    if not pyproject.is_file():
+        return None
+    try:
+        text = read_input(pyproject, MAX_CONFIG_BYTES).decode("utf-8", errors="replace")
+    except InputRefused:
+        return pyproject  # load_config says what is wrong with it
+    return pyproject if "tool.edgekit" in text else None
 
 
 def load_config(path: str | Path) -> GateConfig:
     """Read and check a configuration file; GateConfigError (exit 2) names what is wrong and where."""
     path = Path(path)
     try:
-        text = path.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise GateConfigError(
-            path, "config", "no such file; give --config FILE or create edgekit.toml"
-        ) from None
-    except (OSError, UnicodeDecodeError) as exc:
-        raise GateConfigError(path, "config", f"cannot be read ({exc})") from exc
+        text = read_input(path, MAX_CONFIG_BYTES).decode("utf-8")
+    except InputRefused as exc:
+        hint = "give the configuration's TOML file"
+        if exc.reason == "does not exist":
+            hint = "give `config` FILE or create edgekit.toml"
+        raise GateConfigError(path, "config", f"{exc.reason}; {hint}") from None
+    except UnicodeDecodeError:
+        raise GateConfigError(path, "config", "not UTF-8 text; a configuration is a TOML file") from None
     try:
-        data = tomllib.loads(text)
-    except tomllib.TOMLDecodeError as exc:
-        at = re.search(r"at line (\d+)", str(exc))  # tomllib states the line in its message only
-        raise GateConfigError(
-            path, "config", f"not valid TOML ({exc})", int(at.group(1)) if at else None
-        ) from exc
+        data = parse_toml(text)
+    except ParseRefused as exc:
+        raise GateConfigError(path, "config", exc.reason, exc.line) from None
     source = ConfigSource(path, text)
     if path.name == "pyproject.toml":
         data = data.get("tool", {}).get("edgekit")

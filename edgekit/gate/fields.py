@@ -15,11 +15,12 @@ __all__ = [
     "Reader",
     "boolean",
     "choice",
-    "fraction",
+    "confidence",
     "growth",
     "positive_int",
     "non_negative_int",
     "positive_number",
+    "seconds",
     "text",
     "text_list",
     "text_table",
@@ -98,11 +99,23 @@ def positive_number(value: Any) -> float:
     return number
 
 
-def fraction(value: Any) -> float:
-    """A probability strictly between 0 and 1 (a confidence level)."""
+def confidence(value: Any) -> float:
+    """A confidence level for a latency comparison: at least 0.5 and below 1 (e.g. 0.99)."""
     number = _number(value)
-    if not 0 < number < 1:
-        raise ValueError(f"{value!r} is not between 0 and 1 (e.g. 0.99)")
+    if not 0.5 <= number < 1:
+        raise ValueError(f"{value!r} is not a confidence level in [0.5, 1) (e.g. 0.99)")
+    return number
+
+
+#: The longest a timed check may be given: a day. Longer is a mistake (or `1e308`), not a plan.
+MAX_SECONDS = 86_400.0
+
+
+def seconds(value: Any) -> float:
+    """A positive number of seconds, at most a day."""
+    number = positive_number(value)
+    if number > MAX_SECONDS:
+        raise ValueError(f"{value!r} seconds is more than a day ({MAX_SECONDS:g}); give a shorter limit")
     return number
 
 

@@ -5,12 +5,15 @@ format, runtime versions, the recorded model's sha256). The accuracy check runs 
 the golden inputs on the ``cpu`` delegate and judges its outputs with the task-aware verdicts
 (``edgekit.accuracy``). A golden file recorded with another LiteRT version warns, or fails when
 the configuration says ``runtime_mismatch = "fail"``.
+
+A golden file arrives with a pull request like the configuration: it must lie inside the
+configuration's folder (symbolic links resolved), it is read by the bounded ``.npz`` reader (its
+declared arrays against the memory budget, no pickles) and its ``meta`` is type-checked.
 """
 
 from __future__ import annotations
 
 import json
-import zipfile
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -18,18 +21,41 @@ from typing import Any
 import numpy as np
 
 from edgekit import atomic
+from edgekit.bounded_parse import ParseRefused, parse_json
 from edgekit.environment import package_version
-from edgekit.errors import GateConfigError, InputsError
-from edgekit.gate.config import CheckSpec
+from edgekit.errors import GateConfigError, InputsError, UsageError
+from edgekit.gate.config import CheckSpec, ModelSpec
 from edgekit.gate.context import ModelContext
 from edgekit.gate.result import CheckResult
+from edgekit.json_fields import Fields, FieldTypeError, check_fields
+from edgekit.npz_reader import ArraysRefused, read_npz
+from edgekit.preflight import check_output_file
 
-__all__ = ["GOLDEN_FORMAT", "Golden", "check_accuracy", "golden_path", "load_golden", "record_golden"]
+__all__ = [
+    "GOLDEN_FORMAT",
+    "Golden",
+    "check_accuracy",
+    "check_golden_output",
+    "golden_path",
+    "load_golden",
+    "record_golden",
+]
 
 GOLDEN_FORMAT = "edgekit-golden/1"
 _RUNTIME = "ai-edge-litert"
 #: One inference on the cpu delegate: the golden check needs outputs, not timings.
 _ONE_RUN: dict[str, Any] = dict(delegates=["cpu"], runs=1, min_seconds=0.0, warmup_runs=0, warmup_seconds=0.0)
+#: What a golden file's ``meta`` holds (``edgekit.json_fields`` notation); runtime versions may be null.
+_META_FIELDS: Fields = {
+    "format": "string",
+    "runtime": "object",
+    "model_sha256": "string?",
+    "created": "string?",
+    "inputs": "object?",
+}
+#: ``meta`` is one short JSON string; a larger one is not a golden file edgekit wrote.
+_MAX_META_CHARS = 1 << 20
+_REDO = "record it again with `edgekit gate --record` from the model you trust"
 
 
 @dataclass(frozen=True)
@@ -42,24 +68,43 @@ class Golden:
 
     @property
     def runtime(self) -> str | None:
-        return self.meta.get("runtime", {}).get(_RUNTIME)
+        version = self.meta["runtime"].get(_RUNTIME)
+        return version if isinstance(version, str) else None
 
 
-def golden_path(context: ModelContext, check: CheckSpec) -> Path:
-    """The configured golden file, relative to the configuration file."""
-    path = Path(check.options["golden"])
-    return path if path.is_absolute() else context.spec.base_dir / path
+def golden_path(spec: ModelSpec, check: CheckSpec) -> Path:
+    """The configured golden file, relative to the configuration file and inside its folder.
+
+    A path that leaves the folder (absolute, ``..``, or a symbolic link that points out) is a
+    GateConfigError: ``--record`` would write there.
+    """
+    configured = check.options["golden"]
+    base = spec.base_dir
+    path = Path(configured)
+    path = path if path.is_absolute() else base / path
+    if spec.source.confined and not path.resolve().is_relative_to(base.resolve()):
+        raise spec.source.error(
+            f"{check.key}.golden",
+            f"{configured!r} lies outside the configuration's folder {base}; keep golden files inside it",
+        )
+    return path
+
+
+def check_golden_output(spec: ModelSpec, check: CheckSpec) -> Path:
+    """The golden file CHECK would record, once proven writable (before any model runs)."""
+    target = golden_path(spec, check)
+    try:
+        return check_output_file(target, "golden")
+    except UsageError as exc:
+        reason = f"cannot record {target}: {exc.reason}"
+        raise spec.source.error(f"{check.key}.golden", reason) from None
 
 
 def record_golden(context: ModelContext, check: CheckSpec) -> Path:
     """Run the model once on ``cpu`` and write its inputs, outputs and runtime version."""
     from edgekit.bench import bench
 
-    target = golden_path(context, check)
-    if not target.parent.is_dir():
-        raise context.spec.source.error(
-            f"{check.key}.golden", f"folder {target.parent} does not exist; create it"
-        )
+    target = check_golden_output(context.spec, check)
     result = bench(
         context.candidate_path,
         accuracy=False,
@@ -89,30 +134,50 @@ def record_golden(context: ModelContext, check: CheckSpec) -> Path:
 
 
 def load_golden(context: ModelContext, check: CheckSpec) -> Golden:
-    """Read the golden file; a missing or corrupt one fails closed naming the key and what to do."""
-    path = golden_path(context, check)
+    """Read the golden file; a missing, corrupt or forged one fails closed naming the key and what to do."""
+    path = golden_path(context.spec, check)
     key = f"{check.key}.golden"
-    redo = "record it again with `edgekit gate --record` from the model you trust"
-    if not path.is_file():
-        raise context.spec.source.error(key, f"golden file {path} does not exist; {redo}")
     try:
-        with np.load(path, allow_pickle=False) as archive:
-            arrays = {name: archive[name] for name in archive.files}
-        meta = json.loads(str(arrays.pop("meta")))
-    except (OSError, ValueError, KeyError, EOFError, zipfile.BadZipFile) as exc:
-        detail = " ".join(str(exc).split()) or type(exc).__name__
+        arrays = read_npz(path)
+    except ArraysRefused as exc:
+        if exc.reason == "does not exist":
+            raise context.spec.source.error(key, f"golden file {path} does not exist; {_REDO}") from None
         raise context.spec.source.error(
-            key, f"{path} is not a golden file edgekit wrote ({detail}); {redo}"
-        ) from exc
-    if not isinstance(meta, dict) or meta.get("format") != GOLDEN_FORMAT:
-        raise context.spec.source.error(key, f"{path} is not in format {GOLDEN_FORMAT}; {redo}")
+            key, f"{path} is not a golden file edgekit wrote (it {exc.reason}); {_REDO}"
+        ) from None
+    meta = _read_meta(arrays.pop("meta", None))
+    if isinstance(meta, str):
+        raise context.spec.source.error(key, f"{path} is not a golden file edgekit wrote ({meta}); {_REDO}")
     inputs = {name[len("inputs/") :]: value for name, value in arrays.items() if name.startswith("inputs/")}
     outputs = {
         name[len("outputs/") :]: value for name, value in arrays.items() if name.startswith("outputs/")
     }
     if not inputs or not outputs:
-        raise context.spec.source.error(key, f"{path} holds no inputs or no outputs; {redo}")
+        raise context.spec.source.error(key, f"{path} holds no inputs or no outputs; {_REDO}")
     return Golden(inputs, outputs, meta)
+
+
+def _read_meta(array: np.ndarray | None) -> dict[str, Any] | str:
+    """The golden file's ``meta`` record, checked; the reason in words when it is not one."""
+    if array is None:
+        return "no meta record"
+    if array.shape != () or array.dtype.kind != "U" or array.dtype.itemsize > 4 * _MAX_META_CHARS:
+        return "its meta record is not one JSON string"
+    try:
+        meta = parse_json(str(array), max_depth=8)
+    except ParseRefused as exc:
+        return f"meta: {exc.reason}"
+    if not isinstance(meta, dict):
+        return "meta is not a JSON object"
+    if meta.get("format") != GOLDEN_FORMAT:
+        return f"not in format {GOLDEN_FORMAT}"
+    try:
+        check_fields(meta, _META_FIELDS, "meta")
+    except FieldTypeError as exc:
+        return str(exc)
+    if not all(isinstance(version, (str, type(None))) for version in meta["runtime"].values()):
+        return "field meta.runtime holds a version that is not a string"
+    return meta
 
 
 def check_accuracy(context: ModelContext, check: CheckSpec) -> CheckResult:
@@ -138,7 +203,7 @@ def check_accuracy(context: ModelContext, check: CheckSpec) -> CheckResult:
             context.candidate_path,
             inputs=golden.inputs,
             expected=golden.outputs,
-            expected_label=f"golden outputs ({golden_path(context, check).name})",
+            expected_label=f"golden outputs ({golden_path(context.spec, check).name})",
             tolerance=check.options.get("tolerance"),
             normalize=check.options.get("normalize"),
             output_roles=check.options.get("output_roles"),

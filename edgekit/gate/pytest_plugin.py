@@ -148,7 +148,7 @@ class GateChecks:
             table["baseline"] = str(baseline)
         if delegates is not None:
             table["delegates"] = delegates
-        source = ConfigSource(Path.cwd() / "edgekit_gate", "")
+        source = ConfigSource(Path.cwd() / "edgekit_gate", "", confined=False)  # the test's own paths
         spec = parse_model(source, "python", table)
         context = self._contexts.get(spec, GateSettings())
         results = [evaluate(check, context) for check in spec.checks]

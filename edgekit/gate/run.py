@@ -74,11 +74,19 @@ def record(
     only: Sequence[str] | str | None = None,
     log: Log | None = None,
 ) -> list[Path]:
-    """Write the golden file of every accuracy check, from each model as it is now; returns the files."""
+    """Write the golden file of every accuracy check, from each model as it is now; returns the files.
+
+    Every golden file's place is checked first (inside the configuration's folder, writable, not a
+    directory or FIFO), so a bad one stops the run before any model is measured.
+    """
     loaded = load_config(resolve_config(config))
+    planned = [(spec, [check for check in spec.checks if check.kind == "accuracy"])
+               for spec in select_models(loaded, only)]
+    for spec, checks in planned:  # every target proven writable before the first model runs
+        for check in checks:
+            golden.check_golden_output(spec, check)
     written: list[Path] = []
-    for spec in select_models(loaded, only):
-        checks = [check for check in spec.checks if check.kind == "accuracy"]
+    for spec, checks in planned:
         if not checks:
             continue
         with open_context(spec, loaded.settings, log=log, need_baseline=False) as context:
@@ -92,9 +100,24 @@ def record(
     return written
 
 
+#: Keys of a ``[models.NAME]`` table that a check's engine may refuse by their library name.
+_MODEL_KEYS = ("threads", "delegates", "seed")
+
+
 def evaluate(check: CheckSpec, context: ModelContext) -> CheckResult:
-    """Judge one check of the model CONTEXT holds."""
-    return CHECKS[check.kind](context, check)
+    """Judge one check of the model CONTEXT holds.
+
+    An engine that refuses a configured value (``UsageError("confidence", ...)``) is reported
+    against the configuration's file, line and key, never as a command-line flag.
+    """
+    try:
+        return CHECKS[check.kind](context, check)
+    except UsageError as exc:
+        if exc.parameter in _MODEL_KEYS:
+            raise context.spec.source.error(f"{context.spec.key}.{exc.parameter}", exc.reason) from None
+        if exc.parameter in check.options:
+            raise context.spec.source.error(f"{check.key}.{exc.parameter}", exc.reason) from None
+        raise
 
 
 def resolve_config(config: str | os.PathLike[str] | None) -> Path:
