@@ -44,8 +44,13 @@ def _scaffold(args: argparse.Namespace) -> int:
     if args.max_answer_len < 1:
         raise UsageError("--max-answer-len", "must be at least 1")
     vocab = Path(args.vocab) if args.vocab else None
-    if vocab is not None and not vocab.is_file():
-        raise UsageError("--vocab", f"no such file: {vocab}")
+    if vocab is not None:
+        from edgekit.preflight import special_file_kind
+
+        kind = special_file_kind(vocab, folders=True)  # by type: a FIFO is not "missing", nor opened
+        if kind or not vocab.exists():
+            raise UsageError("--vocab", f"{vocab} is {kind}; pass the vocab.txt file" if kind
+                             else f"no such file: {vocab}")
     options = BindOptions(
         normalize=parse_normalize(args.normalize) if args.normalize else None,
         keypoints=parse_keypoints(args.keypoints) if args.keypoints else None,

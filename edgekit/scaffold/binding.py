@@ -16,6 +16,7 @@ from typing import Any
 
 from edgekit.contract import TensorInfo
 from edgekit.errors import EdgekitError, UsageError
+from edgekit.preflight import InputRefused, read_input
 from edgekit.scaffold.contract import ModelContract, template_tensor
 
 __all__ = [
@@ -425,6 +426,8 @@ def _is_mask(t: TensorInfo) -> bool:
 # --- text ----------------------------------------------------------------------------------------
 
 
+#: A WordPiece vocabulary is a few hundred kilobytes; a larger file is refused, not read on.
+MAX_VOCAB_BYTES = 64 << 20
 _ROLES = {"ids": re.compile(r"input_ids|input_word|word_ids|^ids$|token_ids|^input$", re.I),
           "mask": re.compile(r"mask", re.I),
           "segment": re.compile(r"segment|type_ids|token_type", re.I)}
@@ -475,9 +478,11 @@ def bind_text_inputs(app: str, contract: ModelContract, options: BindOptions) ->
 
 
 def _check_vocab(vocab: Path, fail) -> bool:
-    try:
-        words = vocab.read_text(encoding="utf-8").splitlines()
-    except (OSError, UnicodeDecodeError) as exc:
+    try:  # by type first: a FIFO or /dev/zero given as the vocabulary never blocks or fills memory
+        words = read_input(vocab, MAX_VOCAB_BYTES).decode("utf-8").splitlines()
+    except InputRefused as exc:
+        raise fail(f"cannot use vocabulary {vocab}: it {exc.reason}; pass the vocab.txt file") from None
+    except UnicodeDecodeError as exc:
         raise fail(f"cannot read vocabulary {vocab}: {exc}") from exc
     missing = [w for w in ("[PAD]", "[UNK]", "[CLS]", "[SEP]") if w not in words]
     if missing:
