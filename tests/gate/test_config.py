@@ -175,7 +175,7 @@ def test_a_git_baseline_that_does_not_exist_names_its_key(project, cli):
             'latency = { max_slowdown = "5%" }\n', ""
         ),
     )
-    err = _one_line_error(cli, config, "models.pose.baseline", 6, "git:HEAD:nothing.tflite: ref 'HEAD' names no commit")
+    err = _one_line_error(cli, config, "models.pose.baseline", 6, "ref 'HEAD' names no commit")
     assert "fetch-depth: 0" in err
 
 
