@@ -9,23 +9,37 @@ ours could be is refused with a ParseRefused saying so, and any parser failure b
 from __future__ import annotations
 
 import json
+import os
 import re
 import sys
 from typing import Any
 
 import numpy as np
 
+from edgekit.preflight import InputRefused, read_input
+
 if sys.version_info >= (3, 11):
     import tomllib
 else:  # pragma: no cover - exercised on Python 3.10 only
     import tomli as tomllib
 
-__all__ = ["JSON_MAX_DEPTH", "ParseRefused", "TOML_MAX_DEPTH", "nesting_depth", "parse_json", "parse_toml"]
+__all__ = [
+    "JSON_MAX_DEPTH",
+    "MAX_JSON_FILE_BYTES",
+    "ParseRefused",
+    "TOML_MAX_DEPTH",
+    "nesting_depth",
+    "parse_json",
+    "parse_toml",
+    "read_json_file",
+]
 
 #: Result documents nest about 8 deep; 128 leaves room and stays far below Python's recursion limit.
 JSON_MAX_DEPTH = 128
 #: Gate configurations nest about 4 deep (a table of inline tables of arrays).
 TOML_MAX_DEPTH = 32
+#: The largest JSON file read whole (a TF.js graph model's topology runs to a few megabytes).
+MAX_JSON_FILE_BYTES = 256 << 20
 
 _JSON_STRINGS = re.compile(rb'"(?:[^"\\]|\\.)*"', re.DOTALL)
 # Multi-line strings first; then one-line strings; then comments (a '#' outside any string).
@@ -66,6 +80,19 @@ def parse_json(data: bytes | str, *, max_depth: int = JSON_MAX_DEPTH) -> Any:
         raise ParseRefused(f"not JSON (line {exc.lineno}, column {exc.colno})", exc.lineno) from None
     except (ValueError, RecursionError) as exc:  # an integer of 5,000 digits; a depth the scan missed
         raise ParseRefused(f"not JSON edgekit can read ({_words(exc)})") from None
+
+
+def read_json_file(path: str | os.PathLike[str], *, limit: int = MAX_JSON_FILE_BYTES) -> Any:
+    """The JSON in file PATH, read by :func:`edgekit.preflight.read_input` and :func:`parse_json`.
+
+    ParseRefused for anything it will not read, with the reason: a FIFO, device or directory (by
+    type), a file above LIMIT bytes, text that is not JSON or nests too deep.
+    """
+    try:
+        data = read_input(path, limit)
+    except InputRefused as exc:
+        raise ParseRefused(exc.reason) from None
+    return parse_json(data)
 
 
 def parse_toml(text: str, *, max_depth: int = TOML_MAX_DEPTH) -> dict[str, Any]:

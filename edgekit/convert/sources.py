@@ -11,7 +11,6 @@ from __future__ import annotations
 import contextlib
 import inspect
 import io
-import json
 import os
 import shutil
 import tempfile
@@ -22,6 +21,7 @@ from typing import Any
 
 import numpy as np
 
+from edgekit.bounded_parse import ParseRefused, read_json_file
 from edgekit.contract import TensorInfo
 from edgekit.errors import ModelFormatError, ModelNotFound, ToolMissing, UsageError
 from edgekit.model import Model
@@ -215,8 +215,8 @@ def _tfjs_graph_model(path: Path) -> Path | None:
     if candidate.suffix.lower() != ".json" or not candidate.is_file():
         return None
     try:
-        document = json.loads(candidate.read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError, ValueError):
+        document = read_json_file(candidate)
+    except ParseRefused:
         return None
     is_graph = isinstance(document, dict) and "modelTopology" in document and "weightsManifest" in document
     if is_graph and document.get("format", "graph-model") != "graph-model":

@@ -10,12 +10,12 @@ the activation named in ``fused_ops``), so the graph runs in TensorFlow and conv
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from edgekit.bounded_parse import ParseRefused, read_json_file
 from edgekit.errors import ModelFormatError
 
 __all__ = ["GraphSignature", "import_graph_model", "save_graph_model"]
@@ -92,9 +92,9 @@ def save_graph_model(json_path: Path, out: Path) -> Path:
 
 def _document(json_path: Path) -> dict[str, Any]:
     try:
-        document = json.loads(json_path.read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError, ValueError) as exc:
-        raise ModelFormatError(json_path, f"not readable JSON ({exc})", _EXPECTED) from exc
+        document = read_json_file(json_path)
+    except ParseRefused as exc:
+        raise ModelFormatError(json_path, f"not readable JSON ({exc.reason})", _EXPECTED) from None
     if not isinstance(document, dict) or not isinstance(document.get("modelTopology"), dict):
         raise ModelFormatError(json_path, "no modelTopology", _EXPECTED)
     return document

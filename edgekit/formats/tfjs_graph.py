@@ -9,11 +9,11 @@ op that computes each output (looking through Identity nodes). It runs nothing.
 
 from __future__ import annotations
 
-import json
 import os
 from pathlib import Path
 from typing import Any
 
+from edgekit.bounded_parse import ParseRefused, read_json_file
 from edgekit.contract import ModelContent, OpInfo, SignatureInfo, SubgraphInfo, TensorInfo, label_io
 from edgekit.errors import ModelFormatError
 
@@ -63,8 +63,8 @@ def graph_model_name(json_path: Path) -> str:
 
 def _looks_like_graph_model(path: Path) -> bool:
     try:
-        document = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError, ValueError):
+        document = read_json_file(path)
+    except ParseRefused:
         return False
     return isinstance(document, dict) and "modelTopology" in document and "weightsManifest" in document
 
@@ -107,11 +107,10 @@ def read_graph_model(path: str | os.PathLike[str]) -> ModelContent:
 
 def _document(json_path: Path) -> dict[str, Any]:
     try:
-        document = json.loads(json_path.read_text(encoding="utf-8"))
-    except FileNotFoundError as exc:
-        raise ModelFormatError(json_path, "no such file", _EXPECTED) from exc
-    except (OSError, UnicodeDecodeError, ValueError) as exc:
-        raise ModelFormatError(json_path, f"not readable JSON ({exc})", _EXPECTED) from exc
+        document = read_json_file(json_path)  # bounded: size, type and nesting depth checked first
+    except ParseRefused as exc:
+        reason = "no such file" if exc.reason == "does not exist" else f"not readable JSON ({exc.reason})"
+        raise ModelFormatError(json_path, reason, _EXPECTED) from None
     if not isinstance(document, dict) or document.get("format") != "graph-model" \
             or not isinstance(document.get("modelTopology"), dict):
         found = document.get("format") if isinstance(document, dict) else type(document).__name__

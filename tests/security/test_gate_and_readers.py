@@ -392,3 +392,11 @@ def test_a_writable_step_summary_is_appended_to(project, cli, tmp_path):
     ran = cli("gate", "--quiet", env={"GITHUB_STEP_SUMMARY": str(summary)})
     assert ran.code == 0 and ran.err == "", ran.err
     assert summary.read_text().startswith("before\n") and "size" in summary.read_text()
+
+
+def test_a_tfjs_model_json_nested_100k_deep_is_refused(tmp_path):
+    deep = "[" * 100_000 + "]" * 100_000
+    (tmp_path / "model.json").write_text(
+        '{"format": "graph-model", "modelTopology": {}, "weightsManifest": [], "x": ' + deep + "}"
+    )
+    run_cli("inspect", "model.json", cwd=tmp_path).refused("not readable JSON", "nests 100001 levels deep")
