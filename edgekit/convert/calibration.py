@@ -17,10 +17,13 @@ import numpy as np
 from edgekit.contract import TensorInfo
 from edgekit.convert.sources import tensorflow
 from edgekit.errors import InputsError, UsageError
+from edgekit.preflight import InputRefused, read_input, special_file_kind
 
 __all__ = ["Calibration", "load_calibration", "RANDOM_WARNING"]
 
 RANDOM_SAMPLES = 32
+#: A calibration text is sentences, not a corpus; a larger file is refused, not read on.
+MAX_TEXT_BYTES = 64 << 20
 IMAGE_SUFFIXES = (".jpg", ".jpeg", ".png", ".bmp", ".gif")
 RANDOM_WARNING = (
     "WARNING: no `calibration` data: integer variants were calibrated on RANDOM inputs; their activation "
@@ -65,13 +68,21 @@ def load_calibration(
     path = Path(spec)
     if path.is_dir():
         return _images(path, inputs, value_range)
+    kind = special_file_kind(path)  # by type: a FIFO or a device is not "not found", and is never opened
+    if kind:
+        raise InputsError(path, f"is {kind}; pass an .npz, a folder of images or a text file")
     if not path.is_file():
         raise InputsError(path, "calibration data not found; pass an .npz, a folder of images or a text file")
     if path.suffix == ".npz":
         return _npz(path, inputs)
     if encode_text is None:
         raise InputsError(path, "text calibration needs a text model with a vocabulary (e.g. minilm-l6)")
-    sentences = [line.strip() for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
+    try:
+        text = read_input(path, MAX_TEXT_BYTES).decode("utf-8")
+    except (InputRefused, UnicodeDecodeError) as exc:
+        reason = exc.reason if isinstance(exc, InputRefused) else "is not UTF-8 text"
+        raise InputsError(path, f"calibration text {reason}; pass one sentence a line") from None
+    sentences = [line.strip() for line in text.splitlines() if line.strip()]
     if not sentences:
         raise InputsError(path, "the calibration text file has no sentences")
     return Calibration("text", tuple(encode_text(s) for s in sentences), str(path))

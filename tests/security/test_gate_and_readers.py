@@ -400,3 +400,24 @@ def test_a_tfjs_model_json_nested_100k_deep_is_refused(tmp_path):
         '{"format": "graph-model", "modelTopology": {}, "weightsManifest": [], "x": ' + deep + "}"
     )
     run_cli("inspect", "model.json", cwd=tmp_path).refused("not readable JSON", "nests 100001 levels deep")
+
+
+_CALIBRATE = """
+import sys
+from edgekit.convert.calibration import load_calibration
+from edgekit.errors import InputsError
+try:
+    load_calibration(sys.argv[1], [], encode_text=lambda sentence: {})
+except InputsError as exc:
+    print(exc)
+"""
+
+
+@pytest.mark.parametrize("special", ["fifo", "/dev/zero"])
+def test_calibration_text_that_is_a_special_file_is_refused_by_type(tmp_path, special):
+    if special == "fifo":
+        os.mkfifo(tmp_path / "fifo")
+    done = subprocess.run([sys.executable, "-c", _CALIBRATE, special], cwd=tmp_path, capture_output=True,
+                          text=True, timeout=60, env={**os.environ, "PYTHONPATH": str(REPO_ROOT)})
+    expected = "is a FIFO (named pipe)" if special == "fifo" else "is a character device"
+    assert done.returncode == 0 and expected in done.stdout, done
