@@ -15,7 +15,8 @@ __all__ = ["markdown_text", "markdown_code"]
 
 # Every ASCII punctuation character may be backslash-escaped in CommonMark; these are the ones that
 # can start or end something inline (and `|`, which ends a GitHub table cell, even in a code span).
-_SPECIAL = re.compile(r"([\\`*_\[\]<>&|~$!])")
+# A bracket only makes a link (or an image) as `](` or `][`: those are escaped, a lone [x] is text.
+_SPECIAL = re.compile(r"([\\`*_<>&|~$]|\](?=[(\[]))")
 
 
 def _one_line(value: object) -> str:
