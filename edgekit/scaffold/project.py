@@ -73,6 +73,9 @@ def scaffold(app_name: str, model: str | os.PathLike[str], out: str | os.PathLik
     _refuse_existing(dest, force)
     check_output_dir(dest, "out")  # before binding and golden vectors, not after them
     app, contract, runtime, binding = bind_app(app_name, model, options, log=log)
+    if dest.is_dir():  # --force into a folder: no link on the way to what the app will write
+        for name in _planned_paths(app):
+            _refuse_links_on_the_way(dest, name)
     dest.parent.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory(dir=dest.parent, prefix=f".{dest.name}.scaffold-") as scratch:
         staging = Path(scratch) / "project"
@@ -169,6 +172,14 @@ def _publish(staging: Path, dest: Path) -> list[str]:
         target.parent.mkdir(parents=True, exist_ok=True)
         os.replace(staging / name, target)
     return files
+
+
+def _planned_paths(app: App) -> list[str]:
+    """Paths (relative to the project) of the folders and files a scaffold of APP will write."""
+    planned = [f"{app.platform.model_dir}/x", f"{app.platform.golden_dir}/x"]
+    for root in template_roots(app.platform.name, app.task):
+        planned += [str(p.relative_to(root)).removesuffix(".jinja") for p in root.rglob("*") if p.is_file()]
+    return planned
 
 
 def _refuse_links_on_the_way(dest: Path, name: str) -> None:
