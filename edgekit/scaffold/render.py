@@ -95,6 +95,10 @@ def _strict(name: str, escape: Callable[..., str],
     return apply
 
 
+#: What a URL path segment may hold as itself (RFC 3986 pchar). Static servers (Vite's sirv) undo
+#: percent-escapes with decodeURI, which leaves these escaped: they must stay literal to be found.
+_PATH_SEGMENT_SAFE = "!$&'()*+,;=:@"
+
 #: One filter per sink. A template puts every value that comes from data (names, labels, files)
 #: through the filter of where it lands; see edgekit.escape.
 FILTERS: dict[str, Callable[..., str]] = {
@@ -103,7 +107,7 @@ FILTERS: dict[str, Callable[..., str]] = {
     "ts_string": _strict("ts_string", ts_string, str),
     "ts_template": _strict("ts_template", ts_template, str),
     "line_comment": _strict("line_comment", code.line_comment, str),
-    "url_component": _strict("url_component", lambda value: quote(value, safe=""), str),
+    "url_path_segment": _strict("url_path_segment", lambda value: quote(value, safe=_PATH_SEGMENT_SAFE), str),
     "kotlin_string": _strict("kotlin_string", code.kotlin_string, str),
     "android_string": _strict("android_string", xml.android_string, str),
     "html": _strict("html", lambda value: str(html_text(value)), (str, int, float)),
