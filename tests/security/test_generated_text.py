@@ -488,3 +488,11 @@ def test_a_model_name_with_quotes_or_line_breaks_scaffolds(zoo_model, tmp_path, 
     assert code == 0, capsys.readouterr().err
     manifest = json.loads((tmp_path / "app/package.json").read_text(encoding="utf-8"))
     assert manifest["description"].count(name) == 1
+
+
+def test_an_error_naming_a_hostile_file_stays_one_line_on_the_terminal(zoo_model, tmp_path, capsys):
+    """A line break would add a line to a CI log (`::` starts a workflow command); ESC drives the screen."""
+    model = tmp_path / "x\n::error::forged\x1b[2J\u2028.tflite"
+    model.symlink_to(zoo_model("pose-landmark-lite"))
+    line = _refused(capsys, "scaffold", "--app", "qa-web", "--model", model, "--out", tmp_path / "app")
+    assert "x\\n::error::forged\\x1b[2J\\u2028.tflite" in line
