@@ -15,6 +15,7 @@ from pathlib import Path
 import numpy as np
 
 from edgekit.contract import TensorInfo
+from edgekit.formats.referenced import file_beside
 from edgekit.inputs import check_inputs, convert_inputs, generate_inputs, load_inputs
 from edgekit.model import Model
 from edgekit.realistic import InputSets, realistic_inputs
@@ -41,7 +42,8 @@ def prepare_input_sets(
         return given, _carried(given, model.inputs, reference_model.inputs)
     source_model = reference_model or model
     source_tensors = reference_model.inputs if reference_model is not None else tuple(tensors)
-    vocab = source_model.path.parent / "vocab.txt"
+    vocab = file_beside(source_model.path, "vocab.txt", "vocabulary",
+                        "a model whose vocabulary lies in its folder (copy the file there)")
     sets = None if inputs == RANDOM else realistic_inputs(source_tensors, normalize=normalize, vocab=vocab)
     if sets is None:
         why = "asked for" if inputs == RANDOM else "the model's task is not known (see `normalize`)"

@@ -38,6 +38,7 @@ from edgekit.errors import (
     EdgekitError,
     UsageError,
 )
+from edgekit.escape.terminal import terminal_line
 
 _EPILOG = (
     "exit codes: 0 ok, 1 a run crashed/timed out/failed (or, with --fail-on-accuracy, an accuracy verdict "
@@ -109,7 +110,7 @@ def _run(args: argparse.Namespace) -> int:
     try:
         return args.handler(args)
     except EdgekitError as exc:
-        print(f"edgekit: error: {in_cli_terms(exc)}", file=sys.stderr)
+        print(f"edgekit: error: {terminal_line(in_cli_terms(exc))}", file=sys.stderr)
         return exc.exit_code
     except KeyboardInterrupt as exc:
         print("edgekit: interrupted", file=sys.stderr)
@@ -126,7 +127,7 @@ def _run(args: argparse.Namespace) -> int:
         if os.environ.get("EDGEKIT_DEBUG"):
             raise
         print(
-            f"edgekit: internal error: {type(exc).__name__}: {exc} "
+            f"edgekit: internal error: {type(exc).__name__}: {terminal_line(exc)} "
             "(this is a bug; rerun with EDGEKIT_DEBUG=1 for the traceback and report it)",
             file=sys.stderr,
         )
@@ -137,7 +138,7 @@ class _Parser(argparse.ArgumentParser):
     """argparse, with a usage error said in one line like every other error (exit 2)."""
 
     def error(self, message: str) -> NoReturn:
-        self.exit(EXIT_BAD_INPUT, f"edgekit: error: {message} (see {self.prog} --help)\n")
+        self.exit(EXIT_BAD_INPUT, f"edgekit: error: {terminal_line(message)} (see {self.prog} --help)\n")
 
 
 def _help_of(parser: argparse.ArgumentParser) -> Callable[[argparse.Namespace], int]:

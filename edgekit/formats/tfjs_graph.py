@@ -16,6 +16,7 @@ from typing import Any
 from edgekit.bounded_parse import ParseRefused, read_json_file
 from edgekit.contract import ModelContent, OpInfo, SignatureInfo, SubgraphInfo, TensorInfo, label_io
 from edgekit.errors import ModelFormatError
+from edgekit.formats.referenced import referenced_file
 
 __all__ = ["graph_json", "graph_model_name", "is_graph_model", "read_graph_model"]
 
@@ -119,14 +120,14 @@ def _document(json_path: Path) -> dict[str, Any]:
 
 
 def _weight_files(json_path: Path, document: dict[str, Any]) -> tuple[Path, ...]:
-    names = [p for group in document.get("weightsManifest", []) for p in group.get("paths", [])]
-    shards = tuple(json_path.parent / name for name in names)
-    missing = [shard.name for shard in shards if not shard.is_file()]
-    if missing:
-        raise ModelFormatError(
-            json_path, f"weight file {missing[0]} named in model.json is missing beside it", _EXPECTED
-        )
-    return shards
+    """Every shard the weights manifest names, each proven a file inside the model's folder."""
+    manifest = document.get("weightsManifest", [])
+    groups = manifest if isinstance(manifest, list) else [manifest]
+    if not all(isinstance(group, dict) and isinstance(group.get("paths", []), list) for group in groups):
+        raise ModelFormatError(json_path, "weightsManifest is not a list of groups with a 'paths' list",
+                               _EXPECTED)
+    names = [name for group in groups for name in group.get("paths", [])]
+    return tuple(referenced_file(json_path, name, "weight file", _EXPECTED) for name in names)
 
 
 def _producer(tensor_name: str, by_name: dict[Any, dict[str, Any]]) -> str | None:

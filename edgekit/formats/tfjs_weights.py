@@ -18,6 +18,7 @@ from typing import Any
 import numpy as np
 
 from edgekit.errors import ModelFormatError
+from edgekit.formats.referenced import referenced_file
 
 __all__ = ["read_weights"]
 
@@ -30,8 +31,9 @@ _STORED = {"float32": "<f4", "int32": "<i4", "bool": "|b1", "float16": "<f2", "u
 def read_weights(json_path: Path, manifest: Sequence[Mapping[str, Any]]) -> dict[str, np.ndarray]:
     """Weight name -> array (in its declared dtype, dequantized), for every weight of MANIFEST.
 
-    Shard paths are relative to JSON_PATH's folder. A missing shard, or shards shorter or longer
-    than the manifest says, raise ModelFormatError.
+    Shard paths are relative to JSON_PATH's folder and must stay inside it
+    (:func:`~edgekit.formats.referenced.referenced_file`). A missing shard, or shards shorter or
+    longer than the manifest says, raise ModelFormatError.
     """
     weights: dict[str, np.ndarray] = {}
     for group in manifest:
@@ -48,7 +50,7 @@ def read_weights(json_path: Path, manifest: Sequence[Mapping[str, Any]]) -> dict
 
 
 def _shard(json_path: Path, name: str) -> bytes:
-    shard = json_path.parent / name
+    shard = referenced_file(json_path, name, "weight file", _EXPECTED)
     try:
         return shard.read_bytes()
     except OSError as exc:

@@ -16,10 +16,15 @@ from dataclasses import dataclass
 
 import numpy as np
 
-__all__ = ["LatencyStats", "median_ci"]
+__all__ = ["LatencyStats", "median_ci", "MAX_SAMPLE_MS"]
 
 #: Above this many samples the binomial quantiles come from the normal approximation.
 _EXACT_UP_TO = 1000
+
+
+#: The longest latency sample a document may hold (11.6 days): larger ones are not measurements, and
+#: summing a few of them would overflow the statistics.
+MAX_SAMPLE_MS = 1e9
 
 
 @dataclass(frozen=True)
@@ -77,7 +82,12 @@ class LatencyStats:
                 raise ValueError("latency samples are neither inline nor in the arrays sidecar "
                                  "(keep the .arrays.npz file beside the JSON)")
             samples = data["samples"]
-        return cls.from_samples(samples)
+        values = np.asarray(samples, dtype=np.float64)
+        plausible = np.isfinite(values).all() and values.min() >= 0 and values.max() <= MAX_SAMPLE_MS
+        if values.size and not plausible:
+            raise ValueError(f"latency samples must be finite milliseconds from 0 to {MAX_SAMPLE_MS:g} "
+                             "(no measurement takes longer); this document holds others")
+        return cls.from_samples(values)
 
     def to_dict(self, inline_samples: bool = True) -> dict:
         """The summary figures, and the raw samples unless they are stored apart (``inline_samples``)."""

@@ -2,13 +2,16 @@
 
 Written by ``edgekit gate --markdown FILE`` and appended to ``$GITHUB_STEP_SUMMARY`` in GitHub
 Actions. The evidence section gives each check's verdict line and its deciding numbers: ratio,
-interval and rounds for latency, the deciding output and metric for accuracy.
+interval and rounds for latency, the deciding output and metric for accuracy. Model names, check
+names, paths and evidence come from configs and models, so each goes through
+:mod:`edgekit.escape.markdown`.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
+from edgekit.escape.markdown import markdown_code, markdown_text
 from edgekit.gate.result import CheckResult, GateResult
 
 __all__ = ["render_gate_markdown"]
@@ -50,7 +53,7 @@ def render_gate_markdown(result: GateResult) -> str:
     lines = [
         f"## edgekit gate: {_MARK[result.verdict]}",
         "",
-        f"`{result.config}`: {len(result.checks)} checks, {len(result.failed_checks)} failed.",
+        f"{markdown_code(result.config)}: {len(result.checks)} checks, {len(result.failed_checks)} failed.",
         "",
         "| model | check | verdict | evidence |",
         "|---|---|---|---|",
@@ -62,7 +65,7 @@ def render_gate_markdown(result: GateResult) -> str:
     lines += ["", "### Evidence", ""]
     for check in result.checks:
         lines.append(f"- **{_cell(check.model)} / {_cell(check.check)}**: {_cell(check.line)}")
-        lines += [f"  - {key}: {_value(value)}" for key, value in _deciding(check)]
+        lines += [f"  - {_cell(key)}: {_value(value)}" for key, value in _deciding(check)]
     return "\n".join(lines) + "\n"
 
 
@@ -82,10 +85,10 @@ def _value(value: Any) -> str:
     if isinstance(value, float):
         return f"{value:.4g}"
     if isinstance(value, dict):
-        return ", ".join(f"{k} {_value(v)}" for k, v in value.items())
+        return ", ".join(f"{_cell(k)} {_value(v)}" for k, v in value.items())
     return _cell(str(value))
 
 
-def _cell(text: str) -> str:
-    """Text safe inside a Markdown table cell: no pipes, no line breaks."""
-    return " ".join(str(text).split()).replace("|", "\\|")
+def _cell(text: object) -> str:
+    """Text safe inside a Markdown table cell: one line, no pipes, no markup."""
+    return markdown_text(text)

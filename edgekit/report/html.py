@@ -2,16 +2,19 @@
 
 No script, no stylesheet or font from anywhere else: the page opens from ``file://`` on a machine
 without network and is the same file a CI job uploads. Plots come from :mod:`edgekit.report.figures`.
+Every value from a document (labels, host and variant names, paths, reasons) is put into markup by
+:func:`edgekit.escape.html.html`, which escapes it, ids and attributes included; the page's
+Content-Security-Policy forbids scripts besides, so a document cannot make the report run code.
 """
 
 from __future__ import annotations
 
 import json
 from collections.abc import Sequence
-from html import escape
 from typing import Any
 
 from edgekit.document import ResultDocument
+from edgekit.escape.html import Markup, csp_meta, html, join
 from edgekit.report import figures
 from edgekit.report.view import HEADLINE_COLUMNS, Group, gpu_note, groups_of, headline_rows, title_of
 
@@ -43,48 +46,48 @@ _CAPTIONS = {
 def render_html(documents: Sequence[tuple[ResultDocument, dict[str, Any]]]) -> str:
     """The page for DOCUMENTS, each given as (document, its raw JSON for sections not modelled)."""
     title = "; ".join(title_of(document) for document, _ in documents)
-    parts = [f"<!DOCTYPE html><html lang=\"en\"><head><meta charset=\"utf-8\"><title>{escape(title)}</title>",
-             f"<style>{_STYLE}</style></head><body><h1>edgekit report</h1>"]
+    parts = [html('<!DOCTYPE html><html lang="en"><head><meta charset="utf-8">{}<title>{}</title>',
+                  csp_meta(), title),
+             html("<style>{}</style></head><body><h1>edgekit report</h1>", Markup(_STYLE))]
     for index, (document, raw) in enumerate(documents):
-        parts.append(f'<section data-document="{index}"><h2>{escape(title_of(document))}</h2>')
-        parts.append(f'<p class="note">{escape(document.KIND)} document, schema {document.schema_version}, '
-                     f"edgekit {escape(document.edgekit_version)}, created {escape(document.created)}</p>")
+        parts.append(html('<section data-document="{}"><h2>{}</h2>', index, title_of(document)))
+        parts.append(html('<p class="note">{} document, schema {}, edgekit {}, created {}</p>',
+                          document.KIND, document.schema_version, document.edgekit_version,
+                          document.created))
         parts.append(_headline(document))
         parts += _plots(document, raw)
         parts.append(_decisions(document))
         parts.append(_facts(document))
-        parts.append("</section>")
-    parts.append("</body></html>")
-    return "\n".join(part for part in parts if part)
+        parts.append(Markup("</section>"))
+    parts.append(Markup("</body></html>"))
+    return str(join((part for part in parts if part), "\n"))
 
 
-def _table(columns: Sequence[str], rows: Sequence[Sequence[str]], section: str = "") -> str:
-    attribute = f' data-section="{section}"' if section else ""
-    head = "".join(f"<th>{escape(c)}</th>" for c in columns)
-    body = "".join(
-        "<tr>" + "".join(_cell(value) for value in row) + "</tr>" for row in rows
-    )
-    return f"<table{attribute}><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
+def _table(columns: Sequence[str], rows: Sequence[Sequence[str]], section: str = "") -> Markup:
+    attribute = html(' data-section="{}"', section) if section else Markup()
+    head = join(html("<th>{}</th>", c) for c in columns)
+    body = join(html("<tr>{}</tr>", join(_cell(value) for value in row)) for row in rows)
+    return html("<table{}><thead><tr>{}</tr></thead><tbody>{}</tbody></table>", attribute, head, body)
 
 
-def _cell(value: str) -> str:
+def _cell(value: str) -> Markup:
     verdict = value.split(" ", 1)[0].rstrip(":")
     numeric = value.replace(".", "", 1).replace("%", "").replace("-", "", 1).isdigit()
     css = verdict if verdict in ("pass", "warn", "fail") else "num" if numeric else ""
-    return f'<td class="{css}">{escape(value)}</td>' if css else f"<td>{escape(value)}</td>"
+    return html('<td class="{}">{}</td>', css, value) if css else html("<td>{}</td>", value)
 
 
-def _headline(document: ResultDocument) -> str:
+def _headline(document: ResultDocument) -> Markup:
     rows = headline_rows(document)
     if not rows:
-        return ""
-    return "<h3>Headline</h3>" + _table(HEADLINE_COLUMNS, rows, "headline") + (
+        return Markup()
+    return Markup("<h3>Headline</h3>") + _table(HEADLINE_COLUMNS, rows, "headline") + Markup(
         '<p class="note">latency: one inference to completion (GPU: run plus one synchronising read); '
         "thrpt: back-to-back inferences, per inference; readback: reading every output after a "
         "finished inference.</p>")
 
 
-def _plots(document: ResultDocument, raw: dict[str, Any]) -> list[str]:
+def _plots(document: ResultDocument, raw: dict[str, Any]) -> list[Markup]:
     plots = {
         "latency": figures.latency_plot(document),
         "variants": figures.variants_plot(document),
@@ -92,11 +95,11 @@ def _plots(document: ResultDocument, raw: dict[str, Any]) -> list[str]:
         "accuracy": figures.accuracy_plot(document),
         "profile": figures.profile_plot(raw),
     }
-    return [f"<figure><figcaption>{escape(_CAPTIONS[name])}</figcaption>{svg}</figure>"
+    return [html("<figure><figcaption>{}</figcaption>{}</figure>", _CAPTIONS[name], svg)
             for name, svg in plots.items() if svg]
 
 
-def _decisions(document: ResultDocument) -> str:
+def _decisions(document: ResultDocument) -> Markup:
     rows = []
     for group in groups_of(document):
         for run in group.bench.runs:
@@ -109,13 +112,13 @@ def _decisions(document: ResultDocument) -> str:
             if not run.accuracy.decisions:
                 rows.append([label, "-", "-", "-", run.accuracy.verdict, "; ".join(run.accuracy.reasons)])
     if not rows:
-        return ""
+        return Markup()
     columns = ["run", "output", "basis", "deciding metric", "verdict", "in words"]
-    return "<h3>Accuracy per output</h3>" + _table(columns, rows, "accuracy")
+    return Markup("<h3>Accuracy per output</h3>") + _table(columns, rows, "accuracy")
 
 
-def _facts(document: ResultDocument) -> str:
-    parts = ['<h3>Where and how measured</h3><div data-section="facts">']
+def _facts(document: ResultDocument) -> Markup:
+    parts = [Markup('<h3>Where and how measured</h3><div data-section="facts">')]
     from edgekit.convert.result import ConvertResult
 
     if isinstance(document, ConvertResult):
@@ -123,16 +126,15 @@ def _facts(document: ResultDocument) -> str:
                                              "reference": document.reference, "settings": document.settings}))
     for group in groups_of(document):
         parts.append(_group_facts(group))
-    parts.append("</div>")
-    return "".join(parts)
+    parts.append(Markup("</div>"))
+    return join(parts)
 
 
-def _group_facts(group: Group) -> str:
+def _group_facts(group: Group) -> Markup:
     bench = group.bench
     heading = group.name or "bench"
-    parts = [f"<h3>{escape(heading)}</h3>"]
-    if bench.warnings:
-        parts.append("".join(f'<p class="warning">warning: {escape(w)}</p>' for w in bench.warnings))
+    parts = [html("<h3>{}</h3>", heading)]
+    parts += [html('<p class="warning">warning: {}</p>', w) for w in bench.warnings]
     facts: dict[str, Any] = {
         "environment": bench.environment,
         "model": {k: bench.model.get(k) for k in ("path", "size_bytes", "sha256", "op_count", "custom_ops")},
@@ -150,10 +152,10 @@ def _group_facts(group: Group) -> str:
                                 for e in (run.coverage or {}).get("unsupported") or []] or None,
         }
     parts.append(_key_values(heading, facts))
-    return "".join(parts)
+    return join(parts)
 
 
-def _key_values(section: str, facts: dict[str, Any]) -> str:
+def _key_values(section: str, facts: dict[str, Any]) -> Markup:
     rows = [[key, _plain(value)] for key, value in facts.items() if value not in (None, {}, [])]
     return _table(["fact", "value"], rows, f"facts-{section}")
 

@@ -1,9 +1,15 @@
-"""JUnit XML for CI systems: one testcase per gate check, the verdict line as the failure message."""
+"""JUnit XML for CI systems: one testcase per gate check, the verdict line as the failure message.
+
+Model names, check names and verdict lines come from configs and models: every one goes through
+:func:`edgekit.escape.xml.xml_text` (XML 1.0 cannot hold most control characters, and one would
+make CI drop the whole report); ElementTree escapes the markup characters.
+"""
 
 from __future__ import annotations
 
 import xml.etree.ElementTree as ET
 
+from edgekit.escape.xml import xml_text
 from edgekit.gate.result import GateResult
 
 __all__ = ["render_junit"]
@@ -24,16 +30,18 @@ def render_junit(result: GateResult) -> str:
         failures=str(failures),
         errors="0",
         skipped=str(skipped),
-        timestamp=result.created,
+        timestamp=xml_text(result.created),
     )
     for check in result.checks:
-        case = ET.SubElement(suite, "testcase", classname=f"edgekit.gate.{check.model}", name=check.check)
+        line = xml_text(check.line)
+        case = ET.SubElement(suite, "testcase", classname=xml_text(f"edgekit.gate.{check.model}"),
+                             name=xml_text(check.check))
         if check.verdict == "fail":
-            failure = ET.SubElement(case, "failure", message=check.line, type=check.kind)
-            failure.text = check.line
+            failure = ET.SubElement(case, "failure", message=line, type=xml_text(check.kind))
+            failure.text = line
         elif check.verdict == "skip":
-            ET.SubElement(case, "skipped", message=check.line)
-        ET.SubElement(case, "system-out").text = check.line
+            ET.SubElement(case, "skipped", message=line)
+        ET.SubElement(case, "system-out").text = line
     suites = ET.Element("testsuites", name="edgekit", tests=str(len(result.checks)), failures=str(failures))
     suites.append(suite)
     ET.indent(suites)

@@ -1,10 +1,15 @@
-"""The report as Markdown for a PR comment: the same headline table as the HTML, and what to read."""
+"""The report as Markdown for a PR comment: the same headline table as the HTML, and what to read.
+
+Every value from a document (titles, host and variant labels, cells, warnings) goes through
+:func:`edgekit.escape.markdown.markdown_text`: a label cannot add lines, cells or links.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 
 from edgekit.document import ResultDocument
+from edgekit.escape.markdown import markdown_text
 from edgekit.report.view import HEADLINE_COLUMNS, groups_of, headline_rows, title_of, where_measured
 
 __all__ = ["render_markdown"]
@@ -14,21 +19,19 @@ def render_markdown(documents: Sequence[ResultDocument]) -> str:
     """Per document: its title, where each group was measured, the headline table, warnings."""
     lines = ["# edgekit report"]
     for document in documents:
-        lines += ["", f"## {title_of(document)}", ""]
+        lines += ["", f"## {markdown_text(title_of(document))}", ""]
         for group in groups_of(document):
-            name = f"**{group.name}**: " if group.name else ""
-            lines.append(f"- {name}{_escape(where_measured(group.bench.environment))}")
+            name = f"**{markdown_text(group.name)}**: " if group.name else ""
+            lines.append(f"- {name}{markdown_text(where_measured(group.bench.environment))}")
         rows = headline_rows(document)
         if rows:
             lines += ["", "| " + " | ".join(HEADLINE_COLUMNS) + " |",
                       "|" + "|".join("---" for _ in HEADLINE_COLUMNS) + "|"]
-            lines += ["| " + " | ".join(_escape(cell) for cell in row) + " |" for row in rows]
+            lines += ["| " + " | ".join(markdown_text(cell) for cell in row) + " |" for row in rows]
         warnings = [(g.name, w) for g in groups_of(document) for w in g.bench.warnings]
         if warnings:
             lines.append("")
-            lines += [f"> warning{f' ({name})' if name else ''}: {_escape(text)}" for name, text in warnings]
+            lines += [f"> warning{f' ({markdown_text(name)})' if name else ''}: {markdown_text(text)}"
+                      for name, text in warnings]
     return "\n".join(lines) + "\n"
 
-
-def _escape(text: str) -> str:
-    return text.replace("|", "\\|").replace("\n", " ")

@@ -16,6 +16,7 @@ from typing import Any
 
 from edgekit import zoo
 from edgekit.contract import TensorInfo
+from edgekit.formats.referenced import file_beside
 from edgekit.formats.tfjs_graph import graph_model_name
 from edgekit.model import Model
 
@@ -106,5 +107,6 @@ def load_contract(spec: str | os.PathLike[str], *, log: Callable[[str], None] | 
     model = Model.open(zoo.resolve_model(text, log=log))
     if model.format == TFJS_GRAPH and not from_zoo:
         display = graph_model_name(model.path)  # the json's name, not the folder's (models/x.json -> x)
-    vocab = model.path.parent / "vocab.txt"
-    return ModelContract(model, display, vocab if vocab.is_file() else None, hints)
+    vocab = file_beside(model.path, "vocab.txt", "vocabulary", "a model whose vocabulary lies in its folder "
+                        "(copy the file there, or pass `vocab` FILE)")
+    return ModelContract(model, display, vocab, hints)

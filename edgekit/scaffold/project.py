@@ -73,6 +73,9 @@ def scaffold(app_name: str, model: str | os.PathLike[str], out: str | os.PathLik
     _refuse_existing(dest, force)
     check_output_dir(dest, "out")  # before binding and golden vectors, not after them
     app, contract, runtime, binding = bind_app(app_name, model, options, log=log)
+    if dest.is_dir():  # --force into a folder: no link on the way to what the app will write
+        for name in _planned_paths(app):
+            _refuse_links_on_the_way(dest, name)
     dest.parent.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory(dir=dest.parent, prefix=f".{dest.name}.scaffold-") as scratch:
         staging = Path(scratch) / "project"
@@ -92,6 +95,11 @@ def scaffold(app_name: str, model: str | os.PathLike[str], out: str | os.PathLik
 
 
 def _refuse_existing(dest: Path, force: bool) -> None:
+    if dest.is_symlink():
+        # Followed, a link (say, committed in a pull request) would send the project anywhere;
+        # replaced, the user's link would be gone. Neither is what `out` asked for.
+        raise UsageError("out", f"{dest} is a symbolic link (to {os.readlink(dest)!r}); give the folder "
+                                "itself as `out`, edgekit does not write through links")
     if dest.exists() and not dest.is_dir():
         raise UsageError("out", f"{dest} exists and is not a folder; choose another `out`")
     if dest.is_dir() and any(dest.iterdir()) and not force:
@@ -100,9 +108,16 @@ def _refuse_existing(dest: Path, force: bool) -> None:
 
 
 def _copy_model(contract: ModelContract, binding: dict[str, Any], folder: Path) -> None:
+    """Copy the model's files under the names the model uses for them (its weight shards' paths).
+
+    Each was proven a regular file inside the model's folder when the model was read
+    (:func:`edgekit.formats.referenced.referenced_file`); nothing else is copied.
+    """
     folder.mkdir(parents=True, exist_ok=True)
-    for source in contract.files:
-        shutil.copyfile(source, folder / source.name)
+    for source, name in zip(contract.files, _model_file_names(contract), strict=True):
+        target = folder / name
+        target.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(source, target)
     text = binding.get("text")
     if text is not None:
         shutil.copyfile(text.vocab, folder / "vocab.txt")
@@ -115,7 +130,7 @@ def _context(app: App, contract: ModelContract, runtime: Runtime, binding: dict[
         "model": {
             "display_name": contract.display_name, "file": contract.model_file, "format": contract.format,
             "dir": app.platform.model_dir, "sha256": contract.sha256,
-            "files": [p.name for p in contract.files],
+            "files": _model_file_names(contract),
             "inputs": [template_tensor(t) for t in contract.inputs],
             "outputs": [template_tensor(t) for t in contract.outputs],
         },
@@ -125,6 +140,11 @@ def _context(app: App, contract: ModelContract, runtime: Runtime, binding: dict[
         "versions": _versions(app.platform.name, runtime.name),
         "edgekit_version": __version__,
     }
+
+
+def _model_file_names(contract: ModelContract) -> list[str]:
+    """Each model file's path relative to the model's folder, as the model names it."""
+    return [source.relative_to(contract.path.parent).as_posix() for source in contract.files]
 
 
 def _versions(platform: str, runtime: str) -> dict[str, Any]:
@@ -146,7 +166,30 @@ def _publish(staging: Path, dest: Path) -> list[str]:
         publish_directory(staging, dest)
         return files
     for name in files:
+        _refuse_links_on_the_way(dest, name)
+    for name in files:
         target = dest / name
         target.parent.mkdir(parents=True, exist_ok=True)
         os.replace(staging / name, target)
     return files
+
+
+def _planned_paths(app: App) -> list[str]:
+    """Paths (relative to the project) of the folders and files a scaffold of APP will write."""
+    planned = [f"{app.platform.model_dir}/x", f"{app.platform.golden_dir}/x"]
+    for root in template_roots(app.platform.name, app.task):
+        planned += [str(p.relative_to(root)).removesuffix(".jinja") for p in root.rglob("*") if p.is_file()]
+    return planned
+
+
+def _refuse_links_on_the_way(dest: Path, name: str) -> None:
+    """UsageError when a folder on the way from DEST to NAME is a symbolic link (it would be written through).
+
+    The file itself may be a link: :func:`os.replace` replaces the link, not what it points to.
+    """
+    folder = dest
+    for part in Path(name).parts[:-1]:
+        folder = folder / part
+        if folder.is_symlink():
+            raise UsageError("out", f"{folder} is a symbolic link; edgekit does not write through links "
+                                    "inside `out`: remove it, or choose another `out`")

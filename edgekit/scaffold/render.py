@@ -12,26 +12,30 @@ template's mode bits, which a copy, an archive or a Windows checkout may not kee
 
 from __future__ import annotations
 
-import json
 import os
 import re
 import shutil
-import unicodedata
+from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
+from urllib.parse import quote
 
 from jinja2 import StrictUndefined, TemplateError
-from jinja2.exceptions import FilterArgumentError
+from jinja2.exceptions import FilterArgumentError, SecurityError
 from jinja2.sandbox import SandboxedEnvironment
 
 import edgekit
-from edgekit.errors import EdgekitError
+from edgekit.errors import EXIT_INTERNAL, EdgekitError
+from edgekit.escape import code, xml
+from edgekit.escape.code import json_text, ts_string, ts_template, ts_value
+from edgekit.escape.html import html_text
+from edgekit.escape.markdown import markdown_code, markdown_text
 
 if TYPE_CHECKING:
     from edgekit.scaffold.tasks import Task
 
 __all__ = ["templates_dir", "template_roots", "render_tree", "leftover_markers", "kotlin_string",
-           "android_string", "TEMPLATE_SUFFIX"]
+           "android_string", "FILTERS", "TemplateBug", "TEMPLATE_SUFFIX"]
 
 TEMPLATE_SUFFIX = ".jinja"
 _MARKERS = re.compile(r"\{\{|\{%|%\}|\{#-? ")
@@ -61,80 +65,84 @@ def template_roots(platform: str, task: Task) -> list[Path]:
     return [root for root in layers if root.is_dir()]
 
 
-def _environment() -> SandboxedEnvironment:
-    env = SandboxedEnvironment(undefined=StrictUndefined, keep_trailing_newline=True, autoescape=False)
-    env.filters["json"] = lambda value, indent=None: json.dumps(value, indent=indent)
-    env.filters["kotlin_string"] = kotlin_string
-    env.filters["android_string"] = android_string
-    return env
+class TemplateBug(EdgekitError):
+    """A template failed to render: edgekit's own templates or context are wrong, not the user's input."""
+
+    exit_code = EXIT_INTERNAL
 
 
-# Kotlin's escapes (https://kotlinlang.org/docs/characters.html); `$` would start a string template.
-_KOTLIN_ESCAPES = {"\\": "\\\\", '"': '\\"', "$": "\\$", "\n": "\\n", "\r": "\\r", "\t": "\\t",
-                   "\b": "\\b"}
+class _Escaped(str):
+    """Text an escaping filter produced: the only text the renderer prints without question."""
 
 
-def kotlin_string(value: object) -> str:
-    """``value`` as a quoted Kotlin string literal that evaluates to exactly ``value``.
+#: Characters that mean nothing in any target language (no quote, backslash, `$`, backtick,
+#: bracket, `<`, `&`, `|`, `*`, `/`, line break): a text made only of these may be printed bare.
+_INERT = re.compile(r"[A-Za-z0-9_.,:+ -]*")
 
-    The ``kotlin_string`` filter: every text a template places into Kotlin goes through it. Other
-    control and format characters (and lone surrogates from undecodable file names) become ``\\uXXXX``.
+
+def _strict(name: str, escape: Callable[..., str],
+            takes: type | tuple[type, ...] = object) -> Callable[..., str]:
+    """ESCAPE as a filter: it takes only TAKES, and its result is marked as escaped."""
+
+    def apply(value: object, *args: Any, **kwargs: Any) -> str:
+        if not isinstance(value, takes):
+            raise FilterArgumentError(f"{name} takes text, not {type(value).__name__} {value!r}")
+        try:
+            return _Escaped(escape(value, *args, **kwargs))
+        except (TypeError, ValueError) as exc:
+            raise FilterArgumentError(f"{name}: {exc}") from exc
+
+    return apply
+
+
+#: What a URL path segment may hold as itself (RFC 3986 pchar). Static servers (Vite's sirv) undo
+#: percent-escapes with decodeURI, which leaves these escaped: they must stay literal to be found.
+_PATH_SEGMENT_SAFE = "!$&'()*+,;=:@"
+
+#: One filter per sink. A template puts every value that comes from data (names, labels, files)
+#: through the filter of where it lands; see edgekit.escape.
+FILTERS: dict[str, Callable[..., str]] = {
+    "json": _strict("json", json_text),
+    "ts_value": _strict("ts_value", ts_value),
+    "ts_string": _strict("ts_string", ts_string, str),
+    "ts_template": _strict("ts_template", ts_template, str),
+    "line_comment": _strict("line_comment", code.line_comment, str),
+    "url_path_segment": _strict("url_path_segment", lambda value: quote(value, safe=_PATH_SEGMENT_SAFE), str),
+    "kotlin_string": _strict("kotlin_string", code.kotlin_string, str),
+    "android_string": _strict("android_string", xml.android_string, str),
+    "html": _strict("html", lambda value: str(html_text(value)), (str, int, float)),
+    "markdown": _strict("markdown", markdown_text, (str, int, float)),
+    "markdown_code": _strict("markdown_code", markdown_code, (str, int, float)),
+}
+
+
+def _finalize(value: object) -> object:
+    """Refuse to print text that no escaping filter produced, unless it is inert in every language.
+
+    This makes a forgotten filter a render error (caught by the tests that render every template
+    with hostile names) instead of code injected into a generated app.
     """
-    text = _text(value, "kotlin_string")
-    escaped = []
-    for char in text:
-        if char in _KOTLIN_ESCAPES:
-            escaped.append(_KOTLIN_ESCAPES[char])
-        elif _invisible(char):
-            escaped.append(f"\\u{ord(char):04x}")
-        else:
-            escaped.append(char)
-    return '"' + "".join(escaped) + '"'
-
-
-# Android's string-resource escapes; `@` and `?` only matter first, where they would make a reference.
-_ANDROID_ESCAPES = {"\\": "\\\\", '"': '\\"', "'": "\\'", "\n": "\\n", "\t": "\\t"}
-_XML_ESCAPES = {"&": "&amp;", "<": "&lt;", ">": "&gt;"}
-
-
-def android_string(value: object) -> str:
-    """``value`` as the text of an Android ``<string>`` resource that reads back as exactly ``value``.
-
-    The ``android_string`` filter: every text a template places into res/ XML goes through it.
-    Android unescapes ``\\' \\" \\\\ \\n \\t \\@ \\? \\uXXXX``, drops unescaped double quotes, collapses
-    runs of whitespace and trims both ends; so a space is kept literally only between two other
-    characters, and everything else that Android or XML would read differently is escaped.
-    """
-    text = _text(value, "android_string")
-    escaped = []
-    for i, char in enumerate(text):
-        if char in _ANDROID_ESCAPES:
-            escaped.append(_ANDROID_ESCAPES[char])
-        elif char in "@?" and i == 0:
-            escaped.append("\\" + char)
-        elif char == " " and not _between_words(text, i):
-            escaped.append("\\u0020")
-        elif _invisible(char) or (char.isspace() and char != " "):
-            escaped.append(f"\\u{ord(char):04x}")
-        else:
-            escaped.append(_XML_ESCAPES.get(char, char))
-    return "".join(escaped)
-
-
-def _between_words(text: str, i: int) -> bool:
-    """``text[i]`` has a non-space on both sides: Android neither trims nor collapses it."""
-    return 0 < i < len(text) - 1 and not text[i - 1].isspace() and not text[i + 1].isspace()
-
-
-def _text(value: object, name: str) -> str:
-    if not isinstance(value, str):
-        raise FilterArgumentError(f"{name} takes text, not {type(value).__name__} {value!r}")
+    if isinstance(value, str) and not isinstance(value, _Escaped) and not _INERT.fullmatch(value):
+        raise SecurityError(f"the template prints {value[:60]!r} without the escaping filter of its sink "
+                            f"({', '.join(FILTERS)})")
     return value
 
 
-def _invisible(char: str) -> bool:
-    """Control, format and surrogate code points: unsafe or unreadable as themselves in a source file."""
-    return unicodedata.category(char) in ("Cc", "Cf", "Cs", "Zl", "Zp")
+def _environment() -> SandboxedEnvironment:
+    env = SandboxedEnvironment(undefined=StrictUndefined, keep_trailing_newline=True, autoescape=False,
+                               finalize=_finalize)
+    env.filters.update(FILTERS)
+    return env
+
+
+def kotlin_string(value: object) -> str:
+    """``value`` as a quoted Kotlin string literal (the ``kotlin_string`` filter); see edgekit.escape.code."""
+    return FILTERS["kotlin_string"](value)
+
+
+def android_string(value: object) -> str:
+    """``value`` as Android ``<string>`` text (the ``android_string`` filter); see edgekit.escape.xml."""
+    return FILTERS["android_string"](value)
 
 
 def render_tree(roots: list[Path], context: dict[str, Any], dest: Path) -> list[Path]:
@@ -171,7 +179,7 @@ def _render(env: SandboxedEnvironment, source: Path, root: Path, context: dict[s
         return env.from_string(source.read_text(encoding="utf-8")).render(context)
     except TemplateError as exc:
         where = source.relative_to(root.parent)
-        raise EdgekitError(f"template {where} failed to render: {exc}; this is a bug in edgekit") from exc
+        raise TemplateBug(f"template {where} failed to render: {exc}; this is a bug in edgekit") from exc
 
 
 def leftover_markers(files: list[Path]) -> list[str]:

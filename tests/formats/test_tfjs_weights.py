@@ -72,7 +72,7 @@ def test_shards_that_do_not_match_the_manifest_are_refused(tmp_path):
     with pytest.raises(ModelFormatError, match="hold 12 bytes, the manifest describes 8"):
         read_weights(tmp_path / "model.json", long)
     missing = [{"paths": ["gone.bin"], "weights": []}]
-    with pytest.raises(ModelFormatError, match="weight file gone.bin named in its manifest cannot be read"):
+    with pytest.raises(ModelFormatError, match="weight file gone.bin named in model.json is missing"):
         read_weights(tmp_path / "model.json", missing)
 
 

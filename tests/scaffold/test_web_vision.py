@@ -316,3 +316,25 @@ def test_bodypix_graph_project_matches_golden_mask(projects):
     golden.write_text(json.dumps(expected))
     with pytest.raises(AssertionError, match=r"mean P\(person\)"):
         run_web_project(project, projects=("wasm",), install=False, build=False)
+
+
+@pytest.mark.slow
+def test_a_model_named_like_code_builds_passes_parity_and_stays_a_string(zoo_model, tmp_path):
+    """``a${globalThis.PWNED=1}b`.tflite`` once landed raw in a template literal of contract.ts."""
+    from edgekit.scaffold.binding import BindOptions
+    from tests.security.typescript import check_typescript
+
+    name = "a${globalThis.PWNED=1}b`.tflite"
+    model = tmp_path / "models" / name
+    model.parent.mkdir()
+    model.write_bytes(zoo_model("pose-landmark-lite").read_bytes())
+    options = BindOptions(normalize=(0.0, 1.0), keypoints=(33, 5), output="Identity")
+    project = scaffold("pose-web", model, tmp_path / "app", options=options).out
+    assert (project / "public/model" / name).is_file()
+    result = _browser_run(project, "hostile-name", ("wasm",))
+    assert result.latency("wasm")["app"] == "pose-web"
+    contract = project / "src/contract.ts"
+    report = check_typescript(project / "node_modules/typescript", tmp_path / "scratch", [contract],
+                              evaluate=(contract,))
+    assert report[str(contract)]["problems"] == [] and report["pwned"] is None
+    assert report[str(contract)]["exports"]["MODEL"]["file"] == name
