@@ -34,6 +34,16 @@ from edgekit.explain.rewrite import expose
 from edgekit.measure.loop import LoopConfig
 from edgekit.metrics import output_metrics
 from edgekit.model import Model
+from edgekit.option_checks import (
+    check_count,
+    check_decibels,
+    check_delegates,
+    check_memory,
+    check_precisions,
+    check_seconds,
+    check_seed,
+    check_thread_count,
+)
 from edgekit.quantization import dequantize
 from edgekit.reference import REFERENCE_LOOP
 from edgekit.zoo import catalog_entry, resolve_model
@@ -66,15 +76,30 @@ def bisect(
     floor_db: float = 10.0,
     sets: int = 2,
     timeout: float = 600.0,
+    max_input_bytes: int | None = None,
 ) -> BisectResult:
     """Run MODEL on DELEGATE and REFERENCE (a delegate name or a float model) with every
-    intermediate tensor exposed; the error curve and the first op whose error jumps."""
-    if sets < 1:
-        raise UsageError("sets", f"{sets} is not a number of input sets; give 1 or more")
+    intermediate tensor exposed; the error curve and the first op whose error jumps.
+
+    Options are checked as ``bench`` checks them (:mod:`edgekit.option_checks`); a model whose
+    tensors exceed MAX_INPUT_BYTES is refused before anything is allocated, and one with resource
+    variables (which cannot be cut into exposed outputs) with the reason.
+    """
+    delegate = _one_delegate(delegate, "delegate")
+    threads = check_thread_count(threads)
+    precision = check_precisions(precision, "precision")[0]
+    check_seed(seed)
+    jump_db = check_decibels("jump_db", jump_db)
+    floor_db = check_decibels("floor_db", floor_db)
+    check_count("sets", sets, "input sets")
+    timeout = check_seconds("timeout", timeout, positive=True) or 0.0
     path = resolve_model(model)
     candidate = Model.open(path)
+    check_memory(candidate, max_input_bytes)
     by_delegate = str(reference) in delegate_registry.names()
     reference_model = None if by_delegate else Model.open(resolve_model(reference))
+    if reference_model is not None:
+        check_memory(reference_model, max_input_bytes)
     entry = catalog_entry(model, path)
     hints = entry.contract if entry is not None else {}
     value = hints.get("normalize")
@@ -150,6 +175,14 @@ def bisect(
         culprit=culprit,
         warnings=warnings,
     )
+
+
+def _one_delegate(name: str, parameter: str) -> str:
+    """The one delegate NAME stands for, checked as bench checks its delegates."""
+    names = check_delegates([name], parameter)
+    if len(names) != 1:
+        raise UsageError(parameter, f"{name!r} names {len(names)} delegates; bisect runs one, e.g. gpu")
+    return names[0]
 
 
 def _run_exposed(
