@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import functools
+import math
 import os
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -302,9 +303,9 @@ def _validate_normalize(normalize: tuple[float, float] | None) -> tuple[float, f
     if normalize is None:
         return None
     low, high = (float(v) for v in normalize)
-    if not low < high:
+    if not (math.isfinite(low) and math.isfinite(high) and low < high):
         raise UsageError(
-            "normalize", f"{low:g},{high:g} is not LOW,HIGH with LOW below HIGH (e.g. 0,1 or -1,1)"
+            "normalize", f"{low:g},{high:g} is not LOW,HIGH: finite, LOW below HIGH (e.g. 0,1 or -1,1)"
         )
     return low, high
 

@@ -13,7 +13,7 @@ import re
 import signal
 import sys
 from collections.abc import Callable, Sequence
-from typing import NoReturn
+from typing import Any, NoReturn
 
 from edgekit import __version__
 from edgekit.cli_commands import (
@@ -152,8 +152,25 @@ def _failed(exc: Exception) -> int:
     return EXIT_INTERNAL
 
 
+#: A number as Python's float() reads it (``1``, ``.5``, ``2.``, ``1e-3``, ``inf``): the checks
+#: that follow refuse the non-finite ones with a reason, instead of argparse.
+_NUMBER = r"(?:(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][-+]?\d+)?|inf|infinity|nan)"
+#: An option value that starts with a minus: a negative number or a list of numbers (``-1,1``).
+_NEGATIVE_VALUE = re.compile(rf"^-{_NUMBER}(?:\s*,\s*[-+]?{_NUMBER})*$", re.IGNORECASE)
+
+
 class _Parser(argparse.ArgumentParser):
-    """argparse, with a usage error said in one line like every other error (exit 2)."""
+    """argparse, with a usage error said in one line like every other error (exit 2), and values
+    that start with a minus taken as written: ``--normalize -1,1``, ``--jump-db -1e3``.
+
+    argparse takes any word starting with ``-`` for an option unless it is a plain negative
+    number, so ``--normalize -1,1`` failed with "expected one argument"; every parser here (the
+    subcommands are made of this class too) knows number lists as values instead.
+    """
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._negative_number_matcher = _NEGATIVE_VALUE
 
     def error(self, message: str) -> NoReturn:
         self.exit(EXIT_BAD_INPUT, f"edgekit: error: {message} (see {self.prog} --help)\n")
