@@ -27,7 +27,7 @@ from edgekit import delegates as delegate_registry
 from edgekit.bench_inputs import prepare_input_sets
 from edgekit.devices.host import HostDevice, RunSpec
 from edgekit.environment import environment_fingerprint
-from edgekit.errors import UsageError
+from edgekit.errors import ModelFormatError, UsageError
 from edgekit.explain.graph import Graph
 from edgekit.explain.result import BisectResult, OpError
 from edgekit.explain.rewrite import expose
@@ -54,6 +54,10 @@ __all__ = ["SNR_CAP_DB", "bisect"]
 #: quantization of a well-calibrated tensor gives; a closer (or exact, infinite) match is no higher bar.
 SNR_CAP_DB = 40.0
 _EDGE_OPS = ("QUANTIZE", "DEQUANTIZE")
+#: Tensor types whose values are not numbers.
+_NOT_NUMBERS = ("string", "resource", "variant")
+#: Ops of models that keep state between inferences (TensorFlow resource variables).
+STATEFUL_OPS = frozenset({"VAR_HANDLE", "READ_VARIABLE", "ASSIGN_VARIABLE", "CALL_ONCE"})
 #: What a fusing delegate does to exposed intermediates (seen with LiteRT 2.3 on SwiftShader).
 FUSED_NOTE = (
     "a fusing delegate (gpu) may compute exposed intermediate tensors outside its partition or "
@@ -95,11 +99,12 @@ def bisect(
     timeout = check_seconds("timeout", timeout, positive=True) or 0.0
     path = resolve_model(model)
     candidate = Model.open(path)
-    check_memory(candidate, max_input_bytes)
     by_delegate = str(reference) in delegate_registry.names()
     reference_model = None if by_delegate else Model.open(resolve_model(reference))
-    if reference_model is not None:
-        check_memory(reference_model, max_input_bytes)
+    for checked in (candidate, reference_model):
+        if checked is not None:
+            _refuse_stateful(checked)
+            check_memory(checked, max_input_bytes)
     entry = catalog_entry(model, path)
     hints = entry.contract if entry is not None else {}
     value = hints.get("normalize")
@@ -177,6 +182,23 @@ def bisect(
     )
 
 
+def _refuse_stateful(model: Model) -> None:
+    """Refuse a model that keeps state in resource variables, naming the ops that do.
+
+    Each inference of such a model changes what the next one computes, and candidate and
+    reference run different numbers of inferences (a GPU also times back-to-back batches), so
+    their intermediates would differ for reasons no op is to blame for.
+    """
+    stateful = sorted({op.name for op in model.ops if op.name in STATEFUL_OPS})
+    if stateful:
+        raise ModelFormatError(
+            model.path,
+            f"it keeps state in resource variables ({', '.join(stateful)}): each inference changes the "
+            "next one's values; freeze its variables into constants and bisect that",
+            expected="a model bisect can compare op by op",
+        )
+
+
 def _one_delegate(name: str, parameter: str) -> str:
     """The one delegate NAME stands for, checked as bench checks its delegates."""
     names = check_delegates([name], parameter)
@@ -196,7 +218,9 @@ def _run_exposed(
     timeout: float,
 ) -> tuple[dict[int, np.ndarray], dict[str, Any]]:
     """Every compute op's outputs of MODEL on DELEGATE_NAME, stacked over SETS, by tensor index."""
-    tensors = [t for p in graph.compute for t in graph.ops[p].outputs if t >= 0]
+    # Only numbers have an error on their own scale: string tensors stay unexposed (not comparable).
+    tensors = [t for p in graph.compute for t in graph.ops[p].outputs
+               if t >= 0 and graph.tensors[t].dtype not in _NOT_NUMBERS]
     data, names = expose(model.path.read_bytes(), tensors)
     target.write_bytes(data)
     delegate = delegate_registry.get(delegate_name)
