@@ -76,8 +76,11 @@ def judge_role(name: str, role: OutputRole, candidate: np.ndarray, reference: np
                producer: str | None = None, image_size: tuple[int, int] | None = None) -> Decision:
     """The decision for one output with a role (arrays already in real values, same shape)."""
     judge = _JUDGES[role.role]
-    return judge(name, role, np.asarray(candidate, np.float64), np.asarray(reference, np.float64),
-                 precision, producer, image_size)
+    # Values near float64's limit (a float64 --expected file) overflow to inf, which the metric
+    # then judges like any other miss: no numpy warning on stderr for it.
+    with np.errstate(over="ignore", invalid="ignore"):
+        return judge(name, role, np.asarray(candidate, np.float64), np.asarray(reference, np.float64),
+                     precision, producer, image_size)
 
 
 def _verdict(value: float, limits: tuple[float, float]) -> str:
