@@ -186,6 +186,9 @@ def _logits(name: str, role: OutputRole, cand: np.ndarray, ref: np.ndarray, prec
 def _embedding(name: str, role: OutputRole, cand: np.ndarray, ref: np.ndarray, precision: str,
                producer: str | None, image_size: tuple[int, int] | None) -> Decision:
     a, b = cand.ravel(), ref.ravel()
+    peak = max(float(np.abs(a).max(initial=0.0)), float(np.abs(b).max(initial=0.0)))
+    if math.isfinite(peak) and peak > 0:  # cosine ignores scale: divided first, the norms stay finite
+        a, b = a / peak, b / peak
     norms = float(np.linalg.norm(a) * np.linalg.norm(b))
     cosine = float(a @ b / norms) if norms > 0 else (1.0 if not a.any() and not b.any() else 0.0)
     verdict = _verdict(1.0 - cosine, ROLE_LIMITS[precision]["embedding"])
