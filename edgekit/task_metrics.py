@@ -85,7 +85,8 @@ def judge_role(name: str, role: OutputRole, candidate: np.ndarray, reference: np
 
 def _verdict(value: float, limits: tuple[float, float]) -> str:
     fail, warn = limits
-    return "fail" if value > fail else "warn" if value > warn else "pass"
+    # NaN compares false with everything: a metric that could not be computed must not pass.
+    return "fail" if math.isnan(value) or value > fail else "warn" if value > warn else "pass"
 
 
 def _line(name: str, role: str, what: str, verdict: str) -> str:
