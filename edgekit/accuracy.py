@@ -313,6 +313,11 @@ def compare_outputs(
     measured: list[OutputMetrics] = []
     for (name, array, quantization), (ref_name, ref_array, ref_quantization) in pairs:
         label = name if name == ref_name else f"{name} (reference {ref_name})"
+        if _is_text(array) or _is_text(ref_array):
+            decision = _judge_text(name, label, array, ref_array)
+            decisions.append(decision)
+            fails += [decision.text] if decision.verdict == "fail" else []
+            continue
         try:
             real, ref_real = dequantize(array, quantization), dequantize(ref_array, ref_quantization)
         except (TypeError, ValueError) as exc:
@@ -349,6 +354,22 @@ def compare_outputs(
         judged_on=judged_on,
         roles={name: role.to_dict() for name, role in roles.items()},
     )
+
+
+def _is_text(array: np.ndarray) -> bool:
+    return np.asarray(array).dtype.kind in "SUO"
+
+
+def _judge_text(name: str, label: str, array: np.ndarray, ref_array: np.ndarray) -> Decision:
+    """A string output: equal item for item to the reference, or it fails; no metric has a scale here."""
+    def items(values: np.ndarray) -> list[bytes]:
+        return [item if isinstance(item, bytes) else str(item).encode() for item in np.asarray(values).flat]
+
+    same = (np.shape(array) == np.shape(ref_array) and _is_text(array) and _is_text(ref_array)
+            and items(array) == items(ref_array))
+    verdict = "pass" if same else "fail"
+    how = "equal to the reference item for item" if same else "differs from the reference's text"
+    return Decision(name, "text", "exact match", verdict, f"{label}: {how} -> {verdict}")
 
 
 #: Below this magnitude a precision cannot tell a value from zero (fp16: its smallest subnormal,

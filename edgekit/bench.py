@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import functools
+import math
 import os
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -20,11 +21,20 @@ from edgekit.dynamic import fill_dynamic
 from edgekit.environment import environment_fingerprint
 from edgekit.errors import ModelFormatError, UnsupportedModel, UsageError
 from edgekit.events import BenchListener
-from edgekit.inputs import check_input_budget
 from edgekit.measure.conditions import load_warning, thread_scaling_warnings
 from edgekit.measure.loop import LoopConfig
 from edgekit.model import Model
-from edgekit.preflight import check_finite, thread_count_warning
+from edgekit.option_checks import (
+    MAX_THREADS,
+    check_delegates,
+    check_loop,
+    check_memory,
+    check_precisions,
+    check_seed,
+    check_threads,
+    check_timeout,
+)
+from edgekit.preflight import thread_count_warning
 from edgekit.realistic import InputSets
 from edgekit.reference import REFERENCE_LOOP, Reference, judge_runs, load_expected, reference_delegate
 from edgekit.results import BenchResult, RunResult
@@ -34,7 +44,6 @@ from edgekit.zoo import resolve_model
 
 __all__ = ["bench", "BenchSettings", "MAX_THREADS"]
 
-MAX_THREADS = 256
 _BUILTIN_PREFIX = "edgekit.delegates."
 
 
@@ -131,7 +140,7 @@ def bench(
     are `interrupted`, accuracy is not judged, and ``BenchResult.interrupted`` is true.
     """
     emit = _Broadcast(listeners)
-    _validate_seed(seed)
+    check_seed(seed)
     path = resolve_model(model, log=emit.on_message)
     parsed = _open_tflite(path)
     if signature is not None:
@@ -143,14 +152,14 @@ def bench(
                       f"zoo catalog ({entry.name}): {hints.get('source', '')}" if entry else "",
                       parse_output_roles(output_roles))
     value_range = _validate_normalize(normalize) or _catalog_range(hints)
-    chosen = [delegate_registry.get(name) for name in _expand_all(_unique(delegates, "delegates"))]
+    chosen = [delegate_registry.get(name) for name in check_delegates(delegates)]
     loop = LoopConfig(warmup_runs, warmup_seconds, runs, min_seconds, max_seconds)
     settings = BenchSettings(
         delegates=tuple(d.name for d in chosen),
-        threads=_validate_threads(threads),
-        gpu_precisions=_validate_precisions(gpu_precision),
-        loop=_validate_loop(loop),
-        timeout_s=_validate_timeout(timeout, loop),
+        threads=check_threads(threads),
+        gpu_precisions=check_precisions(gpu_precision),
+        loop=check_loop(loop),
+        timeout_s=check_timeout(timeout, loop),
         seed=seed,
         accuracy=accuracy,
         tolerance=tolerance,
@@ -166,8 +175,7 @@ def bench(
     reference_model = (
         Model.open(resolve_model(reference, log=emit.on_message)) if reference is not None else None
     )
-    computed = [t for s in range(parsed.subgraph_count) for t in parsed.tensors(s) if not t.is_constant]
-    check_input_budget(run_tensors, max_input_bytes, computed)
+    check_memory(parsed, max_input_bytes, run_tensors)
     input_sets, reference_sets = prepare_input_sets(
         parsed, run_tensors, inputs, seed, reference_model, value_range
     )
@@ -295,9 +303,9 @@ def _validate_normalize(normalize: tuple[float, float] | None) -> tuple[float, f
     if normalize is None:
         return None
     low, high = (float(v) for v in normalize)
-    if not low < high:
+    if not (math.isfinite(low) and math.isfinite(high) and low < high):
         raise UsageError(
-            "normalize", f"{low:g},{high:g} is not LOW,HIGH with LOW below HIGH (e.g. 0,1 or -1,1)"
+            "normalize", f"{low:g},{high:g} is not LOW,HIGH: finite, LOW below HIGH (e.g. 0,1 or -1,1)"
         )
     return low, high
 
@@ -350,48 +358,6 @@ def _reference_outputs(
                      path=str(target.path), extra_outputs=run.extra_outputs)
 
 
-def _unique(names: Sequence[str], option: str) -> list[str]:
-    if isinstance(names, str):
-        names = [names]
-    cleaned = [name.strip() for name in names if name.strip()]
-    if not cleaned:
-        raise UsageError(option, "give at least one delegate, e.g. cpu")
-    return list(dict.fromkeys(cleaned))
-
-
-def _expand_all(names: list[str]) -> list[str]:
-    """`all` stands for every registered delegate, in registry order."""
-    if "all" not in names:
-        return names
-    return list(dict.fromkeys([*delegate_registry.names(), *(n for n in names if n != "all")]))
-
-
-def _validate_precisions(precisions: Sequence[str]) -> tuple[str, ...]:
-    from edgekit.delegates.gpu import PRECISIONS
-
-    if isinstance(precisions, str):
-        precisions = [precisions]
-    for precision in precisions:
-        if precision not in PRECISIONS:
-            raise UsageError("gpu_precision", f"{precision!r} is not one of {', '.join(PRECISIONS)}")
-    if not precisions:
-        raise UsageError("gpu_precision", f"give at least one of {', '.join(PRECISIONS)}")
-    return tuple(dict.fromkeys(precisions))
-
-
-def _validate_threads(threads: Sequence[int]) -> tuple[int, ...]:
-    if isinstance(threads, int):
-        threads = [threads]
-    if not threads:
-        raise UsageError("threads", "give at least one thread count, e.g. 1,2,4")
-    for count in threads:
-        if isinstance(count, bool) or not isinstance(count, int) or not 1 <= count <= MAX_THREADS:
-            raise UsageError(
-                "threads", f"{count!r} is not a thread count; use whole numbers 1..{MAX_THREADS}"
-            )
-    return tuple(dict.fromkeys(threads))
-
-
 def _open_tflite(path: Path) -> Model:
     """The .tflite model at PATH; other formats are pointed at `edgekit convert`."""
     parsed = Model.open(path)
@@ -403,38 +369,6 @@ def _open_tflite(path: Path) -> Model:
             "source first: edgekit convert SOURCE --out DIR",
         )
     return parsed
-
-
-def _validate_seed(seed: int) -> None:
-    if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)) or seed < 0:
-        raise UsageError("seed", f"{seed!r} is not a seed; use a whole number 0 or above")
-
-
-def _validate_loop(loop: LoopConfig) -> LoopConfig:
-    for option, value in (("warmup_seconds", loop.warmup_seconds), ("min_seconds", loop.min_seconds),
-                          ("max_seconds", loop.max_seconds)):
-        check_finite(option, value)
-    if loop.min_runs < 1:
-        raise UsageError("runs", f"{loop.min_runs} is too few; measure at least 1 run")
-    if loop.warmup_runs < 0:
-        raise UsageError("warmup_runs", f"{loop.warmup_runs} warm-up runs is negative")
-    for option, value in (("warmup_seconds", loop.warmup_seconds), ("min_seconds", loop.min_seconds)):
-        if value < 0:
-            raise UsageError(option, f"{value} seconds is negative")
-    if loop.max_seconds <= 0 or loop.max_seconds < loop.min_seconds:
-        raise UsageError(
-            "max_seconds",
-            f"{loop.max_seconds} must be positive and at least `min_seconds` ({loop.min_seconds})",
-        )
-    return loop
-
-
-def _validate_timeout(timeout: float | None, loop: LoopConfig) -> float:
-    if timeout is None:
-        # Loading, warm-up and measurement are each capped by max_seconds; leave room for a slow load.
-        return 120.0 + 2 * loop.max_seconds + loop.warmup_seconds
-    check_finite("timeout", timeout, positive=True)
-    return float(timeout)
 
 
 class _Broadcast(BenchListener):

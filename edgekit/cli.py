@@ -12,9 +12,8 @@ import os
 import re
 import signal
 import sys
-import threading
 from collections.abc import Callable, Sequence
-from typing import NoReturn
+from typing import Any, NoReturn
 
 from edgekit import __version__
 from edgekit.cli_commands import (
@@ -29,7 +28,7 @@ from edgekit.cli_commands import (
     _zoo_list,
     _zoo_pull,
 )
-from edgekit.cli_signals import TERMINATIONS, interrupted_exit, on_sigterm
+from edgekit.cli_signals import RECEIVED, hold_signals, interrupted_exit, raising_signals, received
 from edgekit.errors import (
     EXIT_BAD_INPUT,
     EXIT_ENVIRONMENT,
@@ -89,53 +88,90 @@ def in_cli_terms(error: EdgekitError) -> str:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    """Entry point of the `edgekit` command."""
-    parser = _parser()
-    args = parser.parse_args(argv)
-    if not getattr(args, "handler", None):
-        parser.print_help()
-        return EXIT_OK
-    TERMINATIONS.clear()
-    in_main_thread = threading.current_thread() is threading.main_thread()
-    previous = signal.signal(signal.SIGTERM, on_sigterm) if in_main_thread else None
+    """Entry point of the `edgekit` command.
+
+    Ctrl-C or SIGTERM at any moment, start-up included, ends as 130 / 143 with one line on stderr:
+    while the parser is built the signal is only recorded, then it is raised into the command.
+    """
+    previous = hold_signals()
     try:
-        return _run(args)
+        parser = _parser()
+        args = parser.parse_args(argv)
+        if received():
+            return _interrupted()
+        if not getattr(args, "handler", None):
+            parser.print_help()
+            return EXIT_OK
+        with raising_signals():
+            code = _run(args)
+        if received() and code not in (130, 143):  # the interrupt was absorbed on its way out
+            return _interrupted()
+        return code
     finally:
-        if in_main_thread:
-            signal.signal(signal.SIGTERM, previous)
+        for signum, handler in previous.items():
+            signal.signal(signum, handler)
+        RECEIVED.clear()
 
 
 def _run(args: argparse.Namespace) -> int:
     """ARGS' handler, with every exception turned into one line on stderr and an exit code."""
     try:
         return args.handler(args)
-    except EdgekitError as exc:
+    except KeyboardInterrupt as exc:
+        return _interrupted(exc)
+    except Exception as exc:
+        if received():  # an interrupt that surfaced as another error (inside an import, a wrapper)
+            return _interrupted(exc)
+        return _failed(exc)
+
+
+def _interrupted(exc: BaseException | None = None) -> int:
+    print("edgekit: interrupted", file=sys.stderr)
+    return interrupted_exit(exc)
+
+
+def _failed(exc: Exception) -> int:
+    """The exit code of EXC, said in one line on stderr; never a traceback."""
+    if isinstance(exc, EdgekitError):
         print(f"edgekit: error: {terminal_line(in_cli_terms(exc))}", file=sys.stderr)
         return exc.exit_code
-    except KeyboardInterrupt as exc:
-        print("edgekit: interrupted", file=sys.stderr)
-        return interrupted_exit(exc)
-    except MemoryError:
+    if isinstance(exc, MemoryError):
         print("edgekit: error: this machine ran out of memory; lower --max-input-bytes, --batch or the "
               "model's input sizes, or use a machine with more memory", file=sys.stderr)
         return EXIT_ENVIRONMENT
-    except BrokenPipeError:
+    if isinstance(exc, BrokenPipeError):
         # The reader (`| head`) went away: not an error of ours. Silence the final flush too.
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         return EXIT_OK
-    except Exception as exc:  # the last line of defence: one line, never a traceback
-        if os.environ.get("EDGEKIT_DEBUG"):
-            raise
-        print(
-            f"edgekit: internal error: {type(exc).__name__}: {terminal_line(exc)} "
-            "(this is a bug; rerun with EDGEKIT_DEBUG=1 for the traceback and report it)",
-            file=sys.stderr,
-        )
-        return EXIT_INTERNAL
+    if os.environ.get("EDGEKIT_DEBUG"):  # the last line of defence: one line, never a traceback
+        raise exc
+    print(
+        f"edgekit: internal error: {type(exc).__name__}: {terminal_line(exc)} "
+        "(this is a bug; rerun with EDGEKIT_DEBUG=1 for the traceback and report it)",
+        file=sys.stderr,
+    )
+    return EXIT_INTERNAL
+
+
+#: A number as Python's float() reads it (``1``, ``.5``, ``2.``, ``1e-3``, ``inf``): the checks
+#: that follow refuse the non-finite ones with a reason, instead of argparse.
+_NUMBER = r"(?:(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][-+]?\d+)?|inf|infinity|nan)"
+#: An option value that starts with a minus: a negative number or a list of numbers (``-1,1``).
+_NEGATIVE_VALUE = re.compile(rf"^-{_NUMBER}(?:\s*,\s*[-+]?{_NUMBER})*$", re.IGNORECASE)
 
 
 class _Parser(argparse.ArgumentParser):
-    """argparse, with a usage error said in one line like every other error (exit 2)."""
+    """argparse, with a usage error said in one line like every other error (exit 2), and values
+    that start with a minus taken as written: ``--normalize -1,1``, ``--jump-db -1e3``.
+
+    argparse takes any word starting with ``-`` for an option unless it is a plain negative
+    number, so ``--normalize -1,1`` failed with "expected one argument"; every parser here (the
+    subcommands are made of this class too) knows number lists as values instead.
+    """
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._negative_number_matcher = _NEGATIVE_VALUE
 
     def error(self, message: str) -> NoReturn:
         self.exit(EXIT_BAD_INPUT, f"edgekit: error: {terminal_line(message)} (see {self.prog} --help)\n")

@@ -12,6 +12,10 @@ from edgekit.errors import EXIT_CHECK_FAILED, EXIT_OK
 
 __all__ = ["add_explain_commands"]
 
+_BUDGET_HELP = "refuse a model whose inputs or any tensor exceed N bytes (default: as for bench)"
+#: Run statuses that fail the command; `unavailable` and `unsupported` are reported, as in bench.
+_FAILED = ("crashed", "timeout", "error")
+
 
 def add_explain_commands(commands: Any, epilog: str) -> None:
     """Register ``profile`` and ``bisect`` on the CLI's subcommands."""
@@ -31,6 +35,7 @@ def add_explain_commands(commands: Any, epilog: str) -> None:
     )
     profile.add_argument("--seconds", type=float, default=4.0, help="least time measuring rounds (default 4)")
     profile.add_argument("--top", type=int, default=10, help="rows of each table (default 10)")
+    profile.add_argument("--max-input-bytes", type=int, metavar="N", help=_BUDGET_HELP)
     profile.add_argument("--json", metavar="FILE", help="write the profile document (and its arrays) here")
     profile.set_defaults(handler=_profile)
 
@@ -55,6 +60,7 @@ def add_explain_commands(commands: Any, epilog: str) -> None:
     bisect.add_argument("--jump-db", type=float, default=15.0, help="SNR drop that counts as a jump (dB)")
     bisect.add_argument("--floor-db", type=float, default=10.0, help="SNR below which an op jumps (dB)")
     bisect.add_argument("--sets", type=int, default=2, help="input sets compared (default 2)")
+    bisect.add_argument("--max-input-bytes", type=int, metavar="N", help=_BUDGET_HELP)
     bisect.add_argument("--json", metavar="FILE", help="write the bisect document here")
     bisect.set_defaults(handler=_bisect)
 
@@ -67,16 +73,17 @@ def _profile(args: argparse.Namespace) -> int:
     json_path = _output_file(args.json, "--json") if args.json else None
     result = profile(
         args.model,
-        delegates=[d for d in args.delegate.split(",") if d],
+        delegates=args.delegate.split(","),
         threads=args.threads,
         precision=args.gpu_precision,
         baseline=args.baseline,
         max_segments=args.max_segments,
         seconds=args.seconds,
+        max_input_bytes=args.max_input_bytes,
     )
     print(format_profile(result, top=args.top), end="")
     _save_document(result, json_path, "profile document")
-    failed = any(run.status != "ok" or not run.passed for run in result.runs)
+    failed = any(run.status in _FAILED or (run.status == "ok" and not run.passed) for run in result.runs)
     return EXIT_CHECK_FAILED if failed else EXIT_OK
 
 
@@ -97,6 +104,7 @@ def _bisect(args: argparse.Namespace) -> int:
         jump_db=args.jump_db,
         floor_db=args.floor_db,
         sets=args.sets,
+        max_input_bytes=args.max_input_bytes,
     )
     print(format_bisect(result), end="")
     _save_document(result, json_path, "bisect document")

@@ -1,26 +1,97 @@
-"""How the CLI treats SIGTERM: as an interrupt, so every cleanup path Ctrl-C takes runs for it too."""
+"""How the CLI treats Ctrl-C and SIGTERM: exit 130 / 143 with one line, at any moment, start-up included.
+
+Two phases. While the CLI starts (imports, building the parser) a signal is only *recorded*: an
+exception raised inside an import can surface as another error (a half-imported C extension's
+ImportError, a RuntimeError wrapping it from a dataclass field) or be swallowed by a bare
+``except``, and Python then misreports the exit. Once the command runs, a signal is recorded and
+raised (KeyboardInterrupt; SIGTERM as :class:`Terminated`, a KeyboardInterrupt too) so every cleanup
+path Ctrl-C takes runs for both. Whatever the command then returns or raises, a recorded signal
+decides the exit code.
+"""
 
 from __future__ import annotations
 
 import signal
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from typing import Any
 
-__all__ = ["Terminated", "TERMINATIONS", "on_sigterm", "interrupted_exit"]
+__all__ = [
+    "Terminated",
+    "RECEIVED",
+    "hold_signals",
+    "raising_signals",
+    "received",
+    "interrupted_exit",
+]
+
+_HANDLED = (signal.SIGINT, signal.SIGTERM)
 
 
 class Terminated(KeyboardInterrupt):
     """SIGTERM, raised as an interrupt so that every cleanup path Ctrl-C takes runs for it too."""
 
 
-#: SIGTERMs received by this run of `main` (a library call may absorb the interrupt it raised).
-TERMINATIONS: list[int] = []
+#: Signals received since the CLI started (a library call may absorb the interrupt it raised).
+RECEIVED: list[int] = []
 
 
-def on_sigterm(signum: int, frame: object) -> None:
-    TERMINATIONS.append(signum)
-    raise Terminated()
+def _record(signum: int, frame: object) -> None:
+    RECEIVED.append(signum)
+
+
+def _record_and_raise(signum: int, frame: object) -> None:
+    RECEIVED.append(signum)
+    raise Terminated() if signum == signal.SIGTERM else KeyboardInterrupt()
+
+
+def hold_signals() -> dict[int, Any]:
+    """From now on Ctrl-C and SIGTERM are recorded, not raised; the handlers they replace.
+
+    Called first thing by the command's entry, before the CLI's imports, so that an interrupt
+    during start-up ends as exit 130 instead of a traceback. Only the main thread may set handlers:
+    elsewhere (a CLI run inside a test thread) nothing changes.
+    """
+    return _install(_record)
+
+
+@contextmanager
+def raising_signals() -> Iterator[None]:
+    """While the command runs: signals recorded and raised; the handlers before restored after."""
+    previous = _install(_record_and_raise)
+    try:
+        yield
+    finally:
+        for signum, handler in previous.items():
+            signal.signal(signum, handler)
+
+
+def received() -> bool:
+    """Whether Ctrl-C or SIGTERM arrived since the CLI started."""
+    return bool(RECEIVED)
 
 
 def interrupted_exit(exc: BaseException | None = None) -> int:
     """130 after Ctrl-C, 143 after SIGTERM (the shell's 128 + signal number)."""
-    terminated = isinstance(exc, Terminated) or bool(TERMINATIONS)
+    terminated = isinstance(exc, Terminated) or signal.SIGTERM in RECEIVED
+    _forget_unhandled_mark()
     return 128 + (signal.SIGTERM if terminated else signal.SIGINT)
+
+
+def _forget_unhandled_mark() -> None:
+    """Undo CPython's note that an interrupt went unhandled, now that it has been handled.
+
+    CPython notes an interrupt raised inside code that ``exec`` compiled from text (dataclasses
+    and named tuples build their methods that way, so any import may be running such code) as
+    unhandled even when it is caught, and at exit kills the process with SIGINT instead of
+    returning the exit code. Evaluating any text resets that note (``run_eval_code_obj``).
+    """
+    exec("None")  # noqa: S102 - constant text, evaluated for its side effect on the interpreter
+
+
+def _install(handler: Callable[[int, object], None]) -> dict[int, Any]:
+    import threading
+
+    if threading.current_thread() is not threading.main_thread():
+        return {}
+    return {signum: signal.signal(signum, handler) for signum in _HANDLED}

@@ -5,6 +5,7 @@ The same inputs go to every run of a bench, so outputs can be compared across de
 
 from __future__ import annotations
 
+import math
 import os
 from collections.abc import Mapping, Sequence
 from pathlib import Path
@@ -143,7 +144,14 @@ def _gigabytes(count: int) -> str:
 def _quantized_uniform(
     tensor: TensorInfo, quantization: Quantization, shape: tuple[int, ...], rng: np.random.Generator
 ) -> np.ndarray:
-    real = rng.uniform(*real_range(quantization, tensor.dtype), size=shape)
+    low, high = real_range(quantization, tensor.dtype)
+    if not (math.isfinite(low) and math.isfinite(high) and low <= high):  # a scale inf, NaN or negative
+        raise InputsError(
+            tensor.name,
+            f"its quantization (scale {quantization.scale[0]:g}) gives no range to draw inputs from; pass "
+            "your own with `inputs` (an .npz keyed by input name)",
+        )
+    real = rng.uniform(low, high, size=shape)
     return quantize(real, quantization, tensor.dtype)
 
 

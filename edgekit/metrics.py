@@ -114,9 +114,11 @@ def _scale(ref: np.ndarray) -> dict[str, Any]:
     finite = ref[np.isfinite(ref)]
     if finite.size == 0:
         return {"reference_peak": None, "reference_rms": None}
+    exponent = _exponent(finite)
+    scaled = np.ldexp(finite, -exponent)  # exact; keeps the squares finite near the float64 limit
     return {
         "reference_peak": float(np.abs(finite).max()),
-        "reference_rms": float(np.sqrt(np.mean(finite**2))),
+        "reference_rms": _ldexp(float(np.sqrt(np.mean(scaled**2))), exponent),
     }
 
 
@@ -128,19 +130,37 @@ def _error_metrics(cand: np.ndarray, ref: np.ndarray) -> dict[str, float]:
     c, r = cand[finite], ref[finite]
     if c.size == 0:
         return dict.fromkeys(_ERROR_KEYS, math.nan)
+    # Computed on values scaled by a power of two (exact), so that squares and differences of values
+    # near the float64 limit stay finite; a result beyond the limit comes out as inf, silently.
+    exponent = _exponent(c, r)
+    c, r = np.ldexp(c, -exponent), np.ldexp(r, -exponent)
     diff = np.abs(c - r)
-    max_abs = float(diff.max())
-    peak = float(np.abs(r).max())
     error_energy = float(np.dot(diff, diff))
     signal_energy = float(np.dot(r, r))
+    max_abs = _ldexp(float(diff.max()), exponent)
+    peak = _ldexp(float(np.abs(r).max()), exponent)
     return {
         "max_abs": max_abs,
         "max_abs_rel": max_abs / peak if peak > 0 else max_abs,
-        "mean_abs": float(diff.mean()),
-        "rmse": math.sqrt(error_energy / c.size),
+        "mean_abs": _ldexp(float(diff.mean()), exponent),
+        "rmse": _ldexp(math.sqrt(error_energy / c.size), exponent),
         "cosine": _cosine(c, r),
         "snr_db": _snr_db(signal_energy, error_energy),
     }
+
+
+def _exponent(*arrays: np.ndarray) -> int:
+    """The power of two of the arrays' largest magnitude (0 when all are zero or empty)."""
+    peak = max((float(np.abs(a).max()) for a in arrays if a.size), default=0.0)
+    return math.frexp(peak)[1] if peak > 0 else 0
+
+
+def _ldexp(value: float, exponent: int) -> float:
+    """VALUE * 2**EXPONENT, inf past float64's range (math.ldexp raises there)."""
+    try:
+        return math.ldexp(value, exponent)
+    except OverflowError:
+        return math.inf
 
 
 def _cosine(c: np.ndarray, r: np.ndarray) -> float:

@@ -14,7 +14,6 @@ limit, so neither ``/dev/zero`` nor a named pipe can hold edgekit.
 from __future__ import annotations
 
 import contextlib
-import math
 import os
 import resource
 import stat
@@ -221,13 +220,11 @@ def check_writable_cache(folder: Path) -> Path:
 
 
 def check_finite(parameter: str, value: float | None, *, positive: bool = False) -> None:
-    """UsageError naming PARAMETER when VALUE is NaN or infinite (or, with POSITIVE, not above 0)."""
-    if value is None:
-        return
-    if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value):
-        raise UsageError(parameter, f"{value!r} is not a finite number of seconds")
-    if positive and value <= 0:
-        raise UsageError(parameter, f"{value:g} seconds must be positive")
+    """UsageError naming PARAMETER for a duration edgekit cannot use; the rule is
+    :func:`edgekit.option_checks.check_seconds` (finite, not negative, at most a day)."""
+    from edgekit.option_checks import check_seconds
+
+    check_seconds(parameter, value, positive=positive)
 
 
 def usable_cores() -> int:

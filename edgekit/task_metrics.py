@@ -76,13 +76,17 @@ def judge_role(name: str, role: OutputRole, candidate: np.ndarray, reference: np
                producer: str | None = None, image_size: tuple[int, int] | None = None) -> Decision:
     """The decision for one output with a role (arrays already in real values, same shape)."""
     judge = _JUDGES[role.role]
-    return judge(name, role, np.asarray(candidate, np.float64), np.asarray(reference, np.float64),
-                 precision, producer, image_size)
+    # Values near float64's limit (a float64 --expected file) overflow to inf, which the metric
+    # then judges like any other miss: no numpy warning on stderr for it.
+    with np.errstate(over="ignore", invalid="ignore"):
+        return judge(name, role, np.asarray(candidate, np.float64), np.asarray(reference, np.float64),
+                     precision, producer, image_size)
 
 
 def _verdict(value: float, limits: tuple[float, float]) -> str:
     fail, warn = limits
-    return "fail" if value > fail else "warn" if value > warn else "pass"
+    # NaN compares false with everything: a metric that could not be computed must not pass.
+    return "fail" if math.isnan(value) or value > fail else "warn" if value > warn else "pass"
 
 
 def _line(name: str, role: str, what: str, verdict: str) -> str:
@@ -183,6 +187,9 @@ def _logits(name: str, role: OutputRole, cand: np.ndarray, ref: np.ndarray, prec
 def _embedding(name: str, role: OutputRole, cand: np.ndarray, ref: np.ndarray, precision: str,
                producer: str | None, image_size: tuple[int, int] | None) -> Decision:
     a, b = cand.ravel(), ref.ravel()
+    peak = max(float(np.abs(a).max(initial=0.0)), float(np.abs(b).max(initial=0.0)))
+    if math.isfinite(peak) and peak > 0:  # cosine ignores scale: divided first, the norms stay finite
+        a, b = a / peak, b / peak
     norms = float(np.linalg.norm(a) * np.linalg.norm(b))
     cosine = float(a @ b / norms) if norms > 0 else (1.0 if not a.any() and not b.any() else 0.0)
     verdict = _verdict(1.0 - cosine, ROLE_LIMITS[precision]["embedding"])

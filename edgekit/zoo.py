@@ -200,10 +200,14 @@ def get(name: str) -> ZooEntry:
 
 
 def cache_dir() -> Path:
-    """``$EDGEKIT_CACHE_DIR``, else ``$XDG_CACHE_HOME/edgekit``, else ``~/.cache/edgekit``."""
+    """``$EDGEKIT_CACHE_DIR``, else ``$XDG_CACHE_HOME/edgekit``, else ``~/.cache/edgekit``; absolute.
+
+    A relative ``$EDGEKIT_CACHE_DIR`` is taken from the working directory here, once: tools run in
+    other folders (``npm pack`` in a temporary one) would otherwise read it from theirs.
+    """
     override = os.environ.get("EDGEKIT_CACHE_DIR")
     if override:
-        return Path(override).expanduser()
+        return Path(override).expanduser().absolute()
     xdg = os.environ.get("XDG_CACHE_HOME")  # the XDG spec says to ignore relative values
     base = Path(xdg) if xdg and os.path.isabs(xdg) else Path.home() / ".cache"
     return base / "edgekit"

@@ -30,7 +30,8 @@ from edgekit.errors import DelegateUnavailable, EdgekitError, ToolMissing, ToolT
 from edgekit.events import BenchListener
 from edgekit.inputs import convert_inputs, generate_inputs
 from edgekit.model import Model, TensorInfo
-from edgekit.preflight import check_finite, check_output_dir
+from edgekit.option_checks import check_delegates, check_seconds, check_seed, check_threads
+from edgekit.preflight import check_output_dir
 from edgekit.results import BenchResult
 
 __all__ = ["convert", "ConvertResult", "VariantResult"]
@@ -78,9 +79,10 @@ def convert(
     variant whose tool runs past it ends as ``timeout``.
     """
     chosen = _variants(variants)
-    if isinstance(seed, bool) or not isinstance(seed, int) or seed < 0:
-        raise UsageError("seed", f"{seed!r} is not a seed; use a whole number 0 or above")
-    check_finite("tool_timeout", tool_timeout, positive=True)
+    check_seed(seed)
+    check_seconds("tool_timeout", tool_timeout, positive=True)
+    check_threads(threads)  # checked now, not after minutes of conversion
+    check_delegates(delegates)
     out = check_output_dir(_prepare_out(Path(out), force), "out")
 
     def say(message: str) -> None:

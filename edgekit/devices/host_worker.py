@@ -13,7 +13,7 @@ import json
 import sys
 import time
 import traceback
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -35,6 +35,22 @@ def classify_open_error(message: str) -> str:
     if "unresolved custom op" in lowered or "didn't find op for builtin opcode" in lowered:
         return "unsupported"
     return "error"
+
+
+def storable(arrays: Mapping[str, Any]) -> dict[str, Any]:
+    """ARRAYS as an .npz holds them without pickles: a string tensor, which the runtime hands over as
+    an object array of bytes, becomes fixed-width bytes (``S``), so the parent, which never
+    unpickles, reads it back (trailing NUL bytes of an item are lost, as numpy's ``S`` drops them)."""
+    import numpy as np
+
+    plain = {}
+    for name, value in arrays.items():
+        array = np.asarray(value)
+        if array.dtype == object:
+            items = [item if isinstance(item, bytes) else str(item).encode() for item in array.flat]
+            array = np.array(items, dtype=np.bytes_).reshape(array.shape)
+        plain[name] = array
+    return plain
 
 
 def read_request(workdir: Path) -> tuple[dict[str, Any], Any, dict[str, Any]]:
@@ -96,7 +112,7 @@ def run(workdir: Path) -> dict:
     memory["peak_rss_after_run_bytes"] = peak_rss_bytes()
     memory["rss_after_run_bytes"] = current_rss_bytes()
 
-    atomic.write_npz(workdir / "outputs.npz", runner.outputs(), compressed=False)
+    atomic.write_npz(workdir / "outputs.npz", storable(runner.outputs()), compressed=False)
     if request.get("extra_sets"):
         try:
             _run_extra_sets(runner, workdir)
@@ -137,7 +153,7 @@ def _run_extra_sets(runner: Runner, workdir: Path) -> None:
         runner.set_inputs(inputs)
         runner.invoke()
         outputs.update({f"{index}/{name}": value for name, value in runner.outputs().items()})
-    atomic.write_npz(workdir / "set_outputs.npz", outputs, compressed=False)
+    atomic.write_npz(workdir / "set_outputs.npz", storable(outputs), compressed=False)
 
 
 def serve(run_request: Callable[[Path], dict[str, Any]], argv: list[str]) -> int:

@@ -27,13 +27,23 @@ from edgekit import delegates as delegate_registry
 from edgekit.bench_inputs import prepare_input_sets
 from edgekit.devices.host import HostDevice, RunSpec
 from edgekit.environment import environment_fingerprint
-from edgekit.errors import UsageError
+from edgekit.errors import ModelFormatError, UsageError
 from edgekit.explain.graph import Graph
 from edgekit.explain.result import BisectResult, OpError
 from edgekit.explain.rewrite import expose
 from edgekit.measure.loop import LoopConfig
 from edgekit.metrics import output_metrics
 from edgekit.model import Model
+from edgekit.option_checks import (
+    check_count,
+    check_decibels,
+    check_delegates,
+    check_memory,
+    check_precisions,
+    check_seconds,
+    check_seed,
+    check_thread_count,
+)
 from edgekit.quantization import dequantize
 from edgekit.reference import REFERENCE_LOOP
 from edgekit.zoo import catalog_entry, resolve_model
@@ -44,6 +54,10 @@ __all__ = ["SNR_CAP_DB", "bisect"]
 #: quantization of a well-calibrated tensor gives; a closer (or exact, infinite) match is no higher bar.
 SNR_CAP_DB = 40.0
 _EDGE_OPS = ("QUANTIZE", "DEQUANTIZE")
+#: Tensor types whose values are not numbers.
+_NOT_NUMBERS = ("string", "resource", "variant")
+#: Ops of models that keep state between inferences (TensorFlow resource variables).
+STATEFUL_OPS = frozenset({"VAR_HANDLE", "READ_VARIABLE", "ASSIGN_VARIABLE", "CALL_ONCE"})
 #: What a fusing delegate does to exposed intermediates (seen with LiteRT 2.3 on SwiftShader).
 FUSED_NOTE = (
     "a fusing delegate (gpu) may compute exposed intermediate tensors outside its partition or "
@@ -66,15 +80,31 @@ def bisect(
     floor_db: float = 10.0,
     sets: int = 2,
     timeout: float = 600.0,
+    max_input_bytes: int | None = None,
 ) -> BisectResult:
     """Run MODEL on DELEGATE and REFERENCE (a delegate name or a float model) with every
-    intermediate tensor exposed; the error curve and the first op whose error jumps."""
-    if sets < 1:
-        raise UsageError("sets", f"{sets} is not a number of input sets; give 1 or more")
+    intermediate tensor exposed; the error curve and the first op whose error jumps.
+
+    Options are checked as ``bench`` checks them (:mod:`edgekit.option_checks`); a model whose
+    tensors exceed MAX_INPUT_BYTES is refused before anything is allocated, and one with resource
+    variables (which cannot be cut into exposed outputs) with the reason.
+    """
+    delegate = _one_delegate(delegate, "delegate")
+    threads = check_thread_count(threads)
+    precision = check_precisions(precision, "precision")[0]
+    check_seed(seed)
+    jump_db = check_decibels("jump_db", jump_db)
+    floor_db = check_decibels("floor_db", floor_db)
+    check_count("sets", sets, "input sets")
+    timeout = check_seconds("timeout", timeout, positive=True) or 0.0
     path = resolve_model(model)
     candidate = Model.open(path)
     by_delegate = str(reference) in delegate_registry.names()
     reference_model = None if by_delegate else Model.open(resolve_model(reference))
+    for checked in (candidate, reference_model):
+        if checked is not None:
+            _refuse_stateful(checked)
+            check_memory(checked, max_input_bytes)
     entry = catalog_entry(model, path)
     hints = entry.contract if entry is not None else {}
     value = hints.get("normalize")
@@ -152,6 +182,31 @@ def bisect(
     )
 
 
+def _refuse_stateful(model: Model) -> None:
+    """Refuse a model that keeps state in resource variables, naming the ops that do.
+
+    Each inference of such a model changes what the next one computes, and candidate and
+    reference run different numbers of inferences (a GPU also times back-to-back batches), so
+    their intermediates would differ for reasons no op is to blame for.
+    """
+    stateful = sorted({op.name for op in model.ops if op.name in STATEFUL_OPS})
+    if stateful:
+        raise ModelFormatError(
+            model.path,
+            f"it keeps state in resource variables ({', '.join(stateful)}): each inference changes the "
+            "next one's values; freeze its variables into constants and bisect that",
+            expected="a model bisect can compare op by op",
+        )
+
+
+def _one_delegate(name: str, parameter: str) -> str:
+    """The one delegate NAME stands for, checked as bench checks its delegates."""
+    names = check_delegates([name], parameter)
+    if len(names) != 1:
+        raise UsageError(parameter, f"{name!r} names {len(names)} delegates; bisect runs one, e.g. gpu")
+    return names[0]
+
+
 def _run_exposed(
     model: Model,
     graph: Graph,
@@ -163,7 +218,9 @@ def _run_exposed(
     timeout: float,
 ) -> tuple[dict[int, np.ndarray], dict[str, Any]]:
     """Every compute op's outputs of MODEL on DELEGATE_NAME, stacked over SETS, by tensor index."""
-    tensors = [t for p in graph.compute for t in graph.ops[p].outputs if t >= 0]
+    # Only numbers have an error on their own scale: string tensors stay unexposed (not comparable).
+    tensors = [t for p in graph.compute for t in graph.ops[p].outputs
+               if t >= 0 and graph.tensors[t].dtype not in _NOT_NUMBERS]
     data, names = expose(model.path.read_bytes(), tensors)
     target.write_bytes(data)
     delegate = delegate_registry.get(delegate_name)

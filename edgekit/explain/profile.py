@@ -34,12 +34,20 @@ from edgekit import atomic
 from edgekit import delegates as delegate_registry
 from edgekit.devices.host import describe_exit, run_worker
 from edgekit.environment import environment_fingerprint
-from edgekit.errors import UsageError
 from edgekit.explain.graph import Graph
 from edgekit.explain.result import DelegateProfile, ProfileResult, SegmentTime
 from edgekit.explain.rewrite import sub_model
 from edgekit.inputs import generate_inputs
 from edgekit.model import Model
+from edgekit.option_checks import (
+    check_count,
+    check_delegates,
+    check_memory,
+    check_precisions,
+    check_seconds,
+    check_seed,
+    check_thread_count,
+)
 from edgekit.zoo import resolve_model
 
 __all__ = ["GPU_SEGMENTS", "METHOD", "plan_segments", "profile"]
@@ -75,24 +83,37 @@ def profile(
     max_segments: int = 24,
     seconds: float = 4.0,
     seed: int = 0,
-    timeout: float = 600.0,
+    timeout: float | None = None,
+    max_input_bytes: int | None = None,
 ) -> ProfileResult:
     """Profile MODEL (path or zoo name) on each delegate; with BASELINE, diff the two per segment.
 
     THREADS is the CPU thread count, PRECISION the GPU arithmetic. MAX_SEGMENTS caps the prefix
     sub-models per model (cost grows with it: each round runs about MAX_SEGMENTS/2 whole
-    inferences); SECONDS is the least time spent measuring rounds.
+    inferences); SECONDS is the least time spent measuring rounds. Options are checked as
+    ``bench`` checks them (:mod:`edgekit.option_checks`): a delegate that cannot run here is
+    reported ``unavailable``, and a model whose tensors exceed MAX_INPUT_BYTES is refused up front.
     """
-    _validate(threads, max_segments, seconds, precision)
+    delegates = check_delegates(delegates)
+    threads = check_thread_count(threads)
+    precision = check_precisions(precision, "precision")[0]
+    check_count("max_segments", max_segments, "segments")
+    seconds = check_seconds("seconds", seconds, positive=True) or 0.0
+    check_seed(seed)
+    # Rounds stop at the worker's cap; the worker gets room for its loads on top of it.
+    timeout = check_seconds("timeout", timeout, positive=True) or max(600.0, 120.0 + 2 * _round_cap(seconds))
     candidate = Model.open(resolve_model(model))
     old = Model.open(resolve_model(baseline)) if baseline is not None else None
+    for checked in (candidate, old):
+        if checked is not None:
+            check_memory(checked, max_input_bytes)
     graph = Graph.of(candidate)
     old_graph = Graph.of(old) if old is not None else None
     aligned = old_graph is not None and _op_types(old_graph) == _op_types(graph)
     runs: list[DelegateProfile] = []
     old_runs: list[DelegateProfile] = []
     changes: dict[str, list[dict[str, Any]]] = {}
-    for name in dict.fromkeys(delegates):
+    for name in delegates:
         delegate = delegate_registry.get(name)
         # A GPU delegate fuses the graph into kernels of its own and one inference on software
         # Vulkan takes about a second: a few coarse segments say where the time goes.
@@ -123,7 +144,7 @@ def profile(
         },
         method=METHOD,
         settings={
-            "delegates": list(dict.fromkeys(delegates)),
+            "delegates": list(delegates),
             "threads": threads,
             "precision": precision,
             "max_segments": max_segments,
@@ -141,15 +162,9 @@ def profile(
     )
 
 
-def _validate(threads: int, max_segments: int, seconds: float, precision: str) -> None:
-    if threads < 1:
-        raise UsageError("threads", f"{threads} is not a thread count; give 1 or more")
-    if max_segments < 1:
-        raise UsageError("max_segments", f"{max_segments} is not a segment count; give 1 or more")
-    if not seconds > 0:
-        raise UsageError("seconds", f"{seconds:g} is not a duration; give a positive number of seconds")
-    if precision not in ("fp16", "fp32"):
-        raise UsageError("precision", f"{precision!r} is not a GPU precision; use fp16 or fp32")
+def _round_cap(seconds: float) -> float:
+    """The longest the worker measures rounds: it stops there even before its least round count."""
+    return max(seconds * 4, 60.0)
 
 
 def _op_types(graph: Graph) -> list[str]:
@@ -204,7 +219,7 @@ def _measure(
             "block_ms": 2.0,
             "min_rounds": 9 if delegate.uses_threads else 5,
             "seconds": seconds,
-            "max_seconds": max(seconds * 4, 60.0),
+            "max_seconds": _round_cap(seconds),
         }
         (workdir / "request.json").write_text(json.dumps(request), encoding="utf-8")
         env = availability.detail.get("worker_env", {})

@@ -15,6 +15,7 @@ from edgekit.bounded_parse import ParseRefused, parse_toml
 from edgekit.errors import GateConfigError
 from edgekit.gate import fields as f
 from edgekit.gate.locate import locate_key
+from edgekit.option_checks import check_delegates, check_seed, check_threads
 from edgekit.preflight import InputRefused, read_input
 
 __all__ = [
@@ -49,6 +50,19 @@ def _tolerance(value: object) -> str:
     return checked
 
 
+def _as_bench(check: f.Reader) -> f.Reader:
+    """A reader ending in a check of :mod:`edgekit.option_checks`: the gate answers a value as bench does."""
+    from edgekit.errors import EdgekitError, UsageError
+
+    def read(value: object) -> Any:
+        try:
+            return check(value)
+        except EdgekitError as exc:
+            raise ValueError(exc.reason if isinstance(exc, UsageError) else str(exc)) from None
+
+    return read
+
+
 _SETTINGS: dict[str, f.Reader] = {
     "inconclusive": f.choice(*OUTCOME_POLICIES),
     "runtime_mismatch": f.choice(*OUTCOME_POLICIES),
@@ -56,9 +70,9 @@ _SETTINGS: dict[str, f.Reader] = {
 _MODEL: dict[str, f.Reader] = {
     "model": f.text,
     "baseline": f.text,
-    "delegates": f.text_list,
-    "threads": f.int_list,
-    "seed": f.non_negative_int,
+    "delegates": _as_bench(lambda value: tuple(check_delegates(f.text_list(value)))),
+    "threads": _as_bench(lambda value: check_threads(f.int_list(value))),
+    "seed": _as_bench(lambda value: check_seed(f.non_negative_int(value))),
 }
 #: Every check: its keys, and which it needs (a tuple: all of them; a set: at least one).
 _CHECKS: dict[str, tuple[dict[str, f.Reader], tuple[str, ...] | set[str]]] = {
@@ -265,7 +279,6 @@ def parse_model(source: ConfigSource, name: str, table: Any) -> ModelSpec:
         )
     if not isinstance(checks_table, dict) or not checks_table:
         raise source.error(f"{key}.checks", f"no checks; add one of {', '.join(CHECK_KINDS)}")
-    _check_delegates(source, key, values.get("delegates", ()))
     configured = [
         check for kind, value in checks_table.items() for check in parse_check(source, key, kind, value)
     ]

@@ -70,7 +70,7 @@ def walsh_averages(samples: Sequence[float]) -> np.ndarray:
     """Sorted ``(x_i + x_j) / 2`` over ``i <= j``: ``n(n+1)/2`` values."""
     values = np.asarray(samples, dtype=np.float64)
     rows, cols = np.triu_indices(values.size)
-    return np.sort((values[rows] + values[cols]) / 2.0)
+    return np.sort(values[rows] / 2.0 + values[cols] / 2.0)  # halves first: no overflow, same result
 
 
 def hodges_lehmann(samples: Sequence[float]) -> float:

@@ -53,9 +53,12 @@ class LatencyStats:
         values = np.asarray(samples_ms, dtype=np.float64)
         if values.ndim != 1 or values.size == 0:
             raise ValueError("LatencyStats needs a non-empty 1-D sequence of samples")
-        mean = float(values.mean())
-        std = float(values.std(ddof=1)) if values.size > 1 else 0.0
-        p50, p90, p95, p99 = (float(v) for v in np.percentile(values, [50, 90, 95, 99]))
+        # Samples read from a document may be inf or near float64's limit: the figures come out
+        # inf or nan (and say so in the report), without numpy's warnings on stderr.
+        with np.errstate(over="ignore", invalid="ignore"):
+            mean = float(values.mean())
+            std = float(values.std(ddof=1)) if values.size > 1 else 0.0
+            p50, p90, p95, p99 = (float(v) for v in np.percentile(values, [50, 90, 95, 99]))
         return cls(
             samples_ms=tuple(float(v) for v in values),
             mean=mean,
