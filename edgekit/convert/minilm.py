@@ -295,7 +295,7 @@ def _tensorflow() -> Any:
     try:
         import tensorflow as tf
     except ImportError as exc:
-        raise ToolMissing("tensorflow", f"to build {NAME}", "pip install 'edgekit[convert]'") from exc
+        raise ToolMissing("tensorflow", f"to build {NAME}", "pip install 'edgekit-ml[convert]'") from exc
     tf.get_logger().setLevel("ERROR")
     return tf
 

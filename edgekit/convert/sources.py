@@ -49,7 +49,7 @@ def tensorflow() -> Any:
     try:
         import tensorflow as tf
     except ImportError as exc:
-        raise ToolMissing("tensorflow", "to convert models", "pip install 'edgekit[convert]'") from exc
+        raise ToolMissing("tensorflow", "to convert models", "pip install 'edgekit-ml[convert]'") from exc
     tf.get_logger().setLevel("ERROR")
     return tf
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import shutil
+import subprocess
 import textwrap
 from collections.abc import Callable
 from pathlib import Path
@@ -29,6 +30,29 @@ def project(tmp_path: Path, pose_pair: dict[str, Path], monkeypatch: pytest.Monk
     monkeypatch.chdir(tmp_path)
     monkeypatch.delenv("GITHUB_STEP_SUMMARY", raising=False)
     return tmp_path
+
+
+@pytest.fixture
+def clone(tmp_path: Path, pose_pair: dict[str, Path], monkeypatch: pytest.MonkeyPatch) -> Path:
+    """A clone of a one-commit repository holding ``pose.tflite``, as the working directory.
+
+    A clone, so that ``git:origin/main:...`` baselines resolve as in a CI checkout.
+    """
+
+    def git(*args: str, cwd: Path) -> None:
+        identity = ["-c", "user.name=t", "-c", "user.email=t@example.org"]
+        subprocess.run(["git", *identity, *args], cwd=cwd, check=True, capture_output=True)
+
+    upstream = tmp_path / "upstream"
+    upstream.mkdir()
+    git("init", "-q", "-b", "main", cwd=upstream)
+    shutil.copy(pose_pair["baseline"], upstream / "pose.tflite")
+    git("add", "pose.tflite", cwd=upstream)
+    git("commit", "-qm", "model", cwd=upstream)
+    git("clone", "-q", str(upstream), "project", cwd=tmp_path)
+    monkeypatch.chdir(tmp_path / "project")
+    monkeypatch.delenv("GITHUB_STEP_SUMMARY", raising=False)
+    return tmp_path / "project"
 
 
 def write_config(directory: Path, text: str, name: str = "edgekit.toml") -> Path:

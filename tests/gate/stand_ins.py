@@ -4,19 +4,23 @@ A real latency decision takes 20-60 s and a valgrind count minutes, so most gate
 the two models' multiply-accumulate estimates instead: a heavier candidate comes out slower, an
 identical one equal. They return the engines' own result types. The real engines are exercised
 by ``tests/gate/test_latency.py``, ``test_instructions.py`` and ``test_real_engine.py``.
+
+Importable without pytest: ``tests/gate/test_ci_examples.py`` installs them in an ``edgekit``
+command run from a fresh virtual environment that has only edgekit's own dependencies.
 """
 
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
-
-import pytest
+from typing import TYPE_CHECKING, Any
 
 from edgekit.gate import instructions, latency
 from edgekit.gate.instructions import InstructionCount
 from edgekit.gate.latency import LatencyDecision
 from edgekit.model import Model
+
+if TYPE_CHECKING:
+    import pytest
 
 
 def fake_latency_decision(
@@ -51,7 +55,10 @@ def fake_instruction_count(
 
 
 def install_stand_ins(monkeypatch: pytest.MonkeyPatch, *, valgrind: bool = True) -> None:
-    """Replace compare_latency and count_instructions (and valgrind_available) for one test."""
+    """Replace compare_latency and count_instructions (and valgrind_available) for one test.
+
+    Anything with pytest's ``setattr(target, name, value)`` will do as MONKEYPATCH.
+    """
     monkeypatch.setattr(latency, "compare_latency", fake_latency_decision)
     monkeypatch.setattr(instructions, "count_instructions", fake_instruction_count)
     monkeypatch.setattr(instructions, "valgrind_available", lambda: valgrind)

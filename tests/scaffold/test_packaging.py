@@ -62,7 +62,17 @@ def _build_wheel(tmp_path: Path) -> Path:
     if done.returncode != 0 and "No matching distribution found for setuptools" in done.stderr:
         pytest.skip("no setuptools>=77 here or on the configured package index to build the wheel with")
     assert done.returncode == 0, done.stderr[-2000:]
-    return next(wheels.glob("edgekit-*.whl"))
+    return next(wheels.glob(f"{_wheel_name()}-*.whl"))
+
+
+def _wheel_name() -> str:
+    """The distribution name as a wheel's file name spells it (PEP 427: edgekit-ml -> edgekit_ml)."""
+    try:
+        import tomllib
+    except ImportError:  # Python 3.10: edgekit depends on tomli there
+        import tomli as tomllib
+    name = tomllib.loads((REPO / "pyproject.toml").read_text(encoding="utf-8"))["project"]["name"]
+    return re.sub(r"[-_.]+", "_", name).lower()
 
 
 @pytest.mark.slow
