@@ -11,7 +11,6 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
-from importlib.util import find_spec
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -34,9 +33,10 @@ class TensorFlowDelegate:
     formats: tuple[str, ...] = ("tfjs-graph",)
 
     def probe(self) -> Availability:
-        if find_spec("tensorflow") is None:
+        version = _tensorflow_version()
+        if version is None:
             return Availability(False, "TensorFlow is not installed: pip install 'edgekit[convert]'")
-        return Availability(True, "TensorFlow on this host (graph models read back in-process)")
+        return Availability(True, f"TensorFlow {version} on this host (graph models read back in-process)")
 
     def coverage(self, model: Model) -> Coverage:
         # Reading the graph back refuses ops TensorFlow does not have; every op it reads, it runs.
@@ -46,6 +46,19 @@ class TensorFlowDelegate:
 
     def open(self, model_path: str, options: RunOptions) -> TensorFlowGraphRunner:
         return TensorFlowGraphRunner(model_path, options.threads)
+
+
+def _tensorflow_version() -> str | None:
+    """TensorFlow's installed version, from package metadata: probing must not import it (or even
+    look for its module: ``bench`` never touches TensorFlow unless a graph model needs it)."""
+    from importlib.metadata import PackageNotFoundError, version
+
+    for distribution in ("tensorflow-cpu", "tensorflow", "tensorflow-macos", "tf-nightly"):
+        try:
+            return version(distribution)
+        except PackageNotFoundError:
+            continue
+    return None
 
 
 class TensorFlowGraphRunner:
