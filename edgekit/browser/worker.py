@@ -41,9 +41,17 @@ def run(workdir: Path) -> dict[str, Any]:
         except BrowserCrashed as exc:
             return {"status": "crashed", "reason": exc.describe()}
         except PageError as exc:
-            return {"status": classify_open_error(exc.message), "reason": exc.describe()}
+            return {"status": page_error_status(exc), "reason": exc.describe()}
         except EdgekitError as exc:  # Chromium or Playwright missing, a runtime file that did not verify
             return {"status": "error", "reason": str(exc)}
+
+
+def page_error_status(exc: Any) -> str:
+    """`unsupported` when the runtime says it lacks an op (the page's error or its console), else `error`."""
+    text = " ".join([exc.message, *exc.console])
+    if "not registered for backend" in text:  # TF.js: this backend has no kernel for an op
+        return "unsupported"
+    return classify_open_error(text)
 
 
 def _session(request: dict[str, Any], delegate: Any, console: Any) -> Any:
@@ -176,7 +184,7 @@ def pair(workdir: Path) -> dict[str, Any]:
         except BrowserCrashed as exc:
             return {"status": "crashed", "reason": exc.describe()}
         except PageError as exc:
-            return {"status": classify_open_error(exc.message), "reason": exc.describe()}
+            return {"status": page_error_status(exc), "reason": exc.describe()}
 
 
 def _pair(request: dict[str, Any], delegate: Any, arrays: dict[str, Any], console: Any) -> dict[str, Any]:
