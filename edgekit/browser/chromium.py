@@ -69,7 +69,7 @@ def launch_plan(backend: str, executable: Path | None = None) -> LaunchPlan:
     system_gpu = os.environ.get(GPU_ENV, "").lower() == "system"
     env: dict[str, str] = {}
     if backend == "wasm":
-        return LaunchPlan(binary, (*_COMMON, "--disable-gpu"), env, "none (WebAssembly on the CPU)")
+        return LaunchPlan(binary, (*_COMMON, "--disable-gpu"), env, "WebAssembly on the CPU (no GPU process)")
     if backend == "webgl":
         if system_gpu:
             return LaunchPlan(binary, (*_COMMON, "--ignore-gpu-blocklist"), env, "system GPU")

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import base64
 import collections
+import os
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
@@ -148,8 +149,6 @@ class BrowserSession:
         self.browser_version = self._browser.version
 
     def _environment(self) -> dict[str, str]:
-        import os
-
         return {**os.environ, **self.plan.env}
 
     def new_page(self) -> BenchPage:
