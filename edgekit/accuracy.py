@@ -52,8 +52,9 @@ __all__ = [
 
 PRECISIONS = ("fp32", "fp16", "int8")
 VERDICTS = ("pass", "warn", "fail")
-#: Delegates whose default arithmetic is fp16 (LiteRT's GPU accelerator unless told fp32).
-FP16_DELEGATES = frozenset({"gpu"})
+#: Delegates whose default arithmetic is fp16 (LiteRT's GPU accelerator, TF.js's WebGL with f16
+#: textures; each unless told fp32).
+FP16_DELEGATES = frozenset({"gpu", "tfjs-webgl"})
 #: Integer types a tensor is quantized to (weights or activations).
 QUANTIZED_DTYPES = frozenset({"int4", "int8", "uint8", "int16"})
 

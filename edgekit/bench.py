@@ -141,8 +141,10 @@ def bench(
     """
     emit = _Broadcast(listeners)
     check_seed(seed)
+    names = check_delegates(delegates, keep_all=True)
+    requested = [delegate_registry.get(name) for name in names if name != "all"]
     path = resolve_model(model, log=emit.on_message)
-    parsed = _open_tflite(path)
+    parsed = _open_model(path, requested, "all" in names)
     if signature is not None:
         parsed = parsed.select_signature(signature)
     run_tensors, dynamic_notes = fill_dynamic(parsed.inputs, batch)
@@ -152,7 +154,7 @@ def bench(
                       f"zoo catalog ({entry.name}): {hints.get('source', '')}" if entry else "",
                       parse_output_roles(output_roles))
     value_range = _validate_normalize(normalize) or _catalog_range(hints)
-    chosen = [delegate_registry.get(name) for name in check_delegates(delegates)]
+    chosen = [delegate_registry.get(name) for name in _expand_all(names, parsed.format)]
     loop = LoopConfig(warmup_runs, warmup_seconds, runs, min_seconds, max_seconds)
     settings = BenchSettings(
         delegates=tuple(d.name for d in chosen),
@@ -185,6 +187,7 @@ def bench(
     emit.on_bench_start(str(path), [spec for spec, _ in planned])
 
     device = HostDevice()
+    devices: dict[str, HostDevice] = {"host": device}
     environment = environment_fingerprint(list(settings.threads))
     notes = [load_warning(environment), thread_count_warning(settings.threads), *input_sets.notes]
     warnings = [line for line in notes if line]
@@ -198,7 +201,7 @@ def bench(
             result = _verdict(spec, "interrupted", "not started: the bench was interrupted")
         else:
             try:
-                result = verdict or device.run(
+                result = verdict or _device(devices, spec.device).run(
                     path,
                     spec,
                     arrays,
@@ -211,7 +214,7 @@ def bench(
             except KeyboardInterrupt:  # Ctrl-C or SIGTERM: the worker is gone; keep the finished runs
                 interrupted = True
                 result = _verdict(spec, "interrupted", "stopped by an interrupt before it finished")
-        result.coverage = coverages[spec.delegate]
+        result.coverage = coverages.get(spec.delegate)
         results.append(result)
         emit.on_run_end(result, position, len(planned))
     if interrupted:
@@ -261,19 +264,31 @@ def _plan(
     coverages: dict[str, dict] = {}
     blocked = []
     for delegate in chosen:
+        device = getattr(delegate, "device", "host")
+        if model.format not in _formats(delegate):
+            reason = _format_refusal(delegate, model.format)
+            refused = RunSpec(delegate.name, settings.threads[0], device=device)
+            planned.append((refused, _verdict(refused, "unsupported", reason)))
+            blocked.append(f"{delegate.name}: {reason}")
+            continue
         availability = delegate.probe()
         coverage = delegate.coverage(model)
         coverages[delegate.name] = coverage.to_dict()
         cannot_run = not coverage.runnable and not delegate.cpu_fallback
         env = tuple(sorted(availability.detail.get("worker_env", {}).items()))
+        offered = getattr(delegate, "precisions", None) or None
         for threads, precision in _variants(delegate, settings, availability.available):
-            spec = RunSpec(delegate.name, threads, precision=precision, signature=model.selected_signature,
-                           worker_env=env)
+            spec = RunSpec(delegate.name, threads, device=device, precision=precision,
+                           signature=model.selected_signature, worker_env=env)
             verdict = None
             if not availability.available:
                 verdict = _verdict(spec, "unavailable", availability.reason)
             elif cannot_run:
                 verdict = _verdict(spec, "unsupported", coverage.summary())
+            elif precision is not None and offered is not None and precision not in offered:
+                only = f"{delegate.name} computes in {', '.join(offered)} only"
+                verdict = _verdict(spec, "unsupported",
+                                   f"{only}; ask for it with --gpu-precision {offered[0]}")
             planned.append((spec, verdict))
         if availability.available and cannot_run:
             blocked.append(f"{delegate.name}: {coverage.summary()}")
@@ -288,6 +303,30 @@ def _variants(delegate: Delegate, settings: BenchSettings, available: bool) -> l
     if delegate.uses_threads:
         return [(threads, None) for threads in settings.threads]
     return [(settings.threads[0], precision) for precision in settings.gpu_precisions]
+
+
+def _formats(delegate: Delegate) -> tuple[str, ...]:
+    """The model formats a delegate runs: ``.tflite`` unless it says otherwise (``formats``)."""
+    return tuple(getattr(delegate, "formats", ("tflite",)))
+
+
+def _format_refusal(delegate: Delegate, model_format: str) -> str:
+    refusal = getattr(delegate, "format_refusal", None)
+    if refusal is not None:
+        return str(refusal(model_format))
+    if model_format == "tfjs-graph":
+        return (f"{delegate.name} runs .tflite models; bench this TF.js graph model on tfjs-wasm, tfjs-webgl "
+                "or tfjs-webgpu, or convert its TensorFlow source first: edgekit convert SOURCE --out DIR")
+    return f"{delegate.name} runs {', '.join(_formats(delegate))} models, not {model_format}"
+
+
+def _device(devices: dict[str, HostDevice], name: str) -> HostDevice:
+    """The device a run goes to, made on first use (the browser's only when a browser delegate runs)."""
+    if name not in devices:
+        from edgekit.devices.browser import BrowserDevice
+
+        devices[name] = BrowserDevice()
+    return devices[name]
 
 
 def _verdict(spec: RunSpec, status: str, reason: str) -> RunResult:
@@ -338,7 +377,7 @@ def _reference_outputs(
             if run.delegate == delegate and run.status == "ok":
                 run.is_reference = True
                 label = f"{delegate} on the same file" + (
-                    "" if delegate == "cpu-ref" else " (cpu-ref cannot run it)"
+                    "" if delegate in ("cpu-ref", "tf-ref") else " (cpu-ref cannot run it)"
                 )
                 return Reference("delegate", label, run.outputs, model.outputs, True, run=None, note=note,
                                  extra_outputs=run.extra_outputs)
@@ -358,17 +397,32 @@ def _reference_outputs(
                      path=str(target.path), extra_outputs=run.extra_outputs)
 
 
-def _open_tflite(path: Path) -> Model:
-    """The .tflite model at PATH; other formats are pointed at `edgekit convert`."""
+def _expand_all(names: list[str], model_format: str = "tflite") -> list[str]:
+    """`all` stands for every registered delegate that runs the model's format, in registry order."""
+    if "all" not in names:
+        return names
+    runs_it = [n for n in delegate_registry.names() if model_format in _formats(delegate_registry.get(n))]
+    return list(dict.fromkeys([*runs_it, *(n for n in names if n != "all")]))
+
+
+def _open_model(path: Path, requested: Sequence[Delegate], everything: bool) -> Model:
+    """The model at PATH when a requested delegate runs its format (any does, for ``all``); else
+    ModelFormatError pointing at the delegates that do, or at `edgekit convert`."""
     parsed = Model.open(path)
-    if parsed.format != "tflite":
-        kind = {"tfjs-graph": "TF.js graph", "saved-model": "SavedModel", "keras": "Keras"}.get(parsed.format)
-        raise ModelFormatError(
-            path,
-            f"is a {kind or parsed.format} model; bench measures .tflite models: convert its TensorFlow "
-            "source first: edgekit convert SOURCE --out DIR",
-        )
-    return parsed
+    accepted = {fmt for delegate in requested for fmt in _formats(delegate)}
+    if everything:
+        accepted |= {fmt for name in delegate_registry.names()
+                     for fmt in _formats(delegate_registry.get(name))}
+    if parsed.format in accepted:
+        return parsed
+    kind = {"tfjs-graph": "TF.js graph", "saved-model": "SavedModel", "keras": "Keras"}.get(parsed.format)
+    browser = (" (or bench it in the browser: --delegate tfjs-wasm,tfjs-webgl)"
+               if parsed.format == "tfjs-graph" else "")
+    raise ModelFormatError(
+        path,
+        f"is a {kind or parsed.format} model; these delegates measure .tflite models: convert its TensorFlow "
+        f"source first: edgekit convert SOURCE --out DIR{browser}",
+    )
 
 
 class _Broadcast(BenchListener):

@@ -215,7 +215,9 @@ def _parser() -> argparse.ArgumentParser:
     bench.add_argument(
         "--delegate",
         default="cpu",
-        help="comma-separated delegates, or all (default: cpu; e.g. cpu,cpu-ref,gpu)",
+        help="comma-separated delegates, or all (default: cpu; e.g. cpu,cpu-ref,gpu; in headless Chromium: "
+             "tflite-wasm, or tfjs-wasm,tfjs-webgl,tfjs-webgpu for a TF.js graph model; "
+             "see `edgekit delegates`)",
     )
     bench.add_argument("--threads", default="1", help="comma-separated thread counts to sweep (default: 1)")
     bench.add_argument(

@@ -114,11 +114,15 @@ def check_count(parameter: str, value: int, what: str, minimum: int = 1) -> int:
     return int(value)
 
 
-def check_delegates(names: str | Sequence[str], parameter: str = "delegates") -> list[str]:
+def check_delegates(
+    names: str | Sequence[str], parameter: str = "delegates", *, keep_all: bool = False
+) -> list[str]:
     """Registered delegate names, in the order given: at least one, ``all`` expanded, duplicates dropped.
 
     An unknown name raises :class:`~edgekit.errors.UnknownDelegate` with the valid ones. A delegate
     that cannot run on this machine is accepted: the caller reports it unavailable, with the reason.
+    With ``keep_all``, ``all`` is left for the caller to expand (bench: the delegates that run the
+    model's format, known only once the model is open).
     """
     from edgekit import delegates as registry
 
@@ -128,9 +132,9 @@ def check_delegates(names: str | Sequence[str], parameter: str = "delegates") ->
     cleaned = [name.strip() for name in given if name.strip()]
     if not cleaned:
         raise UsageError(parameter, "give at least one delegate, e.g. cpu")
-    if "all" in cleaned:
+    if "all" in cleaned and not keep_all:
         cleaned = [*registry.names(), *(name for name in cleaned if name != "all")]
-    return [registry.get(name).name for name in dict.fromkeys(cleaned)]
+    return [name if name == "all" else registry.get(name).name for name in dict.fromkeys(cleaned)]
 
 
 def check_precisions(precisions: str | Sequence[str], parameter: str = "gpu_precision") -> tuple[str, ...]:

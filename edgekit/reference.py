@@ -91,7 +91,10 @@ def _expected_arrays(arrays: dict[str, np.ndarray], model: Model, label: str, wh
 
 
 def reference_delegate(model: Model) -> tuple[str, str]:
-    """(delegate, note): cpu-ref when it can run the model, else cpu with the reason."""
+    """(delegate, note): cpu-ref when it can run the model, else cpu with the reason; for a TF.js
+    graph model, tf-ref (TensorFlow, which it was exported from)."""
+    if model.format == "tfjs-graph":
+        return "tf-ref", ""
     coverage = delegate_registry.get("cpu-ref").coverage(model)
     if coverage.runnable:
         return "cpu-ref", ""

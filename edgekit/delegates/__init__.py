@@ -35,6 +35,8 @@ _BUILTIN_MODULES = (
     "edgekit.delegates.hexagon",
     "edgekit.delegates.nnapi",
     "edgekit.delegates.coreml",
+    "edgekit.delegates.tensorflow",
+    "edgekit.delegates.browser",
 )
 
 _registry: dict[str, Delegate] = {}

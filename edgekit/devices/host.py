@@ -55,6 +55,8 @@ class HostDevice:
     """Runs models on this machine through LiteRT in isolated worker processes."""
 
     name = "host"
+    #: The module each run's worker process executes (``python -m MODULE WORKDIR``).
+    worker_module = "edgekit.devices.host_worker"
 
     def run(
         self,
@@ -101,8 +103,13 @@ class HostDevice:
                 on_event or (lambda event: None),
                 _import_roots(delegate_modules),
                 dict(spec.worker_env),
+                self.worker_module,
             )
-            return _collect(workdir, spec, returncode, stderr_tail, timeout_s)
+            return self.explain(_collect(workdir, spec, returncode, stderr_tail, timeout_s), workdir)
+
+    def explain(self, result: RunResult, workdir: Path) -> RunResult:
+        """A device's last word on a finished run, while its work folder still exists (the host's: none)."""
+        return result
 
 
 def run_worker(

@@ -111,8 +111,8 @@ def compare_latency(
     crashes, hangs or errs.
     """
     _check_settings(max_slowdown, confidence, max_seconds, min_rounds, threads)
-    runner = _RoundRunner(Path(baseline), Path(candidate), RunSpec(delegate, threads), inputs_seed)
-    return decide_rounds(runner.round, max_slowdown=max_slowdown, confidence=confidence,
+    rounds = _round_source(Path(baseline), Path(candidate), RunSpec(delegate, threads), inputs_seed)
+    return decide_rounds(rounds, max_slowdown=max_slowdown, confidence=confidence,
                          max_seconds=max_seconds, min_rounds=min_rounds, confirm=confirm, on_round=on_round)
 
 
@@ -158,6 +158,18 @@ def _check_settings(max_slowdown: float, confidence: float, max_seconds: float, 
         raise UsageError("min_rounds", f"must be at least 1, got {min_rounds}")
     if threads < 1:
         raise UsageError("threads", f"must be at least 1, got {threads}")
+
+
+def _round_source(baseline: Path, candidate: Path, spec: RunSpec, seed: int) -> RoundSource:
+    """Host delegates: fresh workers in ABBA order; browser delegates: both models in one page per
+    round (``edgekit.browser.pairing``), four figures per round either way."""
+    from edgekit import delegates
+
+    if getattr(delegates.get(spec.delegate), "device", "host") == "browser":
+        from edgekit.browser.pairing import BrowserRoundRunner
+
+        return BrowserRoundRunner(baseline, candidate, spec, seed, ROUND_LOOP, _RUN_TIMEOUT_S).round
+    return _RoundRunner(baseline, candidate, spec, seed).round
 
 
 class _RoundRunner:

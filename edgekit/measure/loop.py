@@ -14,7 +14,8 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 
-__all__ = ["LoopConfig", "LoopMeasurement", "measure_latency", "measure_readback", "measure_throughput"]
+__all__ = ["LoopConfig", "LoopMeasurement", "measure_latency", "measure_readback", "measure_throughput",
+           "readback_plan", "throughput_plan"]
 
 #: Inferences dispatched back to back per throughput sample.
 THROUGHPUT_BATCH = 10
@@ -86,8 +87,8 @@ def measure_throughput(
             dispatch()
         wait()
 
-    samples = _run_phase(batch, "throughput", max(3, config.min_runs // THROUGHPUT_BATCH),
-                         config.min_seconds / 4, config.max_seconds / 4, on_progress)
+    plan = throughput_plan(config)
+    samples = _run_phase(batch, "throughput", plan.min_runs, plan.min_seconds, plan.max_seconds, on_progress)
     return tuple(ns / THROUGHPUT_BATCH / _NS_PER_MS for ns in samples)
 
 
@@ -97,14 +98,29 @@ def measure_readback(
     """Times of reading every output after a finished inference (ms); the inference is untimed."""
     clock = time.perf_counter_ns
     samples: list[int] = []
-    runs = max(3, min(30, config.min_runs // 5))
-    deadline = clock() + int(config.max_seconds / 4 * _NS_PER_S)
+    runs, seconds = readback_plan(config)
+    deadline = clock() + int(seconds * _NS_PER_S)
     while len(samples) < runs and (len(samples) < 3 or clock() <= deadline):
         invoke()
         t0 = clock()
         read_outputs()
         samples.append(clock() - t0)
     return tuple(ns / _NS_PER_MS for ns in samples)
+
+
+def throughput_plan(config: LoopConfig) -> LoopConfig:
+    """The throughput phase's budget: a quarter of the latency loop's runs and times, >= 3 batches.
+
+    Its ``min_runs`` counts batches of THROUGHPUT_BATCH; other timing loops (the browser page)
+    follow the same plan.
+    """
+    return LoopConfig(0, 0.0, max(3, config.min_runs // THROUGHPUT_BATCH), config.min_seconds / 4,
+                      config.max_seconds / 4)
+
+
+def readback_plan(config: LoopConfig) -> tuple[int, float]:
+    """(reads, seconds): the readback phase times up to that many reads, at least 3, within the seconds."""
+    return max(3, min(30, config.min_runs // 5)), config.max_seconds / 4
 
 
 def _run_phase(

@@ -66,6 +66,8 @@ def _notes(run: RunResult) -> list[str]:
         if accelerated is not None:
             where += f"; fully accelerated: {'yes' if accelerated else 'NO (some ops fell back to CPU)'}"
         notes.append(f"  {run.label}: {where}")
+    elif run.runtime and run.runtime.get("browser"):
+        notes.append(f"  {run.label}: ran in {run.runtime.get('kernels') or run.runtime['browser']}")
     accuracy = run.accuracy
     if accuracy is not None and accuracy.verdict != "pass":
         where = f" (judged on {accuracy.judged_on})" if accuracy.judged_on else ""
