@@ -25,9 +25,9 @@ import numpy as np
 import pytest
 
 from edgekit import delegates
-from edgekit.bench import bench
+from edgekit.bench.run import bench
 from edgekit.browser.session import BrowserSession
-from edgekit.model import Model
+from edgekit.model.model import Model
 from edgekit.scaffold.binding import BindOptions
 from edgekit.scaffold.project import scaffold
 from tests import tflite_builder

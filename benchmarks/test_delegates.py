@@ -13,8 +13,8 @@ import pytest
 
 from edgekit import delegates
 from edgekit.delegates.base import Availability, RunOptions
-from edgekit.inputs import generate_inputs
-from edgekit.model import Model
+from edgekit.inputs.seeded import generate_inputs
+from edgekit.model.model import Model
 
 MODELS = ["selfie-segmentation", "pose-landmark-lite", "pose-landmark-full"]
 

@@ -20,10 +20,10 @@ from pathlib import Path
 import pytest
 
 from edgekit import delegates
-from edgekit.bench import bench
+from edgekit.bench.run import bench
 from edgekit.delegates.base import RunOptions
-from edgekit.inputs import generate_inputs
-from edgekit.model import Model
+from edgekit.inputs.seeded import generate_inputs
+from edgekit.model.model import Model
 
 ROUNDS = 5
 RUNS_PER_ROUND = 100

@@ -42,8 +42,8 @@ from edgekit.devices.host import HostDevice, RunSpec
 from edgekit.gate.instructions import count_instructions, valgrind_available
 from edgekit.gate.latency import ROUND_LOOP, LatencyDecision, compare_latency, decide_rounds, round_log_ratio
 from edgekit.gate.stats import hodges_lehmann
-from edgekit.inputs import generate_inputs
-from edgekit.model import Model
+from edgekit.inputs.seeded import generate_inputs
+from edgekit.model.model import Model
 
 DECISIONS = int(os.environ.get("EDGEKIT_POWER_DECISIONS", "2"))
 NEIGHBOUR_DECISIONS = int(os.environ.get("EDGEKIT_POWER_NEIGHBOUR_DECISIONS", str(DECISIONS)))
@@ -221,8 +221,8 @@ _PEER_BENCHMARK = textwrap.dedent('''
     import os
 
     from edgekit.delegates.cpu import InterpreterRunner
-    from edgekit.inputs import generate_inputs
-    from edgekit.model import Model
+    from edgekit.inputs.seeded import generate_inputs
+    from edgekit.model.model import Model
 
 
     def test_inference(benchmark):

@@ -14,7 +14,7 @@ import time
 
 import numpy as np
 
-from edgekit.bench import bench
+from edgekit.bench.run import bench
 from edgekit.delegates.cpu import InterpreterRunner
 from edgekit.measure.loop import LoopConfig, measure_latency
 

@@ -5,9 +5,9 @@ from __future__ import annotations
 
 import numpy as np
 
-from edgekit.inputs import generate_inputs
+from edgekit.inputs.seeded import generate_inputs
 from edgekit.measure.stats import LatencyStats
-from edgekit.model import Model
+from edgekit.model.model import Model
 
 MODEL = "pose-landmark-full"  # 6.4 MB, 332 ops
 

@@ -6,7 +6,7 @@ import numpy as np
 
 from edgekit.measure.stats import LatencyStats
 from edgekit.report.render import render_report
-from edgekit.results import BenchResult, RunResult
+from edgekit.results.bench_result import BenchResult, RunResult
 
 
 def _document(runs: int = 20, samples: int = 2000) -> BenchResult:

@@ -10,7 +10,7 @@ import sys
 PROBE = """
 import json, sys, time
 start = time.perf_counter()
-import edgekit.bench, edgekit.cli, edgekit.report.console
+import edgekit.bench.run, edgekit.cli.main, edgekit.report.console
 elapsed = time.perf_counter() - start
 tensorflow = sorted(m for m in sys.modules if m.split('.')[0] in ('tensorflow', 'keras'))
 print(json.dumps({"seconds": elapsed, "modules": len(sys.modules), "tensorflow": tensorflow}))

@@ -11,11 +11,11 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from edgekit.accuracy import compare_outputs
-from edgekit.contract import TensorInfo
-from edgekit.judge import judge
-from edgekit.realistic import realistic_inputs
-from edgekit.roles import parse_role
+from edgekit.bench.judge import judge
+from edgekit.inputs.realistic import realistic_inputs
+from edgekit.model.contract import TensorInfo
+from edgekit.verdicts.accuracy import compare_outputs
+from edgekit.verdicts.roles import parse_role
 
 FIXTURES = Path(__file__).resolve().parents[2] / "shared" / "fixtures" / "h200-gpu"
 

@@ -41,8 +41,8 @@ __all__ = [
 
 _LAZY: dict[str, tuple[str, str | None]] = {
     "inspect": ("edgekit.api", "inspect"),
-    "bench": ("edgekit.bench", "bench"),
-    "judge": ("edgekit.judge", "judge"),
+    "bench": ("edgekit.bench.run", "bench"),
+    "judge": ("edgekit.bench.judge", "judge"),
     "convert": ("edgekit.convert", None),  # the package is callable: see edgekit/convert/__init__.py
     "gate": ("edgekit.gate", None),  # callable too: see edgekit/gate/__init__.py
     "GateResult": ("edgekit.gate.result", "GateResult"),
@@ -52,30 +52,30 @@ _LAZY: dict[str, tuple[str, str | None]] = {
     "scaffold": ("edgekit.api", "scaffold"),
     "scaffold_apps": ("edgekit.api", "scaffold_apps"),
     "render_report": ("edgekit.report.render", "render_report"),
-    "merge": ("edgekit.merge", "merge"),
-    "MergedResult": ("edgekit.merge", "MergedResult"),
-    "Model": ("edgekit.model", "Model"),
-    "BenchResult": ("edgekit.results", "BenchResult"),
+    "merge": ("edgekit.report.merge", "merge"),
+    "MergedResult": ("edgekit.report.merge", "MergedResult"),
+    "Model": ("edgekit.model.model", "Model"),
+    "BenchResult": ("edgekit.results.bench_result", "BenchResult"),
     "ConvertResult": ("edgekit.convert.result", "ConvertResult"),
-    "RunResult": ("edgekit.results", "RunResult"),
+    "RunResult": ("edgekit.results.bench_result", "RunResult"),
     "LatencyStats": ("edgekit.measure.stats", "LatencyStats"),
-    "BenchListener": ("edgekit.events", "BenchListener"),
+    "BenchListener": ("edgekit.bench.events", "BenchListener"),
     "EdgekitError": ("edgekit.errors", "EdgekitError"),
 }
 
 if TYPE_CHECKING:
     from edgekit.api import doctor, inspect, scaffold, scaffold_apps, zoo_list, zoo_pull
-    from edgekit.bench import bench
+    from edgekit.bench.events import BenchListener
+    from edgekit.bench.judge import judge
+    from edgekit.bench.run import bench
     from edgekit.convert.result import ConvertResult
     from edgekit.errors import EdgekitError
-    from edgekit.events import BenchListener
     from edgekit.gate.result import GateResult
-    from edgekit.judge import judge
     from edgekit.measure.stats import LatencyStats
-    from edgekit.merge import MergedResult, merge
-    from edgekit.model import Model
+    from edgekit.model.model import Model
+    from edgekit.report.merge import MergedResult, merge
     from edgekit.report.render import render_report
-    from edgekit.results import BenchResult, RunResult
+    from edgekit.results.bench_result import BenchResult, RunResult
 
 
 def __getattr__(name: str) -> Any:

@@ -9,10 +9,10 @@ import sys
 
 def main() -> int:
     """Run the CLI on ``sys.argv``."""
-    from edgekit.cli_signals import hold_signals
+    from edgekit.cli.signals import hold_signals
 
     hold_signals()
-    from edgekit.cli import main as cli_main
+    from edgekit.cli.main import main as cli_main
 
     return cli_main()
 

@@ -8,7 +8,7 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 
 from edgekit import delegates, zoo
-from edgekit.model import Model
+from edgekit.model.model import Model
 
 __all__ = ["inspect", "zoo_list", "zoo_pull", "doctor", "DelegateStatus"]
 

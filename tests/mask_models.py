@@ -15,7 +15,7 @@ from typing import Any
 
 import numpy as np
 
-from edgekit.scenes import SCENES, draw_scene
+from edgekit.inputs.scenes import SCENES, draw_scene
 from tests.tf_models import _convert, _tensorflow, _write
 
 SIZE = 64

@@ -12,10 +12,10 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from edgekit.cli import main
-from edgekit.contract import TensorInfo
+from edgekit.cli.main import main
 from edgekit.errors import InputsError
-from edgekit.inputs import check_inputs, generate_inputs
+from edgekit.inputs.seeded import check_inputs, generate_inputs
+from edgekit.model.contract import TensorInfo
 from tests import hostile, tflite_builder
 
 FAST = ["--runs", "1", "--min-seconds", "0", "--warmup", "0", "--warmup-seconds", "0", "--max-seconds", "1",
@@ -161,7 +161,7 @@ def test_int32_inputs_note_reaches_the_report(chain, tmp_path, capsys):
 
 
 def test_threads_above_the_usable_cores_are_warned_in_one_line(chain, capsys):
-    from edgekit.preflight import usable_cores
+    from edgekit.files.preflight import usable_cores
 
     threads = usable_cores() + 1
     assert main(["bench", str(chain), *FAST, "--threads", str(threads)]) == 0

@@ -10,7 +10,7 @@ from __future__ import annotations
 import pytest
 
 from edgekit import delegates
-from edgekit.bench import _expand_all, bench
+from edgekit.bench.run import _expand_all, bench
 from edgekit.errors import ModelFormatError
 from tests import tflite_builder
 
@@ -51,8 +51,8 @@ def test_all_means_the_delegates_that_run_the_models_format():
 
 
 def test_graph_models_are_judged_against_tensorflow():
-    from edgekit.model import Model
-    from edgekit.reference import reference_delegate
+    from edgekit.bench.reference import reference_delegate
+    from edgekit.model.model import Model
 
     class Graph:
         format = "tfjs-graph"

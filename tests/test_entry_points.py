@@ -5,11 +5,11 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from edgekit.bench import bench
-from edgekit.cli import main
-from edgekit.contract import TensorInfo
-from edgekit.dynamic import fill_dynamic
+from edgekit.bench.run import bench
+from edgekit.cli.main import main
 from edgekit.errors import UsageError
+from edgekit.model.contract import TensorInfo
+from edgekit.model.dynamic import fill_dynamic
 from edgekit.report.console import format_bench_table
 from tests import signature_models
 

@@ -22,7 +22,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from edgekit.cli import main
+from edgekit.cli.main import main
 from tests import hostile, tflite_builder
 
 pytestmark = pytest.mark.slow

@@ -38,7 +38,7 @@ import edgekit
 edgekit.inspect({str(model)!r})
 edgekit.bench({str(model)!r}, delegates=['cpu', 'gpu', 'edgetpu'], runs=1, min_seconds=0, max_seconds=1,
               warmup_seconds=0)
-from edgekit.cli import main
+from edgekit.cli.main import main
 main(['delegates'])
 print('ATTEMPTS', attempts)
 """

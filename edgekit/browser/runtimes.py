@@ -21,10 +21,10 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 
-from edgekit import atomic
-from edgekit.datafiles import load_json
 from edgekit.errors import ZooError
-from edgekit.preflight import check_writable_cache
+from edgekit.files import atomic
+from edgekit.files.datafiles import load_json
+from edgekit.files.preflight import check_writable_cache
 
 __all__ = ["Package", "Runtime", "missing_packages", "package", "packages", "remove_cached", "runtime",
            "runtime_files"]

@@ -24,9 +24,9 @@ import numpy as np
 from edgekit.browser.chromium import INSTALL_HINT, LaunchPlan, launch_plan
 from edgekit.browser.runtimes import runtime, runtime_files
 from edgekit.browser.server import LocalServer
-from edgekit.contract import TensorInfo
 from edgekit.errors import ToolMissing
-from edgekit.model import Model
+from edgekit.model.contract import TensorInfo
+from edgekit.model.model import Model
 
 __all__ = ["BenchPage", "BrowserCrashed", "BrowserSession", "LoadedModel", "PageError", "PLAYWRIGHT_HINT"]
 

@@ -14,10 +14,10 @@ from pathlib import Path
 
 import numpy as np
 
-from edgekit.contract import TensorInfo
 from edgekit.convert.sources import tensorflow
 from edgekit.errors import InputsError, UsageError
-from edgekit.preflight import InputRefused, read_input, special_file_kind
+from edgekit.files.preflight import InputRefused, read_input, special_file_kind
+from edgekit.model.contract import TensorInfo
 
 __all__ = ["Calibration", "load_calibration", "RANDOM_WARNING"]
 
@@ -89,8 +89,8 @@ def load_calibration(
 
 
 def _random(inputs: Sequence[TensorInfo], seed: int) -> Calibration:
-    from edgekit.inputs import generate_inputs
-    from edgekit.model import TensorInfo
+    from edgekit.inputs.seeded import generate_inputs
+    from edgekit.model.model import TensorInfo
 
     tensors = [TensorInfo(i, s.name, s.shape, s.shape, s.dtype, None) for i, s in enumerate(inputs)]
     samples = tuple(generate_inputs(tensors, seed=seed + n) for n in range(RANDOM_SAMPLES))
@@ -98,7 +98,7 @@ def _random(inputs: Sequence[TensorInfo], seed: int) -> Calibration:
 
 
 def _npz(path: Path, inputs: Sequence[TensorInfo]) -> Calibration:
-    from edgekit.inputs import read_npz
+    from edgekit.inputs.seeded import read_npz
 
     arrays = read_npz(path, "calibration data not found; pass an .npz keyed by input name")
     missing = [s.name for s in inputs if s.name not in arrays]

@@ -20,19 +20,19 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, TypeVar
 
-from edgekit.atomic import publish_directory
+from edgekit.bench.events import BenchListener
+from edgekit.bench.options import check_delegates, check_seconds, check_seed, check_threads
 from edgekit.convert import TOOL_TIMEOUT_S
 from edgekit.convert.calibration import Calibration, load_calibration
 from edgekit.convert.recipes import DEFAULT_VARIANTS, RECIPES, convert_tfjs, convert_tflite
 from edgekit.convert.result import ConvertResult, VariantResult
 from edgekit.convert.sources import TfSource, open_source, parse_input_shapes
 from edgekit.errors import DelegateUnavailable, EdgekitError, ToolMissing, ToolTimeout, UsageError
-from edgekit.events import BenchListener
-from edgekit.inputs import convert_inputs, generate_inputs
-from edgekit.model import Model, TensorInfo
-from edgekit.option_checks import check_delegates, check_seconds, check_seed, check_threads
-from edgekit.preflight import check_output_dir
-from edgekit.results import BenchResult
+from edgekit.files.atomic import publish_directory
+from edgekit.files.preflight import check_output_dir
+from edgekit.inputs.seeded import convert_inputs, generate_inputs
+from edgekit.model.model import Model, TensorInfo
+from edgekit.results.bench_result import BenchResult
 
 __all__ = ["convert", "ConvertResult", "VariantResult"]
 
@@ -113,7 +113,7 @@ def convert(
 
     results = [item if isinstance(item, VariantResult) else _benched(item, out, bench_at, say)
                for item in made]
-    from edgekit.environment import environment_fingerprint
+    from edgekit.system.environment import environment_fingerprint
 
     return ConvertResult(
         source=source_record,
@@ -217,7 +217,7 @@ def _benched(made: _Made, out: Path, bench_at: Callable[[Path], BenchResult],
 def _bench_variant(path: Path, real_inputs: dict, expected: dict, reference_label: str,
                    options: dict) -> BenchResult:
     """Bench on this host with the source's real inputs carried through the variant's quantization."""
-    from edgekit.bench import bench
+    from edgekit.bench.run import bench
 
     model = Model.open(path)
     signature = model.signatures[0] if model.signatures else None

@@ -18,7 +18,7 @@ Cache layout under the zoo's cache directory::
 Each ``seq<N>`` folder is built in a temporary folder beside it and moved into place whole.
 
 TensorFlow is imported inside the functions that need it, so importing this module (for the
-tokenizer, re-exported from :mod:`edgekit.convert.wordpiece`) stays light.
+tokenizer, re-exported from :mod:`edgekit.inputs.wordpiece`) stays light.
 """
 
 from __future__ import annotations
@@ -42,10 +42,10 @@ from typing import Any, Protocol
 
 import numpy as np
 
-from edgekit.atomic import publish_directory
 from edgekit.convert.safetensors import read_safetensors
-from edgekit.convert.wordpiece import WordPieceTokenizer
 from edgekit.errors import ModelFormatError, ToolMissing, UsageError, ZooError
+from edgekit.files.atomic import publish_directory
+from edgekit.inputs.wordpiece import WordPieceTokenizer
 from edgekit.report.table import format_size
 
 __all__ = [
@@ -263,7 +263,7 @@ def export_saved_model(model: Any, directory: str | os.PathLike) -> Path:
 
 def _convert_fp32(saved_model_dir: Path, tflite_path: Path) -> None:
     """Float32 .tflite of the SavedModel, builtin ops only (a Flex op would fail here, not later)."""
-    from edgekit.native_log import captured_native_stderr
+    from edgekit.system.native_log import captured_native_stderr
 
     tf = _tensorflow()
     # from_saved_model() would keep the Keras variables as mutable resource variables (VAR_HANDLE,

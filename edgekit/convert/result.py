@@ -1,6 +1,6 @@
 """The convert result document: one source, its variants, each with the bench that judged it.
 
-A ``ConvertResult`` is a :class:`edgekit.document.ResultDocument` of kind ``convert``. Each
+A ``ConvertResult`` is a :class:`edgekit.results.document.ResultDocument` of kind ``convert``. Each
 variant keeps its whole bench document (runs, inputs, outputs, reference), so the matrix can be
 reported again or gated later without re-running anything; the benches' arrays share the one
 ``.arrays.npz`` sidecar, each under ``variants/<variant>/``.
@@ -13,9 +13,9 @@ from typing import Any, ClassVar
 
 import numpy as np
 
-from edgekit.document import HEADER_FIELDS, SCHEMA_VERSION, ResultDocument, prefixed
-from edgekit.json_fields import Fields, items, table
-from edgekit.results import BenchResult
+from edgekit.files.json_fields import Fields, items, table
+from edgekit.results.bench_result import BenchResult
+from edgekit.results.document import HEADER_FIELDS, SCHEMA_VERSION, ResultDocument, prefixed
 
 __all__ = ["VARIANT_STATUSES", "FAILED_VARIANT_STATUSES", "VariantResult", "ConvertResult"]
 

@@ -21,10 +21,10 @@ from typing import Any
 
 import numpy as np
 
-from edgekit.bounded_parse import ParseRefused, read_json_file
-from edgekit.contract import TensorInfo
 from edgekit.errors import ModelFormatError, ModelNotFound, ToolMissing, UsageError
-from edgekit.model import Model
+from edgekit.files.bounded_parse import ParseRefused, read_json_file
+from edgekit.model.contract import TensorInfo
+from edgekit.model.model import Model
 from edgekit.runners import run_once
 from edgekit.runners.tensorflow import TensorFlowRunner
 
@@ -209,7 +209,7 @@ def _saved_model_dir(path: Path) -> Path | None:
 
 def _tfjs_graph_model(path: Path) -> Path | None:
     """The model JSON of a TF.js graph model at PATH (the file itself, or the one in a folder)."""
-    from edgekit.formats.tfjs_graph import graph_json
+    from edgekit.model.formats.tfjs_graph import graph_json
 
     candidate = graph_json(path) if path.is_dir() else path
     if candidate.suffix.lower() != ".json" or not candidate.is_file():

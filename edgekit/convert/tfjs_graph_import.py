@@ -1,7 +1,7 @@
 """Read a TF.js graph model into TensorFlow in-process: model.json + weight shards -> SavedModel.
 
 ``modelTopology`` is a GraphDef written as JSON with its Const nodes emptied; the weights come back
-from the shards (``edgekit.formats.tfjs_weights``) as Const values. tensorflowjs_converter fuses a
+from the shards (``edgekit.model.formats.tfjs_weights``) as Const values. tensorflowjs_converter fuses a
 few patterns into ops TensorFlow cannot run or LiteRT cannot convert (``FusedDepthwiseConv2dNative``
 and ``Prelu`` exist only in TF.js; ``_FusedConv2D``/``_FusedMatMul`` are Grappler-internal). Each is
 expanded back into the plain ops it stands for (the convolution or MatMul, then ``BiasAdd``, then
@@ -15,8 +15,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from edgekit.bounded_parse import ParseRefused, read_json_file
 from edgekit.errors import ModelFormatError
+from edgekit.files.bounded_parse import ParseRefused, read_json_file
 
 __all__ = ["GraphSignature", "import_graph_model", "save_graph_model"]
 
@@ -47,7 +47,7 @@ def import_graph_model(json_path: Path) -> tuple[Any, GraphSignature]:
     from google.protobuf import json_format
 
     from edgekit.convert.sources import tensorflow
-    from edgekit.formats.tfjs_weights import read_weights
+    from edgekit.model.formats.tfjs_weights import read_weights
 
     tf = tensorflow()
     document = _document(json_path)

@@ -18,10 +18,10 @@ import venv
 from collections.abc import Callable
 from pathlib import Path
 
-from edgekit import atomic
-from edgekit.datafiles import load_json
 from edgekit.errors import ToolInstallError, ToolMissing
-from edgekit.preflight import check_writable_cache
+from edgekit.files import atomic
+from edgekit.files.datafiles import load_json
+from edgekit.files.preflight import check_writable_cache
 
 __all__ = ["converter", "install", "environment_dir", "pins", "INSTALL_TIMEOUT_S"]
 

@@ -11,7 +11,7 @@ from dataclasses import asdict, dataclass, field
 from typing import TYPE_CHECKING, Protocol
 
 if TYPE_CHECKING:
-    from edgekit.model import Model
+    from edgekit.model.model import Model
     from edgekit.runners import Runner
 
 __all__ = ["Availability", "UnsupportedOp", "Coverage", "RunOptions", "Delegate"]

@@ -22,14 +22,14 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from edgekit.datafiles import load_json
 from edgekit.delegates import register
 from edgekit.delegates.base import Availability, Coverage, RunOptions, UnsupportedOp
+from edgekit.files.datafiles import load_json
 
 if TYPE_CHECKING:
     from collections.abc import Mapping
 
-    from edgekit.model import Model
+    from edgekit.model.model import Model
 
 __all__ = ["BrowserDelegate", "BrowserRunner", "TFLITE_WASM", "TFJS_WASM", "TFJS_WEBGL", "TFJS_WEBGPU"]
 
@@ -134,7 +134,7 @@ class BrowserRunner:
 
     def __init__(self, delegate: BrowserDelegate, model_path: str, options: RunOptions) -> None:
         from edgekit.browser.session import BrowserSession
-        from edgekit.model import Model
+        from edgekit.model.model import Model
 
         model = Model.open(model_path)
         if options.signature:

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from edgekit.model import Model, OpInfo, TensorInfo
+    from edgekit.model.model import Model, OpInfo, TensorInfo
 
 __all__ = ["OpGraph", "constraints_reason", "op_graph"]
 

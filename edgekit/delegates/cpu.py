@@ -10,13 +10,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from edgekit.datafiles import load_json
 from edgekit.delegates import register
 from edgekit.delegates.base import Availability, Coverage, RunOptions, UnsupportedOp
+from edgekit.files.datafiles import load_json
 from edgekit.runners.interpreter import InterpreterRunner
 
 if TYPE_CHECKING:
-    from edgekit.model import Model
+    from edgekit.model.model import Model
 
 
 def _rules() -> dict:

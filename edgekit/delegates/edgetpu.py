@@ -24,7 +24,7 @@ from edgekit.delegates.rules import RuleSet
 from edgekit.errors import DelegateUnavailable, ToolMissing, ToolTimeout, UnsupportedModel, UsageError
 
 if TYPE_CHECKING:
-    from edgekit.model import Model
+    from edgekit.model.model import Model
     from edgekit.runners.interpreter import InterpreterRunner
 
 __all__ = [
@@ -212,7 +212,7 @@ def compile_with_edgetpu_compiler(
     for x86-64 Linux only), ToolTimeout when it runs past ``timeout_s``, UnsupportedModel when it
     refuses the model.
     """
-    from edgekit.model import Model
+    from edgekit.model.model import Model
 
     compiler = shutil.which(COMPILER)
     if compiler is None:
@@ -268,7 +268,7 @@ class EdgeTpuDelegate:
 
     def open(self, model_path: str, options: RunOptions) -> InterpreterRunner:
         """The compiled model in the LiteRT Interpreter with the Edge TPU delegate loaded."""
-        from edgekit.model import Model
+        from edgekit.model.model import Model
         from edgekit.runners.interpreter import InterpreterRunner
 
         availability = self.probe()

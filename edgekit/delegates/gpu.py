@@ -16,13 +16,13 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from edgekit.datafiles import load_json
 from edgekit.delegates import register
 from edgekit.delegates.base import Availability, Coverage, RunOptions, UnsupportedOp
+from edgekit.files.datafiles import load_json
 from edgekit.runners.compiled import CompiledModelRunner
 
 if TYPE_CHECKING:
-    from edgekit.model import Model
+    from edgekit.model.model import Model
 
 #: Where Linux distributions install Vulkan drivers (ICD manifests).
 _ICD_DIRS = ("/usr/share/vulkan/icd.d", "/etc/vulkan/icd.d", "/usr/local/share/vulkan/icd.d")

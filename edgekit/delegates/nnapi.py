@@ -16,7 +16,7 @@ from edgekit.delegates.base import Availability, Coverage
 from edgekit.delegates.rules import RuleSet, StaticCoverageDelegate, partitioned_coverage
 
 if TYPE_CHECKING:
-    from edgekit.model import Model
+    from edgekit.model.model import Model
 
 __all__ = ["NNAPI", "NnapiDelegate"]
 

@@ -19,13 +19,13 @@ from dataclasses import dataclass
 from functools import cache
 from typing import TYPE_CHECKING, Any
 
-from edgekit.datafiles import load_json
 from edgekit.delegates.base import Availability, Coverage, RunOptions, UnsupportedOp
 from edgekit.delegates.constraints import OpGraph, constraints_reason, op_graph
 from edgekit.errors import DelegateUnavailable
+from edgekit.files.datafiles import load_json
 
 if TYPE_CHECKING:
-    from edgekit.model import Model, OpInfo, TensorInfo
+    from edgekit.model.model import Model, OpInfo, TensorInfo
 
 __all__ = ["RuleSet", "StaticCoverageDelegate", "count_partitions", "partitioned_coverage"]
 

@@ -19,7 +19,7 @@ from edgekit.delegates import register
 from edgekit.delegates.base import Availability, Coverage, RunOptions
 
 if TYPE_CHECKING:
-    from edgekit.model import Model
+    from edgekit.model.model import Model
 
 __all__ = ["TensorFlowDelegate", "TensorFlowGraphRunner", "TF_REF"]
 
@@ -68,7 +68,7 @@ class TensorFlowGraphRunner:
 
     def __init__(self, model_path: str, threads: int) -> None:
         from edgekit.convert.sources import open_source, tensorflow
-        from edgekit.model import Model
+        from edgekit.model.model import Model
 
         tf = tensorflow()
         tf.config.threading.set_intra_op_parallelism_threads(threads)

@@ -2,7 +2,7 @@
 
 Same isolation as the host device (a worker per run, its own process group, a hard timeout, the
 parent survives anything), same request and result files, same events. The worker
-(``edgekit.browser.worker``) starts the system Chromium and the bench page; the timing loops run
+(``edgekit.devices.browser_worker``) starts the system Chromium and the bench page; the timing loops run
 in the page. What this class adds: the pinned runtime is fetched here first (npm's progress and
 failures belong to the bench, not to a worker's stderr), and a run that ended badly carries the
 last lines of the page's console in its reason.
@@ -20,7 +20,7 @@ import numpy as np
 from edgekit.devices.host import EventCallback, HostDevice, RunSpec
 from edgekit.errors import EdgekitError, ToolMissing
 from edgekit.measure.loop import LoopConfig
-from edgekit.results import RunResult
+from edgekit.results.bench_result import RunResult
 
 __all__ = ["BrowserDevice", "console_tail"]
 
@@ -31,7 +31,7 @@ class BrowserDevice(HostDevice):
     """Runs models in headless Chromium (the runtime and backend come from the delegate)."""
 
     name = "browser"
-    worker_module = "edgekit.browser.worker"
+    worker_module = "edgekit.devices.browser_worker"
 
     def run(
         self,
@@ -69,7 +69,7 @@ class BrowserDevice(HostDevice):
 
 def console_tail(workdir: Path, lines: int = _TAIL_LINES) -> str:
     """The last LINES lines the page logged (the worker writes them to console.log as they come)."""
-    from edgekit.browser.worker import CONSOLE_FILE
+    from edgekit.devices.browser_worker import CONSOLE_FILE
 
     path = workdir / CONSOLE_FILE
     if not path.is_file():

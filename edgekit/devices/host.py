@@ -25,7 +25,7 @@ import numpy as np
 from edgekit.devices.host_worker import EVENT_PREFIX
 from edgekit.measure.loop import LoopConfig
 from edgekit.measure.stats import LatencyStats
-from edgekit.results import RunResult
+from edgekit.results.bench_result import RunResult
 
 __all__ = ["RunSpec", "HostDevice", "describe_exit", "run_worker"]
 

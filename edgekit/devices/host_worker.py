@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:
     from edgekit.runners import Runner
 
-from edgekit import atomic
+from edgekit.files import atomic
 
 EVENT_PREFIX = "@edgekit-event "
 

@@ -24,17 +24,7 @@ from typing import Any
 import numpy as np
 
 from edgekit import delegates as delegate_registry
-from edgekit.bench_inputs import prepare_input_sets
-from edgekit.devices.host import HostDevice, RunSpec
-from edgekit.environment import environment_fingerprint
-from edgekit.errors import ModelFormatError, UsageError
-from edgekit.explain.graph import Graph
-from edgekit.explain.result import BisectResult, OpError
-from edgekit.explain.rewrite import expose
-from edgekit.measure.loop import LoopConfig
-from edgekit.metrics import output_metrics
-from edgekit.model import Model
-from edgekit.option_checks import (
+from edgekit.bench.options import (
     check_count,
     check_decibels,
     check_delegates,
@@ -44,8 +34,18 @@ from edgekit.option_checks import (
     check_seed,
     check_thread_count,
 )
-from edgekit.quantization import dequantize
-from edgekit.reference import REFERENCE_LOOP
+from edgekit.bench.reference import REFERENCE_LOOP
+from edgekit.devices.host import HostDevice, RunSpec
+from edgekit.errors import ModelFormatError, UsageError
+from edgekit.explain.graph import Graph
+from edgekit.explain.result import BisectResult, OpError
+from edgekit.explain.rewrite import expose
+from edgekit.inputs.sets import prepare_input_sets
+from edgekit.measure.loop import LoopConfig
+from edgekit.model.model import Model
+from edgekit.model.quantization import dequantize
+from edgekit.system.environment import environment_fingerprint
+from edgekit.verdicts.metrics import output_metrics
 from edgekit.zoo import catalog_entry, resolve_model
 
 __all__ = ["SNR_CAP_DB", "bisect"]
@@ -85,7 +85,7 @@ def bisect(
     """Run MODEL on DELEGATE and REFERENCE (a delegate name or a float model) with every
     intermediate tensor exposed; the error curve and the first op whose error jumps.
 
-    Options are checked as ``bench`` checks them (:mod:`edgekit.option_checks`); a model whose
+    Options are checked as ``bench`` checks them (:mod:`edgekit.bench.options`); a model whose
     tensors exceed MAX_INPUT_BYTES is refused before anything is allocated, and one with resource
     variables (which cannot be cut into exposed outputs) with the reason.
     """

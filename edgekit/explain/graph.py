@@ -12,9 +12,9 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import cached_property
 
-from edgekit.contract import OpInfo, TensorInfo
-from edgekit.macs import estimate_macs
-from edgekit.model import Model
+from edgekit.model.contract import OpInfo, TensorInfo
+from edgekit.model.macs import estimate_macs
+from edgekit.model.model import Model
 
 __all__ = ["Graph", "Segment"]
 

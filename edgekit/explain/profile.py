@@ -30,16 +30,8 @@ from typing import Any
 
 import numpy as np
 
-from edgekit import atomic
 from edgekit import delegates as delegate_registry
-from edgekit.devices.host import describe_exit, run_worker
-from edgekit.environment import environment_fingerprint
-from edgekit.explain.graph import Graph
-from edgekit.explain.result import DelegateProfile, ProfileResult, SegmentTime
-from edgekit.explain.rewrite import sub_model
-from edgekit.inputs import generate_inputs
-from edgekit.model import Model
-from edgekit.option_checks import (
+from edgekit.bench.options import (
     check_count,
     check_delegates,
     check_memory,
@@ -48,6 +40,14 @@ from edgekit.option_checks import (
     check_seed,
     check_thread_count,
 )
+from edgekit.devices.host import describe_exit, run_worker
+from edgekit.explain.graph import Graph
+from edgekit.explain.result import DelegateProfile, ProfileResult, SegmentTime
+from edgekit.explain.rewrite import sub_model
+from edgekit.files import atomic
+from edgekit.inputs.seeded import generate_inputs
+from edgekit.model.model import Model
+from edgekit.system.environment import environment_fingerprint
 from edgekit.zoo import resolve_model
 
 __all__ = ["GPU_SEGMENTS", "METHOD", "plan_segments", "profile"]
@@ -91,7 +91,7 @@ def profile(
     THREADS is the CPU thread count, PRECISION the GPU arithmetic. MAX_SEGMENTS caps the prefix
     sub-models per model (cost grows with it: each round runs about MAX_SEGMENTS/2 whole
     inferences); SECONDS is the least time spent measuring rounds. Options are checked as
-    ``bench`` checks them (:mod:`edgekit.option_checks`): a delegate that cannot run here is
+    ``bench`` checks them (:mod:`edgekit.bench.options`): a delegate that cannot run here is
     reported ``unavailable``, and a model whose tensors exceed MAX_INPUT_BYTES is refused up front.
     """
     delegates = check_delegates(delegates)

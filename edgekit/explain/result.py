@@ -11,8 +11,8 @@ from typing import Any, ClassVar
 
 import numpy as np
 
-from edgekit.document import ResultDocument, prefixed
-from edgekit.json_fields import Fields, items, table
+from edgekit.files.json_fields import Fields, items, table
+from edgekit.results.document import ResultDocument, prefixed
 
 __all__ = ["BisectResult", "DelegateProfile", "OpError", "ProfileResult", "SegmentTime", "TOLERANCE"]
 
@@ -136,7 +136,7 @@ class DelegateProfile:
         )
 
 
-#: What each delegate's profile in a profile document holds (``edgekit.json_fields`` notation).
+#: What each delegate's profile in a profile document holds (``edgekit.files.json_fields`` notation).
 _PROFILE_RUN: Fields = {
     "label": "string",
     "delegate": "string",

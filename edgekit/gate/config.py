@@ -11,12 +11,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from edgekit.bounded_parse import ParseRefused, parse_toml
+from edgekit.bench.options import check_delegates, check_seed, check_threads
 from edgekit.errors import GateConfigError
+from edgekit.files.bounded_parse import ParseRefused, parse_toml
+from edgekit.files.preflight import InputRefused, read_input
 from edgekit.gate import fields as f
 from edgekit.gate.locate import locate_key
-from edgekit.option_checks import check_delegates, check_seed, check_threads
-from edgekit.preflight import InputRefused, read_input
 
 __all__ = [
     "CHECK_KINDS",
@@ -39,8 +39,8 @@ OUTCOME_POLICIES = ("fail", "warn")
 
 def _tolerance(value: object) -> str:
     """A --tolerance string (``"cosine=0.995,max_abs=1e-3"``), checked now rather than mid-gate."""
-    from edgekit.accuracy import PRESETS, parse_tolerance
     from edgekit.errors import UsageError
+    from edgekit.verdicts.accuracy import PRESETS, parse_tolerance
 
     checked = f.text(value)
     try:
@@ -51,7 +51,7 @@ def _tolerance(value: object) -> str:
 
 
 def _as_bench(check: f.Reader) -> f.Reader:
-    """A reader ending in a check of :mod:`edgekit.option_checks`: the gate answers a value as bench does."""
+    """A reader ending in a check of :mod:`edgekit.bench.options`: the gate answers a value as bench does."""
     from edgekit.errors import EdgekitError, UsageError
 
     def read(value: object) -> Any:

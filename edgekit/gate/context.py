@@ -19,7 +19,7 @@ from pathlib import Path
 from edgekit.errors import ModelFormatError, ModelNotFound
 from edgekit.gate.config import GateSettings, ModelSpec
 from edgekit.gate.git import GIT_PREFIX, GitRefused, parse_git_spec, read_blob
-from edgekit.model import Model
+from edgekit.model.model import Model
 
 __all__ = ["ModelContext", "open_context", "resolve_spec"]
 

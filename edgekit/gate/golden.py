@@ -3,7 +3,7 @@
 A golden file is an ``.npz`` with ``inputs/<tensor>``, ``outputs/<tensor>`` and ``meta`` (JSON:
 format, runtime versions, the recorded model's sha256). The accuracy check runs the candidate on
 the golden inputs on the ``cpu`` delegate and judges its outputs with the task-aware verdicts
-(``edgekit.accuracy``). A golden file recorded with another LiteRT version warns, or fails when
+(``edgekit.verdicts.accuracy``). A golden file recorded with another LiteRT version warns, or fails when
 the configuration says ``runtime_mismatch = "fail"``.
 
 A golden file arrives with a pull request like the configuration: it must lie inside the
@@ -20,16 +20,16 @@ from typing import Any
 
 import numpy as np
 
-from edgekit import atomic
-from edgekit.bounded_parse import ParseRefused, parse_json
-from edgekit.environment import package_version
 from edgekit.errors import GateConfigError, InputsError, UsageError
+from edgekit.files import atomic
+from edgekit.files.bounded_parse import ParseRefused, parse_json
+from edgekit.files.json_fields import Fields, FieldTypeError, check_fields
+from edgekit.files.npz_reader import ArraysRefused, read_npz
+from edgekit.files.preflight import check_output_file
 from edgekit.gate.config import CheckSpec, ModelSpec
 from edgekit.gate.context import ModelContext
 from edgekit.gate.result import CheckResult
-from edgekit.json_fields import Fields, FieldTypeError, check_fields
-from edgekit.npz_reader import ArraysRefused, read_npz
-from edgekit.preflight import check_output_file
+from edgekit.system.environment import package_version
 
 __all__ = [
     "GOLDEN_FORMAT",
@@ -45,7 +45,7 @@ GOLDEN_FORMAT = "edgekit-golden/1"
 _RUNTIME = "ai-edge-litert"
 #: One inference on the cpu delegate: the golden check needs outputs, not timings.
 _ONE_RUN: dict[str, Any] = dict(delegates=["cpu"], runs=1, min_seconds=0.0, warmup_runs=0, warmup_seconds=0.0)
-#: What a golden file's ``meta`` holds (``edgekit.json_fields`` notation); runtime versions may be null.
+#: What a golden file's ``meta`` holds (``edgekit.files.json_fields`` notation); runtime versions may be null.
 _META_FIELDS: Fields = {
     "format": "string",
     "runtime": "object",
@@ -102,7 +102,7 @@ def check_golden_output(spec: ModelSpec, check: CheckSpec) -> Path:
 
 def record_golden(context: ModelContext, check: CheckSpec) -> Path:
     """Run the model once on ``cpu`` and write its inputs, outputs and runtime version."""
-    from edgekit.bench import bench
+    from edgekit.bench.run import bench
 
     target = check_golden_output(context.spec, check)
     result = bench(
@@ -182,7 +182,7 @@ def _read_meta(array: np.ndarray | None) -> dict[str, Any] | str:
 
 def check_accuracy(context: ModelContext, check: CheckSpec) -> CheckResult:
     """Judge the candidate's outputs on the golden inputs; the failing outputs name their metric."""
-    from edgekit.bench import bench
+    from edgekit.bench.run import bench
 
     golden = load_golden(context, check)
     mismatch = _runtime_mismatch(golden)

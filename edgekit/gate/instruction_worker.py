@@ -12,8 +12,8 @@ def main(argv: list[str]) -> int:
     """Load, warm up, run; the count itself is valgrind's."""
     from edgekit import delegates
     from edgekit.delegates.base import RunOptions
-    from edgekit.inputs import generate_inputs
-    from edgekit.model import Model
+    from edgekit.inputs.seeded import generate_inputs
+    from edgekit.model.model import Model
 
     model, threads, inferences = argv[1], int(argv[2]), int(argv[3])
     runner = delegates.get("cpu").open(model, RunOptions(threads=threads))

@@ -38,9 +38,9 @@ from pathlib import Path
 from edgekit.devices.host import HostDevice, RunSpec
 from edgekit.errors import ModelNotFound, RunFailed, UnsupportedModel, UsageError
 from edgekit.gate.stats import sequential_verdict
-from edgekit.inputs import generate_inputs
+from edgekit.inputs.seeded import generate_inputs
 from edgekit.measure.loop import LoopConfig
-from edgekit.model import Model
+from edgekit.model.model import Model
 
 __all__ = ["ROUND_LOOP", "LatencyDecision", "compare_latency", "decide_rounds", "round_log_ratio"]
 
@@ -162,11 +162,11 @@ def _check_settings(max_slowdown: float, confidence: float, max_seconds: float, 
 
 def _round_source(baseline: Path, candidate: Path, spec: RunSpec, seed: int) -> RoundSource:
     """Host delegates: fresh workers in ABBA order; browser delegates: both models in one page per
-    round (``edgekit.browser.pairing``), four figures per round either way."""
+    round (``edgekit.gate.browser_pairing``), four figures per round either way."""
     from edgekit import delegates
 
     if getattr(delegates.get(spec.delegate), "device", "host") == "browser":
-        from edgekit.browser.pairing import BrowserRoundRunner
+        from edgekit.gate.browser_pairing import BrowserRoundRunner
 
         return BrowserRoundRunner(baseline, candidate, spec, seed, ROUND_LOOP, _RUN_TIMEOUT_S).round
     return _RoundRunner(baseline, candidate, spec, seed).round

@@ -17,10 +17,10 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from edgekit import atomic
 from edgekit.errors import UsageError
+from edgekit.files import atomic
+from edgekit.files.preflight import check_output_file, special_file_kind
 from edgekit.gate.result import GateResult
-from edgekit.preflight import check_output_file, special_file_kind
 
 __all__ = ["FORMATS", "STEP_SUMMARY_ENV", "GateOutputs", "plan_outputs", "write_outputs"]
 

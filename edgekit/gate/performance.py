@@ -129,7 +129,7 @@ def check_instructions(context: ModelContext, check: CheckSpec) -> CheckResult:
 
 def check_latency_budget(context: ModelContext, check: CheckSpec) -> CheckResult:
     """An absolute p50 budget, judged only on runners of its device class; always labelled noisy."""
-    from edgekit.bench import bench
+    from edgekit.bench.run import bench
 
     options = check.options
     wanted, here = options["device_class"], os.environ.get(DEVICE_CLASS_ENV)

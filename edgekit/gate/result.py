@@ -7,9 +7,9 @@ from typing import Any, ClassVar
 
 import numpy as np
 
-from edgekit.document import ResultDocument
 from edgekit.errors import EXIT_CHECK_FAILED, EXIT_OK
-from edgekit.json_fields import Fields, items
+from edgekit.files.json_fields import Fields, items
+from edgekit.results.document import ResultDocument
 
 __all__ = ["CHECK_VERDICTS", "CheckResult", "GateResult"]
 

@@ -46,7 +46,7 @@ def gate(
     ONLY limits the gate to the named model tables. The result's ``exit_code`` is 1 when a check
     failed; problems that keep a check from being judged raise EdgekitError instead.
     """
-    from edgekit.environment import environment_fingerprint
+    from edgekit.system.environment import environment_fingerprint
 
     loaded = load_config(resolve_config(config))
     results: list[CheckResult] = []

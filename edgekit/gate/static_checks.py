@@ -11,7 +11,7 @@ from collections.abc import Callable
 from edgekit.gate.config import CheckSpec
 from edgekit.gate.context import ModelContext
 from edgekit.gate.result import CheckResult
-from edgekit.model import Model
+from edgekit.model.model import Model
 from edgekit.report.table import format_size
 
 __all__ = ["check_size", "check_ops", "check_macs", "check_custom_ops", "check_coverage"]

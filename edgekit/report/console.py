@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from edgekit.report.progress import ProgressPrinter
 from edgekit.report.table import format_size, render_table
-from edgekit.results import BenchResult, RunResult
+from edgekit.results.bench_result import BenchResult, RunResult
 
 #: ProgressPrinter lives in edgekit.report.progress; it is still importable from here.
 __all__ = ["ProgressPrinter", "format_bench_table", "format_judgement"]

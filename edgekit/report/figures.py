@@ -11,10 +11,10 @@ from typing import Any
 
 import numpy as np
 
-from edgekit.document import ResultDocument
 from edgekit.measure.stats import LatencyStats
 from edgekit.report.svg import VERDICT_COLOURS, Bar, Box, Cell, Point, bar_chart, box_plot, heat_grid, scatter
 from edgekit.report.view import LabelledRun, groups_of
+from edgekit.results.document import ResultDocument
 
 __all__ = ["latency_plot", "variants_plot", "pareto_front", "coverage_plot", "accuracy_plot", "profile_plot",
            "PLOT_NAMES"]

@@ -4,15 +4,15 @@ Written by ``edgekit gate --markdown FILE`` and appended to ``$GITHUB_STEP_SUMMA
 Actions. The evidence section gives each check's verdict line and its deciding numbers: ratio,
 interval and rounds for latency, the deciding output and metric for accuracy. Model names, check
 names, paths and evidence come from configs and models, so each goes through
-:mod:`edgekit.escape.markdown`.
+:mod:`edgekit.text.escape.markdown`.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
-from edgekit.escape.markdown import markdown_code, markdown_text
 from edgekit.gate.result import CheckResult, GateResult
+from edgekit.text.escape.markdown import markdown_code, markdown_text
 
 __all__ = ["render_gate_markdown"]
 

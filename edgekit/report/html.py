@@ -3,7 +3,7 @@
 No script, no stylesheet or font from anywhere else: the page opens from ``file://`` on a machine
 without network and is the same file a CI job uploads. Plots come from :mod:`edgekit.report.figures`.
 Every value from a document (labels, host and variant names, paths, reasons) is put into markup by
-:func:`edgekit.escape.html.html`, which escapes it, ids and attributes included; the page's
+:func:`edgekit.text.escape.html.html`, which escapes it, ids and attributes included; the page's
 Content-Security-Policy forbids scripts besides, so a document cannot make the report run code.
 """
 
@@ -13,10 +13,10 @@ import json
 from collections.abc import Sequence
 from typing import Any
 
-from edgekit.document import ResultDocument
-from edgekit.escape.html import Markup, csp_meta, html, join
 from edgekit.report import figures
 from edgekit.report.view import HEADLINE_COLUMNS, Group, gpu_note, groups_of, headline_rows, title_of
+from edgekit.results.document import ResultDocument
+from edgekit.text.escape.html import Markup, csp_meta, html, join
 
 __all__ = ["render_html"]
 

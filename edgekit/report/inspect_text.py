@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from edgekit.model import Model, Quantization, TensorInfo
+from edgekit.model.model import Model, Quantization, TensorInfo
 from edgekit.report.table import format_size, render_table
 
 __all__ = ["format_inspection", "format_macs", "format_shape", "format_quantization"]

@@ -1,7 +1,7 @@
 """JUnit XML for CI systems: one testcase per gate check, the verdict line as the failure message.
 
 Model names, check names and verdict lines come from configs and models: every one goes through
-:func:`edgekit.escape.xml.xml_text` (XML 1.0 cannot hold most control characters, and one would
+:func:`edgekit.text.escape.xml.xml_text` (XML 1.0 cannot hold most control characters, and one would
 make CI drop the whole report); ElementTree escapes the markup characters.
 """
 
@@ -9,8 +9,8 @@ from __future__ import annotations
 
 import xml.etree.ElementTree as ET
 
-from edgekit.escape.xml import xml_text
 from edgekit.gate.result import GateResult
+from edgekit.text.escape.xml import xml_text
 
 __all__ = ["render_junit"]
 

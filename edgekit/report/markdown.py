@@ -1,16 +1,16 @@
 """The report as Markdown for a PR comment: the same headline table as the HTML, and what to read.
 
 Every value from a document (titles, host and variant labels, cells, warnings) goes through
-:func:`edgekit.escape.markdown.markdown_text`: a label cannot add lines, cells or links.
+:func:`edgekit.text.escape.markdown.markdown_text`: a label cannot add lines, cells or links.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 
-from edgekit.document import ResultDocument
-from edgekit.escape.markdown import markdown_text
 from edgekit.report.view import HEADLINE_COLUMNS, groups_of, headline_rows, title_of, where_measured
+from edgekit.results.document import ResultDocument
+from edgekit.text.escape.markdown import markdown_text
 
 __all__ = ["render_markdown"]
 

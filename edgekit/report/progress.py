@@ -1,6 +1,6 @@
 """Progress for long work: a live bar on a terminal, plain lines in a log, nothing when quiet.
 
-``ProgressPrinter`` is a :class:`edgekit.events.BenchListener` (bench, and convert's benches);
+``ProgressPrinter`` is a :class:`edgekit.bench.events.BenchListener` (bench, and convert's benches);
 ``ActivityLog`` is the ``log`` callback of zoo pulls and tools installs. On a terminal both draw
 with ``rich`` (what is happening, elapsed and, for benches, time left); elsewhere (CI logs, pipes)
 they print plain lines, and a run that measures for long still prints one every few seconds so a
@@ -14,8 +14,8 @@ import time
 from collections.abc import Callable
 from typing import Any, TextIO
 
-from edgekit.events import BenchListener
-from edgekit.results import RunResult
+from edgekit.bench.events import BenchListener
+from edgekit.results.bench_result import RunResult
 
 __all__ = ["ProgressPrinter", "ActivityLog", "run_fraction"]
 

@@ -8,11 +8,11 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from edgekit import atomic
-from edgekit.document import ResultDocument, read_document_json
 from edgekit.errors import UsageError
+from edgekit.files import atomic
 from edgekit.report.html import render_html
 from edgekit.report.markdown import render_markdown
+from edgekit.results.document import ResultDocument, read_document_json
 
 __all__ = ["Report", "render_report"]
 

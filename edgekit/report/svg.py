@@ -15,7 +15,7 @@ import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from edgekit.escape.html import Markup, html, join
+from edgekit.text.escape.html import Markup, html, join
 
 __all__ = ["Scale", "Box", "Point", "Cell", "Bar", "box_plot", "scatter", "heat_grid", "bar_chart",
            "VERDICT_COLOURS"]

@@ -9,9 +9,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from edgekit.document import ResultDocument
 from edgekit.report.console import accuracy_cell, format_ms
-from edgekit.results import BenchResult, RunResult
+from edgekit.results.bench_result import BenchResult, RunResult
+from edgekit.results.document import ResultDocument
 
 __all__ = ["Group", "LabelledRun", "groups_of", "HEADLINE_COLUMNS", "headline_rows", "title_of",
            "where_measured", "gpu_note"]
@@ -40,7 +40,7 @@ class LabelledRun:
 def groups_of(document: ResultDocument) -> list[Group]:
     """The bench documents a document holds, each under its host or variant name."""
     from edgekit.convert.result import ConvertResult
-    from edgekit.merge import MergedResult
+    from edgekit.report.merge import MergedResult
 
     if isinstance(document, BenchResult):
         return [Group("", document)]

@@ -6,7 +6,7 @@ import re
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
-from edgekit.native_log import captured_native_stderr
+from edgekit.system.native_log import captured_native_stderr
 
 if TYPE_CHECKING:
     import numpy as np

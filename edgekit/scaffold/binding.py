@@ -14,9 +14,9 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
-from edgekit.contract import TensorInfo
 from edgekit.errors import EdgekitError, UsageError
-from edgekit.preflight import InputRefused, read_input
+from edgekit.files.preflight import InputRefused, read_input
+from edgekit.model.contract import TensorInfo
 from edgekit.scaffold.contract import ModelContract, template_tensor
 
 __all__ = [

@@ -1,4 +1,4 @@
-"""A model as an app sees it: the one :class:`~edgekit.model.Model` plus what a file cannot say.
+"""A model as an app sees it: the one :class:`~edgekit.model.model.Model` plus what a file cannot say.
 
 The binding (:mod:`edgekit.scaffold.binding`) maps the model's input and output tensors to the
 roles an app needs; the renderer copies :attr:`ModelContract.files` into the project. Facts a
@@ -15,10 +15,10 @@ from pathlib import Path
 from typing import Any
 
 from edgekit import zoo
-from edgekit.contract import TensorInfo
-from edgekit.formats.referenced import file_beside
-from edgekit.formats.tfjs_graph import graph_model_name
-from edgekit.model import Model
+from edgekit.model.contract import TensorInfo
+from edgekit.model.formats.referenced import file_beside
+from edgekit.model.formats.tfjs_graph import graph_model_name
+from edgekit.model.model import Model
 
 __all__ = ["ModelContract", "load_contract", "template_tensor", "TFLITE", "TFJS_GRAPH"]
 

@@ -19,9 +19,9 @@ from pathlib import Path
 from typing import Any
 
 from edgekit import __version__
-from edgekit.atomic import publish_directory
 from edgekit.errors import UsageError
-from edgekit.preflight import check_output_dir
+from edgekit.files.atomic import publish_directory
+from edgekit.files.preflight import check_output_dir
 from edgekit.scaffold import validate
 from edgekit.scaffold.apps import App, get_app
 from edgekit.scaffold.binding import BindOptions
@@ -111,7 +111,7 @@ def _copy_model(contract: ModelContract, binding: dict[str, Any], folder: Path) 
     """Copy the model's files under the names the model uses for them (its weight shards' paths).
 
     Each was proven a regular file inside the model's folder when the model was read
-    (:func:`edgekit.formats.referenced.referenced_file`); nothing else is copied.
+    (:func:`edgekit.model.formats.referenced.referenced_file`); nothing else is copied.
     """
     folder.mkdir(parents=True, exist_ok=True)
     for source, name in zip(contract.files, _model_file_names(contract), strict=True):

@@ -26,10 +26,10 @@ from jinja2.sandbox import SandboxedEnvironment
 
 import edgekit
 from edgekit.errors import EXIT_INTERNAL, EdgekitError
-from edgekit.escape import code, xml
-from edgekit.escape.code import json_text, ts_string, ts_template, ts_value
-from edgekit.escape.html import html_text
-from edgekit.escape.markdown import markdown_code, markdown_text
+from edgekit.text.escape import code, xml
+from edgekit.text.escape.code import json_text, ts_string, ts_template, ts_value
+from edgekit.text.escape.html import html_text
+from edgekit.text.escape.markdown import markdown_code, markdown_text
 
 if TYPE_CHECKING:
     from edgekit.scaffold.tasks import Task
@@ -100,7 +100,7 @@ def _strict(name: str, escape: Callable[..., str],
 _PATH_SEGMENT_SAFE = "!$&'()*+,;=:@"
 
 #: One filter per sink. A template puts every value that comes from data (names, labels, files)
-#: through the filter of where it lands; see edgekit.escape.
+#: through the filter of where it lands; see edgekit.text.escape.
 FILTERS: dict[str, Callable[..., str]] = {
     "json": _strict("json", json_text),
     "ts_value": _strict("ts_value", ts_value),
@@ -136,12 +136,13 @@ def _environment() -> SandboxedEnvironment:
 
 
 def kotlin_string(value: object) -> str:
-    """``value`` as a quoted Kotlin string literal (the ``kotlin_string`` filter); see edgekit.escape.code."""
+    """``value`` as a quoted Kotlin string literal (the ``kotlin_string`` filter); see
+    edgekit.text.escape.code."""
     return FILTERS["kotlin_string"](value)
 
 
 def android_string(value: object) -> str:
-    """``value`` as Android ``<string>`` text (the ``android_string`` filter); see edgekit.escape.xml."""
+    """``value`` as Android ``<string>`` text (the ``android_string`` filter); see edgekit.text.escape.xml."""
     return FILTERS["android_string"](value)
 
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from edgekit.datafiles import load_json
+from edgekit.files.datafiles import load_json
 from edgekit.scaffold.binding import BindingError
 from edgekit.scaffold.contract import TFJS_GRAPH, TFLITE, ModelContract
 

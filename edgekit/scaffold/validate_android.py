@@ -22,7 +22,7 @@ from pathlib import Path
 from typing import Any
 from xml.etree import ElementTree
 
-from edgekit.contract import TensorInfo
+from edgekit.model.contract import TensorInfo
 from edgekit.scaffold import validate_android_code as code
 from edgekit.scaffold.contract import ModelContract
 

@@ -12,8 +12,8 @@ from pathlib import Path
 import pytest
 
 from edgekit.browser import runtimes
-from edgekit.datafiles import load_json
 from edgekit.errors import ToolMissing, ZooError
+from edgekit.files.datafiles import load_json
 
 
 def test_runtime_versions_are_the_ones_the_web_apps_pin():

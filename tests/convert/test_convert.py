@@ -12,10 +12,10 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from edgekit.cli import main
+from edgekit.cli.main import main
 from edgekit.convert.matrix import convert
-from edgekit.document import SCHEMA_VERSION
 from edgekit.errors import UsageError
+from edgekit.results.document import SCHEMA_VERSION
 
 pytestmark = pytest.mark.slow
 FAST = dict(runs=3, min_seconds=0.0, max_seconds=2.0)

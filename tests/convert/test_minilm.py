@@ -224,7 +224,7 @@ def test_build_stamp_records_provenance_and_a_stale_one_is_no_hit(artifacts, zoo
 
 @pytest.mark.slow
 def test_tflite_has_builtin_ops_only_and_the_named_signature(artifacts):
-    from edgekit.model import Model
+    from edgekit.model.model import Model
 
     model = Model.open(artifacts.tflite_path)
     assert model.custom_ops == ()

@@ -171,7 +171,7 @@ def test_zoo_graph_models_agree_with_the_former_converter_and_with_tflite(zoo_mo
 
     from edgekit.convert.recipes import RECIPES, convert_tflite
     from edgekit.convert.sources import open_source
-    from edgekit.scenes import synthetic_person
+    from edgekit.inputs.scenes import synthetic_person
 
     reference = json.loads((DATA / "tfjs_graph_converter_outputs.json").read_text())["models"][name]
     with open_source(zoo_model(name)) as source:
@@ -255,7 +255,7 @@ def test_human_models_agree_with_the_former_converter_and_with_tflite(human_mode
 
     from edgekit.convert.recipes import RECIPES, convert_tflite
     from edgekit.convert.sources import open_source
-    from edgekit.scenes import synthetic_person
+    from edgekit.inputs.scenes import synthetic_person
 
     references = json.loads((DATA / "human_models_tfjs_graph_converter_outputs.json").read_text())
     reference = references["models"][name]

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from edgekit import delegates
-from edgekit.model import Model
+from edgekit.model.model import Model
 from tests import tflite_builder
 
 BROWSER = ("tflite-wasm", "tfjs-wasm", "tfjs-webgl", "tfjs-webgpu")
@@ -20,7 +20,7 @@ def test_browser_delegates_and_tf_ref_are_registered_after_the_host_ones():
 
 
 def test_delegates_listing_shows_each_browser_delegate(capsys):
-    from edgekit.cli import main
+    from edgekit.cli.main import main
 
     assert main(["delegates"]) == 0
     out = capsys.readouterr().out

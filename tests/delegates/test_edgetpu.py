@@ -13,7 +13,7 @@ from edgekit.delegates import edgetpu, get
 from edgekit.delegates.base import RunOptions
 from edgekit.delegates.rules import RuleSet
 from edgekit.errors import DelegateUnavailable, ToolMissing, UnsupportedModel, UsageError
-from edgekit.model import Model
+from edgekit.model.model import Model
 from tests import tflite_builder
 from tests.tflite_builder import INT8_MOBILENET_OPS, ModelBuilder
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from edgekit.bench import bench
+from edgekit.bench.run import bench
 from edgekit.delegates import gpu
 from edgekit.delegates.base import Availability
 from edgekit.runners import compiled
@@ -61,7 +61,7 @@ def test_adapter_is_read_from_the_runtime_log_line():
 
 
 def test_op_outside_the_gpu_list_is_partial_coverage_not_a_refusal(tmp_path):
-    from edgekit.model import Model
+    from edgekit.model.model import Model
 
     model = Model.open(
         tflite_builder.custom_op_model(tmp_path / "custom.tflite", op_name="Convolution2DTransposeBias")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from edgekit.bench import bench
+from edgekit.bench.run import bench
 from edgekit.report.console import format_bench_table
 
 pytestmark = pytest.mark.slow

@@ -8,7 +8,7 @@ from edgekit.delegates import get
 from edgekit.delegates.base import RunOptions
 from edgekit.delegates.rules import RuleSet
 from edgekit.errors import DelegateUnavailable
-from edgekit.model import Model
+from edgekit.model.model import Model
 from tests import tflite_builder
 from tests.tflite_builder import ModelBuilder
 

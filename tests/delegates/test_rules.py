@@ -11,7 +11,7 @@ from ai_edge_litert import schema_py_generated as schema
 from edgekit.delegates import get
 from edgekit.delegates.base import Coverage, UnsupportedOp
 from edgekit.delegates.rules import RuleSet, count_partitions
-from edgekit.model import Model
+from edgekit.model.model import Model
 from tests import tflite_builder
 
 RULE_FILES = ("edgetpu", "hexagon", "nnapi", "coreml")

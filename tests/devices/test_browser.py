@@ -16,9 +16,9 @@ from pathlib import Path
 import pytest
 
 from edgekit import delegates
-from edgekit.bench import bench
-from edgekit.events import BenchListener
-from edgekit.results import BenchResult
+from edgekit.bench.events import BenchListener
+from edgekit.bench.run import bench
+from edgekit.results.bench_result import BenchResult
 from tests.browser.graph_models import einsum_model
 
 pytestmark = pytest.mark.slow

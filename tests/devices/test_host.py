@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 import tests.fault_delegates  # noqa: F401  (registers the fault-injection delegates)
-from edgekit.bench import bench
+from edgekit.bench.run import bench
 from edgekit.devices.host_worker import classify_open_error
 from tests import tflite_builder
 

@@ -10,7 +10,7 @@ import pytest
 from ai_edge_litert import schema_py_generated as schema
 
 from edgekit.explain import BisectResult, bisect
-from edgekit.model import Model
+from edgekit.model.model import Model
 
 pytestmark = pytest.mark.slow
 
@@ -79,7 +79,7 @@ def test_bisect_runs_on_the_gpu(zoo_model: Callable[[str], Path], gpu_available:
 def test_the_cli_names_the_culprit_and_exits_1(
     cnn_models: dict[str, Path], tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    from edgekit.cli import main
+    from edgekit.cli.main import main
 
     broken = tmp_path / "cnn_int8_broken.tflite"
     corrupt_output_scale(cnn_models["well"], broken, BROKEN_LAYER)

@@ -7,12 +7,12 @@ from pathlib import Path
 
 import pytest
 
-from edgekit.document import ResultDocument
 from edgekit.explain import ProfileResult, profile
 from edgekit.explain.graph import Graph
 from edgekit.explain.profile import plan_segments
-from edgekit.model import Model
+from edgekit.model.model import Model
 from edgekit.report.figures import profile_plot
+from edgekit.results.document import ResultDocument
 
 pytestmark = pytest.mark.slow
 

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from edgekit.cli import main
+from edgekit.cli.main import main
 from tests.gate.heavier import heavier_copy
 
 

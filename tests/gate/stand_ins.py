@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Any
 from edgekit.gate import instructions, latency
 from edgekit.gate.instructions import InstructionCount
 from edgekit.gate.latency import LatencyDecision
-from edgekit.model import Model
+from edgekit.model.model import Model
 
 if TYPE_CHECKING:
     import pytest

@@ -8,7 +8,7 @@ import pytest
 
 from edgekit.errors import EXIT_ENVIRONMENT, ModelNotFound, ToolMissing, UsageError
 from edgekit.gate.instructions import count_instructions, valgrind_available
-from edgekit.model import Model
+from edgekit.model.model import Model
 
 needs_valgrind = pytest.mark.skipif(not valgrind_available(), reason="valgrind is not installed")
 

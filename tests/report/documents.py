@@ -5,8 +5,8 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from edgekit.bench import bench
-from edgekit.document import ResultDocument
+from edgekit.bench.run import bench
+from edgekit.results.document import ResultDocument
 from tests import tflite_builder
 
 FAST = dict(runs=20, min_seconds=0.0, max_seconds=1.0, warmup_runs=1, warmup_seconds=0.0)

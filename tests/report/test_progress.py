@@ -7,7 +7,7 @@ import io
 from edgekit.devices.host import RunSpec
 from edgekit.measure.stats import LatencyStats
 from edgekit.report.progress import ActivityLog, ProgressPrinter, run_fraction
-from edgekit.results import RunResult
+from edgekit.results.bench_result import RunResult
 
 SPEC = RunSpec("cpu-ref", 1)
 

@@ -17,7 +17,7 @@ from xml.etree import ElementTree
 
 import pytest
 
-from edgekit.cli import main
+from edgekit.cli.main import main
 from edgekit.scaffold import validate_android, validate_android_code
 from edgekit.scaffold.apps import get_app
 from edgekit.scaffold.binding import BindOptions

@@ -6,9 +6,9 @@ from pathlib import Path
 
 import pytest
 
-from edgekit.contract import Quantization, TensorInfo
 from edgekit.errors import EXIT_BAD_INPUT, UsageError
-from edgekit.model import Model
+from edgekit.model.contract import Quantization, TensorInfo
+from edgekit.model.model import Model
 from edgekit.scaffold import binding as b
 from edgekit.scaffold.contract import ModelContract
 

@@ -17,6 +17,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from edgekit.inputs.scenes import SCENES, draw_scene
 from edgekit.scaffold.golden import pose_two_stage as ts
 from edgekit.scaffold.golden import vision_pose
 from edgekit.scaffold.golden.pose_golden_two_stage import (
@@ -29,7 +30,6 @@ from edgekit.scaffold.golden.pose_golden_two_stage import (
 from edgekit.scaffold.golden.run import run_model
 from edgekit.scaffold.golden.vision_image import preprocess
 from edgekit.scaffold.project import bind_app
-from edgekit.scenes import SCENES, draw_scene
 
 
 def test_anchors_follow_the_pose_detector_layout():

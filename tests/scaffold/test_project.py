@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from edgekit.cli import main
+from edgekit.cli.main import main
 from edgekit.errors import UsageError
 from edgekit.scaffold.apps import all_apps, get_app
 from edgekit.scaffold.project import scaffold

@@ -14,7 +14,7 @@ from typing import Any
 
 import pytest
 
-from edgekit.cli import main
+from edgekit.cli.main import main
 from edgekit.errors import EdgekitError, UsageError
 from edgekit.scaffold import binding as b
 from edgekit.scaffold import validate_android

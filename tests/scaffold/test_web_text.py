@@ -19,8 +19,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from edgekit.cli import main
-from edgekit.convert.wordpiece import WordPieceTokenizer, read_vocab
+from edgekit.cli.main import main
+from edgekit.inputs.wordpiece import WordPieceTokenizer, read_vocab
 from edgekit.scaffold.binding import BindingError, BindOptions
 from edgekit.scaffold.golden import text_qa, text_scroll
 from edgekit.scaffold.golden.text_common import TOKENIZER_CASES

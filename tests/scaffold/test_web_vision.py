@@ -18,7 +18,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from edgekit.contract import TensorInfo
+from edgekit.model.contract import TensorInfo
 from edgekit.scaffold.binding import ImageInput, KeypointOutput, MaskOutput
 from edgekit.scaffold.golden import vision_image, vision_mask, vision_pose
 from edgekit.scaffold.golden.pose_golden_two_stage import keypoints_off_figure

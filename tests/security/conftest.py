@@ -56,7 +56,7 @@ _LIMITED = """
 import resource, sys
 limit = int(sys.argv[1])
 resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
-from edgekit.cli import main
+from edgekit.cli.main import main
 sys.exit(main(sys.argv[2:]))
 """
 

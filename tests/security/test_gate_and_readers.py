@@ -19,8 +19,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from edgekit.files.npz_reader import ArraysRefused, read_npz
 from edgekit.gate.golden import GOLDEN_FORMAT
-from edgekit.npz_reader import ArraysRefused, read_npz
 from tests.security.conftest import REPO_ROOT, files_under, run_cli, write_config
 
 SIZE_ONLY = """
@@ -157,7 +157,7 @@ def _zeros_member(path: Path, arrays: dict[str, np.ndarray], count: int) -> Path
 _TIMED_LOAD = """
 import resource, sys, time
 resource.setrlimit(resource.RLIMIT_AS, (1 << 30, 1 << 30))
-from edgekit.npz_reader import ArraysRefused, read_npz
+from edgekit.files.npz_reader import ArraysRefused, read_npz
 start = time.perf_counter()
 try:
     read_npz(sys.argv[1])

@@ -21,14 +21,14 @@ from pathlib import Path
 import pytest
 from markdown_it import MarkdownIt
 
-from edgekit.cli import main
+from edgekit.cli.main import main
 from edgekit.convert.result import ConvertResult, VariantResult
-from edgekit.escape.code import kotlin_string, ts_string, ts_template, ts_value
-from edgekit.escape.html import CONTENT_SECURITY_POLICY
-from edgekit.escape.markdown import markdown_code, markdown_text
-from edgekit.escape.xml import xml_text
 from edgekit.report.view import HEADLINE_COLUMNS
-from edgekit.results import BenchResult
+from edgekit.results.bench_result import BenchResult
+from edgekit.text.escape.code import kotlin_string, ts_string, ts_template, ts_value
+from edgekit.text.escape.html import CONTENT_SECURITY_POLICY
+from edgekit.text.escape.markdown import markdown_code, markdown_text
+from edgekit.text.escape.xml import xml_text
 from tests.report.documents import as_if_measured_on, tiny_bench
 from tests.security.typescript import check_typescript, install_typescript
 

@@ -19,7 +19,7 @@ from typing import Any
 import numpy as np
 import pytest
 
-from edgekit.cli import main
+from edgekit.cli.main import main
 from edgekit.errors import UsageError
 from tests import hostile, tflite_builder
 
@@ -107,7 +107,7 @@ def test_huge_tensors_are_refused_up_front_by_the_memory_budget(models, capsys, 
 
 
 def test_the_library_names_its_parameters_the_same_in_every_function(models):
-    from edgekit.bench import bench
+    from edgekit.bench.run import bench
     from edgekit.explain import bisect, profile
 
     calls: list[Callable[[], Any]] = [
@@ -240,7 +240,7 @@ def test_sigterm_while_loading_exits_143(models, tmp_path):
 
 def test_an_interrupt_absorbed_by_the_command_still_exits_130(models, capsys, monkeypatch):
     """A library that swallows the interrupt (or wraps it in another error) cannot hide it."""
-    import edgekit.cli as cli
+    import edgekit.cli.main as cli
 
     def swallowing(args):
         try:
@@ -315,7 +315,7 @@ def test_string_outputs_are_read_back_without_pickles_and_judged_by_equality(tf_
 
 
 def test_text_outputs_that_differ_fail():
-    from edgekit.accuracy import compare_outputs
+    from edgekit.verdicts.accuracy import compare_outputs
 
     report = compare_outputs({"w": np.array([b"a", b"b"])}, {"w": np.array([b"a", b"c"])}, precision="fp32",
                              reference_label="test")
@@ -350,9 +350,9 @@ def test_zoo_pull_into_a_relative_cache_dir_with_npm(tmp_path):
 
 def test_values_near_the_float64_limit_give_numbers_not_warnings(models, tmp_path, capsys):
     from edgekit.measure.stats import LatencyStats
-    from edgekit.metrics import output_metrics
-    from edgekit.model import Quantization
-    from edgekit.quantization import quantize
+    from edgekit.model.model import Quantization
+    from edgekit.model.quantization import quantize
+    from edgekit.verdicts.metrics import output_metrics
 
     expected = tmp_path / "expected.npz"
     np.savez(expected, output=np.tile([1e308, -1e308], (1, 4)))
@@ -384,8 +384,8 @@ def test_an_input_scale_that_gives_no_range_is_refused_not_an_internal_error(tmp
 
 
 def test_a_role_metric_that_is_nan_fails():
-    from edgekit.roles import parse_output_roles
-    from edgekit.task_metrics import judge_role
+    from edgekit.verdicts.roles import parse_output_roles
+    from edgekit.verdicts.task_metrics import judge_role
 
     role = parse_output_roles({"e": "embedding"})["e"]
     huge = np.full((1, 8), 1e308)

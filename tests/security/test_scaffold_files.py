@@ -17,7 +17,7 @@ from pathlib import Path
 
 import pytest
 
-from edgekit.cli import main
+from edgekit.cli.main import main
 
 CANARY = b"edgekit-canary: this secret must never be copied\n"
 

@@ -3,8 +3,9 @@
 Written into the golden folder, beside what :mod:`.vision_pose` writes for one-stage models:
 
 ``input.png`` / ``input-offcentre.png``
-    The test figure centred at full size, and small (40 %) and off-centre (:data:`edgekit.scenes.SCENES`
-    1 and 2), at the landmark model's input size; the app runs its whole pipeline on each.
+    The test figure centred at full size, and small (40 %) and off-centre
+    (:data:`edgekit.inputs.scenes.SCENES` 1 and 2), at the landmark model's input size; the app runs
+    its whole pipeline on each.
 ``expected.json``
     As for one-stage models (``keypoints`` and ``raw`` are the centred image's first frame), plus
     ``pipeline`` ("two-stage"), ``detector`` (its file, tensors and decoding constants) and
@@ -40,13 +41,13 @@ from typing import Any
 
 import numpy as np
 
+from edgekit.inputs.scenes import SCENES, Scene, draw_scene
 from edgekit.scaffold.apps import PLATFORMS, Platform
 from edgekit.scaffold.binding import ImageInput, KeypointOutput
 from edgekit.scaffold.contract import ModelContract, load_contract
 from edgekit.scaffold.golden import pose_two_stage as two_stage
 from edgekit.scaffold.golden.run import run_model
 from edgekit.scaffold.golden.vision_image import INPUT_FILE, input_record, write_png
-from edgekit.scenes import SCENES, Scene, draw_scene
 
 __all__ = ["make_two_stage_golden", "figure_box", "figure_points", "keypoints_off_figure", "DETECTOR_MODEL",
            "IMAGES", "platform_of", "TOLERANCE", "FIGURE_POINTS", "ANATOMY_RADIUS", "BOX_MARGIN"]
@@ -59,7 +60,7 @@ IMAGES = ((INPUT_FILE, SCENES[0]), (OFFCENTRE_FILE, SCENES[1]))
 # Detector outputs agree across TensorFlow and TF.js within ~1e-5 of a pixel; regions follow them.
 # The landmark tolerances are vision_pose's: the crop is the same arithmetic on both sides.
 TOLERANCE = {"xy": 0.01, "score": 0.02, "raw": 0.01, "region": 0.005, "rotation": 0.01, "detection": 0.005}
-#: BlazePose landmark index -> (x, y) of that body part in the figure's own frame, as edgekit.scenes
+#: BlazePose landmark index -> (x, y) of that body part in the figure's own frame, as edgekit.inputs.scenes
 #: draws it (face centre, shoulder and wrist ends of the arms, hip and ankle ends of the legs).
 #: The person's left is the image's right: the figure faces the camera.
 FIGURE_POINTS = {0: (0.5, 0.175), 11: (0.58, 0.31), 12: (0.42, 0.31), 15: (0.78, 0.56), 16: (0.22, 0.56),

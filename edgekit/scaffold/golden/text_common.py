@@ -1,7 +1,7 @@
 """Text logic the qa and smart-scroll golden modules share, mirrored line for line by the apps.
 
 The generated apps tokenize in TypeScript (web ``src/tokenizer.ts``) or Kotlin (Android); their
-tests compare against the ids computed here with :class:`edgekit.convert.wordpiece.WordPieceTokenizer`
+tests compare against the ids computed here with :class:`edgekit.inputs.wordpiece.WordPieceTokenizer`
 (the tokenizer edgekit feeds models with), whose docstring lists the rules the apps implement.
 """
 
@@ -11,7 +11,7 @@ from typing import Any
 
 import numpy as np
 
-from edgekit.convert.wordpiece import Encoded, WordPieceTokenizer
+from edgekit.inputs.wordpiece import Encoded, WordPieceTokenizer
 from edgekit.scaffold.binding import TextInputs
 
 __all__ = [

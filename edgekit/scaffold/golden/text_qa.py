@@ -2,7 +2,7 @@
 
 Pipeline (the apps implement exactly this):
 
-1. Tokenize question and passage (:mod:`edgekit.convert.wordpiece`), encode
+1. Tokenize question and passage (:mod:`edgekit.inputs.wordpiece`), encode
    ``[CLS] question [SEP] passage [SEP]`` with segment ids 0 then 1, truncated longest-first
    and padded to the model's sequence length.
 2. Run the model: start and end logits per token (two [1, L] outputs, or one [1, L, 2] whose

@@ -1,6 +1,6 @@
 """The fixed image the vision apps' golden vectors are computed on, and the preprocessing they share.
 
-The image is drawn with numpy (the first of :mod:`edgekit.scenes`: a figure on a plain
+The image is drawn with numpy (the first of :mod:`edgekit.inputs.scenes`: a figure on a plain
 background, no randomness) at the model's input size, so the app's resize to H x W is the
 identity and browser and Python see the same pixels. It is written as an 8-bit RGB PNG without
 colour-space chunks (:func:`write_png`), which browsers and Android decode exactly.
@@ -18,8 +18,8 @@ from typing import Any
 
 import numpy as np
 
+from edgekit.inputs.scenes import synthetic_person
 from edgekit.scaffold.binding import ImageInput
-from edgekit.scenes import synthetic_person
 
 __all__ = ["synthetic_person", "write_png", "read_png", "preprocess", "input_record", "INPUT_FILE"]
 

@@ -1,0 +1,1 @@
+"""Versioned result documents: the base every kind shares, and the bench result."""

@@ -1,0 +1,1 @@
+"""This machine and its processes: the environment fingerprint, native log capture."""

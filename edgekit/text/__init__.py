@@ -1,0 +1,1 @@
+"""Text edgekit writes for people and for other tools: byte sizes, and one escaping function per sink."""

@@ -1,0 +1,1 @@
+"""How outputs are judged: element metrics, task metrics per output role, accuracy verdicts."""
