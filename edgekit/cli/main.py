@@ -15,7 +15,6 @@ import sys
 from collections.abc import Callable, Sequence
 from typing import Any, NoReturn
 
-from edgekit import __version__
 from edgekit.cli.commands import (
     _bench,
     _convert,
@@ -38,6 +37,7 @@ from edgekit.errors import (
     UsageError,
 )
 from edgekit.text.escape.terminal import terminal_line
+from edgekit.version import __version__
 
 _EPILOG = (
     "exit codes: 0 ok, 1 a run crashed/timed out/failed (or, with --fail-on-accuracy, an accuracy verdict "

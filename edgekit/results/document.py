@@ -31,6 +31,7 @@ from edgekit.files.bounded_parse import ParseRefused, parse_json
 from edgekit.files.json_fields import Fields, FieldTypeError, check_fields
 from edgekit.files.npz_reader import ArraysRefused, read_npz
 from edgekit.files.preflight import InputRefused, read_input
+from edgekit.version import __version__
 
 __all__ = [
     "HEADER_FIELDS",
@@ -68,8 +69,6 @@ def _now() -> str:
 
 
 def _edgekit_version() -> str:
-    from edgekit import __version__
-
     return __version__
 
 

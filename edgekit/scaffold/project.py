@@ -18,7 +18,6 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
-from edgekit import __version__
 from edgekit.errors import UsageError
 from edgekit.files.atomic import publish_directory
 from edgekit.files.preflight import check_output_dir
@@ -29,6 +28,7 @@ from edgekit.scaffold.contract import ModelContract, load_contract, template_ten
 from edgekit.scaffold.golden import make_golden
 from edgekit.scaffold.render import render_tree, template_roots
 from edgekit.scaffold.runtimes import Runtime, runtime_for
+from edgekit.version import __version__
 
 __all__ = ["ScaffoldResult", "scaffold", "bind_app", "VERSIONS_FILES"]
 

@@ -24,7 +24,6 @@ from jinja2 import StrictUndefined, TemplateError
 from jinja2.exceptions import FilterArgumentError, SecurityError
 from jinja2.sandbox import SandboxedEnvironment
 
-import edgekit
 from edgekit.errors import EXIT_INTERNAL, EdgekitError
 from edgekit.text.escape import code, xml
 from edgekit.text.escape.code import json_text, ts_string, ts_template, ts_value
@@ -43,7 +42,7 @@ _MARKERS = re.compile(r"\{\{|\{%|%\}|\{#-? ")
 
 def templates_dir() -> Path:
     """edgekit's own template folder: ``edgekit/templates`` when installed, ``templates/`` in a checkout."""
-    package = Path(edgekit.__file__).resolve().parent
+    package = Path(__file__).resolve().parents[1]
     for candidate in (package / "templates", package.parent / "templates"):
         if (candidate / "web" / "_common").is_dir():
             return candidate

@@ -43,7 +43,6 @@ from typing import Any
 
 import numpy as np
 
-from edgekit import __version__
 from edgekit.scaffold.contract import ModelContract
 from edgekit.scaffold.golden.run import run_model
 from edgekit.scaffold.golden.text_common import (
@@ -53,6 +52,7 @@ from edgekit.scaffold.golden.text_common import (
     tokenizer_cases,
     tokenizer_for,
 )
+from edgekit.version import __version__
 
 __all__ = ["QUESTION", "PASSAGE", "Span", "best_span", "make_golden"]
 
