@@ -41,7 +41,7 @@ __all__ = [
 
 _LAZY: dict[str, tuple[str, str | None]] = {
     "inspect": ("edgekit.api", "inspect"),
-    "bench": ("edgekit.bench.run", "bench"),
+    "bench": ("edgekit.bench", None),  # callable too: see edgekit/bench/__init__.py
     "judge": ("edgekit.bench.judge", "judge"),
     "convert": ("edgekit.convert", None),  # the package is callable: see edgekit/convert/__init__.py
     "gate": ("edgekit.gate", None),  # callable too: see edgekit/gate/__init__.py
