@@ -264,7 +264,8 @@ def _zoo_list(args: argparse.Namespace) -> int:
     if args.json:
         print(json.dumps([entry.__dict__ for entry in entries], indent=2))
         return EXIT_OK
-    from edgekit.report.table import format_size, render_table
+    from edgekit.report.table import render_table
+    from edgekit.text.sizes import format_size
     from edgekit.zoo import cached_path
 
     rows = [[e.name, "cached" if cached_path(e.name) else "", format_size(e.size_bytes), e.description]

@@ -46,7 +46,7 @@ from edgekit.convert.safetensors import read_safetensors
 from edgekit.errors import ModelFormatError, ToolMissing, UsageError, ZooError
 from edgekit.files.atomic import publish_directory
 from edgekit.inputs.wordpiece import WordPieceTokenizer
-from edgekit.report.table import format_size
+from edgekit.text.sizes import format_size
 
 __all__ = [
     "NAME", "DEFAULT_SEQ_LEN", "MAX_SEQ_LEN", "MiniLMArtifacts", "WordPieceTokenizer",

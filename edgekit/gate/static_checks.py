@@ -12,7 +12,7 @@ from edgekit.gate.config import CheckSpec
 from edgekit.gate.context import ModelContext
 from edgekit.gate.result import CheckResult
 from edgekit.model.model import Model
-from edgekit.report.table import format_size
+from edgekit.text.sizes import format_size
 
 __all__ = ["check_size", "check_ops", "check_macs", "check_custom_ops", "check_coverage"]
 

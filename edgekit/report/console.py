@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from edgekit.report.progress import ProgressPrinter
-from edgekit.report.table import format_size, render_table
+from edgekit.report.table import render_table
 from edgekit.results.bench_result import BenchResult, RunResult
+from edgekit.text.sizes import format_size
 
 #: ProgressPrinter lives in edgekit.report.progress; it is still importable from here.
 __all__ = ["ProgressPrinter", "format_bench_table", "format_judgement"]

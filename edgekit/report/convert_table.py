@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 from edgekit.convert.matrix import ConvertResult
-from edgekit.report.table import format_size, render_table
+from edgekit.report.table import render_table
+from edgekit.text.sizes import format_size
 
 __all__ = ["format_convert_table"]
 

@@ -9,7 +9,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from edgekit.model.model import Model, Quantization, TensorInfo
-from edgekit.report.table import format_size, render_table
+from edgekit.report.table import render_table
+from edgekit.text.sizes import format_size
 
 __all__ = ["format_inspection", "format_macs", "format_shape", "format_quantization"]
 

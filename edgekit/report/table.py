@@ -1,28 +1,14 @@
-"""Plain-text tables and byte sizes, the one way every edgekit report prints them.
+"""Plain-text tables, the one way every edgekit report prints them.
 
 Columns are as wide as their widest cell and two spaces apart; numeric columns can be
-right-aligned; trailing spaces are dropped so a pasted table diffs cleanly. Sizes are binary
-(KiB, MiB) and always name their unit.
+right-aligned; trailing spaces are dropped so a pasted table diffs cleanly.
 """
 
 from __future__ import annotations
 
 from collections.abc import Collection, Sequence
 
-__all__ = ["KIB", "MIB", "format_size", "render_table"]
-
-KIB = 1024
-MIB = 1024 * KIB
-
-
-def format_size(size_bytes: int | None) -> str:
-    """``12.34 MiB`` from one MiB up, else ``5.6 KiB``; ``-`` when the size is unknown."""
-    if size_bytes is None:
-        return "-"
-    if size_bytes >= MIB:
-        return f"{size_bytes / MIB:.2f} MiB"
-    return f"{size_bytes / KIB:.1f} KiB"
-
+__all__ = ["render_table"]
 
 def render_table(
     header: Sequence[str] | None,

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from edgekit.report.table import format_size, render_table
+from edgekit.report.table import render_table
+from edgekit.text.sizes import format_size
 
 
 def test_sizes_are_binary_and_name_their_unit():
