@@ -19,7 +19,6 @@ from typing import Any
 import numpy as np
 
 from edgekit import delegates as delegate_registry
-from edgekit.devices.host import RunSpec
 from edgekit.errors import InputsError
 from edgekit.inputs.realistic import InputSets
 from edgekit.inputs.seeded import read_npz
@@ -99,10 +98,6 @@ def reference_delegate(model: Model) -> tuple[str, str]:
     if coverage.runnable:
         return "cpu-ref", ""
     return "cpu", f"cpu-ref cannot run this model ({coverage.summary()}); the reference is cpu (XNNPACK)"
-
-
-def reference_spec(delegate: str) -> RunSpec:
-    return RunSpec(delegate, threads=1)
 
 
 def judge_runs(

@@ -186,10 +186,6 @@ def format_ms(value: float | None) -> str:
     return f"{value:.3f}" if value < 10 else f"{value:.2f}" if value < 1000 else f"{value:.0f}"
 
 
-def _shorten(text: str, limit: int) -> str:
-    return text if len(text) <= limit else text[: limit - 3] + "..."
-
-
 def format_judgement(result: BenchResult) -> str:
     """What ``judge`` prints: per run, its verdict, what it was judged on, and every output's decision."""
     model = result.model
