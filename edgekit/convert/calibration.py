@@ -14,10 +14,10 @@ from pathlib import Path
 
 import numpy as np
 
-from edgekit.convert.sources import tensorflow
 from edgekit.errors import InputsError, UsageError
 from edgekit.files.preflight import InputRefused, read_input, special_file_kind
 from edgekit.model.contract import TensorInfo
+from edgekit.system.tensorflow import tensorflow
 
 __all__ = ["Calibration", "load_calibration", "RANDOM_WARNING"]
 

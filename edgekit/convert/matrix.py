@@ -241,9 +241,9 @@ def _text_encoder(source: TfSource):
     vocab = source.extra_files.get("vocab.txt")
     if vocab is None:
         return None
-    from edgekit.convert import minilm
+    from edgekit.inputs.wordpiece import WordPieceTokenizer
 
-    tokenizer = minilm.WordPieceTokenizer.from_vocab(vocab)
+    tokenizer = WordPieceTokenizer.from_vocab(vocab)
     seq_len = source.inputs[0].shape[-1]
     return lambda text: tokenizer.encode(text, seq_len)
 

@@ -21,37 +21,19 @@ from typing import Any
 
 import numpy as np
 
-from edgekit.errors import ModelFormatError, ModelNotFound, ToolMissing, UsageError
+from edgekit.errors import ModelFormatError, ModelNotFound, UsageError
 from edgekit.files.bounded_parse import ParseRefused, read_json_file
 from edgekit.model.contract import TensorInfo
 from edgekit.model.model import Model
 from edgekit.runners import run_once
 from edgekit.runners.tensorflow import TensorFlowRunner
+from edgekit.system.tensorflow import tensorflow
 
 _SOURCE = "a convertible TensorFlow model"
 
-__all__ = ["TfSource", "open_source", "parse_input_shapes", "tensorflow"]
+__all__ = ["TfSource", "open_source", "parse_input_shapes"]
 
 _KERAS_SUFFIXES = (".keras", ".h5", ".hdf5")
-
-
-def tensorflow() -> Any:
-    """Import TensorFlow quietly, or say how to install it.
-
-    oneDNN's graph rewrites are off unless the user turned them on: TensorFlow is edgekit's accuracy
-    reference, and with them TensorFlow 2.21 computes some graphs (MediaPipe's hard-swish
-    segmentation models) 0.3% off what the same graph gives without them and in LiteRT. TensorFlow
-    reads the setting once, at its first import: a program that imported it before edgekit keeps
-    what it had.
-    """
-    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
-    os.environ.setdefault("TF_ENABLE_ONEDNN_OPTS", "0")
-    try:
-        import tensorflow as tf
-    except ImportError as exc:
-        raise ToolMissing("tensorflow", "to convert models", "pip install 'edgekit-ml[convert]'") from exc
-    tf.get_logger().setLevel("ERROR")
-    return tf
 
 
 #: The model format each kind of source is described as.

@@ -46,8 +46,8 @@ def import_graph_model(json_path: Path) -> tuple[Any, GraphSignature]:
     """The graph model at JSON_PATH as a plain TensorFlow GraphDef (weights in), and its signature."""
     from google.protobuf import json_format
 
-    from edgekit.convert.sources import tensorflow
     from edgekit.model.formats.tfjs_weights import read_weights
+    from edgekit.system.tensorflow import tensorflow
 
     tf = tensorflow()
     document = _document(json_path)
@@ -69,7 +69,7 @@ def save_graph_model(json_path: Path, out: Path) -> Path:
     The signature's inputs and outputs are named by model.json's signature keys (``input:0`` ->
     ``input``), the names the model's contract gives its tensors.
     """
-    from edgekit.convert.sources import tensorflow
+    from edgekit.system.tensorflow import tensorflow
 
     tf = tensorflow()
     graph_def, signature = import_graph_model(json_path)

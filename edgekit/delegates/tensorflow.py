@@ -4,7 +4,7 @@ A graph model has no ``cpu-ref``: LiteRT does not read it. Its source of truth i
 it was exported from; edgekit reads model.json and the weight shards back into a TensorFlow graph
 in-process (``edgekit.convert.tfjs_graph_import``, the same reader ``convert`` uses) and runs it on
 TensorFlow's CPU kernels. ``bench`` judges ``tfjs-wasm``, ``tfjs-webgl`` and ``tfjs-webgpu`` against
-it, as it judges ``.tflite`` delegates against ``cpu-ref``. Needs TensorFlow (``edgekit[convert]``).
+it, as it judges ``.tflite`` delegates against ``cpu-ref``. Needs TensorFlow (``edgekit-ml[convert]``).
 """
 
 from __future__ import annotations
@@ -17,6 +17,7 @@ import numpy as np
 
 from edgekit.delegates import register
 from edgekit.delegates.base import Availability, Coverage, RunOptions
+from edgekit.system.tensorflow import INSTALL_HINT
 
 if TYPE_CHECKING:
     from edgekit.model.model import Model
@@ -35,7 +36,7 @@ class TensorFlowDelegate:
     def probe(self) -> Availability:
         version = _tensorflow_version()
         if version is None:
-            return Availability(False, "TensorFlow is not installed: pip install 'edgekit[convert]'")
+            return Availability(False, "TensorFlow is not installed: " + INSTALL_HINT)
         return Availability(True, f"TensorFlow {version} on this host (graph models read back in-process)")
 
     def coverage(self, model: Model) -> Coverage:

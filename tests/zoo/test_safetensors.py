@@ -1,4 +1,4 @@
-"""edgekit.convert.safetensors on files written byte by byte here (header length, JSON header, data)."""
+"""edgekit.zoo.safetensors on files written byte by byte here (header length, JSON header, data)."""
 
 from __future__ import annotations
 
@@ -9,8 +9,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from edgekit.convert.safetensors import read_safetensors
 from edgekit.errors import ModelFormatError
+from edgekit.zoo.safetensors import read_safetensors
 
 
 def write_safetensors(path: Path, tensors: list[tuple[str, str, list[int], bytes]], pad: int = 0) -> Path:
