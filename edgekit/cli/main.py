@@ -188,8 +188,8 @@ def _help_of(parser: argparse.ArgumentParser) -> Callable[[argparse.Namespace], 
 
 
 def _parser() -> argparse.ArgumentParser:
-    from edgekit.convert import TOOL_TIMEOUT_S  # light modules: --help stays instant
     from edgekit.convert.tfjs_tools import INSTALL_TIMEOUT_S
+    from edgekit.system.tools import TOOL_TIMEOUT_S  # light modules: --help stays instant
 
     parser = _Parser(
         prog="edgekit",

@@ -16,11 +16,6 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:
     from edgekit.convert.result import ConvertResult
 
-#: How long one external tool (tensorflowjs_converter, edgetpu_compiler) may
-#: run before it is stopped; ``convert(tool_timeout=...)`` / ``--tool-timeout`` override it.
-TOOL_TIMEOUT_S = 600.0
-
-
 class _ConvertPackage(types.ModuleType):
     """The package's module type: calling it runs the ``convert`` verb."""
 

@@ -22,7 +22,6 @@ from typing import Any, TypeVar
 
 from edgekit.bench.events import BenchListener
 from edgekit.bench.options import check_delegates, check_seconds, check_seed, check_threads
-from edgekit.convert import TOOL_TIMEOUT_S
 from edgekit.convert.calibration import Calibration, load_calibration
 from edgekit.convert.recipes import DEFAULT_VARIANTS, RECIPES, convert_tfjs, convert_tflite
 from edgekit.convert.result import ConvertResult, VariantResult
@@ -33,6 +32,7 @@ from edgekit.files.preflight import check_output_dir
 from edgekit.inputs.seeded import convert_inputs, generate_inputs
 from edgekit.model.model import Model, TensorInfo
 from edgekit.results.bench_result import BenchResult
+from edgekit.system.tools import TOOL_TIMEOUT_S
 
 __all__ = ["convert", "ConvertResult", "VariantResult"]
 

@@ -16,12 +16,13 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from edgekit.convert import TOOL_TIMEOUT_S, tfjs_tools
+from edgekit.convert import tfjs_tools
 from edgekit.convert.calibration import Calibration
 from edgekit.convert.sources import TfSource
 from edgekit.errors import ToolTimeout
 from edgekit.system.native_log import captured_native_stderr
 from edgekit.system.tensorflow import tensorflow
+from edgekit.system.tools import TOOL_TIMEOUT_S
 
 __all__ = ["Recipe", "RECIPES", "DEFAULT_VARIANTS", "convert_tflite", "convert_tfjs"]
 
