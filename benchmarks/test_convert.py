@@ -12,7 +12,7 @@ import pytest
 
 from edgekit.convert.calibration import load_calibration
 from edgekit.convert.recipes import RECIPES, convert_tflite
-from edgekit.convert.sources import open_source
+from edgekit.sources.tf_source import open_source
 
 VARIANTS = ["fp32", "fp16", "dynamic-int8", "int8", "int8-full"]
 

@@ -15,6 +15,8 @@ import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
+from edgekit.system.vulkan import find_vulkan_driver
+
 __all__ = ["CHROMIUM_ENV", "GPU_ENV", "INSTALL_HINT", "LaunchPlan", "find_chromium", "launch_plan"]
 
 #: Overrides which Chrome/Chromium binary runs the page.
@@ -79,8 +81,6 @@ def launch_plan(backend: str, executable: Path | None = None) -> LaunchPlan:
         if system_gpu:
             return LaunchPlan(binary, (*_COMMON, "--enable-unsafe-webgpu", "--ignore-gpu-blocklist"), env,
                               "system GPU")
-        from edgekit.delegates.gpu import find_vulkan_driver
-
         driver = find_vulkan_driver()
         if driver is not None:
             env.update(driver[0])

@@ -187,8 +187,8 @@ def _judge(args: argparse.Namespace) -> int:
 
 
 def _gate(args: argparse.Namespace) -> int:
-    from edgekit.gate.outputs import plan_outputs, write_outputs
     from edgekit.gate.run import gate, record
+    from edgekit.report.gate_outputs import plan_outputs, write_outputs
     from edgekit.report.table import render_table
 
     log = None if args.quiet else _log

@@ -25,13 +25,13 @@ from edgekit.bench.options import check_delegates, check_seconds, check_seed, ch
 from edgekit.convert.calibration import Calibration, load_calibration
 from edgekit.convert.recipes import DEFAULT_VARIANTS, RECIPES, convert_tfjs, convert_tflite
 from edgekit.convert.result import ConvertResult, VariantResult
-from edgekit.convert.sources import TfSource, open_source, parse_input_shapes
 from edgekit.errors import DelegateUnavailable, EdgekitError, ToolMissing, ToolTimeout, UsageError
 from edgekit.files.atomic import publish_directory
 from edgekit.files.preflight import check_output_dir
 from edgekit.inputs.seeded import convert_inputs, generate_inputs
 from edgekit.model.model import Model, TensorInfo
 from edgekit.results.bench_result import BenchResult
+from edgekit.sources.tf_source import TfSource, open_source, parse_input_shapes
 from edgekit.system.tools import TOOL_TIMEOUT_S
 
 __all__ = ["convert", "ConvertResult", "VariantResult"]

@@ -18,8 +18,8 @@ from typing import Any
 
 from edgekit.convert import tfjs_tools
 from edgekit.convert.calibration import Calibration
-from edgekit.convert.sources import TfSource
 from edgekit.errors import ToolTimeout
+from edgekit.sources.tf_source import TfSource
 from edgekit.system.native_log import captured_native_stderr
 from edgekit.system.tensorflow import tensorflow
 from edgekit.system.tools import TOOL_TIMEOUT_S

@@ -4,7 +4,7 @@
 cannot share one environment. edgekit keeps a virtual environment for it in its cache, created on
 request by `edgekit tools install tfjs`, and runs `tensorflowjs_converter` from there; one already
 on PATH is used as is. Reading TF.js graph models needs none of this
-(``edgekit.convert.tfjs_graph_import``). ``$EDGEKIT_TFJS_TOOLS_DIR`` moves the environment.
+(``edgekit.sources.tfjs_graph_import``). ``$EDGEKIT_TFJS_TOOLS_DIR`` moves the environment.
 """
 
 from __future__ import annotations

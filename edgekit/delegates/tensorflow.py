@@ -2,7 +2,7 @@
 
 A graph model has no ``cpu-ref``: LiteRT does not read it. Its source of truth is TensorFlow, which
 it was exported from; edgekit reads model.json and the weight shards back into a TensorFlow graph
-in-process (``edgekit.convert.tfjs_graph_import``, the same reader ``convert`` uses) and runs it on
+in-process (``edgekit.sources.tfjs_graph_import``, the same reader ``convert`` uses) and runs it on
 TensorFlow's CPU kernels. ``bench`` judges ``tfjs-wasm``, ``tfjs-webgl`` and ``tfjs-webgpu`` against
 it, as it judges ``.tflite`` delegates against ``cpu-ref``. Needs TensorFlow (``edgekit-ml[convert]``).
 """
@@ -43,7 +43,7 @@ class TensorFlowDelegate:
         # Reading the graph back refuses ops TensorFlow does not have; every op it reads, it runs.
         return Coverage(self.name, len(model.ops), (),
                         "TensorFlow runs every op of a graph model edgekit reads back (others are refused "
-                        "when it is read: edgekit.convert.tfjs_graph_import)")
+                        "when it is read: edgekit.sources.tfjs_graph_import)")
 
     def open(self, model_path: str, options: RunOptions) -> TensorFlowGraphRunner:
         return TensorFlowGraphRunner(model_path, options.threads)
@@ -68,8 +68,8 @@ class TensorFlowGraphRunner:
     asynchronous = False
 
     def __init__(self, model_path: str, threads: int) -> None:
-        from edgekit.convert.sources import open_source, tensorflow
         from edgekit.model.model import Model
+        from edgekit.sources.tf_source import open_source, tensorflow
 
         tf = tensorflow()
         tf.config.threading.set_intra_op_parallelism_threads(threads)

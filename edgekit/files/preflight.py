@@ -26,7 +26,6 @@ from edgekit.errors import CacheNotWritable, UsageError
 
 __all__ = [
     "InputRefused",
-    "check_finite",
     "check_writable_cache",
     "check_output_dir",
     "check_output_file",
@@ -217,14 +216,6 @@ def check_writable_cache(folder: Path) -> Path:
         return check_output_dir(folder, "EDGEKIT_CACHE_DIR")
     except UsageError as exc:
         raise CacheNotWritable(folder, exc.reason.removesuffix("; choose a writable place")) from None
-
-
-def check_finite(parameter: str, value: float | None, *, positive: bool = False) -> None:
-    """UsageError naming PARAMETER for a duration edgekit cannot use; the rule is
-    :func:`edgekit.bench.options.check_seconds` (finite, not negative, at most a day)."""
-    from edgekit.bench.options import check_seconds
-
-    check_seconds(parameter, value, positive=positive)
 
 
 def usable_cores() -> int:

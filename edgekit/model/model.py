@@ -3,7 +3,7 @@
 ``Model.open(path)`` reads a ``.tflite`` file or a TF.js graph model once and validates it eagerly
 (the readers in ``edgekit.model.formats`` walk every table), so a damaged file fails there with a reason
 a user understands. Weight data is bounds-checked, never copied. TensorFlow conversion sources are
-described by the same class (``edgekit.convert.sources`` builds their content). The value types
+described by the same class (``edgekit.sources.tf_source`` builds their content). The value types
 live in ``edgekit.model.contract``; derived figures (fingerprint, histogram, MAC estimate) are cached on
 first use.
 """

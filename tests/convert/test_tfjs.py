@@ -55,7 +55,7 @@ def test_reading_graph_models_needs_no_converter_pinned():
 
 
 def test_json_that_is_not_a_graph_model_is_refused(tmp_path):
-    from edgekit.convert.sources import open_source
+    from edgekit.sources.tf_source import open_source
 
     (tmp_path / "layers.json").write_text(
         json.dumps({"format": "layers-model", "modelTopology": {}, "weightsManifest": []})

@@ -13,6 +13,7 @@ from edgekit.bench.run import bench
 from edgekit.delegates import gpu
 from edgekit.delegates.base import Availability
 from edgekit.runners import compiled
+from edgekit.system import vulkan
 from tests import tflite_builder
 
 FAST = dict(runs=2, min_seconds=0.0, max_seconds=5.0, warmup_runs=1, warmup_seconds=0.0)
@@ -25,7 +26,7 @@ def cosine(a: np.ndarray, b: np.ndarray) -> float:
 
 def test_user_chosen_vulkan_driver_is_respected(monkeypatch):
     monkeypatch.setenv("VK_ICD_FILENAMES", "/somewhere/my_icd.json")
-    environment, description, software = gpu.find_vulkan_driver()
+    environment, description, software = vulkan.find_vulkan_driver()
     assert environment == {} and "my_icd.json" in description and software is False
 
 
@@ -34,9 +35,9 @@ def test_without_a_gpu_device_node_swiftshader_is_chosen(monkeypatch, tmp_path):
     manifest.write_text("{}")
     monkeypatch.delenv("VK_ICD_FILENAMES", raising=False)
     monkeypatch.delenv("VK_DRIVER_FILES", raising=False)
-    monkeypatch.setattr(gpu, "_SWIFTSHADER_ICDS", (str(manifest),))
-    monkeypatch.setattr(gpu, "_gpu_device_nodes", lambda: [])
-    environment, description, software = gpu.find_vulkan_driver()
+    monkeypatch.setattr(vulkan, "_SWIFTSHADER_ICDS", (str(manifest),))
+    monkeypatch.setattr(vulkan, "_gpu_device_nodes", lambda: [])
+    environment, description, software = vulkan.find_vulkan_driver()
     assert environment == {"VK_ICD_FILENAMES": str(manifest)}
     assert software is True and "SwiftShader" in description
 
@@ -44,8 +45,8 @@ def test_without_a_gpu_device_node_swiftshader_is_chosen(monkeypatch, tmp_path):
 def test_no_driver_at_all_says_what_to_install(monkeypatch):
     monkeypatch.delenv("VK_ICD_FILENAMES", raising=False)
     monkeypatch.delenv("VK_DRIVER_FILES", raising=False)
-    monkeypatch.setattr(gpu, "_SWIFTSHADER_ICDS", ())
-    monkeypatch.setattr(gpu, "_gpu_device_nodes", lambda: [])
+    monkeypatch.setattr(vulkan, "_SWIFTSHADER_ICDS", ())
+    monkeypatch.setattr(vulkan, "_gpu_device_nodes", lambda: [])
     availability = gpu.GpuDelegate().probe()
     assert not availability.available
     assert "apt-get install -y chromium" in availability.reason

@@ -38,6 +38,7 @@ from pathlib import Path
 import pytest
 
 from edgekit import zoo
+from edgekit.version import __version__
 from tests.gate import ci_examples
 from tests.gate.ci_examples import GITHUB, GITLAB, REPO, Job
 
@@ -98,7 +99,7 @@ def test_the_examples_install_edgekit_ml_at_this_version(job: Job):
     names = [re.split(r"[\s@=<>!~\[;]", r, maxsplit=1)[0] for c in installs for r in _pip_requirements(c)]
     assert [_normalized(name) for name in names] == [_normalized(project["name"])]
     assert "edgekit" not in map(_normalized, names)  # the index's edgekit is another project
-    assert job.env["EDGEKIT_VERSION"] == project["version"]  # bump the examples with the release
+    assert job.env["EDGEKIT_VERSION"] == __version__  # bump the examples with the release
 
 
 def test_the_examples_say_how_to_install_from_the_index():

@@ -188,7 +188,7 @@ def _place_detector(platform: Platform, model_dir: Path) -> ModelContract:
             shutil.copyfile(file, model_dir / file.name)
         return graph
     from edgekit.convert.recipes import RECIPES, convert_tflite
-    from edgekit.convert.sources import open_source
+    from edgekit.sources.tf_source import open_source
 
     tensor = graph.inputs[0]
     shape = (1, *tensor.shape_signature[1:])  # the graph's batch is dynamic; LiteRT wants it fixed

@@ -16,7 +16,7 @@ def run_model(contract: ModelContract, inputs: Mapping[str, np.ndarray]) -> dict
     """Outputs by tensor ``key`` for inputs given by tensor ``key``.
 
     .tflite runs in LiteRT's interpreter on CPU (XNNPACK, as tfjs-tflite and Android's CPU path);
-    a TF.js graph model is read into TensorFlow in-process (edgekit.convert.tfjs_graph_import).
+    a TF.js graph model is read into TensorFlow in-process (edgekit.sources.tfjs_graph_import).
     """
     missing = [t.key for t in contract.inputs if t.key not in inputs]
     if missing:
@@ -36,7 +36,7 @@ def _run_tflite(contract: ModelContract, inputs: Mapping[str, np.ndarray]) -> di
 
 
 def _run_graph(contract: ModelContract, inputs: Mapping[str, np.ndarray]) -> dict[str, np.ndarray]:
-    from edgekit.convert.sources import open_source
+    from edgekit.sources.tf_source import open_source
 
     with open_source(contract.path) as source:  # the source's scratch SavedModel goes with it
         arrays = {}

@@ -208,7 +208,7 @@ def _tfjs_graph_model(path: Path) -> Path | None:
 
 def _from_tfjs(model_json: Path, scratch: Path) -> Path:
     """A SavedModel made from the graph model in-process (edgekit's own reader, this TensorFlow)."""
-    from edgekit.convert.tfjs_graph_import import save_graph_model
+    from edgekit.sources.tfjs_graph_import import save_graph_model
 
     return save_graph_model(model_json, scratch / "saved_model")
 

@@ -15,8 +15,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from edgekit.convert.tfjs_graph_import import import_graph_model, save_graph_model
 from edgekit.errors import ModelFormatError
+from edgekit.sources.tfjs_graph_import import import_graph_model, save_graph_model
 
 DATA = Path(__file__).parent / "data"
 _DIMS = [{"size": "-1"}, {"size": "8"}, {"size": "8"}, {"size": "3"}]
@@ -170,8 +170,8 @@ def test_zoo_graph_models_agree_with_the_former_converter_and_with_tflite(zoo_mo
     from ai_edge_litert.interpreter import Interpreter
 
     from edgekit.convert.recipes import RECIPES, convert_tflite
-    from edgekit.convert.sources import open_source
     from edgekit.inputs.scenes import synthetic_person
+    from edgekit.sources.tf_source import open_source
 
     reference = json.loads((DATA / "tfjs_graph_converter_outputs.json").read_text())["models"][name]
     with open_source(zoo_model(name)) as source:
@@ -191,7 +191,7 @@ def test_zoo_graph_models_agree_with_the_former_converter_and_with_tflite(zoo_mo
 
 
 def test_a_folder_is_a_source_when_it_holds_one_graph_model(tmp_path):
-    from edgekit.convert.sources import open_source
+    from edgekit.sources.tf_source import open_source
 
     weights = _weights(np.random.default_rng(0))
     write_graph_model(tmp_path, weights)  # tiny.json, not model.json
@@ -204,7 +204,7 @@ def test_a_folder_is_a_source_when_it_holds_one_graph_model(tmp_path):
 
 
 def test_outputs_of_one_node_keep_apart(tmp_path):
-    from edgekit.convert.sources import open_source
+    from edgekit.sources.tf_source import open_source
 
     dims = {"dim": [{"size": "2"}, {"size": "3"}]}
     nodes = [{"name": "x", "op": "Placeholder",
@@ -254,8 +254,8 @@ def test_human_models_agree_with_the_former_converter_and_with_tflite(human_mode
     from ai_edge_litert.interpreter import Interpreter
 
     from edgekit.convert.recipes import RECIPES, convert_tflite
-    from edgekit.convert.sources import open_source
     from edgekit.inputs.scenes import synthetic_person
+    from edgekit.sources.tf_source import open_source
 
     references = json.loads((DATA / "human_models_tfjs_graph_converter_outputs.json").read_text())
     reference = references["models"][name]
