@@ -141,7 +141,8 @@ class ResultDocument(abc.ABC):
 
 
 #: Modules that define document kinds; imported on load so any kind reads without importing it first.
-_KIND_MODULES = ("edgekit.results", "edgekit.convert.result", "edgekit.merge", "edgekit.explain.result")
+_KIND_MODULES = ("edgekit.results", "edgekit.convert.result", "edgekit.merge", "edgekit.explain.result",
+                 "edgekit.gate.result")
 
 
 def _import_kinds() -> None:

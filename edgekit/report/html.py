@@ -50,6 +50,7 @@ def render_html(documents: Sequence[tuple[ResultDocument, dict[str, Any]]]) -> s
         parts.append(f'<p class="note">{escape(document.KIND)} document, schema {document.schema_version}, '
                      f"edgekit {escape(document.edgekit_version)}, created {escape(document.created)}</p>")
         parts.append(_headline(document))
+        parts.append(_gate(document))
         parts += _plots(document, raw)
         parts.append(_decisions(document))
         parts.append(_facts(document))
@@ -82,6 +83,28 @@ def _headline(document: ResultDocument) -> str:
         '<p class="note">latency: one inference to completion (GPU: run plus one synchronising read); '
         "thrpt: back-to-back inferences, per inference; readback: reading every output after a "
         "finished inference.</p>")
+
+
+def _gate(document: ResultDocument) -> str:
+    """A gate document: one row per check with its verdict, the warnings, then each check's evidence."""
+    from edgekit.gate.result import GateResult
+    from edgekit.report.gate_markdown import evidence_items
+
+    if not isinstance(document, GateResult):
+        return ""
+    rows = [[check.model, check.check, check.verdict, check.summary + (" (noisy)" if check.noisy else "")]
+            for check in document.checks]
+    parts = ["<h3>Checks</h3>", _table(["model", "check", "verdict", "evidence"], rows, "gate-checks")]
+    parts += [f'<p class="warning">warning: {escape(text)}</p>' for text in document.warnings]
+    parts.append('<h3>Evidence</h3><div data-section="gate-evidence">')
+    for index, check in enumerate(document.checks):
+        parts.append(f"<h3>{escape(check.model)} / {escape(check.check)}</h3>"
+                     f'<p class="{escape(check.verdict)}">{escape(check.line)}</p>')
+        items = evidence_items(check)
+        if items:
+            parts.append(_table(["figure", "value"], items, f"gate-check-{index}"))
+    parts.append("</div>")
+    return "".join(parts)
 
 
 def _plots(document: ResultDocument, raw: dict[str, Any]) -> list[str]:
