@@ -156,7 +156,7 @@ def test_one_paired_worker_times_both_models_and_alternates_which_loads_first(tm
         assert observation.pairs >= 10 and 0.0 < observation.seconds < 60
         assert abs(observation.log_ratios["thread_cpu"]) < 0.2  # the same file twice
         for side in (observation.baseline_ms, observation.candidate_ms):
-            # at one thread the inference runs on the calling thread, whose clock is read inside the wall clock
+            # at one thread the inference runs on the calling thread, its clock read inside the wall clock
             assert 0 < side["thread_cpu"] <= side["wall"] * 1.05 + 0.005
 
 

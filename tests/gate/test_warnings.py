@@ -32,14 +32,16 @@ def test_a_crowded_start_and_more_threads_than_cores_are_warned(tmp_path):
     warnings = machine_warnings(specs, {"usable_cores": 2, "load_average_at_start": [5.2, 3.0, 1.0]})
     assert len(warnings) == 2
     assert warnings[0].startswith("the load average was 5.2 at the start of the gate on 2 usable cores")
-    assert warnings[1].startswith("models.pose.threads: 4 threads on 2 usable cores") and "at most 2" in warnings[1]
+    assert warnings[1].startswith("models.pose.threads: 4 threads on 2 usable cores")
+    assert "at most 2" in warnings[1]
 
 
 def test_a_quiet_machine_or_untimed_checks_give_no_warning(tmp_path):
     quiet = {"usable_cores": 2, "load_average_at_start": [0.4, 0.3, 0.2]}
     assert machine_warnings(_specs(tmp_path), quiet) == []
     busy = {"usable_cores": 2, "load_average_at_start": [9.0, 9.0, 9.0]}
-    assert machine_warnings(_specs(tmp_path, threads="8", checks="size = { max_growth = \"1%\" }"), busy) == []
+    untimed = _specs(tmp_path, threads="8", checks='size = { max_growth = "1%" }')
+    assert machine_warnings(untimed, busy) == []
 
 
 def test_load_during_a_decision_is_a_warning_only_above_the_cores():
@@ -53,7 +55,8 @@ def test_the_decisions_load_reaches_the_document_warnings(project, cli, monkeypa
 
     def crowded(*args, **kwargs):
         decision = fake_latency_decision(*args, **kwargs)
-        return dataclasses.replace(decision, load={"usable_cores": 2, "start": 3.0, "median": 4.0, "max": 6.5})
+        load = {"usable_cores": 2, "start": 3.0, "median": 4.0, "max": 6.5}
+        return dataclasses.replace(decision, load=load)
 
     monkeypatch.setattr(latency, "compare_latency", crowded)
     config = write_config(project, CONFIG.format(threads="1", checks='latency = { max_slowdown = "5%" }'))
