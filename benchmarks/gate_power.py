@@ -3,7 +3,7 @@
 One command runs the whole study (``python3 -m benchmarks.gate_power --help``):
 
 1. builds the model pairs (``tests/gate_models.py``): A/A (the baseline against itself), x1.10
-   (one convolution widened 128 -> 160 channels) and x1.03 (one 1x1 convolution added);
+   (one convolution widened 128 -> 160 channels) and x1.03 (the stem's kernel grown to 5x4);
 2. measures each true ratio with a long interleaved run on the machine as it is (paired workers
    timing for ``--true-seconds`` each; both clocks), before any neighbour starts;
 3. for each neighbour (``quiet``; ``steady``: two CPU-bound processes; ``mixed``: edgekit's own

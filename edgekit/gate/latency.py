@@ -3,7 +3,10 @@
 Method, and why:
 - Each observation is one fresh worker process (``edgekit.gate.paired_worker``) that loads BOTH
   models and times them in alternation, A B B A A B ..., after a short warm-up. The balanced
-  order puts any drift inside the process on both models alike.
+  order puts any drift inside the process on both models alike. Each turn is a block of about
+  10 ms of back-to-back inferences after one untimed one, so each model is timed with its own
+  weights in the caches, as an app runs it (alternating single inferences timed both from a cold
+  cache: x1.03 for a pair that is x1.16 back to back).
 - Each inference is timed by the calling thread's CPU time and by wall time (and the process's
   CPU time). On a busy machine the time an inference waits for a core is added to both models
   alike, which pulls a wall-time ratio toward 1 (measured: x1.07 in wall time where CPU time said

@@ -15,13 +15,14 @@ __all__ = ["PAIRED_LOOP", "PairedLoop", "first_decision_point", "time_limit_prob
 
 @dataclass(frozen=True)
 class PairedLoop:
-    """What one worker does: warm both models up, then time pairs until both minimums are met."""
+    """What one worker does: warm both models up, then time pairs of blocks until both minimums are met."""
 
     warmup_runs: int = 5  # per model, at least
     warmup_seconds: float = 0.1
     min_pairs: int = 10
     min_seconds: float = 0.4
     max_seconds: float = 3.0  # of timing, for very slow models: min_pairs may end earlier
+    block_ms: float = 10.0  # timed back-to-back inferences of one model per block, after one untimed
 
     @property
     def floor_seconds(self) -> float:

@@ -1,9 +1,9 @@
 """One observation of the latency gate: a worker process's paired log ratio, by each clock.
 
-A worker (``edgekit.gate.paired_worker``) times baseline and candidate in alternation, so its
-inferences come in pairs, one of each model, run back to back. Each pair gives a log ratio
-``log(candidate / baseline)``; the worker's figure is the median over its pairs (robust to the odd
-preempted inference). The process, not the pair, is the sampling unit: two identical files in one
+A worker (``edgekit.gate.paired_worker``) times baseline and candidate in alternating blocks of
+back-to-back inferences, so its blocks come in pairs, one of each model, run one after the other.
+Each pair gives a log ratio ``log(candidate / baseline)`` of the blocks' median times; the
+worker's figure is the median over its pairs (robust to the odd preempted block). The process, not the pair, is the sampling unit: two identical files in one
 process can time a few percent apart (allocation, page placement), so the decision counts each
 worker once and draws many of them.
 """
@@ -46,9 +46,9 @@ class Observation:
         cls, timings: Sequence[Sequence[Sequence[float]]], *, first: str, seconds: float,
         load: float | None = None,
     ) -> Observation:
-        """From the worker's raw ``timings[model][inference] = (thread CPU, process CPU, wall)`` in ns.
+        """From the worker's ``timings[model][block] = (thread CPU, process CPU, wall)`` in ns.
 
-        Model 0 is the baseline, 1 the candidate; inference i of each forms pair i.
+        Model 0 is the baseline, 1 the candidate; block i of each forms pair i.
         """
         baseline, candidate = timings
         pairs = min(len(baseline), len(candidate))
