@@ -3,9 +3,9 @@
 A worker (``edgekit.gate.paired_worker``) times baseline and candidate in alternating blocks of
 back-to-back inferences, so its blocks come in pairs, one of each model, run one after the other.
 Each pair gives a log ratio ``log(candidate / baseline)`` of the blocks' median times; the
-worker's figure is the median over its pairs (robust to the odd preempted block). The process, not the pair, is the sampling unit: two identical files in one
-process can time a few percent apart (allocation, page placement), so the decision counts each
-worker once and draws many of them.
+worker's figure is the median over its pairs (robust to the odd preempted block). The process,
+not the pair, is the sampling unit: two identical files in one process can time a few percent
+apart (allocation, page placement), so the decision counts each worker once and draws many.
 """
 
 from __future__ import annotations
