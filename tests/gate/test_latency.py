@@ -127,7 +127,7 @@ def test_to_dict_writes_an_unbounded_interval_end_as_null_and_keeps_every_observ
 
 def test_the_deciding_figure_follows_threads_and_delegate() -> None:
     assert deciding_figure("cpu", 1) == "thread_cpu"
-    assert deciding_figure("cpu", 2) == "process_cpu"
+    assert deciding_figure("cpu", 2) == "wall"
     assert deciding_figure("gpu", 1) == "wall"
 
 
