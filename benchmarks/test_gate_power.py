@@ -1,12 +1,11 @@
 """Power of the latency gate on a real model pair, against pytest-benchmark's own regression check.
 
 The pair (``tests/gate_models.py``): a float CNN and a candidate with one convolution widened
-128 -> 160 channels, about 10% slower on the cpu delegate at one thread (about 2.6 ms per inference).
-Threshold 5%: A/A decisions should pass (a fail is a false alarm), A/B decisions should fail.
-The true ratio, from 40 interleaved ABBA rounds of fresh workers on a shared 2-core machine:
-x1.109 (Hodges-Lehmann; per-run medians 2.61 vs 2.89 ms). Instructions per warm inference
-(valgrind, inside Invoke only, AVX2 kernels): 38,748,685 vs 42,732,528, x1.103, against x1.106 in
-MACs; three processes each gave the same count to the instruction.
+128 -> 160 channels, about 10% slower on the cpu delegate at one thread (about 2.6 ms per inference
+on a quiet machine). Threshold 5%: A/A decisions should pass, A/B decisions should fail. The whole
+study (three pairs, two kinds of neighbour, old engine and new, replays) is
+``python3 -m benchmarks.gate_power`` (``benchmarks/gate_power.py``); these are its quick views,
+run by ``python3 -m pytest benchmarks/test_gate_power.py``.
 
 Each whole batch of decisions is one unit, so these use ``benchmark.pedantic(..., rounds=1)``; the
 rates are figures pytest-benchmark cannot time and go to ``extra_info``. The slow parts are opt-in:
@@ -14,44 +13,37 @@ rates are figures pytest-benchmark cannot time and go to ``extra_info``. The slo
     EDGEKIT_POWER_DECISIONS=20   real A/A and A/B decisions each, on a quiet machine (default 2)
     EDGEKIT_POWER_NEIGHBOUR_DECISIONS=20  the same with a busy neighbour (default as above)
     EDGEKIT_POWER_PEER_JOBS=10   pytest-benchmark job pairs, A/A and A/B each (default 2)
-    EDGEKIT_POWER_TRUE_ROUNDS=60 interleaved ABBA rounds for the true ratio (default 6)
-    EDGEKIT_POWER_REPLAYS=1000   decisions replayed from recorded rounds (default 1000; cheap)
+    EDGEKIT_POWER_TRUE_WORKERS=40 paired workers of 3 s for the true ratio (default 6)
+    EDGEKIT_POWER_REPLAYS=1000   decisions replayed from recorded observations (default 1000; cheap)
     EDGEKIT_POWER_OUT=FILE       also append every figure as a JSON line to FILE
-
-The full measurement: ``EDGEKIT_POWER_DECISIONS=20 EDGEKIT_POWER_PEER_JOBS=10
-EDGEKIT_POWER_TRUE_ROUNDS=60 EDGEKIT_POWER_OUT=/tmp/gate-power.jsonl python3 -m pytest
-benchmarks/test_gate_power.py -s`` (40-60 minutes on a quiet 2-core machine).
 """
 
 from __future__ import annotations
 
 import json
-import math
 import os
-import statistics
 import subprocess
 import sys
 import textwrap
-from collections.abc import Callable, Iterator
+import time
+from collections.abc import Iterator
 from pathlib import Path
 
-import numpy as np
 import pytest
 
-from edgekit.devices.host import HostDevice, RunSpec
+from benchmarks.gate_power import Study, rates, replay_new
 from edgekit.gate.instructions import count_instructions, valgrind_available
-from edgekit.gate.latency import ROUND_LOOP, LatencyDecision, compare_latency, decide_rounds, round_log_ratio
-from edgekit.gate.stats import hodges_lehmann
-from edgekit.inputs.seeded import generate_inputs
+from edgekit.gate.latency import LatencyDecision, compare_latency
 from edgekit.model.model import Model
 
 DECISIONS = int(os.environ.get("EDGEKIT_POWER_DECISIONS", "2"))
 NEIGHBOUR_DECISIONS = int(os.environ.get("EDGEKIT_POWER_NEIGHBOUR_DECISIONS", str(DECISIONS)))
 PEER_JOBS = int(os.environ.get("EDGEKIT_POWER_PEER_JOBS", "2"))
-TRUE_ROUNDS = int(os.environ.get("EDGEKIT_POWER_TRUE_ROUNDS", "6"))
+TRUE_WORKERS = int(os.environ.get("EDGEKIT_POWER_TRUE_WORKERS", "6"))
 REPLAYS = int(os.environ.get("EDGEKIT_POWER_REPLAYS", "1000"))
 MAX_SLOWDOWN = 0.05
-Round = tuple[float, float, float, float]
+#: The issue's bar for the instruction check on pose-landmark-lite against pose-landmark-full.
+INSTRUCTION_CHECK_S = 180.0
 
 
 @pytest.fixture(scope="session")
@@ -62,11 +54,11 @@ def gate_pair(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
 
 
 def _record(name: str, figures: dict) -> None:
-    print(f"\n{name}: {json.dumps(figures)}")
+    print(f"\n{name}: {json.dumps(figures, default=str)}")
     out = os.environ.get("EDGEKIT_POWER_OUT")
     if out:
         with open(out, "a", encoding="utf-8") as file:
-            file.write(json.dumps({"benchmark": name, **figures}) + "\n")
+            file.write(json.dumps({"benchmark": name, **figures}, default=str) + "\n")
 
 
 @pytest.fixture(params=[False, True], ids=["quiet", "neighbour"])
@@ -83,21 +75,16 @@ def neighbour(request: pytest.FixtureRequest) -> Iterator[bool]:
         process.wait()
 
 
-def test_true_ratio(benchmark, gate_pair) -> None:
-    """A long interleaved ABBA run of the pair (fresh worker per run): the slowdown the gate should see."""
-    baseline, candidate = gate_pair
-    rounds = benchmark.pedantic(lambda: _measure_rounds(baseline, candidate, TRUE_ROUNDS), rounds=1)
-    logs = [round_log_ratio(*r) for r in rounds]
-    figures = {"rounds": len(rounds), "ratio_hodges_lehmann": math.exp(hodges_lehmann(logs)),
-               "ratio_geometric_mean": math.exp(statistics.fmean(logs)),
-               "baseline_ms": statistics.median(x for r in rounds for x in (r[0], r[3])),
-               "candidate_ms": statistics.median(x for r in rounds for x in (r[1], r[2]))}
+def test_true_ratio(benchmark, gate_pair, tmp_path) -> None:
+    """Long paired workers of the pair: the slowdown the gate should see, by thread CPU and wall time."""
+    study = Study(tmp_path, 0, (), (), (), 0, TRUE_WORKERS, 3.0)
+    figures = benchmark.pedantic(lambda: study.true_ratio(*gate_pair), rounds=1)
     benchmark.extra_info.update(figures)
     _record("true_ratio", figures)
 
 
 def test_gate_decisions(benchmark, gate_pair, neighbour) -> None:
-    """Real end-to-end A/A and A/B decisions, then REPLAYS decisions replayed from their rounds."""
+    """Real end-to-end A/A and A/B decisions, then REPLAYS decisions replayed from their observations."""
     baseline, candidate = gate_pair
     count = NEIGHBOUR_DECISIONS if neighbour else DECISIONS
 
@@ -106,13 +93,12 @@ def test_gate_decisions(benchmark, gate_pair, neighbour) -> None:
                 for kind, other in (("aa", baseline), ("ab", candidate))}
 
     decisions = benchmark.pedantic(decide_all, rounds=1)
-    figures = {"neighbour": neighbour, "decisions_each": count}
+    figures: dict = {"neighbour": neighbour, "decisions_each": count}
     for kind, batch in decisions.items():
-        figures.update(_rates(kind, [d.outcome for d in batch], [d.seconds for d in batch]))
+        figures[kind] = rates([(d.outcome, d.confirmed, d.seconds) for d in batch])
         figures[f"{kind}_decisions"] = [d.describe() for d in batch]
-        pool = [r for d in batch for r in _rounds_of(d)]
-        seconds_per_round = sum(d.seconds for d in batch) / sum(d.rounds for d in batch)
-        figures.update(_rates(f"replayed_{kind}", *_replay(pool, seconds_per_round)))
+        pool = [o for d in batch for o in d.observations]
+        figures[f"replayed_{kind}"] = rates(replay_new(pool, REPLAYS))
     benchmark.extra_info.update(figures)
     _record("gate_decisions_" + ("neighbour" if neighbour else "quiet"), figures)
 
@@ -134,8 +120,9 @@ def test_pytest_benchmark_peer(benchmark, gate_pair, tmp_path) -> None:
         return outcomes
 
     outcomes = benchmark.pedantic(job_pairs, rounds=1)
-    figures = {"job_pairs_each": PEER_JOBS, **_rates("peer_aa", outcomes["aa"], []),
-               **_rates("peer_ab", outcomes["ab"], [])}
+    figures: dict = {"job_pairs_each": PEER_JOBS}
+    for kind in ("aa", "ab"):
+        figures[f"peer_{kind}_fail_rate"] = outcomes[kind].count("fail") / PEER_JOBS
     benchmark.extra_info.update(figures)
     _record("pytest_benchmark_peer", figures)
 
@@ -157,64 +144,25 @@ def test_instruction_counts(benchmark, gate_pair) -> None:
     assert figures["spread_max"] <= 0.001
 
 
-def _measure_rounds(baseline: Path, candidate: Path, count: int) -> list[Round]:
-    device, spec = HostDevice(), RunSpec("cpu", 1)
-    inputs = {p: generate_inputs(Model.open(p).inputs, 0) for p in (baseline, candidate)}
+@pytest.mark.skipif(not valgrind_available(), reason="valgrind is not installed")
+def test_instruction_check_time(benchmark, zoo_model, tmp_path) -> None:
+    """The gate's instructions check, pose-landmark-lite against pose-landmark-full, end to end."""
+    from edgekit.gate.run import gate
 
-    def median(path: Path) -> float:
-        result = device.run(path, spec, inputs[path], ROUND_LOOP, 120.0)
-        assert result.status == "ok", result.reason
-        return result.latency.p50
-
-    median(baseline), median(candidate)  # warm-up, as the gate does
-    return [(median(baseline), median(candidate), median(candidate), median(baseline)) for _ in range(count)]
-
-
-def _rounds_of(decision: LatencyDecision) -> list[Round]:
-    """The ABBA rounds back from a decision's per-run medians (two per model per round, in order)."""
-    b, c = decision.samples["baseline"], decision.samples["candidate"]
-    return [(b[2 * i], c[2 * i], c[2 * i + 1], b[2 * i + 1]) for i in range(len(b) // 2)]
-
-
-def _replay(pool: list[Round], seconds_per_round: float) -> tuple[list[str], list[float]]:
-    """REPLAYS decisions by the gate's own rule on rounds drawn with replacement from ``pool``."""
-    rng = np.random.default_rng(20_260_101)
-    outcomes, seconds = [], []
-    for _ in range(REPLAYS):
-        clock = _ReplayClock()
-        decision = decide_rounds(_resampler(pool, rng, clock, seconds_per_round), max_slowdown=MAX_SLOWDOWN,
-                                 confidence=0.99, max_seconds=120.0, min_rounds=4, confirm=True, clock=clock)
-        outcomes.append(decision.outcome)
-        seconds.append(decision.seconds)
-    return outcomes, seconds
-
-
-class _ReplayClock:
-    def __init__(self) -> None:
-        self.now = 0.0
-
-    def __call__(self) -> float:
-        return self.now
-
-
-def _resampler(pool: list[Round], rng: np.random.Generator, clock: _ReplayClock,
-               seconds: float) -> Callable[[], Round]:
-    def next_round() -> Round:
-        clock.now += seconds
-        return pool[int(rng.integers(len(pool)))]
-
-    return next_round
-
-
-def _rates(prefix: str, outcomes: list[str], seconds: list[float]) -> dict:
-    count = len(outcomes)
-    figures = {f"{prefix}_n": count,
-               f"{prefix}_fail_rate": outcomes.count("fail") / count if count else math.nan,
-               f"{prefix}_pass_rate": outcomes.count("pass") / count if count else math.nan,
-               f"{prefix}_inconclusive_rate": outcomes.count("inconclusive") / count if count else math.nan}
-    if seconds:
-        figures[f"{prefix}_median_seconds"] = statistics.median(seconds)
-    return figures
+    lite, full = zoo_model("pose-landmark-lite"), zoo_model("pose-landmark-full")
+    config = tmp_path / "edgekit.toml"
+    config.write_text(f'[models.pose]\nmodel = "{full}"\nbaseline = "{lite}"\n\n'
+                      '[models.pose.checks]\ninstructions = { max_growth = "2%" }\n', encoding="utf-8")
+    started = time.monotonic()
+    result = benchmark.pedantic(lambda: gate(config), rounds=1)
+    seconds = time.monotonic() - started
+    check = result.checks[0]
+    figures = {"seconds": seconds, "load_at_start": os.getloadavg()[0], "growth": check.evidence["growth"],
+               "baseline": check.evidence["baseline"]["per_inference"],
+               "candidate": check.evidence["candidate"]["per_inference"]}
+    benchmark.extra_info.update(figures)
+    _record("instruction_check_time", figures)
+    assert check.verdict == "fail" and seconds <= INSTRUCTION_CHECK_S, figures
 
 
 _PEER_BENCHMARK = textwrap.dedent('''

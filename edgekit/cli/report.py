@@ -15,7 +15,7 @@ from edgekit.errors import EXIT_OK, UsageError
 __all__ = ["add_report_command"]
 
 _HELP = (
-    "render result documents (bench, convert, merged) as one self-contained HTML page and/or "
+    "render result documents (bench, convert, merged, gate) as one self-contained HTML page and/or "
     "Markdown; `edgekit report merge A.json B.json -o merged.json` puts benches of one model from "
     "several machines side by side"
 )

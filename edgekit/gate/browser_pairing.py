@@ -2,16 +2,21 @@
 
 A round is one fresh worker process with one fresh Chromium: the page loads the baseline and the
 candidate side by side, warms each up and times them baseline, candidate, candidate, baseline
-(``edgekit.devices.browser_worker.pair``), and returns the four medians. Pairing inside one renderer
-puts both models under the same JIT, memory layout and CPU contention; a fresh browser per round
-samples the renderer as a random effect, as fresh worker processes do on the host. The gate's
-statistics (``edgekit.gate.latency``) take the rounds from here unchanged.
+(``edgekit.devices.browser_worker.pair``), and returns the four medians, which become one
+:class:`~edgekit.gate.observation.Observation` (the round's ABBA log ratio, by the page's
+main-thread CPU time for single-threaded WebAssembly and by wall time always). Pairing inside one
+renderer puts both models under the same JIT, memory layout and CPU contention; a fresh browser
+per round samples the renderer as a random effect, as fresh worker processes do on the host, so
+the gate's sequential rule (``edgekit.gate.latency``) counts each browser once.
 """
 
 from __future__ import annotations
 
 import json
+import math
+import statistics
 import tempfile
+import time
 from pathlib import Path
 from typing import Any
 
@@ -19,18 +24,31 @@ import numpy as np
 
 from edgekit.devices.host import RunSpec, describe_exit, run_worker
 from edgekit.errors import EdgekitError, ModelNotFound, RunFailed, UnsupportedModel
+from edgekit.gate.observation import CLOCK_NAMES, Observation
 from edgekit.inputs.seeded import generate_inputs
 from edgekit.measure.loop import LoopConfig
 from edgekit.model.model import Model
 
-__all__ = ["BrowserRoundRunner"]
+__all__ = ["BROWSER_ROUND_LOOP", "BrowserRoundRunner", "uses_page_cpu_time"]
+
+#: Each of a round's four runs: a short warm-up, then at least 10 inferences and 0.3 s.
+BROWSER_ROUND_LOOP = LoopConfig(warmup_runs=5, warmup_seconds=0.05, min_runs=10, min_seconds=0.3,
+                                max_seconds=5.0)
+#: One round: a browser start, two model loads and four measured runs.
+BROWSER_ROUND_TIMEOUT_S = 180.0
+
+
+def uses_page_cpu_time(delegate: Any, threads: int) -> bool:
+    """Whether a round is timed by the page's main-thread CPU time: WebAssembly on one thread runs
+    there; other backends (GPU, WASM worker threads) are timed by wall time."""
+    return getattr(delegate, "backend", None) == "wasm" and threads == 1
 
 
 class BrowserRoundRunner:
     """Measures ABBA rounds of BASELINE against CANDIDATE on a browser delegate, one browser per round."""
 
-    def __init__(self, baseline: Path, candidate: Path, spec: RunSpec, seed: int, loop: LoopConfig,
-                 timeout_s: float) -> None:
+    def __init__(self, baseline: Path, candidate: Path, spec: RunSpec, seed: int,
+                 loop: LoopConfig = BROWSER_ROUND_LOOP, timeout_s: float = BROWSER_ROUND_TIMEOUT_S) -> None:
         from edgekit import delegates
         from edgekit.browser.runtimes import runtime_files
 
@@ -51,8 +69,40 @@ class BrowserRoundRunner:
             reason = f"the browser runtime could not be prepared: {exc}"
             raise RunFailed(self.paths["candidate"], "error", reason) from exc
 
-    def round(self) -> tuple[float, float, float, float]:
-        """(baseline, candidate, candidate, baseline) medians in ms, from one page."""
+    def __enter__(self) -> BrowserRoundRunner:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        """Nothing is held between rounds: each one's browser and folder are gone when it ends."""
+
+    def observe(self) -> Observation:
+        """One round as the gate's observation: per clock, the ABBA log ratio and each model's time."""
+        began = time.monotonic()
+        figures, wall = self.round()
+        clocks: dict[str, tuple[float, float, float, float] | None] = {
+            "thread_cpu": figures if self.page_cpu_time else None, "process_cpu": None, "wall": wall,
+        }
+        log_ratios, baseline_ms, candidate_ms = {}, {}, {}
+        for name in CLOCK_NAMES:
+            b1, c1, c2, b2 = clocks[name] or (math.nan,) * 4
+            finite = all(math.isfinite(v) and v > 0 for v in (b1, c1, c2, b2))
+            # ABBA: a drift linear in time within the round cancels.
+            log_ratios[name] = ((math.log(c1) + math.log(c2) - math.log(b1) - math.log(b2)) / 2.0
+                                if finite else math.nan)
+            baseline_ms[name] = statistics.fmean((b1, b2))
+            candidate_ms[name] = statistics.fmean((c1, c2))
+        return Observation(log_ratios, baseline_ms, candidate_ms, pairs=2, first="baseline",
+                           seconds=time.monotonic() - began)
+
+    @property
+    def page_cpu_time(self) -> bool:
+        from edgekit import delegates
+
+        return uses_page_cpu_time(delegates.get(self.spec.delegate), self.spec.threads)
+
+    def round(self) -> tuple[tuple[float, float, float, float], tuple[float, float, float, float]]:
+        """(baseline, candidate, candidate, baseline) medians in ms from one page: the deciding
+        figures (CPU time on the page's main thread for one-thread WebAssembly, else wall), then wall."""
         with tempfile.TemporaryDirectory(prefix="edgekit-pair-") as tmp:
             workdir = Path(tmp)
             request = {
@@ -72,8 +122,8 @@ class BrowserRoundRunner:
             returncode, stderr_tail = run_worker("edgekit.devices.browser_worker", workdir, self.timeout_s)
             return self._medians(workdir, returncode, stderr_tail)
 
-    def _medians(self, workdir: Path, returncode: int | None,
-                 stderr_tail: str) -> tuple[float, float, float, float]:
+    def _medians(self, workdir: Path, returncode: int | None, stderr_tail: str
+                 ) -> tuple[tuple[float, float, float, float], tuple[float, float, float, float]]:
         from edgekit.devices.browser import console_tail
 
         path = self.paths["candidate"]
@@ -89,4 +139,5 @@ class BrowserRoundRunner:
         if data["status"] != "ok":
             raise RunFailed(path, data["status"], data["reason"])
         b1, c1, c2, b2 = (float(v) for v in data["medians_ms"])
-        return b1, c1, c2, b2
+        w1, w2, w3, w4 = (float(v) for v in data["wall_medians_ms"])
+        return (b1, c1, c2, b2), (w1, w2, w3, w4)

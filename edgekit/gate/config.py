@@ -263,7 +263,20 @@ def parse_check(source: ConfigSource, model_key: str, kind: str, value: Any) -> 
                 raise source.error(f"{key}.{name}", "is required")
     elif not options.keys() & needed:
         raise source.error(key, f"give at least one of {', '.join(sorted(needed))}")
+    if kind == "latency":
+        _check_time_limit(source, key, options)
     return [CheckSpec(kind, kind.replace("_", " "), options, key)]
+
+
+def _check_time_limit(source: ConfigSource, key: str, options: dict[str, Any]) -> None:
+    """A latency check whose ``max_seconds`` can never reach the first decision point is refused now."""
+    from edgekit.gate.latency_plan import time_limit_problem
+
+    problem = time_limit_problem(
+        options.get("max_seconds", 120.0), options.get("confidence", 0.99), options.get("min_rounds", 4)
+    )
+    if problem:
+        raise source.error(f"{key}.max_seconds", problem)
 
 
 def parse_model(source: ConfigSource, name: str, table: Any) -> ModelSpec:

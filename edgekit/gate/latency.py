@@ -1,93 +1,179 @@
-"""Is the candidate slower than the baseline by more than allowed? A sequential, interleaved A/B test.
+"""Is the candidate slower than the baseline by more than allowed? A sequential, paired test.
 
 Method, and why:
-- Rounds are ABBA blocks (baseline, candidate, candidate, baseline), each run in a fresh worker
-  process (``HostDevice().run``) with a short loop (5 warm-up runs, then >= 10 runs and >= 0.3 s).
-  A fresh process per run samples what a CI job sees (allocation, page placement, frequency), and
-  interleaving puts both models under the same drift; ABBA cancels a drift that is linear in time
-  within the block, where AB would charge it to the candidate.
-- Each decision starts with one ABBA warm-up round that is measured and thrown away: the first
-  runs of a session meet cold page and CPU caches (the first rounds of two trials here came out
-  x1.60 and x2.04 where the rest sat near x1.00 and x1.10), and with exact intervals at small
-  alpha one such round holds an interval end for many rounds.
-- Each run gives one number, its median (robust to the odd preempted iteration). A round gives
-  ``(log c1 + log c2 - log b1 - log b2) / 2``: a log ratio, so slowdowns compose and a 5% budget
-  means the same on a 1 ms and a 1 s model.
+- Each observation is one fresh worker process (``edgekit.gate.paired_worker``) that loads BOTH
+  models and times them in alternation, A B B A A B ..., after a short warm-up. The balanced
+  order puts any drift inside the process on both models alike. Each turn is a block of about
+  10 ms of back-to-back inferences after one untimed one, so each model is timed with its own
+  weights in the caches, as an app runs it (alternating single inferences timed both from a cold
+  cache: x1.03 for a pair that is x1.16 back to back).
+- Each inference is timed by the calling thread's CPU time and by wall time (and the process's
+  CPU time). On a busy machine the time an inference waits for a core is added to both models
+  alike, which pulls a wall-time ratio toward 1 (measured: x1.07 in wall time where CPU time said
+  x1.13); thread CPU time counts only the time the inference ran. So at one thread the thread's
+  CPU time decides. With more threads the work runs on LiteRT's pool threads too, which the calling
+  thread's clock does not see, and the process's CPU time counts the pool's spinning between ops:
+  on an idle machine, for a pair that is x1.11 by wall time at 2 threads, it said x1.18 with an
+  8.9% spread between workers, against 0.55% for wall time. So wall time decides there (and for
+  delegates that run off the CPU), and a crowded machine is warned about (see
+  ``deciding_figure``). Every figure is kept and shown.
+- A worker's figure is the median over its pairs of ``log(candidate / baseline)``, and a worker
+  counts once: two identical files loaded in one process can time a few percent apart (allocation,
+  page placement), so the process, not the pair, is the sampling unit. Workers alternate which
+  model they load (and run) first, so an advantage of loading first cancels too.
 - The ratio's interval is the Hodges-Lehmann estimate with the exact Wilcoxon signed-rank interval
-  of the round log ratios (``edgekit.gate.stats``): distribution-free, and exact and deterministic,
-  so the same rounds always give the same decision and a unit test can pin it by hand; a bootstrap
-  would be random, and is anti-conservative with the 10-20 rounds a decision takes.
+  of the worker log ratios (``edgekit.gate.stats``): distribution-free, exact and deterministic.
 - Sequential: at each look (from ``min_rounds`` on), fail as soon as the interval lies wholly
-  above ``1 + max_slowdown``, pass as soon as it lies wholly below, otherwise measure more rounds;
-  when the next round would end past ``max_seconds`` the outcome is ``inconclusive``. Looking
-  repeatedly would inflate the false-alarm rate, so alpha (``1 - confidence``) is spent over the
-  looks (``stats.look_alphas``): every interval of the run holds together with probability
-  >= confidence. At 99% the rounds that can decide are the 9th, 14th, 21st, 32nd, 48th.
+  above ``1 + max_slowdown``, pass as soon as it lies wholly below, otherwise start more workers;
+  when the next worker would end past ``max_seconds`` the outcome is ``inconclusive``, with the
+  reason and what to do. Alpha (``1 - confidence``) is spent over the looks (``stats.look_alphas``),
+  so every interval of the run holds together with probability >= confidence. At 99% the worker
+  counts that can decide are the 9th, 14th, 21st, 32nd, 48th.
 - A ``fail`` is confirmed by a fresh second decision (``confirm``), with its own ``max_seconds``;
   it stays a fail only if that one fails too, otherwise the second decision's outcome stands.
 """
 
 from __future__ import annotations
 
+import json
 import math
+import tempfile
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
-from edgekit.devices.host import HostDevice, RunSpec
 from edgekit.errors import ModelNotFound, RunFailed, UnsupportedModel, UsageError
-from edgekit.gate.stats import sequential_verdict
-from edgekit.inputs.seeded import generate_inputs
-from edgekit.measure.loop import LoopConfig
-from edgekit.model.model import Model
+from edgekit.files import atomic
+from edgekit.gate.latency_advice import inconclusive_reason, load_summary
+from edgekit.gate.latency_plan import PAIRED_LOOP, PairedLoop, time_limit_problem
+from edgekit.gate.observation import CLOCK_NAMES, CLOCK_WORDS, Observation
+from edgekit.gate.stats import sequential_verdict, signed_rank_interval
 
-__all__ = ["ROUND_LOOP", "LatencyDecision", "compare_latency", "decide_rounds", "round_log_ratio"]
+if TYPE_CHECKING:
+    from edgekit.gate.browser_pairing import BrowserRoundRunner
 
-#: The loop of each run in a round: short, since the rounds, not the runs, carry the statistics.
-ROUND_LOOP = LoopConfig(warmup_runs=5, warmup_seconds=0.05, min_runs=10, min_seconds=0.3, max_seconds=5.0)
-_RUN_TIMEOUT_S = 120.0
+__all__ = [
+    "LatencyDecision",
+    "ObservationSource",
+    "PairedRunner",
+    "compare_latency",
+    "decide_observations",
+    "deciding_figure",
+]
 
-RoundSource = Callable[[], tuple[float, float, float, float]]
-"""Measures one ABBA round: (baseline, candidate, candidate, baseline) medians in ms."""
-RoundCallback = Callable[[int, float, float, float], None]
-"""Called after every round as (round, ratio, low, high) of the current interval."""
+_WORKER = "edgekit.gate.paired_worker"
+_WORKER_TIMEOUT_S = 120.0
+#: Delegates whose work runs on this machine's CPU, where CPU time measures the inference.
+_CPU_DELEGATES = frozenset({"cpu", "cpu-ref"})
+
+ObservationSource = Callable[[], Observation]
+"""Starts one worker and returns its observation."""
+ObservationCallback = Callable[[int, float, float, float], None]
+"""Called after every worker as (workers so far, ratio, low, high) of the current interval."""
+
+
+def deciding_figure(delegate: str, threads: int) -> str:
+    """The clock that decides: the thread's CPU time at 1 thread on the CPU (in a browser: the page's
+    main thread, for one-thread WebAssembly), else wall time."""
+    if _is_browser(delegate):
+        from edgekit import delegates
+        from edgekit.gate.browser_pairing import uses_page_cpu_time
+
+        return "thread_cpu" if uses_page_cpu_time(delegates.get(delegate), threads) else "wall"
+    return "thread_cpu" if delegate in _CPU_DELEGATES and threads == 1 else "wall"
+
+
+def _is_browser(delegate: str) -> bool:
+    from edgekit import delegates
+
+    return delegate in delegates.names() and getattr(delegates.get(delegate), "device", "host") == "browser"
 
 
 @dataclass(frozen=True)
 class LatencyDecision:
-    """The outcome of one latency comparison, with every per-round median it rests on."""
+    """The outcome of one latency comparison, with every worker's observation it rests on."""
 
     outcome: str  # "pass" | "fail" | "inconclusive"
-    ratio: float  # point estimate of candidate/baseline median latency
-    low: float  # confidence interval of the ratio
+    ratio: float  # point estimate of candidate/baseline, by the deciding figure
+    low: float  # its confidence interval
     high: float
     confidence: float
     threshold: float  # allowed slowdown as a ratio, e.g. 1.05
-    rounds: int  # ABBA blocks measured (both decisions when a fail was re-checked)
+    rounds: int  # worker processes (observations), both decisions when a fail was re-checked
     seconds: float  # wall time of the decision (both decisions when a fail was re-checked)
     confirmed: bool  # True when a failing decision was confirmed by a fresh second decision
     method: str
-    #: Per-run medians (ms) in run order, two per round each: {"baseline": [...], "candidate": [...]}.
-    samples: dict[str, list[float]]
+    #: The deciding clock: "thread_cpu", "process_cpu" or "wall".
+    figure: str = "thread_cpu"
+    #: Per clock, (ratio, low, high) at the level of the last look; the deciding one included.
+    figures: dict[str, tuple[float, float, float]] = field(default_factory=dict)
+    observations: tuple[Observation, ...] = ()
+    #: Why an inconclusive decision could not decide, and what to do ("" otherwise).
+    reason: str = ""
+    #: Load average seen by the workers: start, median, max, and the usable cores.
+    load: dict[str, Any] = field(default_factory=dict)
 
-    def to_dict(self) -> dict:
-        """JSON-ready; an unbounded upper end (too few rounds for the level) is written as null."""
-        data = dict(self.__dict__)
-        data["samples"] = {name: list(values) for name, values in self.samples.items()}
-        for key in ("ratio", "low", "high"):
-            data[key] = data[key] if math.isfinite(data[key]) else None
-        return data
+    @property
+    def samples(self) -> dict[str, list[float]]:
+        """Each worker's median time (ms) per model, by the deciding figure and by wall time."""
+        return {
+            "baseline": [o.baseline_ms[self.figure] for o in self.observations],
+            "candidate": [o.candidate_ms[self.figure] for o in self.observations],
+            "baseline_wall": [o.baseline_ms["wall"] for o in self.observations],
+            "candidate_wall": [o.candidate_ms["wall"] for o in self.observations],
+        }
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-ready; an unbounded interval end (too few workers for the level) is written as null."""
+        return {
+            "outcome": self.outcome,
+            "ratio": _finite(self.ratio),
+            "low": _finite(self.low),
+            "high": _finite(self.high),
+            "confidence": self.confidence,
+            "threshold": self.threshold,
+            "rounds": self.rounds,
+            "seconds": self.seconds,
+            "confirmed": self.confirmed,
+            "figure": self.figure,
+            "figure_words": CLOCK_WORDS[self.figure],
+            "figures": {
+                name: {"ratio": _finite(r), "low": _finite(lo), "high": _finite(hi)}
+                for name, (r, lo, hi) in self.figures.items()
+            },
+            "ratio_cpu": _finite(self.figures.get(_cpu_name(self.figure), (math.nan,) * 3)[0]),
+            "ratio_wall": _finite(self.figures.get("wall", (math.nan,) * 3)[0]),
+            "reason": self.reason,
+            "load": self.load,
+            "method": self.method,
+            "samples": self.samples,
+            "observations": [o.to_dict() for o in self.observations],
+        }
 
     def describe(self) -> str:
-        """One line, e.g.
-        ``latency x1.103 [1.082, 1.121] (99% CI, 14 ABBA rounds, 38 s) > allowed x1.05 -> fail (confirmed)``.
-        """
+        """One line, e.g. ``latency x1.103 [1.082, 1.121] by thread CPU time (wall time x1.071)
+        (99% CI, 18 workers, 21 s) > allowed x1.05 -> fail (confirmed)``."""
         relation = {"fail": ">", "pass": "<="}.get(self.outcome, "vs")
         suffix = " (confirmed)" if self.confirmed else ""
-        return (f"latency x{self.ratio:.3f} [{self.low:.3f}, {self.high:.3f}] ({self.confidence:.0%} CI, "
-                f"{self.rounds} ABBA rounds, {self.seconds:.0f} s) {relation} allowed x{self.threshold:.2f} "
-                f"-> {self.outcome}{suffix}")
+        other = "wall" if self.figure != "wall" else "process_cpu"
+        aside = ""
+        if other in self.figures and math.isfinite(self.figures[other][0]):
+            aside = f" ({CLOCK_WORDS[other]} x{self.figures[other][0]:.3f})"
+        line = (f"latency x{self.ratio:.3f} [{self.low:.3f}, {self.high:.3f}] by {CLOCK_WORDS[self.figure]}"
+                f"{aside} ({self.confidence:.0%} CI, {self.rounds} workers, {self.seconds:.0f} s) "
+                f"{relation} allowed x{self.threshold:.2f} -> {self.outcome}{suffix}")
+        return f"{line}: {self.reason}" if self.reason else line
+
+
+def _cpu_name(figure: str) -> str:
+    """The CPU clock shown beside the deciding one: all threads' when wall time decides."""
+    return figure if figure != "wall" else "process_cpu"
+
+
+def _finite(value: float) -> float | None:
+    return value if math.isfinite(value) else None
 
 
 def compare_latency(
@@ -102,52 +188,38 @@ def compare_latency(
     min_rounds: int = 4,
     confirm: bool = True,
     inputs_seed: int = 0,
-    on_round: RoundCallback | None = None,
+    on_round: ObservationCallback | None = None,
+    loop: PairedLoop = PAIRED_LOOP,
 ) -> LatencyDecision:
-    """Measure interleaved ABBA rounds until the ratio's interval clears ``1 + max_slowdown``.
+    """Start paired workers until the ratio's interval clears ``1 + max_slowdown``.
 
     Raises ``UsageError`` for impossible settings, ``ModelNotFound``/``ModelFormatError`` for a bad
-    file, ``UnsupportedModel`` when the delegate cannot run a model and ``RunFailed`` when a run
+    file, ``UnsupportedModel`` when the delegate cannot run a model and ``RunFailed`` when a worker
     crashes, hangs or errs.
     """
-    _check_settings(max_slowdown, confidence, max_seconds, min_rounds, threads)
-    rounds = _round_source(Path(baseline), Path(candidate), RunSpec(delegate, threads), inputs_seed)
-    return decide_rounds(rounds, max_slowdown=max_slowdown, confidence=confidence,
-                         max_seconds=max_seconds, min_rounds=min_rounds, confirm=confirm, on_round=on_round)
+    check_settings(max_slowdown, confidence, max_seconds, min_rounds, threads)
+    with _runner(Path(baseline), Path(candidate), delegate, threads, inputs_seed, loop) as runner:
+        return decide_observations(
+            runner.observe, figure=deciding_figure(delegate, threads), max_slowdown=max_slowdown,
+            confidence=confidence, max_seconds=max_seconds, min_rounds=min_rounds, confirm=confirm,
+            on_round=on_round,
+        )
 
 
-def decide_rounds(
-    next_round: RoundSource,
-    *,
-    max_slowdown: float,
-    confidence: float,
-    max_seconds: float,
-    min_rounds: int,
-    confirm: bool,
-    on_round: RoundCallback | None = None,
-    clock: Callable[[], float] = time.monotonic,
-) -> LatencyDecision:
-    """The sequential rule over rounds from ``next_round`` (four medians each, ABBA order).
+def _runner(baseline: Path, candidate: Path, delegate: str, threads: int, seed: int,
+            loop: PairedLoop) -> PairedRunner | BrowserRoundRunner:
+    """Host delegates: paired worker processes; browser delegates: both models in one page per round."""
+    if _is_browser(delegate):
+        from edgekit.devices.host import RunSpec
+        from edgekit.gate.browser_pairing import BrowserRoundRunner
 
-    ``compare_latency`` feeds it real worker runs; the power benchmarks replay recorded rounds
-    through it with a clock that advances by the recorded time of a round.
-    """
-    def decide() -> LatencyDecision:
-        return _decide(next_round, max_slowdown, confidence, max_seconds, min_rounds, on_round, clock)
-
-    first = decide()
-    if first.outcome != "fail" or not confirm:
-        return first
-    second = decide()
-    method = (f"{second.method}; a first decision failed at x{first.ratio:.3f} [{first.low:.3f}, "
-              f"{first.high:.3f}] and was re-checked by this fresh one")
-    samples = {name: first.samples[name] + second.samples[name] for name in first.samples}
-    return replace(second, rounds=first.rounds + second.rounds, seconds=first.seconds + second.seconds,
-                   confirmed=second.outcome == "fail", method=method, samples=samples)
+        return BrowserRoundRunner(baseline, candidate, RunSpec(delegate, threads), seed)
+    return PairedRunner(baseline, candidate, delegate, threads, seed, loop)
 
 
-def _check_settings(max_slowdown: float, confidence: float, max_seconds: float, min_rounds: int,
-                    threads: int) -> None:
+def check_settings(max_slowdown: float, confidence: float, max_seconds: float, min_rounds: int,
+                   threads: int) -> None:
+    """UsageError for settings no decision can use."""
     if not max_slowdown > -1.0:
         raise UsageError("max_slowdown", f"must be above -1 (a ratio above 0), got {max_slowdown}")
     if not 0.5 <= confidence < 1.0:
@@ -158,101 +230,177 @@ def _check_settings(max_slowdown: float, confidence: float, max_seconds: float, 
         raise UsageError("min_rounds", f"must be at least 1, got {min_rounds}")
     if threads < 1:
         raise UsageError("threads", f"must be at least 1, got {threads}")
+    problem = time_limit_problem(max_seconds, confidence, min_rounds)
+    if problem:
+        raise UsageError("max_seconds", problem)
 
 
-def _round_source(baseline: Path, candidate: Path, spec: RunSpec, seed: int) -> RoundSource:
-    """Host delegates: fresh workers in ABBA order; browser delegates: both models in one page per
-    round (``edgekit.gate.browser_pairing``), four figures per round either way."""
-    from edgekit import delegates
-
-    if getattr(delegates.get(spec.delegate), "device", "host") == "browser":
-        from edgekit.gate.browser_pairing import BrowserRoundRunner
-
-        return BrowserRoundRunner(baseline, candidate, spec, seed, ROUND_LOOP, _RUN_TIMEOUT_S).round
-    return _RoundRunner(baseline, candidate, spec, seed).round
-
-
-class _RoundRunner:
-    """Runs one ABBA round of real worker processes and returns its four medians (ms)."""
-
-    def __init__(self, baseline: Path, candidate: Path, spec: RunSpec, seed: int) -> None:
-        self.paths = {"baseline": baseline, "candidate": candidate}
-        for path in self.paths.values():
-            if not path.is_file():
-                raise ModelNotFound(str(path), "the gate compares two .tflite files")
-        self.inputs = {name: generate_inputs(Model.open(path).inputs, seed)
-                       for name, path in self.paths.items()}
-        self.spec = spec
-        self.device = HostDevice()
-
-    def median(self, name: str) -> float:
-        path = self.paths[name]
-        result = self.device.run(path, self.spec, self.inputs[name], ROUND_LOOP, _RUN_TIMEOUT_S)
-        if result.status == "unsupported":
-            raise UnsupportedModel(path, result.reason)
-        if result.status != "ok" or result.latency is None:
-            raise RunFailed(path, result.status, result.reason)
-        return float(result.latency.p50)
-
-    def round(self) -> tuple[float, float, float, float]:
-        """(baseline, candidate, candidate, baseline) medians."""
-        b1, c1, c2, b2 = (self.median(name) for name in ("baseline", "candidate", "candidate", "baseline"))
-        return b1, c1, c2, b2
-
-
-def round_log_ratio(b1: float, c1: float, c2: float, b2: float) -> float:
-    """One ABBA round's log ratio: a drift linear in time within the round cancels."""
-    return (math.log(c1) + math.log(c2) - math.log(b1) - math.log(b2)) / 2.0
-
-
-def _decide(
-    next_round: RoundSource,
+def decide_observations(
+    next_observation: ObservationSource,
+    *,
+    figure: str = "thread_cpu",
     max_slowdown: float,
     confidence: float,
     max_seconds: float,
     min_rounds: int,
-    on_round: RoundCallback | None,
+    confirm: bool,
+    on_round: ObservationCallback | None = None,
+    clock: Callable[[], float] = time.monotonic,
+    usable_cores: int | None = None,
+) -> LatencyDecision:
+    """The sequential rule over workers from ``next_observation``, and the confirmation of a fail.
+
+    ``compare_latency`` feeds it real workers; the power study replays recorded observations
+    through it with a clock that advances by each worker's recorded time.
+    """
+    if figure not in CLOCK_NAMES:
+        raise UsageError("figure", f"{figure!r} is not one of {', '.join(CLOCK_NAMES)}")
+    cores = usable_cores if usable_cores is not None else _usable_cores()
+
+    def decide() -> LatencyDecision:
+        return _decide(next_observation, figure, max_slowdown, confidence, max_seconds, min_rounds,
+                       on_round, clock, cores)
+
+    first = decide()
+    if first.outcome != "fail" or not confirm:
+        return first
+    second = decide()
+    method = (f"{second.method}; a first decision failed at x{first.ratio:.3f} [{first.low:.3f}, "
+              f"{first.high:.3f}] after {first.rounds} workers and was re-checked by this fresh one")
+    observations = first.observations + second.observations
+    return replace(second, rounds=first.rounds + second.rounds, seconds=first.seconds + second.seconds,
+                   confirmed=second.outcome == "fail", method=method, observations=observations,
+                   load=load_summary(observations, cores))
+
+
+def _decide(
+    next_observation: ObservationSource,
+    figure: str,
+    max_slowdown: float,
+    confidence: float,
+    max_seconds: float,
+    min_rounds: int,
+    on_round: ObservationCallback | None,
     clock: Callable[[], float],
+    cores: int,
 ) -> LatencyDecision:
     start = clock()
     alpha = 1.0 - confidence
     log_threshold = math.log1p(max_slowdown)
-    samples: dict[str, list[float]] = {"baseline": [], "candidate": []}
+    observations: list[Observation] = []
     log_ratios: list[float] = []
-    next_round()  # warm-up round, not recorded: see the module docstring
-    slowest_round = clock() - start
+    slowest = 0.0
     while True:
-        round_start = clock()
-        b1, c1, c2, b2 = next_round()
-        slowest_round = max(slowest_round, clock() - round_start)
-        samples["baseline"] += [b1, b2]
-        samples["candidate"] += [c1, c2]
-        log_ratios.append(round_log_ratio(b1, c1, c2, b2))
+        began = clock()
+        observation = next_observation()
+        slowest = max(slowest, clock() - began)
+        observations.append(observation)
+        log_ratios.append(observation.log_ratios[figure])
         verdict = sequential_verdict(log_ratios, log_threshold, alpha, min_rounds)
-        ratio, low, high = (math.exp(v) for v in (verdict.interval.estimate, verdict.interval.low,
-                                                   verdict.interval.high))
+        ratio, low, high = _exp(verdict.interval.estimate, verdict.interval.low, verdict.interval.high)
         if on_round is not None:
             on_round(len(log_ratios), ratio, low, high)
-        out_of_time = clock() - start + slowest_round > max_seconds
+        out_of_time = clock() - start + slowest > max_seconds
         if verdict.outcome is not None or out_of_time:
             break
-    return LatencyDecision(
-        outcome=verdict.outcome or "inconclusive",
-        ratio=ratio,
-        low=low,
-        high=high,
-        confidence=confidence,
-        threshold=1.0 + max_slowdown,
-        rounds=len(log_ratios),
-        seconds=clock() - start,
-        confirmed=False,
-        method=_method(verdict.looks, verdict.alpha, alpha),
-        samples=samples,
+    figures = {name: _figure(observations, name, verdict.alpha) for name in CLOCK_NAMES}
+    figures[figure] = (ratio, low, high)
+    outcome = verdict.outcome or "inconclusive"
+    seconds = clock() - start
+    decision = LatencyDecision(
+        outcome=outcome, ratio=ratio, low=low, high=high, confidence=confidence,
+        threshold=1.0 + max_slowdown, rounds=len(log_ratios), seconds=seconds, confirmed=False,
+        method=_method(figure, verdict.looks, verdict.alpha, alpha), figure=figure, figures=figures,
+        observations=tuple(observations), load=load_summary(observations, cores),
     )
+    if outcome == "inconclusive":
+        decision = replace(decision, reason=inconclusive_reason(decision, max_seconds, min_rounds))
+    return decision
 
 
-def _method(looks: int, spent: float, alpha: float) -> str:
-    return (f"median of each fresh-worker run, log ratio per ABBA round; Hodges-Lehmann estimate with "
-            f"the exact Wilcoxon signed-rank interval; alpha {alpha:g} spent over {looks} looks "
-            f"(last at {spent:.2g}) so all intervals hold together; distribution-free and deterministic")
+def _figure(observations: list[Observation], name: str, level: float) -> tuple[float, float, float]:
+    values = [o.log_ratios[name] for o in observations if math.isfinite(o.log_ratios.get(name, math.nan))]
+    if not values:
+        return math.nan, math.nan, math.nan
+    interval = signed_rank_interval(values, level)
+    return _exp(interval.estimate, interval.low, interval.high)
 
+
+def _exp(*values: float) -> tuple[float, float, float]:
+    ratio, low, high = (math.exp(v) if not math.isnan(v) else math.nan for v in values)
+    return ratio, low, high
+
+
+def _method(figure: str, looks: int, spent: float, alpha: float) -> str:
+    return (f"paired workers: each fresh process loads both models and times them alternately "
+            f"(A B B A ...), its median pair log ratio by {CLOCK_WORDS[figure]} is one observation, "
+            f"workers alternate which model loads first; Hodges-Lehmann estimate with the exact "
+            f"Wilcoxon signed-rank interval; alpha {alpha:g} spent over {looks} looks (last at "
+            f"{spent:.2g}) so all intervals hold together; distribution-free and deterministic")
+
+
+def _usable_cores() -> int:
+    import os
+
+    try:
+        return len(os.sched_getaffinity(0))
+    except (AttributeError, OSError):
+        return os.cpu_count() or 1
+
+
+class PairedRunner:
+    """Starts paired workers on two models; each call of ``observe`` is one fresh process."""
+
+    def __init__(self, baseline: Path, candidate: Path, delegate: str, threads: int, seed: int,
+                 loop: PairedLoop = PAIRED_LOOP) -> None:
+        from edgekit.inputs.seeded import generate_inputs
+        from edgekit.model.model import Model
+
+        self.paths = (baseline, candidate)
+        for path in self.paths:
+            if not path.is_file():
+                raise ModelNotFound(str(path), "the gate compares two .tflite files")
+        self._folder = tempfile.TemporaryDirectory(prefix="edgekit-gate-")
+        self.workdir = Path(self._folder.name)
+        arrays = {}
+        for k, path in enumerate(self.paths):
+            arrays.update({f"{k}/{name}": value
+                           for name, value in generate_inputs(Model.open(path).inputs, seed).items()})
+        atomic.write_npz(self.workdir / "inputs.npz", arrays, compressed=False)
+        self.request = {"models": [str(p.resolve()) for p in self.paths], "delegate": delegate,
+                        "threads": threads, **loop.to_dict()}
+        self.count = 0
+
+    def __enter__(self) -> PairedRunner:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def close(self) -> None:
+        self._folder.cleanup()
+
+    def observe(self) -> Observation:
+        """One worker; even-numbered workers load the baseline first, odd ones the candidate."""
+        from edgekit.devices.host import describe_exit, run_worker
+
+        first = self.count % 2
+        self.count += 1
+        (self.workdir / "result.json").unlink(missing_ok=True)
+        (self.workdir / "request.json").write_text(json.dumps({**self.request, "first": first}),
+                                                   encoding="utf-8")
+        began = time.monotonic()
+        returncode, tail = run_worker(_WORKER, self.workdir, _WORKER_TIMEOUT_S)
+        seconds = time.monotonic() - began
+        result_file = self.workdir / "result.json"
+        if not result_file.is_file():
+            status = "timeout" if returncode is None else "crashed" if returncode < 0 else "error"
+            raise RunFailed(self.paths[0], status, describe_exit(returncode, tail, _WORKER_TIMEOUT_S))
+        result = json.loads(result_file.read_text(encoding="utf-8"))
+        if result["status"] != "ok":
+            path = self.paths[int(result.get("model", 0))]
+            if result["status"] == "unsupported":
+                raise UnsupportedModel(path, result["reason"])
+            raise RunFailed(path, result["status"], result["reason"])
+        return Observation.from_timings(result["timings"], first=("baseline", "candidate")[first],
+                                        seconds=seconds, load=result.get("load_at_start"))

@@ -8,13 +8,17 @@ for a measurement by replacing the module's function.
 
 from __future__ import annotations
 
+import concurrent.futures
 import os
+import shlex
+from pathlib import Path
 from types import ModuleType
 from typing import Any
 
 from edgekit.errors import ToolMissing
 from edgekit.gate.config import CheckSpec, ModelSpec
 from edgekit.gate.context import ModelContext
+from edgekit.gate.latency_advice import load_warning
 from edgekit.gate.result import CheckResult
 
 __all__ = ["DEVICE_CLASS_ENV", "check_latency", "check_instructions", "check_latency_budget", "preflight"]
@@ -38,7 +42,7 @@ def preflight(spec: ModelSpec) -> None:
 
 
 def check_latency(context: ModelContext, check: CheckSpec) -> CheckResult:
-    """Candidate against baseline, interleaved in this job; inconclusive counts as configured."""
+    """Candidate against baseline, paired in this job; inconclusive counts as configured."""
     options = check.options
     context.log(
         f"{context.spec.name}: {check.name}: timing candidate against baseline "
@@ -67,11 +71,16 @@ def check_latency(context: ModelContext, check: CheckSpec) -> CheckResult:
         verdict, note = policy, f" (inconclusive counts as {policy}: `inconclusive` in the config)"
     else:
         verdict, note = "fail", f" (unknown outcome {outcome!r}: failing closed)"
+    evidence = decision.to_dict()
     summary = (
-        f"ratio {decision.ratio:.3f} [{decision.low:.3f}, {decision.high:.3f}] "
-        f"at {decision.confidence:.0%}, {decision.rounds} rounds"
+        f"ratio {decision.ratio:.3f} [{decision.low:.3f}, {decision.high:.3f}] at {decision.confidence:.0%} "
+        f"by {evidence.get('figure_words', 'time')}"
+        + (f", wall {evidence['ratio_wall']:.3f}" if evidence.get("ratio_wall") and decision.figure != "wall"
+           else "")
+        + f", {decision.rounds} workers"
     )
-    hint = profile_hint(context.baseline_path, context.candidate_path) if verdict == "fail" else ""
+    hint = profile_hint(context) if verdict == "fail" else ""
+    warning = load_warning(evidence.get("load") or {})
     return CheckResult(
         context.spec.name,
         check.name,
@@ -79,7 +88,8 @@ def check_latency(context: ModelContext, check: CheckSpec) -> CheckResult:
         verdict,
         f"{check.name} {verdict}: {decision.describe()}{note}{hint}",
         summary,
-        decision.to_dict(),
+        evidence,
+        warnings=(warning,) if warning else (),
     )
 
 
@@ -97,16 +107,22 @@ def check_instructions(context: ModelContext, check: CheckSpec) -> CheckResult:
             "no valgrind",
         )
     options = check.options
-    counts = {}
-    for role, path in (("baseline", context.baseline_path), ("candidate", context.candidate_path)):
-        context.log(f"{name}: {check.name}: counting the {role}'s instructions under valgrind")
-        counts[role] = engine.count_instructions(
+    roles = {"baseline": context.baseline_path, "candidate": context.candidate_path}
+    context.log(f"{name}: {check.name}: counting instructions of baseline and candidate under valgrind")
+
+    def count(path: object) -> Any:
+        return engine.count_instructions(
             path,
             threads=options["threads"],
             repetitions=options.get("repetitions", 1),
-            inferences=options.get("inferences", 20),
+            inferences=options.get("inferences", 1),
             timeout_s=options.get("timeout_s", 900),
         )
+
+    # Two valgrind processes side by side: a count is exact whatever else runs, so nothing is lost.
+    with concurrent.futures.ThreadPoolExecutor(max_workers=2) as pool:
+        futures = {role: pool.submit(count, path) for role, path in roles.items()}
+        counts = {role: future.result() for role, future in futures.items()}
     base, cand = counts["baseline"].per_inference, counts["candidate"].per_inference
     growth = cand / base - 1 if base else float("inf")
     limit = options["max_growth"]
@@ -167,8 +183,22 @@ def check_latency_budget(context: ModelContext, check: CheckSpec) -> CheckResult
     )
 
 
-def profile_hint(baseline: object, candidate: object) -> str:
-    """Where a failed latency check sends the user next: the per-op diff of the two models."""
+def profile_hint(context: ModelContext) -> str:
+    """Where a failed latency check sends the user next: the per-op diff of the two models.
+
+    A ``git:REF:PATH`` baseline lives in a temporary file only while the gate runs, so the hint
+    gives the command that extracts it again rather than a path that no longer exists.
+    """
+    candidate = shlex.quote(str(context.candidate_path))
+    configured = context.spec.baseline or ""
+    if configured.startswith("git:"):
+        ref_and_path = configured[len("git:"):]
+        suffix = Path(ref_and_path.partition(":")[2]).suffix or ".tflite"
+        saved = shlex.quote(f"baseline{suffix}")
+        folder = shlex.quote(str(context.spec.base_dir))
+        return (f"; see `git -C {folder} show --end-of-options {shlex.quote(ref_and_path)} > {saved} && "
+                f"edgekit profile --baseline {saved} {candidate}` for the ops whose time changed most")
+    baseline = shlex.quote(str(context.baseline_path))
     return f"; see `edgekit profile --baseline {baseline} {candidate}` for the ops whose time changed most"
 
 

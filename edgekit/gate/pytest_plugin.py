@@ -4,18 +4,26 @@ Registered through the ``pytest11`` entry point, so installing edgekit is enough
 ``edgekit.toml`` (or a ``pyproject.toml`` with ``[tool.edgekit]``) in the rootdir; each check of
 each model becomes an item ``MODEL[CHECK]``. A failing check fails its item with the verdict
 line; a skipped one (optional tool missing, budget for another device class) is skipped with it.
+When pytest runs without paths and the ini file's ``testpaths`` leaves the rootdir out, the
+configuration is added to what it collects, so the gate is not silently skipped.
+
+Figures go to ``--junitxml`` as properties. pytest writes a test's ``user_properties`` inside its
+``testcase``, which the xunit2 schema (pytest's default ``junit_family``) does not allow; pytest's
+own ``record_property`` only warns about it. So under xunit2 the figures are suite properties
+(what ``record_testsuite_property`` writes), named ``MODEL[CHECK].FIGURE``; under xunit1/legacy
+they stay on the testcase.
 """
 
 from __future__ import annotations
 
 import contextlib
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from edgekit.errors import EdgekitError
+from edgekit.errors import EdgekitError, GateConfigError
 from edgekit.gate.config import (
     CheckSpec,
     ConfigSource,
@@ -27,8 +35,14 @@ from edgekit.gate.config import (
 )
 from edgekit.gate.context import ModelContext, open_context
 from edgekit.gate.performance import preflight
+from edgekit.gate.properties import check_properties
 from edgekit.gate.result import CheckResult
 from edgekit.gate.run import evaluate, require_delegates
+
+try:  # where --junitxml keeps its writer; pytest's record_testsuite_property uses the same key
+    from _pytest.junitxml import xml_key as _JUNIT_XML
+except ImportError:  # pragma: no cover - a pytest that moved it: figures stay in the failure text
+    _JUNIT_XML = None  # type: ignore[assignment]
 
 __all__ = ["GateChecks", "GateFile", "GateItem", "edgekit_gate", "pytest_collect_file"]
 
@@ -60,6 +74,19 @@ class _Contexts:
 
 def pytest_configure(config: pytest.Config) -> None:
     config.stash[_CONTEXTS] = _Contexts()
+    _collect_beside_testpaths(config)
+
+
+def _collect_beside_testpaths(config: pytest.Config) -> None:
+    """Given no paths, pytest collects only ``testpaths``; the gate's file sits in the rootdir."""
+    if config.args_source != pytest.Config.ArgsSource.TESTPATHS:
+        return
+    found = find_config(config.rootpath)
+    if found is None:
+        return
+    searched = [Path(arg).resolve() for arg in config.args]
+    if not any(found.resolve().is_relative_to(folder) for folder in searched):
+        config.args.append(str(found))
 
 
 def pytest_unconfigure(config: pytest.Config) -> None:
@@ -107,7 +134,7 @@ class GateItem(pytest.Item):
     def runtest(self) -> None:
         context = self.config.stash[_CONTEXTS].get(self.spec, self.settings)
         self.result = evaluate(self.check, context)
-        self.user_properties.append(("verdict", self.result.line))
+        _record(self, check_properties(self.result))
         if self.result.verdict == "fail":
             raise GateCheckFailed(self.result.line)
         if self.result.verdict == "skip":
@@ -122,15 +149,27 @@ class GateItem(pytest.Item):
         return self.path, None, f"edgekit gate {self.spec.name}: {self.check.name}"
 
 
+def _record(item: pytest.Item, properties: list[tuple[str, str]]) -> None:
+    """The figures where the JUnit XML can hold them (see the module docstring)."""
+    xml = item.config.stash.get(_JUNIT_XML, None) if _JUNIT_XML is not None else None
+    if xml is None or xml.family == "xunit1":
+        item.user_properties.extend(properties)
+        return
+    for name, value in properties:
+        xml.add_global_property(name, value)
+
+
 class GateChecks:
     """The same checks from Python: ``edgekit_gate.check_size("m.tflite", max_bytes=3_000_000)``.
 
     Options are the configuration's keys, checked the same way; paths are relative to the working
-    directory. A failing check fails the test with its verdict line; each call returns the result.
+    directory. A failing check fails the test with its verdict line, a bad option or file with one
+    line naming it; each call returns the results. Figures go to the JUnit XML's suite properties.
     """
 
-    def __init__(self) -> None:
+    def __init__(self, record: Callable[[str, object], None] | None = None) -> None:
         self._contexts = _Contexts()
+        self._record = record
 
     def check(
         self,
@@ -149,9 +188,19 @@ class GateChecks:
         if delegates is not None:
             table["delegates"] = delegates
         source = ConfigSource(Path.cwd() / "edgekit_gate", "", confined=False)  # the test's own paths
-        spec = parse_model(source, "python", table)
-        context = self._contexts.get(spec, GateSettings())
-        results = [evaluate(check, context) for check in spec.checks]
+        refused = ""
+        try:
+            spec = parse_model(source, "python", table)
+            context = self._contexts.get(spec, GateSettings())
+            results = [evaluate(check, context) for check in spec.checks]
+        except EdgekitError as exc:
+            refused = _refused(kind, exc)
+        if refused:  # failed outside the except block, so pytest shows no chained exception
+            pytest.fail(refused, pytrace=False)
+        for result in results:
+            for name, value in check_properties(result):
+                if self._record is not None:
+                    self._record(name, value)
         failed = [result.line for result in results if result.failed]
         if failed:
             pytest.fail("; ".join(failed), pytrace=False)
@@ -183,10 +232,19 @@ class GateChecks:
         self._contexts.close()
 
 
+def _refused(kind: str, exc: EdgekitError) -> str:
+    """One line for a bad option or file of an ``edgekit_gate`` call: the call, the option, the reason."""
+    call = f"edgekit_gate.check_{kind}"
+    if isinstance(exc, GateConfigError):
+        option = exc.key.removeprefix("models.python").lstrip(".").removeprefix(f"checks.{kind}").lstrip(".")
+        return f"{call}: {option or kind}: {exc.reason}"
+    return f"{call}: {exc}"
+
+
 @pytest.fixture
-def edgekit_gate() -> Iterator[GateChecks]:
+def edgekit_gate(record_testsuite_property: Callable[[str, object], None]) -> Iterator[GateChecks]:
     """Gate checks from Python, over the same engine ``edgekit gate`` runs."""
-    checks = GateChecks()
+    checks = GateChecks(record_testsuite_property)
     try:
         yield checks
     finally:

@@ -34,6 +34,10 @@ class CheckResult:
     evidence: dict[str, Any] = field(default_factory=dict)
     #: True for absolute latency budgets: a figure from one machine, not a same-job comparison.
     noisy: bool = False
+    #: What makes the verdict less trustworthy than usual (a crowded machine during a timing).
+    warnings: tuple[str, ...] = ()
+    #: Wall time the check took (JUnit's ``time``).
+    seconds: float = 0.0
 
     def __post_init__(self) -> None:
         if self.verdict not in CHECK_VERDICTS:
@@ -53,6 +57,8 @@ class CheckResult:
             "summary": self.summary,
             "evidence": self.evidence,
             "noisy": self.noisy,
+            "warnings": list(self.warnings),
+            "seconds": self.seconds,
         }
 
     @classmethod
@@ -66,6 +72,8 @@ class CheckResult:
             data.get("summary", ""),
             dict(data.get("evidence", {})),
             bool(data.get("noisy", False)),
+            tuple(str(w) for w in data.get("warnings", ())),
+            float(data.get("seconds", 0.0)),
         )
 
 
@@ -98,6 +106,13 @@ class GateResult(ResultDocument):
     #: Models the gate covered, by name: model path, baseline as configured.
     models: dict[str, dict[str, Any]] = field(default_factory=dict)
     warnings: list[str] = field(default_factory=list)
+    #: The commit the gate ran on (id, branch, dirty, times), as pytest-benchmark records it.
+    commit: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def seconds(self) -> float:
+        """Wall time of all checks together."""
+        return sum(check.seconds for check in self.checks)
 
     @property
     def verdict(self) -> str:
@@ -120,6 +135,7 @@ class GateResult(ResultDocument):
             "verdict": self.verdict,
             "models": self.models,
             "warnings": list(self.warnings),
+            "commit": dict(self.commit),
             "checks": [check.to_dict() for check in self.checks],
         }
 
@@ -130,5 +146,6 @@ class GateResult(ResultDocument):
             checks=[CheckResult.from_dict(check) for check in document["checks"]],
             models=dict(document.get("models", {})),
             warnings=list(document.get("warnings", [])),
+            commit=dict(document.get("commit", {})),
             **cls.header_fields(document),
         )

@@ -7,9 +7,12 @@ here, a missing tool) stops the gate with an EdgekitError and its exit code: fai
 
 from __future__ import annotations
 
+import dataclasses
 import os
+import time
 from collections.abc import Callable, Sequence
 from pathlib import Path
+from typing import Any
 
 from edgekit.errors import DelegateUnavailable, UsageError
 from edgekit.gate import golden, performance, static_checks
@@ -17,9 +20,12 @@ from edgekit.gate.config import CheckSpec, GateConfig, ModelSpec, find_config, l
 from edgekit.gate.context import ModelContext, open_context
 from edgekit.gate.result import CheckResult, GateResult
 
-__all__ = ["CHECKS", "evaluate", "gate", "record", "require_delegates", "resolve_config", "select_models"]
+__all__ = ["CHECKS", "evaluate", "gate", "machine_warnings", "record", "require_delegates", "resolve_config",
+           "select_models"]
 
 Log = Callable[[str], None]
+#: Check kinds whose verdict rests on a timing on this machine.
+_TIMED = ("latency", "latency_budget")
 
 #: Check kind -> the function that judges it.
 CHECKS: dict[str, Callable[[ModelContext, CheckSpec], CheckResult]] = {
@@ -46,12 +52,17 @@ def gate(
     ONLY limits the gate to the named model tables. The result's ``exit_code`` is 1 when a check
     failed; problems that keep a check from being judged raise EdgekitError instead.
     """
+    from edgekit.gate.commit_info import commit_info
     from edgekit.system.environment import environment_fingerprint
 
     loaded = load_config(resolve_config(config))
+    threads = sorted({t for spec in loaded.models for t in spec.threads})
+    environment = environment_fingerprint(threads)  # now: its load average is the one at the start
     results: list[CheckResult] = []
     models = {}
-    for spec in select_models(loaded, only):
+    selected = select_models(loaded, only)
+    warnings = machine_warnings(selected, environment)
+    for spec in selected:
         performance.preflight(spec)
         require_delegates(spec)
         with open_context(spec, loaded.settings, log=log) as context:
@@ -62,10 +73,9 @@ def gate(
                 "baseline": spec.baseline,
             }
             results.extend(evaluate(check, context) for check in spec.checks)
-    threads = sorted({t for spec in loaded.models for t in spec.threads})
-    return GateResult(
-        config=str(loaded.path), checks=results, models=models, environment=environment_fingerprint(threads)
-    )
+    warnings += [f"{check.model}: {check.check}: {text}" for check in results for text in check.warnings]
+    return GateResult(config=str(loaded.path), checks=results, models=models, environment=environment,
+                      warnings=warnings, commit=commit_info(loaded.path.parent))
 
 
 def record(
@@ -105,19 +115,45 @@ _MODEL_KEYS = ("threads", "delegates", "seed")
 
 
 def evaluate(check: CheckSpec, context: ModelContext) -> CheckResult:
-    """Judge one check of the model CONTEXT holds.
+    """Judge one check of the model CONTEXT holds; the result says how long it took.
 
     An engine that refuses a configured value (``UsageError("confidence", ...)``) is reported
     against the configuration's file, line and key, never as a command-line flag.
     """
+    began = time.monotonic()
     try:
-        return CHECKS[check.kind](context, check)
+        result = CHECKS[check.kind](context, check)
     except UsageError as exc:
         if exc.parameter in _MODEL_KEYS:
             raise context.spec.source.error(f"{context.spec.key}.{exc.parameter}", exc.reason) from None
         if exc.parameter in check.options:
             raise context.spec.source.error(f"{check.key}.{exc.parameter}", exc.reason) from None
         raise
+    return dataclasses.replace(result, seconds=round(time.monotonic() - began, 3))
+
+
+def machine_warnings(specs: Sequence[ModelSpec], environment: dict[str, Any]) -> list[str]:
+    """What about this machine makes timed checks less trustworthy: a crowd at the start, few cores."""
+    timed = [spec for spec in specs if any(c.kind in _TIMED for c in spec.checks)]
+    if not timed:
+        return []
+    cores = environment.get("usable_cores") or environment.get("logical_cores") or 1
+    warnings = []
+    load = environment.get("load_average_at_start")
+    if load and load[0] > cores:
+        warnings.append(
+            f"the load average was {load[0]:.1f} at the start of the gate on {cores} usable cores: other "
+            "jobs share this machine, so timed checks may take longer and wall-time figures are inflated"
+        )
+    for spec in timed:
+        for threads in spec.threads:
+            if threads > cores:
+                warnings.append(
+                    f"{spec.key}.threads: {threads} threads on {cores} usable cores: the threads take turns "
+                    "on the cores, so the timing says little about a device that has them; gate with at "
+                    f"most {cores}"
+                )
+    return warnings
 
 
 def resolve_config(config: str | os.PathLike[str] | None) -> Path:

@@ -1,9 +1,12 @@
 """The gate's timed figures in pytest-benchmark's JSON format, for ``pytest-benchmark compare``.
 
-Each latency check gives two benchmarks (baseline and candidate, their per-round samples in
-seconds, as pytest-benchmark keeps time); each instruction check two more whose "seconds" are
-instructions per inference (``extra_info.unit`` says so). Statistics are computed here the way
-pytest-benchmark defines them: quartiles, IQR and the 1.5 x IQR fences, stddev outliers.
+Each latency check gives two benchmarks (baseline and candidate): one value per worker process,
+the decision's unit, so "rounds" is the number of workers; the value is that worker's median
+time of the model in seconds, as pytest-benchmark keeps time, by the clock that decided (thread
+CPU time at one thread); ``extra_info`` holds the wall-time figures beside it. Each instruction
+check gives two more whose "seconds" are instructions per inference (``extra_info.unit`` says so).
+``commit_info`` is the commit the gate ran on, as pytest-benchmark records it. Statistics are
+computed here the way pytest-benchmark defines them: quartiles, IQR and the 1.5 x IQR fences, stddev outliers.
 """
 
 from __future__ import annotations
@@ -73,14 +76,7 @@ def render_benchmark_json(result: GateResult) -> str:
             "cpu": {"brand_raw": environment.get("cpu_model", ""), "count": environment.get("logical_cores")},
             "edgekit": {"runtime": environment.get("runtime", {})},
         },
-        "commit_info": {
-            "id": None,
-            "time": None,
-            "author_time": None,
-            "dirty": None,
-            "project": "edgekit gate",
-            "branch": None,
-        },
+        "commit_info": _commit_info(result),
         "benchmarks": [entry for check in result.checks for entry in _entries(check)],
         "datetime": result.created or _dt.datetime.now(_dt.timezone.utc).isoformat(),
         "version": FORMAT_VERSION,
@@ -88,28 +84,45 @@ def render_benchmark_json(result: GateResult) -> str:
     return json.dumps(document, indent=2) + "\n"
 
 
+def _commit_info(result: GateResult) -> dict[str, Any]:
+    """pytest-benchmark's fields; a document from before the gate recorded its commit says unknown."""
+    known = {"id": "unknown", "time": None, "author_time": None, "dirty": False, "project": "edgekit gate",
+             "branch": "(unknown)"}
+    return {**known, **result.commit}
+
+
 def _entries(check: CheckResult) -> list[dict[str, Any]]:
     evidence = check.evidence
     if check.kind == "latency":
-        sides = {role: [v * _MS for v in samples] for role, samples in evidence.get("samples", {}).items()}
+        samples = evidence.get("samples", {})
+        sides = {role: [v * _MS for v in samples.get(role, [])] for role in ("baseline", "candidate")}
+        walls = {role: samples.get(f"{role}_wall", []) for role in sides}
         unit, extra = (
             "seconds",
             {
+                "figure": evidence.get("figure_words"),
                 "ratio": evidence.get("ratio"),
                 "low": evidence.get("low"),
                 "high": evidence.get("high"),
+                "ratio_cpu": evidence.get("ratio_cpu"),
+                "ratio_wall": evidence.get("ratio_wall"),
                 "outcome": evidence.get("outcome"),
+                "workers": evidence.get("rounds"),
             },
         )
     elif check.kind == "instructions":
         sides = {role: list(evidence[role]["runs"]) for role in ("baseline", "candidate") if role in evidence}
         unit, extra = "instructions per inference", {"growth": evidence.get("growth")}
+        walls = {}
     else:
         return []
     entries = []
     for role, samples in sides.items():
         if not samples:
             continue
+        side_extra = dict(extra)
+        if walls.get(role):
+            side_extra["wall_median_s"] = statistics.median(walls[role]) * _MS
         name = f"{check.model}[{check.check}][{role}]"
         entries.append(
             {
@@ -118,7 +131,7 @@ def _entries(check: CheckResult) -> list[dict[str, Any]]:
                 "fullname": f"edgekit.gate::{name}",
                 "params": {"side": role},
                 "param": role,
-                "extra_info": {"unit": unit, "verdict": check.verdict, "line": check.line, **extra},
+                "extra_info": {"unit": unit, "verdict": check.verdict, "line": check.line, **side_extra},
                 "options": {
                     "timer": "edgekit",
                     "min_rounds": len(samples),

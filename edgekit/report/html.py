@@ -55,6 +55,7 @@ def render_html(documents: Sequence[tuple[ResultDocument, dict[str, Any]]]) -> s
                           document.KIND, document.schema_version, document.edgekit_version,
                           document.created))
         parts.append(_headline(document))
+        parts.append(_gate(document))
         parts += _plots(document, raw)
         parts.append(_decisions(document))
         parts.append(_facts(document))
@@ -85,6 +86,29 @@ def _headline(document: ResultDocument) -> Markup:
         '<p class="note">latency: one inference to completion (GPU: run plus one synchronising read); '
         "thrpt: back-to-back inferences, per inference; readback: reading every output after a "
         "finished inference.</p>")
+
+
+def _gate(document: ResultDocument) -> Markup:
+    """A gate document: one row per check with its verdict, the warnings, then each check's evidence."""
+    from edgekit.gate.result import GateResult
+    from edgekit.report.gate_markdown import evidence_items
+
+    if not isinstance(document, GateResult):
+        return Markup()
+    rows = [[check.model, check.check, check.verdict, check.summary + (" (noisy)" if check.noisy else "")]
+            for check in document.checks]
+    columns = ["model", "check", "verdict", "evidence"]
+    parts = [Markup("<h3>Checks</h3>"), _table(columns, rows, "gate-checks")]
+    parts += [html('<p class="warning">warning: {}</p>', text) for text in document.warnings]
+    parts.append(Markup('<h3>Evidence</h3><div data-section="gate-evidence">'))
+    for index, check in enumerate(document.checks):
+        parts.append(html('<h3>{} / {}</h3><p class="{}">{}</p>', check.model, check.check, check.verdict,
+                          check.line))
+        items = [[str(key), str(value)] for key, value in evidence_items(check)]
+        if items:
+            parts.append(_table(["figure", "value"], items, f"gate-check-{index}"))
+    parts.append(Markup("</div>"))
+    return join(parts)
 
 
 def _plots(document: ResultDocument, raw: dict[str, Any]) -> list[Markup]:

@@ -8,6 +8,8 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+from edgekit.gate.result import GateResult
+from edgekit.report.gate_markdown import gate_sections
 from edgekit.report.view import HEADLINE_COLUMNS, groups_of, headline_rows, title_of, where_measured
 from edgekit.results.document import ResultDocument
 from edgekit.text.escape.markdown import markdown_text
@@ -16,10 +18,14 @@ __all__ = ["render_markdown"]
 
 
 def render_markdown(documents: Sequence[ResultDocument]) -> str:
-    """Per document: its title, where each group was measured, the headline table, warnings."""
+    """Per document: its title, where each group was measured, the headline table, warnings; a gate
+    document: its checks, verdicts, warnings and evidence."""
     lines = ["# edgekit report"]
     for document in documents:
         lines += ["", f"## {markdown_text(title_of(document))}", ""]
+        if isinstance(document, GateResult):
+            lines += gate_sections(document)
+            continue
         for group in groups_of(document):
             name = f"**{markdown_text(group.name)}**: " if group.name else ""
             lines.append(f"- {name}{markdown_text(where_measured(group.bench.environment))}")

@@ -54,9 +54,12 @@ def groups_of(document: ResultDocument) -> list[Group]:
 def title_of(document: ResultDocument) -> str:
     """One line naming what the document is about."""
     from edgekit.convert.result import ConvertResult
+    from edgekit.gate.result import GateResult
 
     if isinstance(document, ConvertResult):
         return f"convert: {document.source.get('path') or document.source.get('name') or document.out}"
+    if isinstance(document, GateResult):
+        return f"gate: {document.config}: {document.verdict}"
     groups = groups_of(document)
     model = groups[0].bench.model if groups else {}
     hosts = f" on {len(groups)} hosts" if len(groups) > 1 else ""

@@ -176,7 +176,7 @@ class ResultDocument(abc.ABC):
 #: Modules that define document kinds; imported on load so any kind reads without importing it first.
 _KIND_MODULES = (
     "edgekit.results.bench_result", "edgekit.convert.result", "edgekit.report.merge",
-    "edgekit.explain.result",
+    "edgekit.explain.result", "edgekit.gate.result",
 )
 
 

@@ -4,23 +4,21 @@ A real latency decision takes 20-60 s and a valgrind count minutes, so most gate
 the two models' multiply-accumulate estimates instead: a heavier candidate comes out slower, an
 identical one equal. They return the engines' own result types. The real engines are exercised
 by ``tests/gate/test_latency.py``, ``test_instructions.py`` and ``test_real_engine.py``.
-
-Importable without pytest: ``tests/gate/test_ci_examples.py`` installs them in an ``edgekit``
-command run from a fresh virtual environment that has only edgekit's own dependencies.
 """
 
 from __future__ import annotations
 
+import math
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
+
+import pytest
 
 from edgekit.gate import instructions, latency
 from edgekit.gate.instructions import InstructionCount
 from edgekit.gate.latency import LatencyDecision
+from edgekit.gate.observation import Observation
 from edgekit.model.model import Model
-
-if TYPE_CHECKING:
-    import pytest
 
 
 def fake_latency_decision(
@@ -33,16 +31,29 @@ def fake_latency_decision(
     confirm: bool = True,
     **_: Any,
 ) -> LatencyDecision:
-    """Stands in for a measurement: the ratio of MAC estimates, a 1% interval around it, nothing timed."""
+    """Stands in for a measurement: the ratio of MAC estimates, a 1% interval around it, nothing timed.
+
+    Wall time is said to see 90% of the slowdown, as it does beside other jobs."""
     ratio = Model.open(candidate).macs.total / Model.open(baseline).macs.total
     low, high = ratio * 0.99, ratio * 1.01
+    wall = 1.0 + (ratio - 1.0) * 0.9
     threshold = 1.0 + max_slowdown
     outcome = "fail" if low > threshold else "pass" if high < threshold else "inconclusive"
-    runs = [10.0, 10.1, 9.9, 10.0]
-    samples = {"baseline": runs, "candidate": [value * ratio for value in runs]}
+    observations = tuple(
+        Observation({"thread_cpu": math.log(ratio), "process_cpu": math.log(ratio), "wall": math.log(wall)},
+                    {"thread_cpu": ms, "process_cpu": ms, "wall": ms * 1.2},
+                    {"thread_cpu": ms * ratio, "process_cpu": ms * ratio, "wall": ms * 1.2 * wall},
+                    pairs=20, first=("baseline", "candidate")[k % 2], seconds=0.0, load=0.5)
+        for k, ms in enumerate([10.0, 10.1, 9.9, 10.0][:min_rounds] or [10.0])
+    )
+    figures = {"thread_cpu": (ratio, low, high), "process_cpu": (ratio, low, high),
+               "wall": (wall, wall * 0.98, wall * 1.02)}
+    reason = "stand-in: the interval contains the threshold" if outcome == "inconclusive" else ""
     return LatencyDecision(outcome=outcome, ratio=ratio, low=low, high=high, confidence=confidence,
-                           threshold=threshold, rounds=min_rounds, seconds=0.0,
-                           confirmed=confirm and outcome == "fail", samples=samples,
+                           threshold=threshold, rounds=len(observations), seconds=0.0,
+                           confirmed=confirm and outcome == "fail", figures=figures,
+                           observations=observations, reason=reason,
+                           load={"usable_cores": 2, "start": 0.5, "median": 0.5, "max": 0.5},
                            method="stand-in: MAC ratio, nothing timed")
 
 
@@ -55,10 +66,7 @@ def fake_instruction_count(
 
 
 def install_stand_ins(monkeypatch: pytest.MonkeyPatch, *, valgrind: bool = True) -> None:
-    """Replace compare_latency and count_instructions (and valgrind_available) for one test.
-
-    Anything with pytest's ``setattr(target, name, value)`` will do as MONKEYPATCH.
-    """
+    """Replace compare_latency and count_instructions (and valgrind_available) for one test."""
     monkeypatch.setattr(latency, "compare_latency", fake_latency_decision)
     monkeypatch.setattr(instructions, "count_instructions", fake_instruction_count)
     monkeypatch.setattr(instructions, "valgrind_available", lambda: valgrind)

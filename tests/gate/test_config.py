@@ -90,6 +90,13 @@ def _one_line_error(cli, config, key: str, line: int, *words: str) -> str:
             ["is not a confidence level in [0.5, 1)"],
         ),
         (
+            'latency = { max_slowdown = "5%" }',
+            'latency = { max_slowdown = "5%", max_seconds = 3 }',
+            "models.pose.checks.latency.max_seconds",
+            13,
+            ["3 s can never reach a decision", "after 9 worker processes", "give max_seconds = 30 or more"],
+        ),
+        (
             "coverage = { gpu",
             "coverage = { tpu",
             "models.pose.checks.coverage.tpu",

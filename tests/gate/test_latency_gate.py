@@ -47,29 +47,55 @@ def test_a_slower_candidate_fails_with_ratio_and_interval(project, cli, monkeypa
         "--quiet",
     )
     assert code == 1, err
-    assert "latency cpu x1 fail: latency x1.906 [1.887, 1.925] (99% CI, 4 ABBA rounds" in out
+    assert ("latency cpu x1 fail: latency x1.906 [1.887, 1.925] by thread CPU time (wall time x1.816) "
+            "(99% CI, 4 workers") in out
     suite = ET.parse(project / "gate.xml").getroot().find("testsuite")
     cases = {case.get("name"): case for case in suite.iter("testcase")}
     assert set(cases) == {"size", "latency cpu x1"} and suite.get("failures") == "1"
     failure = cases["latency cpu x1"].find("failure")
     assert "x1.906 [1.887, 1.925]" in failure.get("message") and "allowed x1.05" in failure.get("message")
     assert cases["size"].find("failure") is None
+    properties = {p.get("name"): p.get("value") for p in suite.find("properties")}
+    assert properties["pose[latency cpu x1].ratio_cpu"] == "1.9064"
+    assert properties["pose[latency cpu x1].ratio_wall"] == "1.81576"
+    assert float(suite.get("time")) >= float(cases["latency cpu x1"].get("time")) >= 0
     markdown = (project / "gate.md").read_text()
-    assert "| pose | latency cpu x1 | ❌ fail | ratio 1.906 [1.887, 1.925] at 99%, 4 rounds |" in markdown
+    assert ("| pose | latency cpu x1 | ❌ fail | ratio 1.906 [1.887, 1.925] at 99% by thread CPU time, "
+            "wall 1.816, 4 workers |") in markdown
     assert "  - rounds: 4" in markdown and "  - low: 1.887" in markdown
+    assert "  - ratio_cpu: 1.906" in markdown and "  - ratio_wall: 1.816" in markdown
     document = GateResult.load(project / "gate.json")
     assert document.verdict == "fail" and document.checks[1].evidence["ratio"] == pytest.approx(
         1.906, abs=1e-3
     )
 
 
+def _git(project, *args: str) -> str:
+    done = subprocess.run(["git", *args], cwd=project, capture_output=True, text=True, check=True)
+    return done.stdout.strip()
+
+
 def test_the_pytest_benchmark_export_reads_in_pytest_benchmark_compare(project, cli, monkeypatch):
     install_stand_ins(monkeypatch)
     config = write_config(project, LATENCY_CONFIG.format(model="pose_heavier.tflite", slowdown="5%"))
+    _git(project, "init", "-q", "-b", "trunk")
+    _git(project, "add", "edgekit.toml", "pose.tflite", "pose_heavier.tflite")
+    _git(project, "-c", "user.name=t", "-c", "user.email=t@example.com", "commit", "-q", "-m", "models")
     cli("gate", "--config", str(config), "--pytest-benchmark-json", "bench.json", "--quiet")
-    entries = json.loads((project / "bench.json").read_text())["benchmarks"]
+    document = json.loads((project / "bench.json").read_text())
+    commit = document["commit_info"]
+    assert commit["id"] == _git(project, "rev-parse", "HEAD") and commit["branch"] == "trunk"
+    assert commit["dirty"] is False and commit["project"] == project.name and commit["time"]
+    entries = document["benchmarks"]
     assert [e["param"] for e in entries] == ["baseline", "candidate"]
+    # one value per worker process, the decision's unit: 4 workers, not 8 runs
     assert entries[0]["stats"]["median"] == pytest.approx(0.010) and entries[0]["stats"]["rounds"] == 4
+    extra = entries[1]["extra_info"]
+    assert extra["figure"] == "thread CPU time" and extra["ratio_cpu"] == pytest.approx(1.906, abs=1e-3)
+    assert extra["ratio_wall"] == pytest.approx(1.816, abs=1e-3) and extra["wall_median_s"] > 0
+    (project / "edgekit.toml").write_text(config.read_text() + "\n# changed\n")
+    cli("gate", "--config", str(config), "--pytest-benchmark-json", "bench.json", "--quiet")
+    assert json.loads((project / "bench.json").read_text())["commit_info"]["dirty"] is True
     command = "from pytest_benchmark.cli import main; main()"  # the `pytest-benchmark` command itself
     done = subprocess.run(
         [sys.executable, "-c", command, "compare", "bench.json", "--columns", "min,max,mean,median,rounds"],
