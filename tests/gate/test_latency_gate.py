@@ -63,7 +63,7 @@ def test_a_slower_candidate_fails_with_ratio_and_interval(project, cli, monkeypa
     assert ("| pose | latency cpu x1 | ❌ fail | ratio 1.906 [1.887, 1.925] at 99% by thread CPU time, "
             "wall 1.816, 4 workers |") in markdown
     assert "  - rounds: 4" in markdown and "  - low: 1.887" in markdown
-    assert "  - ratio_cpu: 1.906" in markdown and "  - ratio_wall: 1.816" in markdown
+    assert "  - ratio\\_cpu: 1.906" in markdown and "  - ratio\\_wall: 1.816" in markdown  # Markdown-escaped
     document = GateResult.load(project / "gate.json")
     assert document.verdict == "fail" and document.checks[1].evidence["ratio"] == pytest.approx(
         1.906, abs=1e-3
