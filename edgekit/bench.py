@@ -90,10 +90,10 @@ def bench(
     min_seconds: float = 1.0,
     max_seconds: float = 30.0,
     timeout: float | None = None,
-    inputs: str | os.PathLike | Mapping[str, np.ndarray] | None = None,
+    inputs: str | os.PathLike | Mapping[str, np.ndarray] | InputSets | None = None,
     seed: int = 0,
     reference: str | os.PathLike | None = None,
-    expected: str | os.PathLike | Mapping[str, np.ndarray] | None = None,
+    expected: str | os.PathLike | Mapping[str, np.ndarray] | Sequence[Mapping[str, np.ndarray]] | None = None,
     expected_label: str = "",
     tolerance: str | None = None,
     accuracy: bool = True,
@@ -106,14 +106,15 @@ def bench(
 ) -> BenchResult:
     """Benchmark MODEL (a .tflite path or zoo name) on this host for every delegate x thread count.
 
-    Every run gets the same inputs (seeded, or INPUTS: an .npz path or a name->array mapping) in a
-    fresh worker process. Runs that cannot execute are recorded as `unavailable` / `unsupported`
-    with the reason; crashes and hangs as `crashed` / `timeout`. Raises UnsupportedModel when no
-    requested delegate could run the model at all.
+    Every run gets the same inputs (seeded, or INPUTS: an .npz path, a name->array mapping, or named
+    sets as :class:`InputSets`) in a fresh worker process. Runs that cannot execute are recorded as
+    `unavailable` / `unsupported` with the reason; crashes and hangs as `crashed` / `timeout`.
+    Raises UnsupportedModel when no requested delegate could run the model at all.
 
     Unless `accuracy` is False, every ok run is judged against a reference: EXPECTED outputs
-    (.npz), the REFERENCE model (path or zoo name) on reference kernels, or by default cpu-ref on
-    the same file. TOLERANCE ("cosine=0.995,max_abs=1e-3") overrides the preset's fail thresholds.
+    (.npz, a mapping, or one mapping per input set), the REFERENCE model (path or zoo name) on
+    reference kernels, or by default cpu-ref on the same file. TOLERANCE
+    ("cosine=0.995,max_abs=1e-3") overrides the preset's fail thresholds.
 
     SIGNATURE picks the entry point (default: the first; the result names it). Dynamic input
     dimensions are filled (BATCH for a dynamic batch, else the model's static size) and the
