@@ -7,6 +7,7 @@ import contextlib
 import json
 import os
 import sys
+import warnings
 from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -52,8 +53,18 @@ def _scaffold(args: argparse.Namespace) -> int:
         keypoints=parse_keypoints(args.keypoints) if args.keypoints else None,
         output=args.output, vocab=vocab, max_answer_len=args.max_answer_len,
     )
-    with native_log_hidden(show=args.verbose):
-        result = scaffold(args.app, args.model, args.out, options=options, force=args.force, log=_log)
+    from edgekit.report.progress import ActivityLog
+    from edgekit.scaffold.validate_android import KotlinParserMissing
+
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always", KotlinParserMissing)
+        with native_log_hidden(show=args.verbose), ActivityLog() as log:
+            result = scaffold(args.app, args.model, args.out, options=options, force=args.force, log=log)
+    for warning in caught:  # one plain line for edgekit's own; others as Python shows them
+        if issubclass(warning.category, KotlinParserMissing):
+            print(f"edgekit: warning: {warning.message}", file=sys.stderr)
+        else:
+            warnings.showwarning(warning.message, warning.category, warning.filename, warning.lineno)
     if args.json:
         print(json.dumps(result.to_dict(), indent=2))
     else:

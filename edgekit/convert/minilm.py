@@ -45,7 +45,7 @@ import numpy as np
 from edgekit.atomic import publish_directory
 from edgekit.convert.safetensors import read_safetensors
 from edgekit.convert.wordpiece import WordPieceTokenizer
-from edgekit.errors import ModelFormatError, ToolMissing, UsageError, ZooError
+from edgekit.errors import CONVERT_EXTRA, ModelFormatError, PackageMissing, UsageError, ZooError
 from edgekit.report.table import format_size
 
 __all__ = [
@@ -295,7 +295,7 @@ def _tensorflow() -> Any:
     try:
         import tensorflow as tf
     except ImportError as exc:
-        raise ToolMissing("tensorflow", f"to build {NAME}", "pip install 'edgekit[convert]'") from exc
+        raise PackageMissing("tensorflow", f"to build {NAME}", CONVERT_EXTRA) from exc
     tf.get_logger().setLevel("ERROR")
     return tf
 

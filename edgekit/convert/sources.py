@@ -23,7 +23,7 @@ from typing import Any
 import numpy as np
 
 from edgekit.contract import TensorInfo
-from edgekit.errors import ModelFormatError, ModelNotFound, ToolMissing, UsageError
+from edgekit.errors import CONVERT_EXTRA, ModelFormatError, ModelNotFound, PackageMissing, UsageError
 from edgekit.model import Model
 from edgekit.runners import run_once
 from edgekit.runners.tensorflow import TensorFlowRunner
@@ -35,8 +35,8 @@ __all__ = ["TfSource", "open_source", "parse_input_shapes", "tensorflow"]
 _KERAS_SUFFIXES = (".keras", ".h5", ".hdf5")
 
 
-def tensorflow() -> Any:
-    """Import TensorFlow quietly, or say how to install it.
+def tensorflow(purpose: str = "to convert models") -> Any:
+    """Import TensorFlow quietly, or say how to install it (PackageMissing names PURPOSE).
 
     oneDNN's graph rewrites are off unless the user turned them on: TensorFlow is edgekit's accuracy
     reference, and with them TensorFlow 2.21 computes some graphs (MediaPipe's hard-swish
@@ -49,7 +49,7 @@ def tensorflow() -> Any:
     try:
         import tensorflow as tf
     except ImportError as exc:
-        raise ToolMissing("tensorflow", "to convert models", "pip install 'edgekit[convert]'") from exc
+        raise PackageMissing("tensorflow", purpose, CONVERT_EXTRA) from exc
     tf.get_logger().setLevel("ERROR")
     return tf
 
