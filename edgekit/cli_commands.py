@@ -174,6 +174,7 @@ def _convert_call(args: argparse.Namespace, convert: Callable[..., Any], progres
         calibration=args.calibration,
         calibration_range=(low_high[0], low_high[1]),
         signature=args.signature,
+        normalize=_normalize(args.normalize),
         input_shapes=args.input_shape or [],
         delegates=_split(args.delegate),
         threads=_int_list(args.threads, "--threads"),
