@@ -5,7 +5,7 @@ from __future__ import annotations
 import functools
 import os
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import numpy as np
@@ -20,6 +20,9 @@ from edgekit.dynamic import fill_dynamic
 from edgekit.environment import environment_fingerprint
 from edgekit.errors import ModelFormatError, UnsupportedModel, UsageError
 from edgekit.events import BenchListener
+from edgekit.formats.tflite_metadata import METADATA_NAME
+from edgekit.input_range import PREFIX as INPUT_RANGE_PREFIX
+from edgekit.input_range import expected_ranges, range_warnings
 from edgekit.inputs import check_input_budget
 from edgekit.measure.conditions import load_warning, thread_scaling_warnings
 from edgekit.measure.loop import LoopConfig
@@ -144,6 +147,7 @@ def bench(
                       f"zoo catalog ({entry.name}): {hints.get('source', '')}" if entry else "",
                       parse_output_roles(output_roles))
     value_range = _validate_normalize(normalize) or _catalog_range(hints)
+    range_source = "normalize" if normalize is not None else f"zoo catalog ({entry.name})" if entry else ""
     chosen = [delegate_registry.get(name) for name in _expand_all(_unique(delegates, "delegates"))]
     loop = LoopConfig(warmup_runs, warmup_seconds, runs, min_seconds, max_seconds)
     settings = BenchSettings(
@@ -172,6 +176,10 @@ def bench(
     input_sets, reference_sets = prepare_input_sets(
         parsed, run_tensors, inputs, seed, reference_model, value_range
     )
+    range_lines = _input_range_warnings(parsed, run_tensors, input_sets, value_range, range_source)
+    if range_lines:  # the verdicts' "judged on" says it too
+        findings = "; ".join(line[len(INPUT_RANGE_PREFIX):] for line in range_lines)
+        input_sets = replace(input_sets, description=f"{input_sets.description}; {findings}")
     arrays, extra_inputs = input_sets.sets[0], input_sets.sets[1:]
     expected_reference = load_expected(expected, parsed, expected_label) if expected is not None else None
     planned, coverages = _plan(parsed, chosen, settings)
@@ -179,7 +187,8 @@ def bench(
 
     device = HostDevice()
     environment = environment_fingerprint(list(settings.threads))
-    notes = [load_warning(environment), thread_count_warning(settings.threads), *input_sets.notes]
+    notes = [load_warning(environment), thread_count_warning(settings.threads), *input_sets.notes,
+             *range_lines]
     warnings = [line for line in notes if line]
     for line in warnings:
         emit.on_message(f"warning: {line}")
@@ -301,6 +310,15 @@ def _validate_normalize(normalize: tuple[float, float] | None) -> tuple[float, f
             "normalize", f"{low:g},{high:g} is not LOW,HIGH with LOW below HIGH (e.g. 0,1 or -1,1)"
         )
     return low, high
+
+
+def _input_range_warnings(model: Model, tensors: Sequence[TensorInfo], sets: InputSets,
+                          value_range: tuple[float, float] | None, source: str) -> list[str]:
+    """Lines about given inputs outside the range the model expects (see :mod:`edgekit.input_range`)."""
+    if sets.kind != "given":
+        return []
+    ranges = expected_ranges(tensors, model.metadata_bytes(METADATA_NAME), value_range, source)
+    return range_warnings(sets.sets, ranges)
 
 
 def _catalog_range(hints: Mapping[str, object]) -> tuple[float, float] | None:

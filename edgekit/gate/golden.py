@@ -27,6 +27,7 @@ from edgekit.errors import GateConfigError, InputsError
 from edgekit.gate.config import CheckSpec
 from edgekit.gate.context import ModelContext
 from edgekit.gate.result import CheckResult
+from edgekit.input_range import PREFIX as INPUT_RANGE_PREFIX
 from edgekit.realistic import InputSets
 
 __all__ = ["GOLDEN_FORMAT", "Golden", "check_accuracy", "golden_path", "load_golden", "record_golden"]
@@ -202,8 +203,12 @@ def check_accuracy(context: ModelContext, check: CheckSpec) -> CheckResult:
     report = run.accuracy
     deciding = [d for d in report.decisions if d.verdict == report.verdict] or list(report.decisions)
     words = "; ".join(f"{d.text} [metric {d.metric}]" for d in deciding) or "; ".join(report.reasons)
-    verdict = "warn" if report.verdict == "pass" and mismatch else report.verdict
-    line = f"{check.name} {verdict}: {words}" + (f" (warning: {mismatch})" if mismatch else "")
+    # A pass on inputs outside the model's range, or against outputs of another runtime, is a warn.
+    cautions = [w for w in result.warnings if w.startswith(INPUT_RANGE_PREFIX)]
+    if mismatch:
+        cautions.append(mismatch)
+    verdict = "warn" if report.verdict == "pass" and cautions else report.verdict
+    line = f"{check.name} {verdict}: {words}" + "".join(f" (warning: {c})" for c in cautions)
     summary = (
         ", ".join(f"{d.output}: {d.metric} {d.verdict}" for d in deciding)
         if report.verdict != "pass"
@@ -217,6 +222,7 @@ def check_accuracy(context: ModelContext, check: CheckSpec) -> CheckResult:
         "reasons": list(report.reasons),
         "golden_runtime": golden.runtime,
         "runtime": _current(),
+        "warnings": cautions,
     }
     return CheckResult(name, check.name, check.kind, verdict, line, summary, evidence)
 

@@ -93,3 +93,24 @@ def test_the_golden_file_holds_every_scene_and_photo_and_each_is_judged(tmp_path
     checks = json.loads((tmp_path / "gate.json").read_text())["checks"]
     accuracy = next(check for check in checks if check["check"] == "accuracy")
     assert accuracy["evidence"]["judged_on"] == "golden inputs (mask.golden.npz)"
+
+
+def test_golden_inputs_outside_the_models_range_turn_a_pass_into_a_warn(tmp_path, cli, monkeypatch):
+    from tests import tflite_builder
+
+    monkeypatch.chdir(tmp_path)
+    tflite_builder.conv_model(tmp_path / "conv.tflite", input_shape=(1, 16, 16, 3))
+    table = ('[models.conv]\nmodel = "conv.tflite"\n'
+             '[models.conv.checks.accuracy]\ngolden = "conv.golden.npz"\n')
+    # Recorded as if the model took 0-255 pixels; the configuration now says it takes [0, 1].
+    config = write_config(tmp_path, table + "normalize = [0, 255]\n")
+    assert cli("gate", "--config", str(config), "--record", "--quiet")[0] == 0
+    config = write_config(tmp_path, table + "normalize = [0, 1]\n")
+    code, out, err = cli("gate", "--config", str(config), "--quiet", "--json", "gate.json")
+    assert code == 0, err
+    (line,) = [text for text in out.splitlines() if text.startswith("conv: accuracy warn")]
+    assert "(warning: input range: input holds values from 0 to 25" in line
+    assert "outside the [0, 1] the model expects (normalize)" in line
+    checks = json.loads((tmp_path / "gate.json").read_text())["checks"]
+    (accuracy,) = [check for check in checks if check["check"] == "accuracy"]
+    assert accuracy["verdict"] == "warn" and accuracy["evidence"]["warnings"][0].startswith("input range: ")
