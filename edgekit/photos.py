@@ -8,9 +8,11 @@ cup of coffee and a cat, the last two with nobody in them. Copies rather than a 
 scikit-image: 210 KB of PNG against a 13 MB wheel with SciPy behind it.
 
 :data:`PHOTO_SCENES` are the photo inputs edgekit feeds a vision model: each photo as it is, the
-astronaut mirrored, and the astronaut small and off-centre on a plain background. Every photo is
-fitted to the model's input (centre crop to its aspect ratio, then bilinear resampling), so the
-same scene at the same size is the same pixels on every machine.
+astronaut mirrored, and the astronaut small and off-centre on a plain background. A photo that
+fills the frame is resampled to the model's input (bilinear, stretched as the apps stretch camera
+frames); one pasted small keeps its aspect ratio. The same scene at the same size is the same pixels
+on every machine. :func:`person_points` says where the astronaut's nose and shoulders are in a scene
+(placed by hand on the photo), so an app's keypoints can be checked to land on her.
 """
 
 from __future__ import annotations
@@ -25,7 +27,7 @@ from edgekit.errors import DataFileError
 from edgekit.png import read_png
 
 __all__ = ["Photo", "PhotoScene", "PHOTOS", "PHOTO_SCENES", "load_photo", "fit", "resize",
-           "render_photo_scene"]
+           "render_photo_scene", "person_points", "PERSON_POINTS"]
 
 #: Background of a photo pasted small: the drawn scenes' light background.
 _BACKGROUND = (214, 222, 230)
@@ -47,6 +49,13 @@ PHOTOS = (
     Photo("chelsea", "a cat (Chelsea)", 0, "CC0, Stefan van der Walt"),
 )
 _BY_NAME = {photo.name: photo for photo in PHOTOS}
+
+#: Where the person in a photo has her nose (BlazePose landmark 0) and shoulders (11: her left, on
+#: the image's right; 12: her right), as (x, y) fractions of the photo, placed by eye on the
+#: 512 x 512 original. The shoulder joints are hidden under the suit's collar ring: approximate.
+PERSON_POINTS: dict[str, dict[int, tuple[float, float]]] = {
+    "astronaut": {0: (0.434, 0.230), 11: (0.61, 0.46), 12: (0.22, 0.46)},
+}
 
 
 @dataclass(frozen=True)
@@ -132,14 +141,39 @@ def render_photo_scene(scene: PhotoScene, height: int, width: int) -> np.ndarray
     if scene.mirrored:
         photo = photo[:, ::-1]
     if scene.placement is None:
-        return fit(photo, height, width)
-    centre_y, centre_x, scale = scene.placement
-    side = max(1, round(scale * min(height, width)))
-    aspect = photo.shape[1] / photo.shape[0]
-    small = fit(photo, side, max(1, round(side * aspect)))
+        return resize(photo, height, width)
+    left, top, small_w, side = _pasted_box(scene, height, width)
+    small = fit(photo, side, small_w)
     frame = np.empty((height, width, 3), dtype=np.uint8)
     frame[:] = _BACKGROUND
-    top = min(max(0, round(centre_y * height - small.shape[0] / 2)), height - small.shape[0])
-    left = min(max(0, round(centre_x * width - small.shape[1] / 2)), width - small.shape[1])
-    frame[top:top + small.shape[0], left:left + small.shape[1]] = small
+    frame[top:top + side, left:left + small_w] = small
     return frame
+
+
+def person_points(scene: PhotoScene, height: int, width: int) -> dict[int, tuple[float, float]]:
+    """:data:`PERSON_POINTS` of the scene's photo where SCENE at HEIGHT x WIDTH shows them (frame
+    fractions); empty for a photo without them. Mirrored, the person's left shoulder is still the
+    one on the image's right (she still faces the camera), so 11 and 12 trade places."""
+    points = dict(PERSON_POINTS.get(scene.photo, {}))
+    if scene.mirrored:
+        points = {_MIRRORED.get(k, k): (1 - x, y) for k, (x, y) in points.items()}
+    if scene.placement is None:
+        return points
+    left, top, small_w, side = _pasted_box(scene, height, width)
+    return {k: ((left + x * small_w) / width, (top + y * side) / height) for k, (x, y) in points.items()}
+
+
+_MIRRORED = {11: 12, 12: 11}
+
+
+def _pasted_box(scene: PhotoScene, height: int, width: int) -> tuple[int, int, int, int]:
+    """(left, top, width, height) in pixels of a pasted photo, as :func:`render_photo_scene` places it."""
+    if scene.placement is None:
+        raise ValueError(f"{scene.label} fills the frame; it is not pasted")
+    centre_y, centre_x, scale = scene.placement
+    photo = _load(scene.photo)
+    side = max(1, round(scale * min(height, width)))
+    small_w = max(1, round(side * photo.shape[1] / photo.shape[0]))
+    top = min(max(0, round(centre_y * height - side / 2)), height - side)
+    left = min(max(0, round(centre_x * width - small_w / 2)), width - small_w)
+    return left, top, small_w, side

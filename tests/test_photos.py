@@ -7,7 +7,7 @@ from importlib import resources
 import numpy as np
 import pytest
 
-from edgekit.photos import PHOTO_SCENES, PHOTOS, fit, load_photo, render_photo_scene, resize
+from edgekit.photos import PHOTO_SCENES, PHOTOS, fit, load_photo, person_points, render_photo_scene, resize
 
 
 def test_every_photo_is_shipped_small_with_its_licence_note():
@@ -63,3 +63,18 @@ def test_photo_scenes_render_at_any_size_identically_twice():
     rows, cols = np.nonzero(~background)
     assert 0.25 < cols.mean() / 100 < 0.45 and 0.5 < rows.mean() / 100 < 0.7  # off-centre, left and low
     assert [scene.people for scene in PHOTO_SCENES] == [1, 1, 1, 0, 0]
+
+
+def test_person_points_follow_the_photo_when_mirrored_and_pasted():
+    whole, mirrored, small, coffee = PHOTO_SCENES[0], PHOTO_SCENES[1], PHOTO_SCENES[2], PHOTO_SCENES[3]
+    points = person_points(whole, 256, 256)
+    assert points[0] == (0.434, 0.230) and points[11][0] > points[12][0]  # her left shoulder: image right
+    flipped = person_points(mirrored, 256, 256)
+    assert flipped[0] == pytest.approx((1 - 0.434, 0.230))
+    assert flipped[11] == pytest.approx((1 - points[12][0], points[12][1]))  # still the image-right one
+    pasted = person_points(small, 100, 100)
+    frame = render_photo_scene(small, 100, 100)
+    x, y = pasted[0]
+    assert 0.25 < x < 0.45 and 0.45 < y < 0.55  # inside the pasted 40 x 40 photo (top 0.4), near its top
+    assert not (frame[round(y * 100), round(x * 100)] == (214, 222, 230)).all()
+    assert person_points(coffee, 64, 64) == {}
