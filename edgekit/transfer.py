@@ -70,19 +70,26 @@ def reporter(log: Callable[[str], None], what: str, total: int) -> Callable[[int
     """A report callback for fetching WHAT (TOTAL bytes, 0 if unknown) that speaks through LOG.
 
     A log with a ``transfer(what, done, total)`` method (a live progress display) gets every
-    update; any other gets a plain line when LINE_S seconds have passed since the last one.
+    update; any other gets a plain line when LINE_S seconds have passed since the last one, and
+    one when all TOTAL bytes are there.
     """
     transfer = getattr(log, "transfer", None)
     if callable(transfer):
         return lambda done: transfer(what, done, total)
     last = [time.monotonic()]
+    finished = [False]
 
     def line(done: int) -> None:
         now = time.monotonic()
-        if now - last[0] < LINE_S:
-            return
+        complete = bool(total) and done >= total
+        if finished[0] or (now - last[0] < LINE_S and not complete):
+            return  # a line every LINE_S seconds, and one when the whole package is there
         last[0] = now
-        share = f" ({100 * min(done, total) / total:.0f}%)" if total else ""
-        log(f"{what}: {megabytes(done)}" + (f" of {megabytes(total)}{share}" if total else ""))
+        finished[0] = complete
+        if not total:
+            log(f"{what}: {megabytes(done)}")
+            return
+        shown = min(done, total)  # npm's cache holds a little more than the tarball itself
+        log(f"{what}: {megabytes(shown)} of {megabytes(total)} ({100 * shown / total:.0f}%)")
 
     return line

@@ -24,6 +24,7 @@ concurrent pulls of the same model are safe.
 from __future__ import annotations
 
 import contextlib
+import contextvars
 import difflib
 import functools
 import hashlib
@@ -34,7 +35,7 @@ import shutil
 import subprocess
 import tarfile
 import tempfile
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path, PurePosixPath, PureWindowsPath
@@ -67,6 +68,8 @@ _CHUNK = 1 << 20
 _FILTER_ROOT = os.path.join(os.path.abspath(os.sep), "edgekit-zoo-extract")
 
 Log = Callable[[str], None]
+#: Where pulls without a ``log`` of their own report (see :func:`fetches_logged_to`).
+_fetch_log: contextvars.ContextVar[Log | None] = contextvars.ContextVar("edgekit_zoo_fetch_log", default=None)
 
 
 @dataclass(frozen=True)
@@ -310,7 +313,7 @@ def pull(name: str, *, force: bool = False, log: Log | None = None, seq_len: int
     use, once per ``seq_len`` (its token sequence length; default the builder's, 128).
     """
     entry = get(name)
-    say = log or (lambda _message: None)
+    say = log or _fetch_log.get() or (lambda _message: None)
     if entry.is_built:
         if force or cached_path(name, seq_len=seq_len) is None:
             check_writable_cache(cache_dir())
@@ -338,7 +341,19 @@ def source_path(
         built = ", ".join(e.name for e in entries() if e.is_built) or "none"
         raise ModelFormatError(name, f"zoo model {name} is a ready-made .tflite with no TensorFlow source; "
                                      f"zoo models with one: {built}", "a TensorFlow source")
-    return _build(entry, force, log or (lambda _message: None), seq_len).saved_model_dir
+    return _build(entry, force, log or _fetch_log.get() or (lambda _message: None), seq_len).saved_model_dir
+
+
+@contextlib.contextmanager
+def fetches_logged_to(log: Log | None) -> Iterator[None]:
+    """Inside, pulls made without a ``log`` report to LOG: models fetched deep inside other work (the
+    person detector a scaffold's golden step copies into an app) still say what they fetch and show
+    their progress."""
+    token = _fetch_log.set(log)
+    try:
+        yield
+    finally:
+        _fetch_log.reset(token)
 
 
 def resolve_model(spec: str | os.PathLike, *, log: Log | None = None) -> Path:

@@ -38,6 +38,9 @@ def test_a_plain_log_gets_a_line_every_few_seconds(monkeypatch):
     report(52_100_000)
     report(60_000_000)  # too soon after that line
     assert lines == ["fetching pkg@1: 52.1 MB of 144.5 MB (36%)"]
+    report(144_600_000)  # complete (npm's cache holds a little more than the tarball): said at once,
+    report(144_600_000)  # and once
+    assert lines[1:] == ["fetching pkg@1: 144.5 MB of 144.5 MB (100%)"]
     unknown = reporter(lines.append, "fetching x", 0)
     clock[0] += transfer.LINE_S
     unknown(2_000_000)
@@ -59,3 +62,25 @@ def test_a_live_log_gets_every_count():
     report(10)
     assert updates == [("fetching pkg@1", 3, 10), ("fetching pkg@1", 10, 10)]
     assert megabytes(144_509_169) == "144.5 MB"
+
+
+def test_activity_log_reports_a_transfer_as_plain_lines_off_a_terminal(monkeypatch):
+    import io
+
+    from edgekit.report.progress import ActivityLog
+
+    clock = [0.0]
+    monkeypatch.setattr(transfer.time, "monotonic", lambda: clock[0])
+    stream = io.StringIO()
+    log = ActivityLog(stream, live=False)
+    log.transfer("fetching pkg@1", 1_000_000, 4_000_000)
+    clock[0] += transfer.LINE_S
+    log.transfer("fetching pkg@1", 2_000_000, 4_000_000)
+    assert stream.getvalue() == "fetching pkg@1: 2.0 MB of 4.0 MB (50%)\n"
+    # On a terminal the same counts drive a bar, which goes when the fetch is complete.
+    live = ActivityLog(io.StringIO(), live=True)
+    live.transfer("fetching pkg@1", 1, 2)
+    assert live._transfer is not None
+    live.transfer("fetching pkg@1", 2, 2)
+    assert live._transfer is None
+    live.close()

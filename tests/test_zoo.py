@@ -316,6 +316,20 @@ def test_npm_missing_is_tool_missing_with_install_hint(cache: Path, no_npm):
     assert "apt-get install -y npm" in str(caught.value) and "pass a .tflite path" in str(caught.value)
 
 
+def test_a_pull_deep_inside_other_work_reports_to_the_log_around_it(cache: Path, no_npm, monkeypatch):
+    model = b"TFL3 fake model"
+    tarball = cached_fake_package(cache, model)
+    use_catalog(monkeypatch, fake_entry(tarball_sha256=sha256(tarball), sha256=sha256(model),
+                                        size_bytes=len(model)))
+    messages: list[str] = []
+    with zoo.fetches_logged_to(messages.append):
+        path = zoo.pull("fake-model")  # no log of its own, as a scaffold's golden step pulls its detector
+    assert messages[-1] == f"fake-model: cached at {path}"
+    heard = len(messages)
+    zoo.pull("fake-model")  # outside the block: reports nowhere again
+    assert len(messages) == heard
+
+
 def test_force_ignores_the_cache(cache: Path, no_npm, monkeypatch):
     model = b"TFL3 fake model"
     tarball = cached_fake_package(cache, model)

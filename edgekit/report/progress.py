@@ -178,9 +178,11 @@ class ActivityLog:
         if not self._live:
             from edgekit.transfer import reporter
 
-            if self._plain_transfer is None:
-                self._plain_transfer = reporter(self, what, total)
+            if self._plain_transfer is None:  # a line every few seconds, written as any other message
+                self._plain_transfer = reporter(lambda line: self(line), what, total)
             self._plain_transfer(done)
+            if total and done >= total:
+                self._plain_transfer = None
             return
         from rich.progress import BarColumn, DownloadColumn, Progress, TextColumn, TransferSpeedColumn
 
