@@ -50,7 +50,7 @@ def test_rejudging_a_real_gpu_document(benchmark) -> None:
     assert any(run.accuracy and run.accuracy.verdict == "warn" for run in result.runs)
 
 
-def test_drawing_six_scenes_at_256(benchmark) -> None:
+def test_drawing_six_scenes_and_five_photos_at_256(benchmark) -> None:
     image = TensorInfo(0, "image", (1, 256, 256, 3), (1, 256, 256, 3), "float32", None)
     sets = benchmark(realistic_inputs, [image], normalize=(0.0, 1.0))
-    assert sets is not None and len(sets.sets) == 6
+    assert sets is not None and len(sets.sets) == 11

@@ -18,6 +18,8 @@ __all__ = [
     "DelegateUnavailable",
     "ZooError",
     "ToolMissing",
+    "PackageMissing",
+    "CONVERT_EXTRA",
     "ToolTimeout",
     "ToolInstallError",
     "ResultFormatError",
@@ -140,6 +142,20 @@ class ToolMissing(EdgekitError):
     def __init__(self, tool: str, purpose: str, install_hint: str) -> None:
         self.tool = tool
         super().__init__(f"{tool} is needed {purpose} but was not found on PATH; {install_hint}")
+
+
+#: What installs TensorFlow beside edgekit (convert, TF.js graph models' golden vectors, minilm-l6).
+CONVERT_EXTRA = "pip install 'edgekit-ml[convert]'"
+
+
+class PackageMissing(ToolMissing):
+    """A Python package edgekit needs for this job is not installed: an extra of edgekit's (e.g. convert)."""
+
+    def __init__(self, package: str, purpose: str, install_hint: str) -> None:
+        self.tool = package
+        EdgekitError.__init__(
+            self, f"the Python package {package} is needed {purpose} but is not installed; {install_hint}"
+        )
 
 
 class ToolTimeout(EdgekitError):

@@ -36,6 +36,7 @@ __all__ = [
     "fully_connected_model",
     "int8_mobilenet_model",
     "metadata_model",
+    "normalization_metadata",
     "multi_input_model",
     "quantized_model",
     "signature_model",
@@ -369,6 +370,48 @@ def metadata_model(
     return mb.save(path, associated_files=files)
 
 
+def normalization_metadata(mean: Sequence[float], std: Sequence[float]) -> bytes:
+    """A TFLite Support ``TFLITE_METADATA`` flatbuffer (metadata_schema.fbs, identifier M001) whose
+    one subgraph's first input has a NormalizationOptions process unit with MEAN and STD."""
+    b = flatbuffers.Builder(256)
+
+    def floats(values: Sequence[float]) -> int:
+        b.StartVector(4, len(values), 4)
+        for value in reversed(values):
+            b.PrependFloat32(value)
+        return b.EndVector()
+
+    def tables(offsets: Sequence[int]) -> int:
+        b.StartVector(4, len(offsets), 4)
+        for offset in reversed(offsets):
+            b.PrependUOffsetTRelative(offset)
+        return b.EndVector()
+
+    means, stds = floats(mean), floats(std)
+    b.StartObject(2)  # NormalizationOptions { mean, std }
+    b.PrependUOffsetTRelativeSlot(0, means, 0)
+    b.PrependUOffsetTRelativeSlot(1, stds, 0)
+    options = b.EndObject()
+    b.StartObject(2)  # ProcessUnit { options_type, options }: NormalizationOptions is union member 1
+    b.PrependUint8Slot(0, 1, 0)
+    b.PrependUOffsetTRelativeSlot(1, options, 0)
+    unit = b.EndObject()
+    units = tables([unit])
+    b.StartObject(7)  # TensorMetadata: process_units is field 4
+    b.PrependUOffsetTRelativeSlot(4, units, 0)
+    tensor = b.EndObject()
+    inputs = tables([tensor])
+    b.StartObject(9)  # SubGraphMetadata: input_tensor_metadata is field 2
+    b.PrependUOffsetTRelativeSlot(2, inputs, 0)
+    subgraph = b.EndObject()
+    subgraphs = tables([subgraph])
+    b.StartObject(8)  # ModelMetadata: subgraph_metadata is field 3
+    b.PrependUOffsetTRelativeSlot(3, subgraphs, 0)
+    root = b.EndObject()
+    b.Finish(root, file_identifier=b"M001")
+    return bytes(b.Output())
+
+
 def conv_model(
     path: str | os.PathLike[str],
     *,
@@ -377,8 +420,9 @@ def conv_model(
     kernel: tuple[int, int] = (3, 3),
     stride: int = 1,
     padding: str = "same",
+    metadata: Mapping[str, bytes] | None = None,
 ) -> Path:
-    """``input`` NHWC -> CONV_2D (weights [filters, kh, kw, C], bias) -> ``output``."""
+    """``input`` NHWC -> CONV_2D (weights [filters, kh, kw, C], bias) -> ``output``, plus METADATA entries."""
     n, h, w, c = input_shape
     kh, kw = kernel
     oh, ow = _conv_out(h, kh, stride, padding), _conv_out(w, kw, stride, padding)
@@ -392,6 +436,8 @@ def conv_model(
     options.padding, options.strideH, options.strideW = _padding(padding), stride, stride
     g.op("CONV_2D", [x, weights, bias], [y], options)
     g.io([x], [y])
+    for name, value in (metadata or {}).items():
+        mb.metadata(name, value)
     return mb.save(path)
 
 

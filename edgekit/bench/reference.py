@@ -70,9 +70,19 @@ class Reference:
 
 
 def load_expected(
-    path: str | os.PathLike | Mapping[str, np.ndarray], model: Model, label: str = ""
+    path: str | os.PathLike | Mapping[str, np.ndarray] | Sequence[Mapping[str, np.ndarray]], model: Model,
+    label: str = "",
 ) -> Reference:
-    """Expected outputs (an .npz path, or arrays keyed by output name), checked against the model."""
+    """Expected outputs (an .npz path, or arrays keyed by output name), checked against the model.
+
+    A sequence of mappings holds the expected outputs of every input set, in the sets' order.
+    """
+    if isinstance(path, Sequence) and not isinstance(path, str):
+        if not path:
+            raise InputsError("expected outputs", "no expected outputs were given")
+        first, *rest = (_expected_arrays(dict(arrays), model, label or "expected outputs", "expected outputs")
+                        for arrays in path)
+        return replace(first, extra_outputs=tuple(r.outputs or {} for r in rest))
     if isinstance(path, Mapping):
         return _expected_arrays(dict(path), model, label or "expected outputs", "expected outputs")
     path = Path(path)

@@ -6,7 +6,7 @@ import functools
 import math
 import os
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import numpy as np
@@ -31,9 +31,12 @@ from edgekit.errors import ModelFormatError, UnsupportedModel, UsageError
 from edgekit.files.preflight import thread_count_warning
 from edgekit.inputs.realistic import InputSets
 from edgekit.inputs.sets import prepare_input_sets
+from edgekit.inputs.value_range import PREFIX as INPUT_RANGE_PREFIX
+from edgekit.inputs.value_range import expected_ranges, range_warnings
 from edgekit.measure.loop import LoopConfig
 from edgekit.model.contract import TensorInfo
 from edgekit.model.dynamic import fill_dynamic
+from edgekit.model.formats.tflite_metadata import METADATA_NAME
 from edgekit.model.model import Model
 from edgekit.results.bench_result import BenchResult, RunResult
 from edgekit.system.environment import environment_fingerprint
@@ -99,10 +102,10 @@ def bench(
     min_seconds: float = 1.0,
     max_seconds: float = 30.0,
     timeout: float | None = None,
-    inputs: str | os.PathLike | Mapping[str, np.ndarray] | None = None,
+    inputs: str | os.PathLike | Mapping[str, np.ndarray] | InputSets | None = None,
     seed: int = 0,
     reference: str | os.PathLike | None = None,
-    expected: str | os.PathLike | Mapping[str, np.ndarray] | None = None,
+    expected: str | os.PathLike | Mapping[str, np.ndarray] | Sequence[Mapping[str, np.ndarray]] | None = None,
     expected_label: str = "",
     tolerance: str | None = None,
     accuracy: bool = True,
@@ -115,14 +118,15 @@ def bench(
 ) -> BenchResult:
     """Benchmark MODEL (a .tflite path or zoo name) on this host for every delegate x thread count.
 
-    Every run gets the same inputs (seeded, or INPUTS: an .npz path or a name->array mapping) in a
-    fresh worker process. Runs that cannot execute are recorded as `unavailable` / `unsupported`
-    with the reason; crashes and hangs as `crashed` / `timeout`. Raises UnsupportedModel when no
-    requested delegate could run the model at all.
+    Every run gets the same inputs (seeded, or INPUTS: an .npz path, a name->array mapping, or named
+    sets as :class:`InputSets`) in a fresh worker process. Runs that cannot execute are recorded as
+    `unavailable` / `unsupported` with the reason; crashes and hangs as `crashed` / `timeout`.
+    Raises UnsupportedModel when no requested delegate could run the model at all.
 
     Unless `accuracy` is False, every ok run is judged against a reference: EXPECTED outputs
-    (.npz), the REFERENCE model (path or zoo name) on reference kernels, or by default cpu-ref on
-    the same file. TOLERANCE ("cosine=0.995,max_abs=1e-3") overrides the preset's fail thresholds.
+    (.npz, a mapping, or one mapping per input set), the REFERENCE model (path or zoo name) on
+    reference kernels, or by default cpu-ref on the same file. TOLERANCE
+    ("cosine=0.995,max_abs=1e-3") overrides the preset's fail thresholds.
 
     SIGNATURE picks the entry point (default: the first; the result names it). Dynamic input
     dimensions are filled (BATCH for a dynamic batch, else the model's static size) and the
@@ -154,6 +158,7 @@ def bench(
                       f"zoo catalog ({entry.name}): {hints.get('source', '')}" if entry else "",
                       parse_output_roles(output_roles))
     value_range = _validate_normalize(normalize) or _catalog_range(hints)
+    range_source = "normalize" if normalize is not None else f"zoo catalog ({entry.name})" if entry else ""
     chosen = [delegate_registry.get(name) for name in _expand_all(names, parsed.format)]
     loop = LoopConfig(warmup_runs, warmup_seconds, runs, min_seconds, max_seconds)
     settings = BenchSettings(
@@ -181,6 +186,10 @@ def bench(
     input_sets, reference_sets = prepare_input_sets(
         parsed, run_tensors, inputs, seed, reference_model, value_range
     )
+    range_lines = _input_range_warnings(parsed, run_tensors, input_sets, value_range, range_source)
+    if range_lines:  # the verdicts' "judged on" says it too
+        findings = "; ".join(line[len(INPUT_RANGE_PREFIX):] for line in range_lines)
+        input_sets = replace(input_sets, description=f"{input_sets.description}; {findings}")
     arrays, extra_inputs = input_sets.sets[0], input_sets.sets[1:]
     expected_reference = load_expected(expected, parsed, expected_label) if expected is not None else None
     planned, coverages = _plan(parsed, chosen, settings)
@@ -189,7 +198,8 @@ def bench(
     device = HostDevice()
     devices: dict[str, HostDevice] = {"host": device}
     environment = environment_fingerprint(list(settings.threads))
-    notes = [load_warning(environment), thread_count_warning(settings.threads), *input_sets.notes]
+    notes = [load_warning(environment), thread_count_warning(settings.threads), *input_sets.notes,
+             *range_lines]
     warnings = [line for line in notes if line]
     for line in warnings:
         emit.on_message(f"warning: {line}")
@@ -347,6 +357,15 @@ def _validate_normalize(normalize: tuple[float, float] | None) -> tuple[float, f
             "normalize", f"{low:g},{high:g} is not LOW,HIGH: finite, LOW below HIGH (e.g. 0,1 or -1,1)"
         )
     return low, high
+
+
+def _input_range_warnings(model: Model, tensors: Sequence[TensorInfo], sets: InputSets,
+                          value_range: tuple[float, float] | None, source: str) -> list[str]:
+    """Lines about given inputs outside the range the model expects (:mod:`edgekit.inputs.value_range`)."""
+    if sets.kind != "given":
+        return []
+    ranges = expected_ranges(tensors, model.metadata_bytes(METADATA_NAME), value_range, source)
+    return range_warnings(sets.sets, ranges)
 
 
 def _catalog_range(hints: Mapping[str, object]) -> tuple[float, float] | None:

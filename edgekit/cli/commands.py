@@ -6,6 +6,7 @@ import argparse
 import contextlib
 import json
 import sys
+import warnings
 from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -23,10 +24,14 @@ def _scaffold(args: argparse.Namespace) -> int:
     from edgekit.api import scaffold, scaffold_apps
 
     if args.list:
+        from edgekit.zoo import serving
+
         apps = scaffold_apps()
         width = max(len(app.name) for app in apps)
         for app in apps:
-            print(f"{app.name.ljust(width)}  {app.task.needs}")
+            served = serving(app.name)
+            print(f"{app.name.ljust(width)}  needs: {app.task.needs}")
+            print(f"{'':{width}}  zoo models: {', '.join(served) if served else 'none; ' + app.task.bring}")
         return EXIT_OK
     missing = [
         flag
@@ -56,8 +61,18 @@ def _scaffold(args: argparse.Namespace) -> int:
         keypoints=parse_keypoints(args.keypoints) if args.keypoints else None,
         output=args.output, vocab=vocab, max_answer_len=args.max_answer_len,
     )
-    with native_log_hidden(show=args.verbose):
-        result = scaffold(args.app, args.model, args.out, options=options, force=args.force, log=_log)
+    from edgekit.report.progress import ActivityLog
+    from edgekit.scaffold.validate_android import KotlinParserMissing
+
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always", KotlinParserMissing)
+        with native_log_hidden(show=args.verbose), ActivityLog() as log:
+            result = scaffold(args.app, args.model, args.out, options=options, force=args.force, log=log)
+    for warning in caught:  # one plain line for edgekit's own; others as Python shows them
+        if issubclass(warning.category, KotlinParserMissing):
+            print(f"edgekit: warning: {warning.message}", file=sys.stderr)
+        else:
+            warnings.showwarning(warning.message, warning.category, warning.filename, warning.lineno)
     if args.json:
         print(json.dumps(result.to_dict(), indent=2))
     else:
@@ -163,6 +178,7 @@ def _convert_call(args: argparse.Namespace, convert: Callable[..., Any], progres
         calibration=args.calibration,
         calibration_range=(low_high[0], low_high[1]),
         signature=args.signature,
+        normalize=_normalize(args.normalize),
         input_shapes=args.input_shape or [],
         delegates=_split(args.delegate),
         threads=_int_list(args.threads, "--threads"),

@@ -334,6 +334,12 @@ def _parser() -> argparse.ArgumentParser:
     convert.add_argument(
         "--calibration-range", default="-1,1", metavar="LOW,HIGH", help="image value range (default: -1,1)"
     )
+    convert.add_argument(
+        "--normalize",
+        metavar="LOW,HIGH",
+        help="value range a float image input expects: the reference then runs on drawn scenes and photos "
+        "(default: the zoo catalog's, else seeded random inputs)",
+    )
     convert.add_argument("--signature", help="SavedModel signature to convert (default: serving_default)")
     convert.add_argument(
         "--input-shape",

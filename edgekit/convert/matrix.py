@@ -1,6 +1,11 @@
 """`convert`: every requested variant from one TensorFlow source, each benched on this host and
 judged against the source executed in TensorFlow on the same inputs: the variant matrix.
 
+The inputs are realistic where the task is known (:mod:`edgekit.inputs.realistic`: drawn scenes and
+photographs for an image source whose value range is known, sentences for a text source with a
+vocabulary), else seeded random; every variant is judged on all of them, and its verdict names the
+worst set.
+
 Variants are made in a staging folder beside ``--out`` and published into it together; each is
 then benched at its final path. Every step of one variant (conversion, Edge TPU compile, TF.js
 conversion, bench) runs inside that variant's isolation: a variant that fails or times out is
@@ -28,11 +33,13 @@ from edgekit.convert.result import ConvertResult, VariantResult
 from edgekit.errors import DelegateUnavailable, EdgekitError, ToolMissing, ToolTimeout, UsageError
 from edgekit.files.atomic import publish_directory
 from edgekit.files.preflight import check_output_dir
+from edgekit.inputs.realistic import InputSets, realistic_inputs
 from edgekit.inputs.seeded import convert_inputs, generate_inputs
 from edgekit.model.model import Model, TensorInfo
 from edgekit.results.bench_result import BenchResult
 from edgekit.sources.tf_source import TfSource, open_source, parse_input_shapes
 from edgekit.system.tools import TOOL_TIMEOUT_S
+from edgekit.zoo import catalog_entry
 
 __all__ = ["convert", "ConvertResult", "VariantResult"]
 
@@ -61,6 +68,7 @@ def convert(
     calibration: str | os.PathLike | None = None,
     calibration_range: tuple[float, float] = (-1.0, 1.0),
     signature: str | None = None,
+    normalize: tuple[float, float] | None = None,
     input_shapes: Sequence[str] | dict | None = None,
     delegates: Sequence[str] = ("cpu",),
     threads: Sequence[int] = (1,),
@@ -76,13 +84,17 @@ def convert(
     """Convert SOURCE into each variant under OUT, then bench and judge every one of them.
 
     ``tool_timeout`` bounds each external tool (tfjs converters, edgetpu_compiler) in seconds; a
-    variant whose tool runs past it ends as ``timeout``.
+    variant whose tool runs past it ends as ``timeout``. NORMALIZE (low, high) is the value range of
+    a float image input (default: the zoo catalog's for a catalog model): with it the reference runs
+    on drawn scenes and photographs instead of random noise.
     """
     chosen = _variants(variants)
     check_seed(seed)
     check_seconds("tool_timeout", tool_timeout, positive=True)
     check_threads(threads)  # checked now, not after minutes of conversion
     check_delegates(delegates)
+    if normalize is not None and not float(normalize[0]) < float(normalize[1]):
+        raise UsageError("normalize", f"{normalize[0]:g},{normalize[1]:g}: LOW must be below HIGH")
     out = check_output_dir(_prepare_out(Path(out), force), "out")
 
     def say(message: str) -> None:
@@ -98,9 +110,10 @@ def convert(
                                      encode_text=_text_encoder(tf_source), seed=seed + 1000)
             if calib.warning:
                 say(calib.warning)
-        real_inputs = generate_inputs(_tensor_infos(tf_source), seed)
-        say(f"running the source in TensorFlow {tf_source.tensorflow_version} for reference outputs")
-        expected = tf_source.run(real_inputs)
+        real_sets = _reference_sets(tf_source, source, normalize, seed)
+        say(f"running the source in TensorFlow {tf_source.tensorflow_version} for reference outputs on "
+            f"{real_sets.description}")
+        expected = [tf_source.run(arrays) for arrays in real_sets.sets]
         reference_label = (f"the source ({tf_source.kind}) executed in TensorFlow "
                            f"{tf_source.tensorflow_version}")
         source_record = tf_source.to_dict()
@@ -109,7 +122,7 @@ def convert(
                          max_seconds=max_seconds, tolerance=tolerance, listeners=listeners)
 
     def bench_at(path: Path) -> BenchResult:
-        return _bench_variant(path, real_inputs, expected, reference_label, bench_options)
+        return _bench_variant(path, real_sets, expected, reference_label, bench_options)
 
     results = [item if isinstance(item, VariantResult) else _benched(item, out, bench_at, say)
                for item in made]
@@ -122,7 +135,8 @@ def convert(
         reference=reference_label,
         settings={"variants": chosen, "delegates": list(delegates), "threads": list(threads), "seed": seed,
                   "tolerance": tolerance, "calibration_range": list(calibration_range),
-                  "tool_timeout": tool_timeout},
+                  "tool_timeout": tool_timeout, "normalize": list(normalize) if normalize else None,
+                  "inputs": real_sets.to_dict()},
         environment=environment_fingerprint(list(threads)),
         variants=results,
     )
@@ -214,7 +228,22 @@ def _benched(made: _Made, out: Path, bench_at: Callable[[Path], BenchResult],
                          made.size_bytes, made.convert_seconds, made.note, made.coverage, bench)
 
 
-def _bench_variant(path: Path, real_inputs: dict, expected: dict, reference_label: str,
+def _reference_sets(source: TfSource, spec: str | os.PathLike, normalize: tuple[float, float] | None,
+                    seed: int) -> InputSets:
+    """Realistic input sets for SOURCE where its task is known (value range: NORMALIZE, else the
+    zoo catalog's), else one seeded random set."""
+    entry = catalog_entry(spec, source.path)
+    value_range = normalize or (entry.value_range if entry is not None else None)
+    vocab = source.extra_files.get("vocab.txt")
+    sets = realistic_inputs(list(source.inputs), normalize=value_range, vocab=vocab)
+    if sets is not None:
+        return sets
+    why = "the source's task is not known (see `normalize`)"
+    return InputSets("random", f"seeded random inputs (seed {seed}; {why}): verdicts judged on random inputs",
+                     (f"random (seed {seed})",), (generate_inputs(_tensor_infos(source), seed),))
+
+
+def _bench_variant(path: Path, real_sets: InputSets, expected: list[dict], reference_label: str,
                    options: dict) -> BenchResult:
     """Bench on this host with the source's real inputs carried through the variant's quantization."""
     from edgekit.bench.run import bench
@@ -222,14 +251,16 @@ def _bench_variant(path: Path, real_inputs: dict, expected: dict, reference_labe
     model = Model.open(path)
     signature = model.signatures[0] if model.signatures else None
     by_signature = {key: tensor.name for key, tensor in signature.inputs.items()} if signature else {}
+    first = real_sets.sets[0]
     source_tensors = [
         TensorInfo(i, by_signature.get(key, key), value.shape, value.shape, str(value.dtype), None)
-        for i, (key, value) in enumerate(sorted(real_inputs.items()))
+        for i, (key, value) in enumerate(sorted(first.items()))
     ]
-    arrays = {by_signature.get(key, key): value for key, value in real_inputs.items()}
-    inputs = convert_inputs(arrays, source_tensors, model.inputs)
+    carried = tuple(convert_inputs({by_signature.get(key, key): value for key, value in arrays.items()},
+                                   source_tensors, model.inputs) for arrays in real_sets.sets)
+    inputs = InputSets("given", f"the source's inputs: {real_sets.description}", real_sets.labels, carried)
     outputs = {key: tensor.name for key, tensor in signature.outputs.items()} if signature else {}
-    expected_by_tensor = {outputs.get(key, key): value for key, value in expected.items()}
+    expected_by_tensor = [{outputs.get(key, key): value for key, value in one.items()} for one in expected]
     return bench(path, inputs=inputs, expected=expected_by_tensor, expected_label=reference_label, **options)
 
 

@@ -69,7 +69,8 @@ class TensorFlowGraphRunner:
 
     def __init__(self, model_path: str, threads: int) -> None:
         from edgekit.model.model import Model
-        from edgekit.sources.tf_source import open_source, tensorflow
+        from edgekit.sources.tf_source import open_source
+        from edgekit.system.tensorflow import tensorflow
 
         tf = tensorflow()
         tf.config.threading.set_intra_op_parallelism_threads(threads)

@@ -1,10 +1,14 @@
 """Golden outputs: record a trusted model's inputs and outputs once, judge every candidate on them.
 
 A golden file is an ``.npz`` with ``inputs/<tensor>``, ``outputs/<tensor>`` and ``meta`` (JSON:
-format, runtime versions, the recorded model's sha256). The accuracy check runs the candidate on
-the golden inputs on the ``cpu`` delegate and judges its outputs with the task-aware verdicts
-(``edgekit.verdicts.accuracy``). A golden file recorded with another LiteRT version warns, or fails when
-the configuration says ``runtime_mismatch = "fail"``.
+format, runtime versions, the recorded model's sha256, and ``inputs``: what the sets are, one label
+each). Where the task is known the recording holds every realistic input set (drawn scenes and
+photographs for an image model): the first set as ``inputs/`` and ``outputs/``, the others as
+``sets/<k>/inputs/<tensor>`` and ``sets/<k>/outputs/<tensor>`` (k from 1). The accuracy check runs
+the candidate on every golden set on the ``cpu`` delegate and judges its outputs with the
+task-aware verdicts (``edgekit.verdicts.accuracy``); the verdict is the worst set's, and names it. A
+golden file recorded with another LiteRT version warns, or fails when the configuration says
+``runtime_mismatch = "fail"``.
 
 A golden file arrives with a pull request like the configuration: it must lie inside the
 configuration's folder (symbolic links resolved), it is read by the bounded ``.npz`` reader (its
@@ -29,6 +33,8 @@ from edgekit.files.preflight import check_output_file
 from edgekit.gate.config import CheckSpec, ModelSpec
 from edgekit.gate.context import ModelContext
 from edgekit.gate.result import CheckResult
+from edgekit.inputs.realistic import InputSets
+from edgekit.inputs.value_range import PREFIX as INPUT_RANGE_PREFIX
 from edgekit.system.environment import package_version
 
 __all__ = [
@@ -65,11 +71,28 @@ class Golden:
     inputs: dict[str, np.ndarray]
     outputs: dict[str, np.ndarray]
     meta: dict[str, Any]
+    #: The sets after the first, in order (files recorded before there were several have none).
+    extra_inputs: tuple[dict[str, np.ndarray], ...] = ()
+    extra_outputs: tuple[dict[str, np.ndarray], ...] = ()
 
     @property
     def runtime(self) -> str | None:
         version = self.meta["runtime"].get(_RUNTIME)
         return version if isinstance(version, str) else None
+
+    def input_sets(self, file_name: str) -> InputSets:
+        """Every golden input set, labelled as the recording labelled them."""
+        recorded: Any = self.meta.get("inputs")
+        recorded = recorded if isinstance(recorded, dict) else {}
+        count = 1 + len(self.extra_inputs)
+        labels: Any = recorded.get("sets")
+        named = isinstance(labels, list) and len(labels) == count and all(isinstance(v, str) for v in labels)
+        if not named:
+            labels = [f"golden set {k + 1}" for k in range(count)]
+        what: Any = recorded.get("description")
+        what = what if isinstance(what, str) else ""
+        description = f"golden inputs ({file_name}{': ' + what if what else ''})"
+        return InputSets("given", description, tuple(labels), (self.inputs, *self.extra_inputs))
 
 
 def golden_path(spec: ModelSpec, check: CheckSpec) -> Path:
@@ -128,6 +151,9 @@ def record_golden(context: ModelContext, check: CheckSpec) -> Path:
     }
     arrays = {f"inputs/{name}": value for name, value in result.inputs.items()}
     arrays.update({f"outputs/{name}": value for name, value in run.outputs.items()})
+    for k, (inputs, outputs) in enumerate(zip(result.extra_inputs, run.extra_outputs, strict=True), start=1):
+        arrays.update({f"sets/{k}/inputs/{name}": value for name, value in inputs.items()})
+        arrays.update({f"sets/{k}/outputs/{name}": value for name, value in outputs.items()})
     arrays["meta"] = np.array(json.dumps(meta))
     atomic.write_npz(target, arrays)
     return target
@@ -154,7 +180,17 @@ def load_golden(context: ModelContext, check: CheckSpec) -> Golden:
     }
     if not inputs or not outputs:
         raise context.spec.source.error(key, f"{path} holds no inputs or no outputs; {_REDO}")
-    return Golden(inputs, outputs, meta)
+    extra_inputs, extra_outputs = [], []
+    for k in range(1, 1 + sum(name.startswith("sets/") and "/inputs/" in name for name in arrays)):
+        prefix = f"sets/{k}/"
+        found = {name[len(prefix):]: value for name, value in arrays.items() if name.startswith(prefix)}
+        if not found:
+            break
+        extra_inputs.append({n[len("inputs/"):]: v for n, v in found.items() if n.startswith("inputs/")})
+        extra_outputs.append({n[len("outputs/"):]: v for n, v in found.items() if n.startswith("outputs/")})
+        if not extra_inputs[-1] or not extra_outputs[-1]:
+            raise context.spec.source.error(key, f"{path}: golden set {k} lacks inputs or outputs; {_REDO}")
+    return Golden(inputs, outputs, meta, tuple(extra_inputs), tuple(extra_outputs))
 
 
 def _read_meta(array: np.ndarray | None) -> dict[str, Any] | str:
@@ -201,8 +237,8 @@ def check_accuracy(context: ModelContext, check: CheckSpec) -> CheckResult:
     try:
         result = bench(
             context.candidate_path,
-            inputs=golden.inputs,
-            expected=golden.outputs,
+            inputs=golden.input_sets(golden_path(context.spec, check).name),
+            expected=[golden.outputs, *golden.extra_outputs],
             expected_label=f"golden outputs ({golden_path(context.spec, check).name})",
             tolerance=check.options.get("tolerance"),
             normalize=check.options.get("normalize"),
@@ -232,8 +268,12 @@ def check_accuracy(context: ModelContext, check: CheckSpec) -> CheckResult:
     report = run.accuracy
     deciding = [d for d in report.decisions if d.verdict == report.verdict] or list(report.decisions)
     words = "; ".join(f"{d.text} [metric {d.metric}]" for d in deciding) or "; ".join(report.reasons)
-    verdict = "warn" if report.verdict == "pass" and mismatch else report.verdict
-    line = f"{check.name} {verdict}: {words}" + (f" (warning: {mismatch})" if mismatch else "")
+    # A pass on inputs outside the model's range, or against outputs of another runtime, is a warn.
+    cautions = [w for w in result.warnings if w.startswith(INPUT_RANGE_PREFIX)]
+    if mismatch:
+        cautions.append(mismatch)
+    verdict = "warn" if report.verdict == "pass" and cautions else report.verdict
+    line = f"{check.name} {verdict}: {words}" + "".join(f" (warning: {c})" for c in cautions)
     summary = (
         ", ".join(f"{d.output}: {d.metric} {d.verdict}" for d in deciding)
         if report.verdict != "pass"
@@ -247,6 +287,7 @@ def check_accuracy(context: ModelContext, check: CheckSpec) -> CheckResult:
         "reasons": list(report.reasons),
         "golden_runtime": golden.runtime,
         "runtime": _current(),
+        "warnings": cautions,
     }
     return CheckResult(name, check.name, check.kind, verdict, line, summary, evidence)
 

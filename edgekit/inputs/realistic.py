@@ -1,7 +1,8 @@
-"""Realistic inputs for a model whose task is known: drawn scenes for images, sentences for text.
+"""Realistic inputs for a model whose task is known: scenes and photos for images, sentences for text.
 
 ``realistic_inputs`` looks at the model's inputs. One image input ``[1, H, W, 3]`` gets every
-scene of :mod:`edgekit.inputs.scenes` at H x W: raw 0..255 pixels for an integer input, pixels mapped to
+scene of :mod:`edgekit.inputs.scenes` and every photo scene of :mod:`edgekit.inputs.photos` at H x W
+(drawn scenes first: the first set is the one timed): raw 0..255 pixels for an integer input, pixels mapped to
 the input's value range (``normalize``, from the zoo catalog or the user) for a float one, which
 has to be known; then quantized when the input is. Token inputs ``[1, L]`` with a WordPiece
 ``vocab.txt`` beside the model get the bundled sentences. Anything else: None, and the caller
@@ -16,6 +17,7 @@ from pathlib import Path
 
 import numpy as np
 
+from edgekit.inputs.photos import PHOTO_SCENES, render_photo_scene
 from edgekit.inputs.scenes import SCENES, SENTENCES, draw_scene
 from edgekit.model.contract import TensorInfo
 from edgekit.model.quantization import quantize
@@ -61,14 +63,16 @@ def _scenes(tensor: TensorInfo, normalize: tuple[float, float] | None) -> InputS
     if not integer and normalize is None:
         return None  # a float image's value range is not in the file: guessing it would mislead
     low, high = normalize or (0.0, 255.0)
+    images = [(scene.label, draw_scene(scene, height, width)) for scene in SCENES]
+    images += [(scene.label, render_photo_scene(scene, height, width)) for scene in PHOTO_SCENES]
     sets = []
-    for scene in SCENES:
-        pixels = draw_scene(scene, height, width).astype(np.float64)[None]
+    for _, rgb in images:
+        pixels = rgb.astype(np.float64)[None]
         real = pixels if integer else (low + pixels / 255.0 * (high - low)).astype(np.float32)
         sets.append({tensor.name: quantize(real, tensor.quantization, tensor.dtype)})
     scale = "raw 0-255 pixels" if integer else f"pixels mapped to [{low:g}, {high:g}]"
-    return InputSets("realistic", f"{len(SCENES)} drawn scenes at {height}x{width} ({scale})",
-                     tuple(scene.label for scene in SCENES), tuple(sets))
+    what = f"{len(SCENES)} drawn scenes and {len(PHOTO_SCENES)} photographs at {height}x{width} ({scale})"
+    return InputSets("realistic", what, tuple(label for label, _ in images), tuple(sets))
 
 
 def _sentences(tensors: Sequence[TensorInfo], vocab: Path) -> InputSets:

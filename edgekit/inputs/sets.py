@@ -29,12 +29,16 @@ RANDOM = "random"
 def prepare_input_sets(
     model: Model,
     tensors: Sequence[TensorInfo],
-    inputs: str | os.PathLike[str] | Mapping[str, np.ndarray] | None,
+    inputs: str | os.PathLike[str] | Mapping[str, np.ndarray] | InputSets | None,
     seed: int,
     reference_model: Model | None,
     normalize: tuple[float, float] | None,
 ) -> tuple[InputSets, InputSets | None]:
-    """The candidate's input sets, and the reference model's (same real values) when there is one."""
+    """The candidate's input sets, and the reference model's (same real values) when there is one.
+
+    INPUTS may already be named sets (:class:`InputSets`, e.g. a golden file's): each is checked
+    against the model like an .npz of yours, and keeps its label.
+    """
     if inputs is not None and not (isinstance(inputs, str) and inputs == RANDOM):
         given = _given(model, inputs)
         if reference_model is None:
@@ -58,8 +62,13 @@ def prepare_input_sets(
     return _carried(sets, reference_model.inputs, model.inputs), sets
 
 
-def _given(model: Model, inputs: str | os.PathLike[str] | Mapping[str, np.ndarray]) -> InputSets:
+def _given(model: Model, inputs: str | os.PathLike[str] | Mapping[str, np.ndarray] | InputSets) -> InputSets:
     notes: list[str] = []
+    if isinstance(inputs, InputSets):
+        checked = tuple(check_inputs(arrays, model.inputs, source=label, notes=notes)
+                        for label, arrays in zip(inputs.labels, inputs.sets, strict=True))
+        return InputSets(inputs.kind, inputs.description, inputs.labels, checked,
+                         tuple(dict.fromkeys((*inputs.notes, *notes))))
     if isinstance(inputs, (str, os.PathLike)):
         arrays = load_inputs(Path(inputs), model.inputs, notes)
         where = f"your inputs ({Path(inputs).name})"

@@ -142,10 +142,11 @@ class ProgressPrinter(BenchListener):
 
 
 class ActivityLog:
-    """A ``log`` callback for work without a known length (zoo pulls, tools installs).
+    """A ``log`` callback for work without a known length (zoo pulls, tools installs, scaffolds).
 
     On a terminal each message stays as a line and a spinner shows the current step and its elapsed
-    time until :meth:`close`; elsewhere each message is one plain line.
+    time until :meth:`close`; elsewhere each message is one plain line. A download reports through
+    :meth:`transfer`: a bar with bytes and speed on a terminal, a line every few seconds elsewhere.
     """
 
     def __init__(self, stream: TextIO | None = None, *, live: bool | None = None) -> None:
@@ -153,6 +154,9 @@ class ActivityLog:
         self._live = self._stream.isatty() if live is None else live
         self._progress: Any = None
         self._task: Any = None
+        self._transfer: Any = None
+        self._transfer_task: Any = None
+        self._plain_transfer: Callable[[int], None] | None = None
 
     def __call__(self, message: str) -> None:
         if not self._live:
@@ -169,11 +173,38 @@ class ActivityLog:
         self._progress.console.print(message, markup=False)
         self._progress.update(self._task, description=message)
 
+    def transfer(self, what: str, done: int, total: int) -> None:
+        """Bytes fetched so far of TOTAL (0: unknown): a bar with size and speed on a terminal."""
+        if not self._live:
+            from edgekit.system.transfer import reporter
+
+            if self._plain_transfer is None:  # a line every few seconds, written as any other message
+                self._plain_transfer = reporter(lambda line: self(line), what, total)
+            self._plain_transfer(done)
+            if total and done >= total:
+                self._plain_transfer = None
+            return
+        from rich.progress import BarColumn, DownloadColumn, Progress, TextColumn, TransferSpeedColumn
+
+        if self._transfer is None:
+            self.close()
+            self._transfer = Progress(TextColumn("{task.description}"), BarColumn(), DownloadColumn(),
+                                      TransferSpeedColumn(), console=_console(self._stream), transient=True)
+            self._transfer_task = self._transfer.add_task(what, total=total or None)
+            self._transfer.start()
+        self._transfer.update(self._transfer_task, completed=done)
+        if total and done >= total:
+            self._transfer.stop()
+            self._transfer = None
+
     def close(self) -> None:
-        """Stop the spinner."""
+        """Stop the spinner (and a transfer bar)."""
         if self._progress is not None:
             self._progress.stop()
             self._progress = None
+        if self._transfer is not None:
+            self._transfer.stop()
+            self._transfer = None
 
     def __enter__(self) -> Callable[[str], None]:
         return self

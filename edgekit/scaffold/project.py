@@ -29,6 +29,7 @@ from edgekit.scaffold.golden import make_golden
 from edgekit.scaffold.render import render_tree, template_roots
 from edgekit.scaffold.runtimes import Runtime, runtime_for
 from edgekit.version import __version__
+from edgekit.zoo import fetches_logged_to
 
 __all__ = ["ScaffoldResult", "scaffold", "bind_app", "VERSIONS_FILES"]
 
@@ -81,7 +82,8 @@ def scaffold(app_name: str, model: str | os.PathLike[str], out: str | os.PathLik
         staging = Path(scratch) / "project"
         staging.mkdir()
         say(f"{app.name}: bound {contract.display_name} ({runtime.name}); computing golden vectors…")
-        golden = make_golden(app.task, contract, binding, staging / app.platform.golden_dir)
+        with fetches_logged_to(log):  # helper models (a person detector) fetched for the golden step
+            golden = make_golden(app.task, contract, binding, staging / app.platform.golden_dir)
         _copy_model(contract, binding, staging / app.platform.model_dir)
         context = _context(app, contract, runtime, binding, golden)
         rendered = render_tree(template_roots(app.platform.name, app.task), context, staging)

@@ -51,6 +51,8 @@ class Task:
     camera: bool = False  # the Android app reads frames from the camera (permission + CameraX)
     groups: tuple[str, ...] = ()
     templates: Path | None = None
+    #: Where to find a model when no zoo model serves the task (``scaffold --list`` says it).
+    bring: str = ""
 
     def __post_init__(self) -> None:
         if self.modality not in MODALITIES:
@@ -102,7 +104,11 @@ _BUILTIN = (
          "int32 token inputs [1, L] (ids; mask and segment ids optional) + vocab.txt; "
          "start/end logits [1, L]",
          roles=("text", "span"), bind=_bind_qa, golden=_golden_module("text_qa"), modality="text",
-         groups=("_text",)),
+         groups=("_text",),
+         bring="bring a SQuAD-tuned BERT whose outputs are start and end logits [1, L]: e.g. TensorFlow "
+               "Lite's MobileBERT question-answering model (SQuAD 1.1; tfhub.dev/tensorflow/lite-model/"
+               "mobilebert/1/metadata/1, now on Kaggle Models as tensorflow/mobilebert, TFLite); its "
+               "vocab.txt is inside the .tflite, a zip file: unzip it beside the model or pass --vocab"),
     Task("smart-scroll", "Smart scroll",
          "int32 token inputs [1, L] + vocab.txt; a text embedding [1, D] (or [1, L, D])",
          roles=("text", "embedding"), bind=_bind_smart_scroll, golden=_golden_module("text_scroll"),

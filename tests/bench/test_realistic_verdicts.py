@@ -8,6 +8,7 @@ import numpy as np
 import pytest
 
 from edgekit.bench.run import bench
+from edgekit.inputs.photos import PHOTO_SCENES
 from edgekit.inputs.realistic import realistic_inputs
 from edgekit.inputs.scenes import SCENES
 from edgekit.model.model import Model
@@ -31,13 +32,15 @@ def masks(tmp_path_factory):
 def test_the_float_model_segments_the_drawn_person(masks):
     models, roles = masks
     result = bench(models["float"], delegates=["cpu"], normalize=(0, 1), output_roles=roles, **FAST)
-    assert result.input_sets["kind"] == "realistic" and len(result.input_sets["sets"]) == len(SCENES)
+    sets = len(SCENES) + len(PHOTO_SCENES)
+    assert result.input_sets["kind"] == "realistic" and len(result.input_sets["sets"]) == sets
+    assert result.input_sets["sets"][len(SCENES):] == [scene.label for scene in PHOTO_SCENES]
     (run,) = result.runs
-    assert run.accuracy.verdict == "pass" and len(run.extra_outputs) == len(SCENES) - 1
+    assert run.accuracy.verdict == "pass" and len(run.extra_outputs) == sets - 1
     coverage = float((next(iter(run.outputs.values())) > 0.5).mean())
     assert 0.05 < coverage < 0.5  # the figure, not the frame
     table = format_bench_table(result)
-    assert "inputs: realistic - 6 drawn scenes at 64x64 (pixels mapped to [0, 1])" in table
+    assert "inputs: realistic - 6 drawn scenes and 5 photographs at 64x64 (pixels mapped to [0, 1])" in table
 
 
 def test_a_broken_int8_mask_fails_on_its_mask_and_says_where(masks):
@@ -49,8 +52,8 @@ def test_a_broken_int8_mask_fails_on_its_mask_and_says_where(masks):
     (decision,) = accuracy.decisions
     assert decision.basis == "mask" and decision.verdict == "fail"
     assert re.search(r"\(mask\): [\d,]+ of 4,096 pixels flip \(\d+\.\d\d%\)", decision.text)
-    assert "drawn scenes" in accuracy.judged_on and "the worst of 6" in accuracy.judged_on
-    assert "accuracy FAIL (judged on 6 drawn scenes" in format_bench_table(result)
+    assert "drawn scenes and 5 photographs" in accuracy.judged_on and "the worst of 11" in accuracy.judged_on
+    assert "accuracy FAIL (judged on 6 drawn scenes and 5 photographs" in format_bench_table(result)
 
 
 def test_a_calibrated_int8_mask_passes_on_the_same_scenes(masks):

@@ -74,6 +74,24 @@ def test_keras_cnn_converts_to_every_variant_with_sizes_and_verdicts(keras_file,
     assert "TensorFlow" in by_name["fp32"].bench.runs[0].accuracy.reference
 
 
+def test_with_a_value_range_the_reference_runs_on_drawn_scenes_and_photos(keras_file, tmp_path):
+    result = convert(keras_file, out=tmp_path / "out", variants=["fp32", "int8-full"], normalize=(-1.0, 1.0),
+                     **FAST)
+    inputs = result.settings["inputs"]
+    assert inputs["kind"] == "realistic" and len(inputs["sets"]) == 11
+    assert "6 drawn scenes and 5 photographs at 32x32 (pixels mapped to [-1, 1])" in inputs["description"]
+    for variant in result.variants:
+        bench = variant.bench
+        assert bench.input_sets["sets"] == inputs["sets"] and len(bench.runs[0].extra_outputs) == 10
+        judged_on = bench.runs[0].accuracy.judged_on
+        assert "the source's inputs: 6 drawn scenes and 5 photographs" in judged_on
+        assert "the worst of 11" in judged_on
+    int8 = next(v for v in result.variants if v.variant == "int8-full")
+    assert next(iter(int8.bench.inputs.values())).dtype == np.int8  # carried through its quantization
+    with pytest.raises(UsageError, match="normalize"):
+        convert(keras_file, out=tmp_path / "again", normalize=(1.0, -1.0))
+
+
 def test_int8_full_variant_gets_the_float_inputs_through_its_quantization(keras_file, tmp_path):
     result = convert(keras_file, out=tmp_path / "out", variants=["int8-full"], **FAST)
     (variant,) = result.variants

@@ -46,8 +46,8 @@ KEY_FILES = (
 def projects(tmp_path_factory, zoo_model, qa_model) -> dict[str, Path]:
     """The four Android apps, each scaffolded once from a real model.
 
-    pose-android converts the BlazePose person detector (a TF.js graph model) to .tflite, reading
-    the graph in-process with edgekit's own TensorFlow.
+    pose-android and bodypix-android ship MediaPipe's own BlazePose person detector
+    (pose_detection.tflite, from the zoo): no TensorFlow is needed to make them.
     """
     root = tmp_path_factory.mktemp("android")
     models = {
@@ -139,6 +139,28 @@ def test_selfie_segmentation_runs_on_android_through_xnnpack(projects):
     assert (out / "app/src/main/assets/selfie_segmentation.tflite").is_file()
     expected = json.loads((out / "app/src/androidTest/assets/golden/expected.json").read_text())
     assert 0.05 < expected["foreground"] < 0.6  # the golden figure is found: the op ran
+
+
+def test_bodypix_runs_the_person_detector_and_finds_nobody_on_the_cup_and_the_cat(projects):
+    """The presence step: a mask only where MediaPipe's detector finds someone, on the phone as in Python."""
+    out = projects["bodypix-android"]
+    assert sorted(p.name for p in (out / "app/src/main/assets").iterdir()) == [
+        "pose_detection.tflite", "selfie_segmentation.tflite"]
+    expected = json.loads((out / "app/src/androidTest/assets/golden/expected.json").read_text())
+    people = {image["file"]: image["person"] for image in expected["images"]}
+    assert {file: person["present"] for file, person in people.items()} == {
+        "input.png": True, "photo-astronaut.png": True, "photo-astronaut-mirrored.png": True,
+        "photo-astronaut-small.png": True, "photo-coffee.png": False, "photo-chelsea.png": False}
+    assert expected["detector"]["file"] == "pose_detection.tflite"
+    assert expected["presence"]["threshold"] == 0.5
+    assert expected["tolerance_basis"]["measured"] is False  # no phone here: the floor values, and it says so
+    source = out / "app/src/main/java/dev/edgekit/app"
+    pipeline = (source / "VisionPipeline.kt").read_text()
+    assert "detector.personScore(rgb, Binding.IMAGE_WIDTH, Binding.IMAGE_HEIGHT)" in pipeline
+    assert "if (score < DetectorSpec.MIN_SCORE) return FrameResult(score, null)" in pipeline
+    assert 'const val FILE = "pose_detection.tflite"' in (source / "DetectorSpec.kt").read_text()
+    parity = (out / "app/src/androidTest/java/dev/edgekit/app/ParityTest.kt").read_text()
+    assert 'assertNull("$file: a person where edgekit found nobody", result.probability)' in parity
 
 
 def test_stop_words_match_the_web_apps():

@@ -1,9 +1,10 @@
 """The two-stage BlazePose math (edgekit.scaffold.golden.pose_two_stage) against hand-computed numbers,
 and the reason it exists: on a small, off-centre figure the landmark model fed the whole frame
-misses the figure, and the two-stage pipeline does not.
+misses the figure, and the two-stage pipeline does not; on the photographs it finds the astronaut
+(whole, mirrored, small) and nobody on the coffee cup and the cat, with either detector.
 
-Running the detector needs TensorFlow for its TF.js graph (the converters' environment), so the
-whole-pipeline test is slow; the centre-crop counter-example runs the .tflite only and is quick.
+Running the web's detector needs TensorFlow for its TF.js graph, so the whole-pipeline tests are
+slow; the centre-crop counter-example runs the .tflite only and is quick.
 """
 
 from __future__ import annotations
@@ -17,14 +18,19 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from edgekit.inputs.photos import person_points
 from edgekit.inputs.scenes import SCENES, draw_scene
 from edgekit.scaffold.golden import pose_two_stage as ts
 from edgekit.scaffold.golden import vision_pose
+from edgekit.scaffold.golden.person_detector import DETECTOR_MODELS, detector_runner, person_score
 from edgekit.scaffold.golden.pose_golden_two_stage import (
     IMAGES,
+    PHOTO_RADIUS,
     figure_box,
     figure_points,
     keypoints_off_figure,
+    keypoints_off_person,
+    pipeline_runners,
     platform_of,
 )
 from edgekit.scaffold.golden.run import run_model
@@ -133,29 +139,45 @@ def test_the_whole_frame_fed_to_the_landmark_model_misses_the_off_centre_figure(
 
 
 @pytest.mark.slow
-def test_two_stage_keypoints_land_on_the_figure_centred_and_off_centre(landmark_model):
+@pytest.mark.parametrize("platform", ["web", "android"])
+def test_two_stage_keypoints_land_on_the_person_and_nobody_is_found_where_nobody_is(landmark_model, platform):
     from edgekit.scaffold.contract import load_contract
-    from edgekit.scaffold.golden.pose_golden_two_stage import DETECTOR_MODEL
 
     contract, binding = landmark_model
-    image, keypoints = binding["image"], binding["keypoints"]
-    detector = load_contract(DETECTOR_MODEL)
-
-    def detect(values):
-        return run_model(detector, {detector.inputs[0].key: values})[detector.outputs[0].key]
-
-    def landmarks(values):
-        outputs = run_model(contract, {image.tensor.key: values})
-        return outputs[keypoints.tensor.key], float(np.asarray(outputs["Identity_1"]).reshape(-1)[0])
-
-    for _file, scene in IMAGES:
-        rgb = draw_scene(scene, 256, 256)
+    image = binding["image"]
+    detect, landmarks = pipeline_runners(contract, binding, load_contract(DETECTOR_MODELS[platform]))
+    for golden_image in IMAGES:
+        rgb = golden_image.render(256, 256)
         first = ts.run_frame(rgb, None, detect, landmarks, image.normalize)
-        assert first.stage == "detect" and first.detection is not None and first.detection.score > 0.8
-        assert keypoints_off_figure(first.keypoints, _figure_frame(scene)) == []
         second = ts.run_frame(rgb, first.next_region, detect, landmarks, image.normalize)
-        assert second.stage == "track" and second.detection is None and second.presence > 0.9
-        assert keypoints_off_figure(second.keypoints, _figure_frame(scene)) == []
+        where = golden_image.file
+        if not golden_image.people:  # the coffee cup and the cat
+            assert first.detection is None and second.detection is None, where
+            assert person_score(rgb, detect) < 0.5, where
+            continue
+        assert first.stage == "detect" and first.detection is not None and first.detection.score > 0.8, where
+        assert second.stage == "track" and second.detection is None and second.presence > 0.9, where
+        for frame in (first, second):
+            if golden_image.drawn is not None:
+                assert keypoints_off_figure(frame.keypoints, _figure_frame(golden_image.drawn)) == [], where
+            else:
+                points = person_points(golden_image.photo, 256, 256)
+                check = {"person_points": {str(k): list(v) for k, v in points.items()},
+                         "person_radius": PHOTO_RADIUS}
+                assert keypoints_off_person(frame.keypoints, check) == [], where
+
+
+@pytest.mark.slow
+def test_both_detectors_agree_on_who_is_there(zoo_model):
+    from edgekit.scaffold.contract import load_contract
+
+    for name in DETECTOR_MODELS.values():
+        zoo_model(name)
+    web, android = (detector_runner(load_contract(DETECTOR_MODELS[p])) for p in ("web", "android"))
+    for golden_image in IMAGES:
+        rgb = golden_image.render(256, 256)
+        scores = [person_score(rgb, detect) for detect in (web, android)]
+        assert all((s >= 0.5) == bool(golden_image.people) for s in scores), (golden_image.file, scores)
 
 
 @pytest.fixture(scope="module")
@@ -166,26 +188,32 @@ def android_project(tmp_path_factory, landmark_model):
 
 
 @pytest.mark.slow
-def test_android_app_gets_the_detector_as_tflite_and_checks_both_stages(android_project):
+def test_android_app_gets_mediapipes_detector_tflite_and_checks_both_stages(android_project):
     out = android_project
     assets = out / "app/src/main/assets"
-    assert sorted(p.name for p in assets.iterdir()) == [
-        "blazepose_detector.tflite", "pose_landmark_full.tflite"]
+    assert sorted(p.name for p in assets.iterdir()) == ["pose_detection.tflite", "pose_landmark_full.tflite"]
     expected = json.loads((out / "app/src/androidTest/assets/golden/expected.json").read_text())
-    assert expected["pipeline"] == "two-stage" and expected["detector"]["file"] == "blazepose_detector.tflite"
+    assert expected["pipeline"] == "two-stage" and expected["detector"]["file"] == "pose_detection.tflite"
+    assert expected["detector"]["model"] == "blazepose-detector"  # MediaPipe's file: no TensorFlow needed
+    files = [image.file for image in IMAGES]
     assert [(f["image"], f["stage"]) for f in expected["frames"]] == [
-        ("input.png", "detect"), ("input.png", "track"),
-        ("input-offcentre.png", "detect"), ("input-offcentre.png", "track")]
-    for frame in expected["frames"]:  # from the converted detector, which is what the phone runs
-        assert keypoints_off_figure(frame["keypoints"], frame) == []
+        (file, stage) for file in files for stage in (("detect", "track") if "coffee" not in file and
+                                                      "chelsea" not in file else ("detect", "detect"))]
+    for frame in expected["frames"]:  # from MediaPipe's .tflite detector, which is what the phone runs
+        if "figure_box" in frame:
+            assert keypoints_off_figure(frame["keypoints"], frame) == []
+        if "person_points" in frame:
+            assert keypoints_off_person(frame["keypoints"], frame) == []
     source = out / "app/src/main/java/dev/edgekit/app"
     stages = (source / "PoseStages.kt").read_text()
-    for line in ("const val TWO_STAGE = true", 'const val DETECTOR_FILE = "blazepose_detector.tflite"',
-                 "const val DETECTOR_VALUES = 13", "const val PRESENCE_OUTPUT = 1",
-                 "val DETECTOR_STRIDES = intArrayOf(8, 16, 32, 32, 32)"):
-        assert line in stages
+    assert "const val TWO_STAGE = true" in stages and "const val PRESENCE_OUTPUT = 1" in stages
+    spec = (source / "DetectorSpec.kt").read_text()
+    for line in ('const val FILE = "pose_detection.tflite"', "const val VALUES = 13",
+                 "val STRIDES = intArrayOf(8, 16, 32, 32, 32)"):
+        assert line in spec
     parity = (out / "app/src/androidTest/java/dev/edgekit/app/ParityTest.kt").read_text()
     assert "PersonDetector.open(GoldenFiles.appContext)" in parity and "checkOnFigure(where" in parity
+    assert "checkOnPerson(where" in parity
     pipeline = (source / "VisionPipeline.kt").read_text()
     assert "private val detector: PersonDetector? = null" in pipeline
     assert "fun open(context: Context" in pipeline
@@ -200,15 +228,18 @@ def test_kotlin_two_stage_math_computes_what_python_computes(android_project, la
 
     contract, binding = landmark_model
     source = android_project / "app/src/main/java/dev/edgekit/app"
-    detector = load_contract(android_project / "app/src/main/assets/blazepose_detector.tflite")
+    detector = load_contract(android_project / "app/src/main/assets/pose_detection.tflite")
     rgb = draw_scene(SCENES[1], 256, 256)
     (tmp_path / "size.txt").write_text("256 256")
     rgb.tofile(tmp_path / "rgb.bin")
     letterbox = ts.letterbox_region(256, 256)
     detector_input = ts.normalize(ts.crop(rgb, letterbox, 224, 224), -1.0, 1.0)
-    detector_output = run_model(detector, {detector.inputs[0].key: detector_input})[detector.outputs[0].key]
-    detector_output = detector_output.astype(np.float32)
-    detector_output.tofile(tmp_path / "detector_output.bin")
+    raw_outputs = run_model(detector, {detector.inputs[0].key: detector_input})
+    widths = {tensor.key: tensor.shape[-1] for tensor in detector.outputs}
+    for key, value in raw_outputs.items():  # MediaPipe's two outputs, as the phone reads them
+        name = "scores" if widths[key] == 1 else "boxes"
+        np.asarray(value, dtype=np.float32).tofile(tmp_path / f"detector_{name}.bin")
+    detector_output = detector_runner(detector)(detector_input).astype(np.float32)  # rows: score first
     detection = ts.decode_best_detection(detector_output, ts.ssd_anchors(), letterbox, 256, 256)
     assert detection is not None
     region = ts.alignment_region(detection.keypoints[0], detection.keypoints[1], 256, 256)
@@ -220,7 +251,7 @@ def test_kotlin_two_stage_math_computes_what_python_computes(android_project, la
     following = ts.alignment_region(points[ts.AUX_HIPS], points[ts.AUX_SCALE], 256, 256)
 
     jar = tmp_path / "check.jar"
-    sources = [source / "PoseStages.kt", source / "TwoStage.kt",
+    sources = [source / "PoseStages.kt", source / "DetectorSpec.kt", source / "TwoStage.kt",
                Path(__file__).parent / "kotlin" / "TwoStageCheck.kt"]
     subprocess.run(["kotlinc", *map(str, sources), "-include-runtime", "-d", str(jar)], check=True,
                    capture_output=True, timeout=600)
@@ -233,6 +264,7 @@ def test_kotlin_two_stage_math_computes_what_python_computes(android_project, la
         assert np.array_equal(kotlin_input, python.ravel()), name
     assert kotlin["anchor"] == [detection.anchor]
     assert kotlin["score"] == pytest.approx([detection.score], abs=1e-12)
+    assert kotlin["best_score"] == pytest.approx([person_score(rgb, detector_runner(detector))], abs=1e-12)
     assert kotlin["box"] == pytest.approx(list(detection.box), abs=1e-12)
     flat_keypoints = [v for point in detection.keypoints for v in point]
     assert kotlin["keypoints"] == pytest.approx(flat_keypoints, abs=1e-12)

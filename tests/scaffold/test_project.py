@@ -32,10 +32,14 @@ def test_non_empty_destination_is_refused_before_any_work(tmp_path):
     assert (out / "keep.txt").read_text() == "mine"
 
 
-def test_cli_list_shows_what_each_app_needs(capsys):
+def test_cli_list_shows_what_each_app_needs_and_the_zoo_models_that_serve_it(capsys):
     assert main(["scaffold", "--list"]) == 0
     lines = capsys.readouterr().out.splitlines()
-    assert len(lines) == 8 and lines[0].startswith("qa-web") and "start/end logits" in lines[0]
+    assert len(lines) == 16 and lines[0].startswith("qa-web") and "start/end logits" in lines[0]
+    assert "zoo models: none; bring a SQuAD-tuned BERT" in lines[1] and "MobileBERT" in lines[1]
+    pose = lines[lines.index(next(line for line in lines if line.startswith("pose-web"))) + 1]
+    assert pose.split("zoo models: ")[1] == ("pose-landmark-lite, pose-landmark-full, pose-landmark-heavy, "
+                                             "movenet-lightning-tfjs")
 
 
 @pytest.mark.parametrize("argv, message", [

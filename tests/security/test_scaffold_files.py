@@ -106,8 +106,8 @@ def test_weight_shards_in_a_subfolder_keep_their_path_in_the_app(graph_model, tm
     out = tmp_path / "app"
     assert main(["scaffold", "--app", "bodypix-web", "--model", str(json_path), "--out", str(out),
                  "--normalize=0,1"]) == 0, capsys.readouterr().err
-    assert sorted(str(p.relative_to(out / "public/model")) for p in (out / "public/model").rglob("*")
-                  if p.is_file()) == ["model.json", "weights/selfie.bin"]
+    shipped = {str(p.relative_to(out / "public/model")) for p in (out / "public/model").rglob("*") if p.is_file()}
+    assert {"model.json", "weights/selfie.bin"} <= shipped  # beside them: the person detector's files
 
 
 def test_a_vocabulary_linking_out_of_the_model_folder_is_refused(zoo_cache, tmp_path, capsys):

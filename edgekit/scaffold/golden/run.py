@@ -37,7 +37,10 @@ def _run_tflite(contract: ModelContract, inputs: Mapping[str, np.ndarray]) -> di
 
 def _run_graph(contract: ModelContract, inputs: Mapping[str, np.ndarray]) -> dict[str, np.ndarray]:
     from edgekit.sources.tf_source import open_source
+    from edgekit.system.tensorflow import tensorflow
 
+    # PackageMissing (exit 3) with the extra to install, before any work, when TensorFlow is absent.
+    tensorflow(f"to run {contract.display_name} (a TF.js graph model) for the app's golden vectors")
     with open_source(contract.path) as source:  # the source's scratch SavedModel goes with it
         arrays = {}
         for position, spec in enumerate(source.inputs):

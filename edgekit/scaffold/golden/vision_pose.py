@@ -2,8 +2,9 @@
 
 Files written into the golden folder (the same files serve the web and Android apps):
 
-``input.png``
-    8-bit RGB PNG at the model's input size (:func:`vision_image.synthetic_person`); no resize needed.
+``input.png``, ``photo-*.png``
+    8-bit RGB PNGs at the model's input size (:mod:`.vision_images`: the drawn figure, then the
+    photographs); no resize needed.
 ``expected.json``
     ``schema_version`` (1), ``task`` ("pose"), ``model`` and ``model_sha256``;
     ``input``: ``file``, ``height``, ``width``, ``dtype`` (of the model input) and ``normalize``
@@ -14,10 +15,13 @@ Files written into the golden folder (the same files serve the web and Android a
     ``raw``: the first ``count * stride`` values of that output, row-major, as the model gave them;
     ``keypoints``: ``count`` rows of [x, y, score] — x and y divided by the input width/height when
     ``coords`` is "pixels" (so 0..1 across the image), score after ``score_activation``;
+    ``images``: per image its ``file``, ``label``, ``kind``, ``people``, ``raw`` and ``keypoints``
+    (the first is ``input.png``, whose values are also the top-level ``raw`` and ``keypoints``);
     ``tolerance``: ``xy`` (max |difference| of normalised x or y), ``score`` (max |difference| of a
-    score) and ``raw`` (max |difference| of a raw value, relative to max(1, |expected|)).
+    score) and ``raw`` (max |difference| of a raw value, relative to max(1, |expected|));
+    ``tolerance_basis``: how they were measured (:mod:`.parity_tolerances`).
 
-An app passes when every keypoint of its own pipeline, run on ``input.png``, is within ``tolerance``.
+An app passes when every keypoint of its own pipeline, run on every image, is within ``tolerance``.
 """
 
 from __future__ import annotations
@@ -32,23 +36,18 @@ import numpy as np
 from edgekit.scaffold.binding import ImageInput, KeypointOutput
 from edgekit.scaffold.contract import ModelContract
 from edgekit.scaffold.golden import pose_two_stage as two_stage
+from edgekit.scaffold.golden.parity_tolerances import tolerance_for
 from edgekit.scaffold.golden.run import run_model
-from edgekit.scaffold.golden.vision_image import (
-    INPUT_FILE,
-    input_record,
-    preprocess,
-    synthetic_person,
-    write_png,
-)
+from edgekit.scaffold.golden.vision_image import INPUT_FILE, input_record, preprocess, write_png
+from edgekit.scaffold.golden.vision_images import DRAWN, PHOTO_IMAGES, platform_of
 
-__all__ = ["decode_keypoints", "make_golden", "uses_two_stages", "EXPECTED_FILE", "TOLERANCE",
+__all__ = ["decode_keypoints", "make_golden", "uses_two_stages", "EXPECTED_FILE", "IMAGES",
            "SCHEMA_VERSION"]
 
 EXPECTED_FILE = "expected.json"
 SCHEMA_VERSION = 1
-# Browser and device runtimes differ from LiteRT/TensorFlow on CPU by ~1e-6 (XNNPACK, WASM) up to
-# ~5e-3 (GPU paths); a preprocessing slip (channel order, value range) moves keypoints far more.
-TOLERANCE = {"xy": 0.01, "score": 0.02, "raw": 0.01}
+#: The images of a one-stage golden set: the drawn figure (``input.png``), then the photographs.
+IMAGES = (DRAWN, *PHOTO_IMAGES)
 
 
 def _sigmoid(value: float) -> float:
@@ -98,12 +97,17 @@ def make_golden(contract: ModelContract, binding: dict[str, Any], dest: Path) ->
         return make_two_stage_golden(contract, binding, dest)
     image: ImageInput = binding["image"]
     keypoints: KeypointOutput = binding["keypoints"]
-    rgb = synthetic_person(image.height, image.width)
-    write_png(dest / INPUT_FILE, rgb)
-    outputs = run_model(contract, {image.tensor.key: preprocess(rgb, image)})
-    raw = np.asarray(outputs[keypoints.tensor.key], dtype=np.float64).reshape(-1)[
-        : keypoints.count * keypoints.stride
-    ]
+    images = []
+    for golden_image in IMAGES:
+        rgb = golden_image.render(image.height, image.width)
+        write_png(dest / golden_image.file, rgb)
+        outputs = run_model(contract, {image.tensor.key: preprocess(rgb, image)})
+        raw = np.asarray(outputs[keypoints.tensor.key], dtype=np.float64).reshape(-1)[
+            : keypoints.count * keypoints.stride
+        ]
+        images.append({**golden_image.record(), "raw": [float(v) for v in raw],
+                       "keypoints": decode_keypoints(raw, keypoints, image)})
+    tolerance, basis = tolerance_for("pose", platform_of(dest).name)
     expected = {
         "schema_version": SCHEMA_VERSION,
         "task": "pose",
@@ -120,9 +124,12 @@ def make_golden(contract: ModelContract, binding: dict[str, Any], dest: Path) ->
             "coords": keypoints.coords,
             "score_activation": keypoints.score_activation,
         },
-        "raw": [float(v) for v in raw],
-        "keypoints": decode_keypoints(raw, keypoints, image),
-        "tolerance": dict(TOLERANCE),
+        "raw": images[0]["raw"],
+        "keypoints": images[0]["keypoints"],
+        "images": images,
+        "tolerance": tolerance,
+        "tolerance_basis": basis,
     }
     (dest / EXPECTED_FILE).write_text(json.dumps(expected, indent=1) + "\n", encoding="utf-8")
-    return {"input": INPUT_FILE, "expected": EXPECTED_FILE, "tolerance": dict(TOLERANCE)}
+    return {"input": INPUT_FILE, "expected": EXPECTED_FILE, "tolerance": tolerance,
+            "images": [golden_image.file for golden_image in IMAGES]}

@@ -24,20 +24,24 @@ fun main(args: Array<String>) {
     val (width, height) = File(dir, "size.txt").readText().trim().split(" ").map { it.toInt() }
     val rgb = File(dir, "rgb.bin").readBytes().map { it.toInt() and 0xFF }.toIntArray()
     val letterbox = TwoStage.letterboxRegion(width, height)
-    val size = PoseStages.DETECTOR_INPUT_SIZE
+    val size = DetectorSpec.INPUT_SIZE
     writeFloats(File(dir, "kt_detector_input.bin"), TwoStage.crop(rgb, width, height, letterbox, size, size,
-        PoseStages.DETECTOR_NORMALIZE_LOW, PoseStages.DETECTOR_NORMALIZE_HIGH))
-    val detection = TwoStage.decodeBestDetection(readFloats(File(dir, "detector_output.bin")), TwoStage.ssdAnchors(),
-        letterbox, width, height)!!
-    val region = TwoStage.alignmentRegion(detection.keypoints[0], detection.keypoints[1], width, height)
+        DetectorSpec.NORMALIZE_LOW, DetectorSpec.NORMALIZE_HIGH))
+    // MediaPipe's detector gives box and keypoints, and scores, as two outputs: rows as the app makes them.
+    val rows = TwoStage.detectorRows(listOf(readFloats(File(dir, "detector_boxes.bin")),
+        readFloats(File(dir, "detector_scores.bin"))))
+    val detection = TwoStage.decodeBestDetection(rows, TwoStage.ssdAnchors(), letterbox, width, height)!!
+    val region = TwoStage.alignmentRegion(detection.keypoints[0], detection.keypoints[1], width, height, PoseStages.REGION_SCALE)
     writeFloats(File(dir, "kt_landmark_input.bin"), TwoStage.crop(rgb, width, height, region, 256, 256, 0.0, 1.0))
     val raw = readFloats(File(dir, "landmark_output.bin"))
     val points = TwoStage.project(List(PoseStages.LANDMARK_COUNT) { Point(raw[it * 5] / 256.0, raw[it * 5 + 1] / 256.0) },
         region, width, height)
-    val next = TwoStage.alignmentRegion(points[PoseStages.AUX_HIPS], points[PoseStages.AUX_SCALE], width, height)
+    val next = TwoStage.alignmentRegion(points[PoseStages.AUX_HIPS], points[PoseStages.AUX_SCALE], width, height,
+        PoseStages.REGION_SCALE)
     File(dir, "kt.txt").writeText(listOf(
         "anchor ${detection.anchor}",
         "score ${detection.score}",
+        "best_score ${TwoStage.bestScore(rows)}",
         "box ${detection.box.joinToString(" ")}",
         "keypoints ${detection.keypoints.joinToString(" ") { "${it.x} ${it.y}" }}",
         "region ${region.toList().joinToString(" ")}",

@@ -12,6 +12,29 @@ export function frameSize(source: FrameSource): { width: number; height: number 
   return { width: source.width, height: source.height };
 }
 
+/** A frame's RGBA pixels at its natural size. */
+export interface FramePixels {
+  data: Uint8ClampedArray;
+  width: number;
+  height: number;
+}
+
+/**
+ * The frame's RGBA pixels at its natural size, read through `canvas` (no resampling: the crops that
+ * follow do that, with the arithmetic edgekit's golden step uses).
+ */
+export function framePixels(frame: FrameSource, canvas: HTMLCanvasElement): FramePixels {
+  const { width, height } = frameSize(frame);
+  if (canvas.width !== width || canvas.height !== height) {
+    canvas.width = width;
+    canvas.height = height;
+  }
+  const context = canvas.getContext("2d", { willReadFrequently: true });
+  if (!context) throw new Error("this browser has no 2D canvas");
+  context.drawImage(frame, 0, 0, width, height);
+  return { data: context.getImageData(0, 0, width, height).data, width, height };
+}
+
 /** Decodes an image file or URL without colour management, so PNG pixels arrive unchanged. */
 export async function decodeImage(from: Blob | string): Promise<ImageBitmap> {
   const blob = typeof from === "string" ? await fetchBlob(from) : from;

@@ -18,6 +18,13 @@ export interface VisionTask<R> {
 
 const GOLDEN_URL = `${import.meta.env.BASE_URL}golden/${GOLDEN.input}`;
 
+declare global {
+  interface Window {
+    /** Runs the app's pipeline on public/golden/<file> and returns the result as JSON (tests). */
+    edgekitVision: { run(file: string): Promise<unknown> };
+  }
+}
+
 function element<T extends HTMLElement>(id: string): T {
   const found = document.getElementById(id);
   if (!found) throw new Error(`index.html lacks #${id}`);
@@ -129,6 +136,13 @@ export function startVisionApp<R>(makeTask: (runner: Runner) => VisionTask<R>): 
     },
     toJSON: (result: R) => (task as VisionTask<R>).toJSON(result),
   });
+  window.edgekitVision = {
+    async run(file: string) {
+      await harness.ready;
+      const frame = await decodeImage(`${import.meta.env.BASE_URL}golden/${file}`);
+      return (task as VisionTask<R>).toJSON(await (task as VisionTask<R>).run(frame));
+    },
+  };
   harness.ready.then(() => {
     cameraButton.disabled = false;
     fileInput.disabled = false;

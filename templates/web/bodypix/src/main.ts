@@ -9,16 +9,17 @@ const effect = document.getElementById("effect") as HTMLSelectElement;
 const maskCanvas = document.createElement("canvas");
 const layer = document.createElement("canvas");
 
-function paintMask(result: MaskResult, colour: [number, number, number], opacity: number): void {
+function paintMask(probability: Float32Array, result: MaskResult, colour: [number, number, number],
+                   opacity: number): void {
   maskCanvas.width = result.width;
   maskCanvas.height = result.height;
   const context = maskCanvas.getContext("2d")!;
   const image = context.createImageData(result.width, result.height);
-  for (let p = 0; p < result.probability.length; p++) {
+  for (let p = 0; p < probability.length; p++) {
     image.data[p * 4] = colour[0];
     image.data[p * 4 + 1] = colour[1];
     image.data[p * 4 + 2] = colour[2];
-    image.data[p * 4 + 3] = Math.round(Math.min(1, Math.max(0, result.probability[p])) * 255 * opacity);
+    image.data[p * 4 + 3] = Math.round(Math.min(1, Math.max(0, probability[p])) * 255 * opacity);
   }
   context.putImageData(image, 0, 0);
 }
@@ -28,9 +29,15 @@ function drawMask(canvas: HTMLCanvasElement, frame: CanvasImageSource, result: M
   const { width, height } = canvas;
   context.save();
   context.clearRect(0, 0, width, height);
+  const probability = result.probability;
+  if (!probability) {  // nobody in the frame: the frame as it is, no effect
+    context.drawImage(frame, 0, 0, width, height);
+    context.restore();
+    return;
+  }
   if (effect.value === "overlay") {
     context.drawImage(frame, 0, 0, width, height);
-    paintMask(result, [255, 40, 120], 0.55);
+    paintMask(probability, result, [255, 40, 120], 0.55);
     context.drawImage(maskCanvas, 0, 0, width, height);
     context.restore();
     return;
@@ -40,7 +47,7 @@ function drawMask(canvas: HTMLCanvasElement, frame: CanvasImageSource, result: M
   layer.height = height;
   const person = layer.getContext("2d")!;
   person.drawImage(frame, 0, 0, width, height);
-  paintMask(result, [0, 0, 0], 1);
+  paintMask(probability, result, [0, 0, 0], 1);
   person.globalCompositeOperation = "destination-in";
   person.drawImage(maskCanvas, 0, 0, width, height);
   person.globalCompositeOperation = "source-over";
@@ -59,14 +66,16 @@ function drawMask(canvas: HTMLCanvasElement, frame: CanvasImageSource, result: M
 }
 
 startVisionApp<MaskResult>((runner) => {
-  const pipeline = new MaskPipeline(runner);
+  const ready = MaskPipeline.create(runner);
   return {
-    run: (frame) => pipeline.run(frame),
+    run: async (frame) => (await ready).run(frame),
     draw: drawMask,
     describe: (result) => {
+      if (!result.probability) return `no person (detector score ${result.personScore.toFixed(2)})`;
       const share = summarizeMask(result.probability, result.height, result.width).foreground;
-      return `person covers ${(share * 100).toFixed(1)}% of the frame`;
+      return `person covers ${(share * 100).toFixed(1)}% of the frame (detector score ${result.personScore.toFixed(2)})`;
     },
-    toJSON: (result) => ({ height: result.height, width: result.width, probability: Array.from(result.probability) }),
+    toJSON: (result) => ({ height: result.height, width: result.width, person_score: result.personScore,
+      present: result.present, probability: result.probability ? Array.from(result.probability) : null }),
   };
 });

@@ -1,14 +1,30 @@
-// Body-segmentation pipeline: frame -> model input -> P(person) per mask pixel (row-major H x W).
-import { BINDING, type MaskBinding } from "./contract";
-import { Preprocessor, type FrameSource } from "./image";
+// Body-segmentation pipeline: frame -> is anyone there? -> model input -> P(person) per mask pixel.
+// A segmenter alone paints a "person" on anything (MediaPipe's selfie segmenter marks most of a
+// cat), so the BlazePose person detector looks at the whole frame first; below its threshold the
+// frame has nobody in it and no mask is computed.
+import { BINDING, GOLDEN, type MaskBinding } from "./contract";
+import { loadDetector, type Detector } from "./detector";
+import { framePixels, Preprocessor, type FrameSource } from "./image";
 import type { Runner } from "./runtime";
+import { bestScore, cropRegion, letterboxRegion, type DetectorSpec } from "./twoStage";
 
 export interface MaskResult {
-  /** P(person) for each of height x width mask pixels, row-major. */
-  probability: Float32Array;
+  /** The person detector's best score on the frame, and whether it reaches the threshold. */
+  personScore: number;
+  present: boolean;
+  /** P(person) for each of height x width mask pixels, row-major; null when nobody is there. */
+  probability: Float32Array | null;
   height: number;
   width: number;
 }
+
+/** What the scaffold wrote into GOLDEN about the detector and the presence threshold. */
+interface PresenceConfig {
+  detector: DetectorSpec & { url_path: string };
+  presence_threshold: number;
+}
+
+const PRESENCE = GOLDEN as unknown as PresenceConfig;
 
 /** Applies the bound activation to the person channel of a [1, H, W, C] output. */
 export function personProbability(values: ArrayLike<number>, mask: MaskBinding): Float32Array {
@@ -39,13 +55,35 @@ export function personProbability(values: ArrayLike<number>, mask: MaskBinding):
 
 export class MaskPipeline {
   private readonly preprocessor = new Preprocessor(BINDING.image);
+  private readonly canvas = document.createElement("canvas");
 
-  constructor(private readonly runner: Runner) {}
+  private constructor(private readonly runner: Runner, private readonly detector: Detector) {}
+
+  static async create(runner: Runner): Promise<MaskPipeline> {
+    const spec = PRESENCE.detector;
+    const detector = await loadDetector(`${import.meta.env.BASE_URL}${spec.url_path}`, spec.input_size);
+    return new MaskPipeline(runner, detector);
+  }
+
+  /** The person detector's best score on the whole frame, letterboxed as edgekit letterboxes it. */
+  async personScore(frame: FrameSource): Promise<number> {
+    const pixels = framePixels(frame, this.canvas);
+    const spec = PRESENCE.detector;
+    const [low, high] = spec.normalize;
+    const input = cropRegion(pixels, letterboxRegion(pixels.width, pixels.height), spec.input_size, spec.input_size,
+      low, high);
+    return bestScore(await this.detector.run(input, spec.input_size), spec);
+  }
 
   async run(frame: FrameSource): Promise<MaskResult> {
+    const { height, width } = BINDING.mask;
+    const personScore = await this.personScore(frame);
+    if (personScore < PRESENCE.presence_threshold) {
+      return { personScore, present: false, probability: null, height, width };
+    }
     const input = this.preprocessor.toInput(frame);
     const outputs = await this.runner.run({ [BINDING.image.tensor.key]: input });
     const probability = personProbability(outputs[BINDING.mask.tensor.key].data, BINDING.mask);
-    return { probability, height: BINDING.mask.height, width: BINDING.mask.width };
+    return { personScore, present: true, probability, height, width };
   }
 }

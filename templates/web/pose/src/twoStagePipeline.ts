@@ -4,12 +4,12 @@
 // landmarks give for as long as the pose-presence score stays high; then the detector runs again.
 import { BINDING, GOLDEN } from "./contract";
 import { loadDetector, type Detector } from "./detector";
-import { frameSize, type FrameSource } from "./image";
+import { framePixels, type FrameSource } from "./image";
 import type { Keypoint } from "./pipeline";
 import type { Runner } from "./runtime";
 import {
   alignmentRegion, cropRegion, decodeBestDetection, letterboxRegion, project, sigmoid, ssdAnchors,
-  type Detection, type DetectorSpec, type FramePixels, type Region,
+  type Detection, type DetectorSpec, type Region,
 } from "./twoStage";
 
 /** What the scaffold wrote into GOLDEN for a two-stage app (see src/contract.ts). */
@@ -52,7 +52,7 @@ export class TwoStagePosePipeline {
   }
 
   async run(frame: FrameSource): Promise<TwoStageResult> {
-    const pixels = this.readPixels(frame);
+    const pixels = framePixels(frame, this.canvas);
     const { width, height } = pixels;
     const spec = TWO_STAGE.detector;
     const stage = this.tracked ? "track" : "detect";
@@ -93,19 +93,6 @@ export class TwoStagePosePipeline {
     this.tracked = nextRegion;
     const raw = Float32Array.from(values.subarray(0, BINDING.keypoints.count * stride));
     return { keypoints, raw, stage, detection, region, presence, nextRegion };
-  }
-
-  /** The frame's RGBA pixels at its natural size (no resampling: the crop does that). */
-  private readPixels(frame: FrameSource): FramePixels {
-    const { width, height } = frameSize(frame);
-    if (this.canvas.width !== width || this.canvas.height !== height) {
-      this.canvas.width = width;
-      this.canvas.height = height;
-    }
-    const context = this.canvas.getContext("2d", { willReadFrequently: true });
-    if (!context) throw new Error("this browser has no 2D canvas");
-    context.drawImage(frame, 0, 0, width, height);
-    return { data: context.getImageData(0, 0, width, height).data, width, height };
   }
 }
 

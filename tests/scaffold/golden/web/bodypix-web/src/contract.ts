@@ -136,6 +136,45 @@ export const GOLDEN = {
   "tolerance": {
     "pooled": 0.02,
     "mean": 0.005,
-    "binary": 0.005
-  }
+    "binary": 0.005,
+    "person_score": 0.02
+  },
+  "images": [
+    "input.png",
+    "photo-astronaut.png",
+    "photo-astronaut-mirrored.png",
+    "photo-astronaut-small.png",
+    "photo-coffee.png",
+    "photo-chelsea.png"
+  ],
+  "detector": {
+    "model": "blazepose-detector-tfjs",
+    "dir": "public/model",
+    "file": "blazepose-detector.json",
+    "sha256": "95455352707dd518ec7da95f5d08b52698210687811ee2feadb283ddcc4c3e62",
+    "url_path": "model/blazepose-detector.json",
+    "input_key": "input",
+    "input_name": "input:0",
+    "output_names": [
+      "Identity:0"
+    ],
+    "input_size": 224,
+    "normalize": [
+      -1.0,
+      1.0
+    ],
+    "strides": [
+      8,
+      16,
+      32,
+      32,
+      32
+    ],
+    "anchors_per_layer": 2,
+    "values": 13,
+    "keypoints": 4,
+    "score_clip": 100.0,
+    "min_score": 0.5
+  },
+  "presence_threshold": 0.5
 };

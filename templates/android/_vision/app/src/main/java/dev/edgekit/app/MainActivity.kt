@@ -94,6 +94,6 @@ class MainActivity : AppCompatActivity() {
 
     private fun show(frame: AnalysedFrame) {
         overlay.show(frame.result, frame.mapping)
-        status.text = "${ModelContract.MODEL_NAME} on ${frame.backend}: ${frame.millis} ms"
+        status.text = "${ModelContract.MODEL_NAME} on ${frame.backend}: ${frame.millis} ms, ${frame.description}"
     }
 }

@@ -8,8 +8,9 @@ import kotlinx.coroutines.flow.StateFlow
 import kotlinx.coroutines.flow.asStateFlow
 import java.util.concurrent.Executor
 
-/** One analysed camera frame: the pipeline's result, where it lies on screen, and what it cost. */
-class AnalysedFrame(val result: FrameResult, val mapping: FrameMapping, val millis: Long, val backend: Backend)
+/** One analysed camera frame: the pipeline's result, where it lies on screen, what it cost, and a word on it. */
+class AnalysedFrame(val result: FrameResult, val mapping: FrameMapping, val millis: Long, val backend: Backend,
+                    val description: String)
 
 /**
  * The camera apps' model: each analysed frame goes through the app's VisionPipeline on the model thread.
@@ -19,7 +20,8 @@ class AnalysedFrame(val result: FrameResult, val mapping: FrameMapping, val mill
  * pose's person detector) and closes them in close(); `VisionPipeline.open(context, runner)`;
  * `val backend: Backend`; `fun frameRegion(frameWidth, frameHeight): Rect`, the part of the upright
  * frame the pipeline looks at and its results are relative to; `fun processFrame(frame: Bitmap,
- * region: Rect): FrameResult`; and a `FrameResult` type that the app's OverlayView.show takes. The
+ * region: Rect): FrameResult`; `fun describe(result: FrameResult): String` (one line for the status
+ * bar, e.g. "no person"); and a `FrameResult` type that the app's OverlayView.show takes. The
  * pipeline is created, used and closed on the model thread only, and closed in onCleared.
  */
 class VisionViewModel(application: Application) : PipelineViewModel<VisionPipeline>(application) {
@@ -41,6 +43,7 @@ class VisionViewModel(application: Application) : PipelineViewModel<VisionPipeli
         val started = SystemClock.elapsedRealtime()
         val result = current.processFrame(frame, crop)
         val millis = SystemClock.elapsedRealtime() - started
-        frameState.value = AnalysedFrame(result, FrameMapping(frame.width, frame.height, crop), millis, current.backend)
+        frameState.value = AnalysedFrame(result, FrameMapping(frame.width, frame.height, crop), millis, current.backend,
+            current.describe(result))
     }
 }

@@ -8,7 +8,7 @@ import android.graphics.RectF
 import android.util.AttributeSet
 import android.view.View
 
-/** Tints the pixels the model sees as a person over the camera preview. */
+/** Tints the pixels the model sees as a person over the camera preview; nothing when nobody is there. */
 class OverlayView(context: Context, attrs: AttributeSet?) : View(context, attrs) {
     private val mask = Bitmap.createBitmap(Binding.MASK_WIDTH, Binding.MASK_HEIGHT, Bitmap.Config.ARGB_8888)
     private val colors = IntArray(Binding.MASK_WIDTH * Binding.MASK_HEIGHT)
@@ -17,8 +17,9 @@ class OverlayView(context: Context, attrs: AttributeSet?) : View(context, attrs)
 
     /** Shows [result]; [frame] says where the model's input sits in the preview. */
     fun show(result: FrameResult, frame: FrameMapping) {
+        val probability = result.probability
         for (i in colors.indices) {
-            val alpha = (result[i].coerceIn(0f, 1f) * 160).toInt()
+            val alpha = if (probability == null) 0 else (probability[i].coerceIn(0f, 1f) * 160).toInt()
             colors[i] = (alpha shl 24) or 0xFF00FF
         }
         mask.setPixels(colors, 0, Binding.MASK_WIDTH, 0, 0, Binding.MASK_WIDTH, Binding.MASK_HEIGHT)

@@ -77,6 +77,10 @@ class VisionPipeline(private val runner: ModelRunner, private val detector: Pers
         return frame.keypoints
     }
 
+    /** How many keypoints the frame has, or "no person" when the detector found nobody. */
+    fun describe(result: FrameResult): String =
+        if (result.isEmpty()) "no person" else "${result.count { it.score >= 0.5f }} of ${result.size} keypoints"
+
     /** Forget the tracked person: the next frame runs the detector. */
     fun reset() {
         tracked = null
@@ -92,12 +96,12 @@ class VisionPipeline(private val runner: ModelRunner, private val detector: Pers
         var detection: Detection? = null
         val region = tracked ?: run {
             val letterbox = TwoStage.letterboxRegion(width, height)
-            val size = PoseStages.DETECTOR_INPUT_SIZE
+            val size = DetectorSpec.INPUT_SIZE
             val input = TwoStage.crop(rgb, width, height, letterbox, size, size,
-                PoseStages.DETECTOR_NORMALIZE_LOW, PoseStages.DETECTOR_NORMALIZE_HIGH)
+                DetectorSpec.NORMALIZE_LOW, DetectorSpec.NORMALIZE_HIGH)
             detection = TwoStage.decodeBestDetection(detector.run(input), anchors, letterbox, width, height)
             val found = detection ?: return PoseFrame(stage, null, null, FloatArray(0), emptyList(), 0f, null)
-            TwoStage.alignmentRegion(found.keypoints[0], found.keypoints[1], width, height)
+            TwoStage.alignmentRegion(found.keypoints[0], found.keypoints[1], width, height, PoseStages.REGION_SCALE)
         }
         val input = TwoStage.crop(rgb, width, height, region, Binding.IMAGE_WIDTH, Binding.IMAGE_HEIGHT,
             Binding.NORMALIZE_LOW.toDouble(), Binding.NORMALIZE_HIGH.toDouble())
@@ -115,7 +119,8 @@ class VisionPipeline(private val runner: ModelRunner, private val detector: Pers
             Keypoint(framed[i].x.toFloat(), framed[i].y.toFloat(), score.toFloat())
         }
         val next = if (presence >= PoseStages.PRESENCE_THRESHOLD) {
-            TwoStage.alignmentRegion(framed[PoseStages.AUX_HIPS], framed[PoseStages.AUX_SCALE], width, height)
+            TwoStage.alignmentRegion(framed[PoseStages.AUX_HIPS], framed[PoseStages.AUX_SCALE], width, height,
+                PoseStages.REGION_SCALE)
         } else {
             null
         }

@@ -22,10 +22,11 @@ data class Point(val x: Double, val y: Double)
 data class Detection(val anchor: Int, val score: Double, val box: List<Double>, val keypoints: List<Point>)
 
 /**
- * The two-stage BlazePose math, written as edgekit's golden step writes it (pose_two_stage.py) and in
- * the same order, so the phone feeds the landmark model the values edgekit computed: SSD anchors,
- * the best detection, MediaPipe's alignment-point region (scaled 1.25, turned upright), a rotated
- * crop with bilinear sampling (zero outside the frame), and landmarks mapped back onto the frame.
+ * The BlazePose person detector's math, shared by pose (two stages: detector -> landmarks) and body
+ * segmentation (is anyone there?), written as edgekit's golden step writes it (pose_two_stage.py)
+ * and in the same order, so the phone feeds the models the values edgekit computed: SSD anchors,
+ * the best detection and the best score, MediaPipe's alignment-point region (turned upright), a
+ * rotated crop with bilinear sampling (zero outside the frame), and points mapped back onto the frame.
  */
 object TwoStage {
     fun sigmoid(v: Double): Double = if (v >= 0) 1.0 / (1.0 + exp(-v)) else exp(v) / (1.0 + exp(v))
@@ -33,7 +34,7 @@ object TwoStage {
     /** Anchor centres (x, y as detector-input fractions) in the detector's output order, flattened. */
     fun ssdAnchors(): DoubleArray {
         val centres = ArrayList<Double>()
-        val strides = PoseStages.DETECTOR_STRIDES
+        val strides = DetectorSpec.STRIDES
         var layer = 0
         while (layer < strides.size) {
             val stride = strides[layer]
@@ -42,10 +43,10 @@ object TwoStage {
                 same++
                 layer++
             }
-            val cells = ceil(PoseStages.DETECTOR_INPUT_SIZE.toDouble() / stride).toInt()
+            val cells = ceil(DetectorSpec.INPUT_SIZE.toDouble() / stride).toInt()
             for (row in 0 until cells) {
                 for (col in 0 until cells) {
-                    repeat(same * PoseStages.DETECTOR_ANCHORS_PER_LAYER) {
+                    repeat(same * DetectorSpec.ANCHORS_PER_LAYER) {
                         centres.add((col + 0.5) / cells)
                         centres.add((row + 0.5) / cells)
                     }
@@ -76,24 +77,53 @@ object TwoStage {
         }
     }
 
+    /**
+     * The detector's outputs as rows of [DetectorSpec.VALUES] per anchor, the score logit first: one
+     * output already is; MediaPipe's pose_detection.tflite gives box and keypoints ([1, anchors, 12])
+     * and the score ([1, anchors, 1]) apart, and they are put side by side, as the golden step does.
+     */
+    fun detectorRows(outputs: List<FloatArray>): FloatArray {
+        if (outputs.size == 1) return outputs[0]
+        require(outputs.size == 2) { "the detector has ${outputs.size} outputs; one or two are read" }
+        val (scores, boxes) = if (outputs[0].size < outputs[1].size) outputs[0] to outputs[1] else outputs[1] to outputs[0]
+        val width = DetectorSpec.VALUES - 1
+        require(boxes.size == scores.size * width) { "detector outputs of ${boxes.size} and ${scores.size} values do not pair up" }
+        return FloatArray(scores.size * DetectorSpec.VALUES) { i ->
+            val anchor = i / DetectorSpec.VALUES
+            val k = i % DetectorSpec.VALUES
+            if (k == 0) scores[anchor] else boxes[anchor * width + k - 1]
+        }
+    }
+
+    /** The best anchor's score (clipped logit, then sigmoid): how sure the detector is that someone is there. */
+    fun bestScore(raw: FloatArray): Double {
+        var best = Double.NEGATIVE_INFINITY
+        var i = 0
+        while (i < raw.size) {
+            best = max(best, min(max(raw[i].toDouble(), -DetectorSpec.SCORE_CLIP), DetectorSpec.SCORE_CLIP))
+            i += DetectorSpec.VALUES
+        }
+        return sigmoid(best)
+    }
+
     /** The highest-scoring anchor (ties: the first), or null when its score is below the minimum. */
     fun decodeBestDetection(raw: FloatArray, anchors: DoubleArray, letterbox: Region, width: Int, height: Int): Detection? {
-        val values = PoseStages.DETECTOR_VALUES
+        val values = DetectorSpec.VALUES
         val count = anchors.size / 2
         require(raw.size >= count * values) { "detector output has ${raw.size} values; $count anchors of $values need ${count * values}" }
         var best = 0
         var bestLogit = Double.NEGATIVE_INFINITY
         for (i in 0 until count) {
-            val logit = min(max(raw[i * values].toDouble(), -PoseStages.DETECTOR_SCORE_CLIP), PoseStages.DETECTOR_SCORE_CLIP)
+            val logit = min(max(raw[i * values].toDouble(), -DetectorSpec.SCORE_CLIP), DetectorSpec.SCORE_CLIP)
             if (logit > bestLogit) {
                 bestLogit = logit
                 best = i
             }
         }
         val score = sigmoid(bestLogit)
-        if (score < PoseStages.DETECTOR_MIN_SCORE) return null
+        if (score < DetectorSpec.MIN_SCORE) return null
         val base = best * values
-        val size = PoseStages.DETECTOR_INPUT_SIZE.toDouble()
+        val size = DetectorSpec.INPUT_SIZE.toDouble()
         val ax = anchors[2 * best]
         val ay = anchors[2 * best + 1]
         val cx = raw[base + 1] / size + ax
@@ -101,7 +131,7 @@ object TwoStage {
         val w = raw[base + 3] / size
         val h = raw[base + 4] / size
         val corners = project(listOf(Point(cx - w / 2, cy - h / 2), Point(cx + w / 2, cy + h / 2)), letterbox, width, height)
-        val points = List(PoseStages.DETECTOR_KEYPOINTS) { k ->
+        val points = List(DetectorSpec.KEYPOINTS) { k ->
             Point(raw[base + 5 + 2 * k] / size + ax, raw[base + 6 + 2 * k] / size + ay)
         }
         return Detection(best, score, listOf(corners[0].x, corners[0].y, corners[1].x, corners[1].y),
@@ -109,7 +139,7 @@ object TwoStage {
     }
 
     /** Centred on [centre], side 2 x the pixel distance to [scalePoint] x [scale], turned so centre -> scale point is up. */
-    fun alignmentRegion(centre: Point, scalePoint: Point, width: Int, height: Int, scale: Double = PoseStages.REGION_SCALE): Region {
+    fun alignmentRegion(centre: Point, scalePoint: Point, width: Int, height: Int, scale: Double): Region {
         val x0 = centre.x * width
         val y0 = centre.y * height
         val x1 = scalePoint.x * width

@@ -1,8 +1,11 @@
-// The two-stage BlazePose math: SSD anchors and the detector's best detection, the rotated region
-// around the person (MediaPipe's alignment-point rectangle, scaled 1.25), the crop of that region
-// with bilinear sampling, and the mapping of landmarks back onto the frame. edgekit computes the
-// golden vectors with the same arithmetic in the same order (edgekit/scaffold/golden/pose_two_stage.py),
-// so both sides feed the landmark model the same values.
+// The BlazePose person detector's math, shared by the pose apps (two stages: detector -> landmarks)
+// and the body-segmentation apps (is anyone there?): SSD anchors and the detector's best detection,
+// the rotated region around the person (MediaPipe's alignment-point rectangle, scaled 1.25), the crop
+// of a region with bilinear sampling, and the mapping of landmarks back onto the frame. edgekit
+// computes the golden vectors with the same arithmetic in the same order
+// (edgekit/scaffold/golden/pose_two_stage.py), so both sides feed the models the same values: on
+// edgekit's photos the crops agree bit for bit.
+import type { FramePixels } from "./image";
 
 /** Centre and size as fractions of the frame, rotation in radians (clockwise on screen). */
 export interface Region {
@@ -33,12 +36,7 @@ export interface Detection {
   keypoints: [number, number][];
 }
 
-/** A frame's RGBA pixels at its natural size. */
-export interface FramePixels {
-  data: Uint8ClampedArray;
-  width: number;
-  height: number;
-}
+export type { FramePixels };
 
 export const sigmoid = (v: number): number => (v >= 0 ? 1 / (1 + Math.exp(-v)) : Math.exp(v) / (1 + Math.exp(v)));
 
@@ -82,6 +80,15 @@ export function project(points: [number, number][], region: Region, width: numbe
     const b = (v - 0.5) * heightPx;
     return [(cx + a * c - b * s) / width, (cy + a * s + b * c) / height];
   });
+}
+
+/** The best anchor's score (clipped logit, then sigmoid): how sure the detector is that someone is there. */
+export function bestScore(raw: ArrayLike<number>, spec: DetectorSpec): number {
+  let best = -Infinity;
+  for (let i = 0; i < raw.length; i += spec.values) {
+    best = Math.max(best, Math.min(Math.max(raw[i], -spec.score_clip), spec.score_clip));
+  }
+  return sigmoid(best);
 }
 
 /** The highest-scoring anchor (ties: the first), or null when its score is below min_score. */
