@@ -30,7 +30,7 @@ from edgekit.model.model import Model
 
 __all__ = ["BenchPage", "BrowserCrashed", "BrowserSession", "LoadedModel", "PageError", "PLAYWRIGHT_HINT"]
 
-PLAYWRIGHT_HINT = ("pip install 'edgekit[browser]' (Playwright for Python; it drives the system Chromium, "
+PLAYWRIGHT_HINT = ("pip install 'edgekit-ml[browser]' (Playwright for Python; it drives the system Chromium, "
                    "no browser download)")
 _CONSOLE_TAIL = 20
 #: Playwright's words for a renderer or browser that went away under it.
