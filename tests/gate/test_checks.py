@@ -15,6 +15,7 @@ from edgekit.gate.checks import CheckKind, CheckOptions, CheckSpec, OptionRefuse
 from edgekit.gate.context import ModelContext
 from edgekit.gate.pytest_plugin import GateChecks
 from edgekit.gate.result import CheckResult, GateResult
+from tests.gate import ci_examples
 from tests.gate.conftest import write_config
 
 
@@ -113,6 +114,17 @@ def test_the_edgekit_gate_fixture_runs_it_too(project, max_outputs):
             gate.check("max_outputs", "pose.tflite", count=0)
     finally:
         gate.close()
+
+
+def test_the_readme_example_registers_a_working_check(project, cli):
+    (example,) = ci_examples.readme_blocks("python")
+    try:
+        exec(compile(example, "README.md", "exec"), {})  # noqa: S102 - the README's own example
+        config = write_config(project, CONFIG.format(options="count = 4"))
+        code, out, _ = cli("gate", "--config", str(config), "--quiet")
+        assert code == 1 and "max outputs fail: 5 outputs" in out
+    finally:
+        checks.unregister("max_outputs")
 
 
 def test_a_taken_name_and_an_unknown_one_are_refused(max_outputs):
