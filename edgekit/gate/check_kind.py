@@ -63,7 +63,8 @@ class OptionRefused(ValueError):
 
 @dataclass(frozen=True)
 class OptionSchema:
-    """One key of a check's table: its type as written in the options class, default, whether required."""
+    """One key of a check's table: its type as written in the options class, default, whether required,
+    and the reader that checks a value (its refusal says which values are valid)."""
 
     key: str
     type: str
@@ -93,7 +94,8 @@ class CheckKind(Generic[OptionsT]):
     def __post_init__(self) -> None:
         if not self.name.isidentifier() or not self.name.islower():
             raise ValueError(f"check name {self.name!r} must be a lower-case TOML key such as max_outputs")
-        if not dataclasses.is_dataclass(self.options) or not issubclass(self.options, CheckOptions):
+        params = vars(self.options).get("__dataclass_params__")  # its own, not the base class's
+        if not issubclass(self.options, CheckOptions) or params is None or not params.frozen:
             raise TypeError(f"{self.name}: options must be a frozen dataclass subclassing CheckOptions")
         missing = [f.name for f in dataclasses.fields(self.options) if _READER not in f.metadata]
         if missing:
@@ -101,6 +103,8 @@ class CheckKind(Generic[OptionsT]):
         unknown = self.one_of - set(self.keys)
         if unknown:
             raise ValueError(f"{self.name}: one_of names keys it does not have: {', '.join(sorted(unknown))}")
+        if self.per_delegate and self.repeat == "delegates_threads":
+            raise ValueError(f"{self.name}: a per_delegate table names its own delegates; repeat per threads")
 
     @property
     def schema(self) -> tuple[OptionSchema, ...]:

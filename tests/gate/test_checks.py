@@ -139,8 +139,13 @@ def test_an_entry_declares_every_key_with_its_reader():
     class Loose(CheckOptions):
         count: int = 3
 
+    class Undecorated(CheckOptions):
+        count: int = option(f.positive_int)
+
     with pytest.raises(TypeError, match="declare count with option"):
         CheckKind("loose", Loose, check_max_outputs)
+    with pytest.raises(TypeError, match="must be a frozen dataclass subclassing CheckOptions"):
+        CheckKind("undecorated", Undecorated, check_max_outputs)
     with pytest.raises(ValueError, match="lower-case TOML key"):
         CheckKind("Max-Outputs", MaxOutputs, check_max_outputs)
     with pytest.raises(ValueError, match="one_of names keys it does not have: total"):
