@@ -13,9 +13,7 @@ from __future__ import annotations
 
 import math
 from pathlib import Path
-from typing import Any
-
-import pytest
+from typing import TYPE_CHECKING, Any
 
 from edgekit.gate import engines
 from edgekit.gate.engines import CompareLatency, Engines
@@ -23,6 +21,9 @@ from edgekit.gate.instructions import InstructionCount
 from edgekit.gate.latency import LatencyDecision
 from edgekit.gate.observation import Observation
 from edgekit.model.model import Model
+
+if TYPE_CHECKING:  # the CI examples' fresh environment loads this module without pytest installed
+    import pytest
 
 
 def fake_latency_decision(
