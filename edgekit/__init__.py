@@ -3,8 +3,9 @@ and still correct there.
 
 The public API mirrors the CLI: `inspect`, `bench`, `judge`, `convert`, `gate`, `doctor` (the
 `delegates` verb), `zoo_list`, `zoo_pull`, `scaffold`, `scaffold_apps`, `render_report` and `merge`
-(the `report` verb). Imports are lazy so that `import edgekit` and `edgekit --help` stay instant and
-`bench` never pulls in TensorFlow.
+(the `report` verb), and `load_document`, which reads a saved result document of any kind. Imports
+are lazy so that `import edgekit` and `edgekit --help` stay instant and `bench` never pulls in
+TensorFlow.
 """
 
 from __future__ import annotations
@@ -28,6 +29,7 @@ __all__ = [
     "scaffold_apps",
     "render_report",
     "merge",
+    "load_document",
     "Model",
     "BenchResult",
     "ConvertResult",
@@ -53,7 +55,8 @@ _LAZY: dict[str, tuple[str, str | None]] = {
     "scaffold_apps": ("edgekit.api", "scaffold_apps"),
     "render_report": ("edgekit.report.render", "render_report"),
     "merge": ("edgekit.report.merge", "merge"),
-    "MergedResult": ("edgekit.report.merge", "MergedResult"),
+    "MergedResult": ("edgekit.report.merged_result", "MergedResult"),
+    "load_document": ("edgekit.report.kinds", "load_document"),
     "Model": ("edgekit.model.model", "Model"),
     "BenchResult": ("edgekit.results.bench_result", "BenchResult"),
     "ConvertResult": ("edgekit.convert.result", "ConvertResult"),
@@ -73,7 +76,9 @@ if TYPE_CHECKING:
     from edgekit.gate.result import GateResult
     from edgekit.measure.stats import LatencyStats
     from edgekit.model.model import Model
-    from edgekit.report.merge import MergedResult, merge
+    from edgekit.report.kinds import load_document
+    from edgekit.report.merge import merge
+    from edgekit.report.merged_result import MergedResult
     from edgekit.report.render import render_report
     from edgekit.results.bench_result import BenchResult, RunResult
 

@@ -17,23 +17,25 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from edgekit.errors import ModelFormatError, ModelNotFound
-from edgekit.gate.config import GateSettings, ModelSpec
+from edgekit.gate.engines import Engines, default_engines
 from edgekit.gate.git import GIT_PREFIX, GitRefused, parse_git_spec, read_blob
+from edgekit.gate.spec import GateSettings, ModelSpec
 from edgekit.model.model import Model
 
 __all__ = ["ModelContext", "open_context", "resolve_spec"]
 
 
-
 @dataclass
 class ModelContext:
-    """What every check of one model reads: the two files, opened once, and the gate's settings."""
+    """What every check of one model reads: the two files, opened once, the gate's settings, and
+    the engines its timed checks measure with (:mod:`edgekit.gate.engines`)."""
 
     spec: ModelSpec
     settings: GateSettings
     candidate_path: Path
     baseline_path: Path | None
     log: Callable[[str], None]
+    engines: Engines = field(default_factory=default_engines)
     _opened: dict[Path, Model] = field(default_factory=dict)
 
     @property
@@ -67,15 +69,19 @@ def open_context(
     *,
     log: Callable[[str], None] | None = None,
     need_baseline: bool = True,
+    engines: Engines | None = None,
 ) -> Iterator[ModelContext]:
-    """Resolve the model (and baseline) of SPEC; temporary files are removed on exit."""
+    """Resolve the model (and baseline) of SPEC; temporary files are removed on exit.
+
+    ENGINES are what its timed checks measure with (default: :func:`default_engines`).
+    """
     say = log or (lambda message: None)
     with contextlib.ExitStack() as stack:
         candidate = stack.enter_context(resolve_spec(spec, "model", spec.model, say))
         baseline = None
         if spec.baseline is not None and need_baseline:
             baseline = stack.enter_context(resolve_spec(spec, "baseline", spec.baseline, say))
-        context = ModelContext(spec, settings, candidate, baseline, say)
+        context = ModelContext(spec, settings, candidate, baseline, say, engines or default_engines())
         context.candidate  # noqa: B018 - fail closed on an unreadable model before any check runs
         if baseline is not None:
             context.baseline  # noqa: B018

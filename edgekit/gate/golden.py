@@ -30,15 +30,20 @@ from edgekit.files.bounded_parse import ParseRefused, parse_json
 from edgekit.files.json_fields import Fields, FieldTypeError, check_fields
 from edgekit.files.npz_reader import ArraysRefused, read_npz
 from edgekit.files.preflight import check_output_file
-from edgekit.gate.config import CheckSpec, ModelSpec
+from edgekit.gate import fields as f
+from edgekit.gate.check_kind import CheckKind, option
 from edgekit.gate.context import ModelContext
 from edgekit.gate.result import CheckResult
+from edgekit.gate.spec import OUTCOME_POLICIES, CheckOptions, CheckSpec, ModelSpec
 from edgekit.inputs.realistic import InputSets
 from edgekit.inputs.value_range import PREFIX as INPUT_RANGE_PREFIX
 from edgekit.system.environment import package_version
+from edgekit.verdicts.accuracy import PRESETS, parse_tolerance
 
 __all__ = [
+    "ACCURACY",
     "GOLDEN_FORMAT",
+    "AccuracyOptions",
     "Golden",
     "check_accuracy",
     "check_golden_output",
@@ -62,6 +67,28 @@ _META_FIELDS: Fields = {
 #: ``meta`` is one short JSON string; a larger one is not a golden file edgekit wrote.
 _MAX_META_CHARS = 1 << 20
 _REDO = "record it again with `edgekit gate --record` from the model you trust"
+
+
+def _tolerance(value: object) -> str:
+    """A --tolerance string (``"cosine=0.995,max_abs=1e-3"``), checked now rather than mid-gate."""
+    checked = f.text(value)
+    try:
+        parse_tolerance(checked, PRESETS["fp32"])
+    except UsageError as exc:
+        raise ValueError(exc.reason) from None
+    return checked
+
+
+@dataclass(frozen=True, kw_only=True)
+class AccuracyOptions(CheckOptions):
+    """``accuracy = { golden = "pose.golden.npz" }``: the golden file and how outputs are judged on it."""
+
+    golden: str = option(f.text)
+    tolerance: str | None = option(_tolerance, None)
+    normalize: tuple[float, float] | None = option(f.value_range, None)
+    output_roles: dict[str, str] | None = option(f.text_table, None)
+    #: None: the ``[gate]`` setting decides.
+    runtime_mismatch: str | None = option(f.choice(*OUTCOME_POLICIES), None)
 
 
 @dataclass(frozen=True)
@@ -95,13 +122,13 @@ class Golden:
         return InputSets("given", description, tuple(labels), (self.inputs, *self.extra_inputs))
 
 
-def golden_path(spec: ModelSpec, check: CheckSpec) -> Path:
+def golden_path(spec: ModelSpec, check: CheckSpec[AccuracyOptions]) -> Path:
     """The configured golden file, relative to the configuration file and inside its folder.
 
     A path that leaves the folder (absolute, ``..``, or a symbolic link that points out) is a
     GateConfigError: ``--record`` would write there.
     """
-    configured = check.options["golden"]
+    configured = check.options.golden
     base = spec.base_dir
     path = Path(configured)
     path = path if path.is_absolute() else base / path
@@ -113,7 +140,7 @@ def golden_path(spec: ModelSpec, check: CheckSpec) -> Path:
     return path
 
 
-def check_golden_output(spec: ModelSpec, check: CheckSpec) -> Path:
+def check_golden_output(spec: ModelSpec, check: CheckSpec[AccuracyOptions]) -> Path:
     """The golden file CHECK would record, once proven writable (before any model runs)."""
     target = golden_path(spec, check)
     try:
@@ -123,7 +150,7 @@ def check_golden_output(spec: ModelSpec, check: CheckSpec) -> Path:
         raise spec.source.error(f"{check.key}.golden", reason) from None
 
 
-def record_golden(context: ModelContext, check: CheckSpec) -> Path:
+def record_golden(context: ModelContext, check: CheckSpec[AccuracyOptions]) -> Path:
     """Run the model once on ``cpu`` and write its inputs, outputs and runtime version."""
     from edgekit.bench.run import bench
 
@@ -132,8 +159,8 @@ def record_golden(context: ModelContext, check: CheckSpec) -> Path:
         context.candidate_path,
         accuracy=False,
         seed=context.spec.seed,
-        normalize=check.options.get("normalize"),
-        output_roles=check.options.get("output_roles"),
+        normalize=check.options.normalize,
+        output_roles=check.options.output_roles,
         **_ONE_RUN,
     )
     run = result.runs[0]
@@ -159,7 +186,7 @@ def record_golden(context: ModelContext, check: CheckSpec) -> Path:
     return target
 
 
-def load_golden(context: ModelContext, check: CheckSpec) -> Golden:
+def load_golden(context: ModelContext, check: CheckSpec[AccuracyOptions]) -> Golden:
     """Read the golden file; a missing, corrupt or forged one fails closed naming the key and what to do."""
     path = golden_path(context.spec, check)
     key = f"{check.key}.golden"
@@ -216,13 +243,13 @@ def _read_meta(array: np.ndarray | None) -> dict[str, Any] | str:
     return meta
 
 
-def check_accuracy(context: ModelContext, check: CheckSpec) -> CheckResult:
+def check_accuracy(context: ModelContext, check: CheckSpec[AccuracyOptions]) -> CheckResult:
     """Judge the candidate's outputs on the golden inputs; the failing outputs name their metric."""
     from edgekit.bench.run import bench
 
     golden = load_golden(context, check)
     mismatch = _runtime_mismatch(golden)
-    policy = check.options.get("runtime_mismatch", context.settings.runtime_mismatch)
+    policy = check.options.runtime_mismatch or context.settings.runtime_mismatch
     name = context.spec.name
     if mismatch and policy == "fail":
         return CheckResult(
@@ -240,9 +267,9 @@ def check_accuracy(context: ModelContext, check: CheckSpec) -> CheckResult:
             inputs=golden.input_sets(golden_path(context.spec, check).name),
             expected=[golden.outputs, *golden.extra_outputs],
             expected_label=f"golden outputs ({golden_path(context.spec, check).name})",
-            tolerance=check.options.get("tolerance"),
-            normalize=check.options.get("normalize"),
-            output_roles=check.options.get("output_roles"),
+            tolerance=check.options.tolerance,
+            normalize=check.options.normalize,
+            output_roles=check.options.output_roles,
             seed=context.spec.seed,
             **_ONE_RUN,
         )
@@ -304,3 +331,6 @@ def _runtime_mismatch(golden: Golden) -> str:
         f"golden outputs were recorded with {_RUNTIME} {golden.runtime}, this runs {current}; "
         "re-record them with `edgekit gate --record` after checking the new runtime's outputs"
     )
+
+
+ACCURACY = CheckKind("accuracy", AccuracyOptions, check_accuracy)

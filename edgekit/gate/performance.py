@@ -1,9 +1,8 @@
 """Performance checks: latency against the baseline in the same job, instruction counts, budgets.
 
-The statistics live in ``edgekit.gate.latency`` (``compare_latency`` -> ``LatencyDecision``) and
-``edgekit.gate.instructions`` (``count_instructions`` under valgrind); this module turns their
-answers into verdicts. They are looked up on their modules at call time, so a test can stand in
-for a measurement by replacing the module's function.
+The measurements are the context's engines (:mod:`edgekit.gate.engines`: ``compare_latency`` ->
+``LatencyDecision`` from ``edgekit.gate.latency``, ``count_instructions`` under valgrind from
+``edgekit.gate.instructions``); this module turns their answers into verdicts.
 """
 
 from __future__ import annotations
@@ -11,17 +10,33 @@ from __future__ import annotations
 import concurrent.futures
 import os
 import shlex
+from dataclasses import dataclass
 from pathlib import Path
-from types import ModuleType
 from typing import Any
 
 from edgekit.errors import ToolMissing
-from edgekit.gate.config import CheckSpec, ModelSpec
+from edgekit.gate import fields as f
+from edgekit.gate.check_kind import CheckKind, OptionRefused, option
 from edgekit.gate.context import ModelContext
+from edgekit.gate.engines import Engines
+from edgekit.gate.instructions import InstructionCount
 from edgekit.gate.latency_advice import load_warning
+from edgekit.gate.latency_plan import time_limit_problem
 from edgekit.gate.result import CheckResult
+from edgekit.gate.spec import OUTCOME_POLICIES, CheckOptions, CheckSpec, ModelSpec
 
-__all__ = ["DEVICE_CLASS_ENV", "check_latency", "check_instructions", "check_latency_budget", "preflight"]
+__all__ = [
+    "DEVICE_CLASS_ENV",
+    "INSTRUCTIONS",
+    "LATENCY",
+    "LATENCY_BUDGET",
+    "InstructionsOptions",
+    "LatencyBudgetOptions",
+    "LatencyOptions",
+    "check_instructions",
+    "check_latency",
+    "check_latency_budget",
+]
 
 #: The environment variable naming this runner's device class, for absolute latency budgets.
 DEVICE_CLASS_ENV = "EDGEKIT_DEVICE_CLASS"
@@ -31,38 +46,95 @@ _PASSING = frozenset({"pass", "ok", "faster", "improved", "improvement", "equiva
 _FAILING = frozenset({"fail", "regression", "slower"})
 
 
-def preflight(spec: ModelSpec) -> None:
-    """Fail closed before any check runs when a tool a configured check needs is missing (exit 3)."""
-    kinds = {check.kind for check in spec.checks}
-    if "latency" in kinds:
-        _engine("latency")
-    required = [c for c in spec.checks if c.kind == "instructions" and not c.options.get("optional")]
-    if required and not _engine("instructions").valgrind_available():
-        raise ToolMissing("valgrind", f"for the instructions check of {spec.key}", VALGRIND_HINT)
+@dataclass(frozen=True, kw_only=True)
+class LatencyOptions(CheckOptions):
+    """``latency = { max_slowdown = "5%" }``: candidate against baseline, timed in this job."""
+
+    max_slowdown: float = option(f.growth, 0.05)
+    confidence: float = option(f.confidence, 0.99)
+    max_seconds: float = option(f.seconds, 120.0)
+    min_rounds: int = option(f.positive_int, 4)
+    confirm: bool = option(f.boolean, True)
+    #: None: the ``[gate]`` setting decides.
+    inconclusive: str | None = option(f.choice(*OUTCOME_POLICIES), None)
+
+    def __post_init__(self) -> None:
+        """A ``max_seconds`` that can never reach the first decision point is refused when read."""
+        problem = time_limit_problem(self.max_seconds, self.confidence, self.min_rounds)
+        if problem:
+            raise OptionRefused("max_seconds", problem)
+
+    @property
+    def relative(self) -> bool:
+        return True
 
 
-def check_latency(context: ModelContext, check: CheckSpec) -> CheckResult:
+@dataclass(frozen=True, kw_only=True)
+class InstructionsOptions(CheckOptions):
+    """``instructions = { max_growth = "2%" }``: instructions per inference under valgrind."""
+
+    max_growth: float = option(f.growth)
+    #: Without valgrind the check is skipped rather than the gate stopped (exit 3).
+    optional: bool = option(f.boolean, False)
+    repetitions: int = option(f.positive_int, 1)
+    inferences: int = option(f.positive_int, 1)
+    timeout_s: float = option(f.seconds, 900.0)
+
+    @property
+    def relative(self) -> bool:
+        return True
+
+
+@dataclass(frozen=True, kw_only=True)
+class LatencyBudgetOptions(CheckOptions):
+    """``latency_budget = { p50_ms = 12, device_class = "..." }``: an absolute budget on one runner class."""
+
+    p50_ms: float = option(f.positive_number)
+    device_class: str = option(f.text)
+    runs: int = option(f.positive_int, 50)
+
+
+def _threads(check: CheckSpec[Any]) -> int:
+    """The thread count the check was expanded for (its entry's ``repeat`` sets it)."""
+    if check.threads is None:
+        raise TypeError(f"{check.key}: a check that repeats per thread count without one")
+    return check.threads
+
+
+def _delegate(check: CheckSpec[Any]) -> str:
+    """The delegate a timed check was expanded for (its entry's ``repeat`` sets it)."""
+    if check.delegate is None:
+        raise TypeError(f"{check.key}: a timed check without its delegate")
+    return check.delegate
+
+
+def _baseline(context: ModelContext) -> Path:
+    if context.baseline_path is None:  # the config loader refuses relative checks without a baseline
+        raise context.spec.source.error(f"{context.spec.key}.baseline", "is needed by a relative check")
+    return context.baseline_path
+
+
+def check_latency(context: ModelContext, check: CheckSpec[LatencyOptions]) -> CheckResult:
     """Candidate against baseline, paired in this job; inconclusive counts as configured."""
     options = check.options
     context.log(
         f"{context.spec.name}: {check.name}: timing candidate against baseline "
-        f"(up to {options.get('max_seconds', 120.0):g} s)"
+        f"(up to {options.max_seconds:g} s)"
     )
-    settings: dict[str, Any] = {
-        key: options[key]
-        for key in ("max_slowdown", "confidence", "max_seconds", "min_rounds", "confirm")
-        if key in options
-    }
-    decision = _engine("latency").compare_latency(
-        context.baseline_path,
+    decision = context.engines.compare_latency(
+        _baseline(context),
         context.candidate_path,
-        delegate=options["delegate"],
-        threads=options["threads"],
+        delegate=_delegate(check),
+        threads=_threads(check),
+        max_slowdown=options.max_slowdown,
+        confidence=options.confidence,
+        max_seconds=options.max_seconds,
+        min_rounds=options.min_rounds,
+        confirm=options.confirm,
         inputs_seed=context.spec.seed,
-        **settings,
     )
     outcome = str(decision.outcome)
-    policy = options.get("inconclusive", context.settings.inconclusive)
+    policy = options.inconclusive or context.settings.inconclusive
     if outcome in _PASSING:
         verdict, note = "pass", ""
     elif outcome in _FAILING:
@@ -93,11 +165,17 @@ def check_latency(context: ModelContext, check: CheckSpec) -> CheckResult:
     )
 
 
-def check_instructions(context: ModelContext, check: CheckSpec) -> CheckResult:
+def require_valgrind(spec: ModelSpec, check: CheckSpec[InstructionsOptions], engines: Engines) -> None:
+    """Before any model is measured: a required instructions check without valgrind stops the gate."""
+    if not check.options.optional and not engines.valgrind_available():
+        raise ToolMissing("valgrind", f"for the instructions check of {spec.key}", VALGRIND_HINT)
+
+
+def check_instructions(context: ModelContext, check: CheckSpec[InstructionsOptions]) -> CheckResult:
     """Instructions per inference under valgrind, candidate against baseline: deterministic enough to gate."""
-    engine = _engine("instructions")
+    engines = context.engines
     name = context.spec.name
-    if not engine.valgrind_available():  # preflight let it through: the check is optional
+    if not engines.valgrind_available():  # preflight let it through: the check is optional
         return CheckResult(
             name,
             check.name,
@@ -107,16 +185,17 @@ def check_instructions(context: ModelContext, check: CheckSpec) -> CheckResult:
             "no valgrind",
         )
     options = check.options
-    roles = {"baseline": context.baseline_path, "candidate": context.candidate_path}
+    threads = _threads(check)
+    roles = {"baseline": _baseline(context), "candidate": context.candidate_path}
     context.log(f"{name}: {check.name}: counting instructions of baseline and candidate under valgrind")
 
-    def count(path: object) -> Any:
-        return engine.count_instructions(
+    def count(path: Path) -> InstructionCount:
+        return engines.count_instructions(
             path,
-            threads=options["threads"],
-            repetitions=options.get("repetitions", 1),
-            inferences=options.get("inferences", 1),
-            timeout_s=options.get("timeout_s", 900),
+            threads=threads,
+            repetitions=options.repetitions,
+            inferences=options.inferences,
+            timeout_s=options.timeout_s,
         )
 
     # Two valgrind processes side by side: a count is exact whatever else runs, so nothing is lost.
@@ -125,7 +204,7 @@ def check_instructions(context: ModelContext, check: CheckSpec) -> CheckResult:
         counts = {role: future.result() for role, future in futures.items()}
     base, cand = counts["baseline"].per_inference, counts["candidate"].per_inference
     growth = cand / base - 1 if base else float("inf")
-    limit = options["max_growth"]
+    limit = options.max_growth
     verdict = "fail" if growth > limit else "pass"
     words = (
         f"{cand:,.0f} instructions per inference vs baseline {base:,.0f} ({growth:+.2%}, "
@@ -143,12 +222,12 @@ def check_instructions(context: ModelContext, check: CheckSpec) -> CheckResult:
     )
 
 
-def check_latency_budget(context: ModelContext, check: CheckSpec) -> CheckResult:
+def check_latency_budget(context: ModelContext, check: CheckSpec[LatencyBudgetOptions]) -> CheckResult:
     """An absolute p50 budget, judged only on runners of its device class; always labelled noisy."""
     from edgekit.bench.run import bench
 
     options = check.options
-    wanted, here = options["device_class"], os.environ.get(DEVICE_CLASS_ENV)
+    wanted, here = options.device_class, os.environ.get(DEVICE_CLASS_ENV)
     noisy = f"noisy: an absolute budget for device class {wanted}"
     name = context.spec.name
     if here != wanted:
@@ -159,9 +238,9 @@ def check_latency_budget(context: ModelContext, check: CheckSpec) -> CheckResult
         return CheckResult(name, check.name, check.kind, "skip", line, "other device class", noisy=True)
     result = bench(
         context.candidate_path,
-        delegates=[options["delegate"]],
-        threads=[options["threads"]],
-        runs=options.get("runs", 50),
+        delegates=[_delegate(check)],
+        threads=[_threads(check)],
+        runs=options.runs,
         accuracy=False,
         seed=context.spec.seed,
     )
@@ -169,7 +248,7 @@ def check_latency_budget(context: ModelContext, check: CheckSpec) -> CheckResult
     if run.status != "ok" or run.latency is None:
         line = f"{check.name} fail: the run ended {run.status}: {run.reason} ({noisy})"
         return CheckResult(name, check.name, check.kind, "fail", line, run.status, noisy=True)
-    p50, budget = run.latency.p50, options["p50_ms"]
+    p50, budget = run.latency.p50, options.p50_ms
     verdict = "fail" if p50 > budget else "pass"
     line = f"{check.name} {verdict}: p50 {p50:.3f} ms, budget {budget:g} ms on {wanted} ({noisy})"
     evidence = {
@@ -202,17 +281,14 @@ def profile_hint(context: ModelContext) -> str:
     return f"; see `edgekit profile --baseline {baseline} {candidate}` for the ops whose time changed most"
 
 
-def _engine(which: str) -> ModuleType:
-    """``edgekit.gate.latency`` or ``edgekit.gate.instructions``; exit 3 when this install lacks it."""
-    import importlib
-
-    try:
-        return importlib.import_module(f"edgekit.gate.{which}")
-    except ImportError as exc:
-        if exc.name != f"edgekit.gate.{which}":
-            raise
-        raise ToolMissing(
-            f"edgekit.gate.{which}",
-            f"for the {which} check",
-            "this edgekit installation lacks its measurement engine; upgrade edgekit",
-        ) from exc
+LATENCY = CheckKind("latency", LatencyOptions, check_latency, repeat="delegates_threads", timed=True)
+INSTRUCTIONS = CheckKind(
+    "instructions", InstructionsOptions, check_instructions, repeat="threads", preflight=require_valgrind
+)
+LATENCY_BUDGET = CheckKind(
+    "latency_budget",
+    LatencyBudgetOptions,
+    check_latency_budget,
+    repeat="delegates_threads",
+    timed=True,
+)

@@ -24,20 +24,13 @@ from typing import Any
 import pytest
 
 from edgekit.errors import EdgekitError, GateConfigError
-from edgekit.gate.config import (
-    CheckSpec,
-    ConfigSource,
-    GateSettings,
-    ModelSpec,
-    find_config,
-    load_config,
-    parse_model,
-)
+from edgekit.gate.config import find_config, load_config, parse_model
 from edgekit.gate.context import ModelContext, open_context
-from edgekit.gate.performance import preflight
+from edgekit.gate.engines import Engines, default_engines
 from edgekit.gate.properties import check_properties
 from edgekit.gate.result import CheckResult
-from edgekit.gate.run import evaluate, require_delegates
+from edgekit.gate.run import evaluate, preflight, require_delegates
+from edgekit.gate.spec import CheckSpec, ConfigSource, GateSettings, ModelSpec
 
 try:  # where --junitxml keeps its writer; pytest's record_testsuite_property uses the same key
     from _pytest.junitxml import xml_key as _JUNIT_XML
@@ -54,18 +47,24 @@ class GateCheckFailed(Exception):
 
 
 class _Contexts:
-    """Each model's context, opened on first use and closed when the session ends."""
+    """Each model's context, opened on first use and closed when the session ends.
 
-    def __init__(self) -> None:
+    ENGINES are what timed checks measure with; by default :func:`default_engines` when a context
+    is opened.
+    """
+
+    def __init__(self, engines: Engines | None = None) -> None:
         self._stack = contextlib.ExitStack()
         self._open: dict[tuple[Path, str], ModelContext] = {}
+        self._engines = engines
 
     def get(self, spec: ModelSpec, settings: GateSettings) -> ModelContext:
         key = (spec.source.path, spec.name)
         if key not in self._open:
-            preflight(spec)
+            engines = self._engines or default_engines()
+            preflight(spec, engines)
             require_delegates(spec)
-            self._open[key] = self._stack.enter_context(open_context(spec, settings))
+            self._open[key] = self._stack.enter_context(open_context(spec, settings, engines=engines))
         return self._open[key]
 
     def close(self) -> None:
@@ -126,7 +125,9 @@ class GateFile(pytest.File):
 class GateItem(pytest.Item):
     """One check of one model."""
 
-    def __init__(self, *, spec: ModelSpec, check: CheckSpec, settings: GateSettings, **kwargs: Any) -> None:
+    def __init__(
+        self, *, spec: ModelSpec, check: CheckSpec[Any], settings: GateSettings, **kwargs: Any
+    ) -> None:
         super().__init__(**kwargs)
         self.spec, self.check, self.settings = spec, check, settings
         self.result: CheckResult | None = None
@@ -165,10 +166,13 @@ class GateChecks:
     Options are the configuration's keys, checked the same way; paths are relative to the working
     directory. A failing check fails the test with its verdict line, a bad option or file with one
     line naming it; each call returns the results. Figures go to the JUnit XML's suite properties.
+    ``check(KIND, ...)`` runs any registered kind, your own included (:mod:`edgekit.gate.checks`).
     """
 
-    def __init__(self, record: Callable[[str, object], None] | None = None) -> None:
-        self._contexts = _Contexts()
+    def __init__(
+        self, record: Callable[[str, object], None] | None = None, *, engines: Engines | None = None
+    ) -> None:
+        self._contexts = _Contexts(engines)
         self._record = record
 
     def check(
@@ -181,7 +185,8 @@ class GateChecks:
         threads: int | list[int] = 1,
         **options: Any,
     ) -> list[CheckResult]:
-        """Run the KIND check (``size``, ``coverage``, ``latency``...) on MODEL; every result it gave."""
+        """Run the KIND check (``size``, ``coverage``, ``latency``, any registered kind) on MODEL; every
+        result it gave."""
         table: dict[str, Any] = {"model": str(model), "threads": threads, "checks": {kind: options}}
         if baseline is not None:
             table["baseline"] = str(baseline)

@@ -1,8 +1,9 @@
 """`gate`: read the configuration, run every check of every model, return one GateResult.
 
-Checks run model by model, in the order configured; each yields a CheckResult. Anything that
-keeps a check from being judged (a missing baseline or golden file, a delegate that cannot run
-here, a missing tool) stops the gate with an EdgekitError and its exit code: fail closed.
+Checks run model by model, in the order configured; each yields a CheckResult from the function
+its kind's registry entry names (:mod:`edgekit.gate.checks`). Anything that keeps a check from
+being judged (a missing baseline or golden file, a delegate that cannot run here, a missing tool)
+stops the gate with an EdgekitError and its exit code: fail closed.
 """
 
 from __future__ import annotations
@@ -15,30 +16,18 @@ from pathlib import Path
 from typing import Any
 
 from edgekit.errors import DelegateUnavailable, UsageError
-from edgekit.gate import golden, performance, static_checks
-from edgekit.gate.config import CheckSpec, GateConfig, ModelSpec, find_config, load_config
+from edgekit.gate import checks, golden
+from edgekit.gate.check_kind import option_keys
+from edgekit.gate.config import find_config, load_config
 from edgekit.gate.context import ModelContext, open_context
+from edgekit.gate.engines import Engines, default_engines
 from edgekit.gate.result import CheckResult, GateResult
+from edgekit.gate.spec import CheckSpec, GateConfig, ModelSpec
 
-__all__ = ["CHECKS", "evaluate", "gate", "machine_warnings", "record", "require_delegates", "resolve_config",
-           "select_models"]
+__all__ = ["evaluate", "gate", "machine_warnings", "preflight", "record", "require_delegates",
+           "resolve_config", "select_models"]
 
 Log = Callable[[str], None]
-#: Check kinds whose verdict rests on a timing on this machine.
-_TIMED = ("latency", "latency_budget")
-
-#: Check kind -> the function that judges it.
-CHECKS: dict[str, Callable[[ModelContext, CheckSpec], CheckResult]] = {
-    "size": static_checks.check_size,
-    "ops": static_checks.check_ops,
-    "macs": static_checks.check_macs,
-    "custom_ops": static_checks.check_custom_ops,
-    "coverage": static_checks.check_coverage,
-    "accuracy": golden.check_accuracy,
-    "latency": performance.check_latency,
-    "instructions": performance.check_instructions,
-    "latency_budget": performance.check_latency_budget,
-}
 
 
 def gate(
@@ -46,15 +35,18 @@ def gate(
     *,
     only: Sequence[str] | str | None = None,
     log: Log | None = None,
+    engines: Engines | None = None,
 ) -> GateResult:
     """Run every check CONFIG (a path; default edgekit.toml or pyproject.toml here) configures.
 
-    ONLY limits the gate to the named model tables. The result's ``exit_code`` is 1 when a check
-    failed; problems that keep a check from being judged raise EdgekitError instead.
+    ONLY limits the gate to the named model tables. ENGINES are what the timed checks measure with
+    (default: :func:`edgekit.gate.engines.default_engines`). The result's ``exit_code`` is 1 when a
+    check failed; problems that keep a check from being judged raise EdgekitError instead.
     """
     from edgekit.gate.commit_info import commit_info
     from edgekit.system.environment import environment_fingerprint
 
+    engines = engines or default_engines()
     loaded = load_config(resolve_config(config))
     threads = sorted({t for spec in loaded.models for t in spec.threads})
     environment = environment_fingerprint(threads)  # now: its load average is the one at the start
@@ -63,9 +55,9 @@ def gate(
     selected = select_models(loaded, only)
     warnings = machine_warnings(selected, environment)
     for spec in selected:
-        performance.preflight(spec)
+        preflight(spec, engines)
         require_delegates(spec)
-        with open_context(spec, loaded.settings, log=log) as context:
+        with open_context(spec, loaded.settings, log=log, engines=engines) as context:
             models[spec.name] = {
                 "model": spec.model,
                 "model_path": str(context.candidate_path),
@@ -90,17 +82,17 @@ def record(
     directory or FIFO), so a bad one stops the run before any model is measured.
     """
     loaded = load_config(resolve_config(config))
-    planned = [(spec, [check for check in spec.checks if check.kind == "accuracy"])
+    planned = [(spec, [check for check in spec.checks if check.kind == golden.ACCURACY.name])
                for spec in select_models(loaded, only)]
-    for spec, checks in planned:  # every target proven writable before the first model runs
-        for check in checks:
+    for spec, accuracy in planned:  # every target proven writable before the first model runs
+        for check in accuracy:
             golden.check_golden_output(spec, check)
     written: list[Path] = []
-    for spec, checks in planned:
-        if not checks:
+    for spec, accuracy in planned:
+        if not accuracy:
             continue
         with open_context(spec, loaded.settings, log=log, need_baseline=False) as context:
-            written.extend(golden.record_golden(context, check) for check in checks)
+            written.extend(golden.record_golden(context, check) for check in accuracy)
     if not written:
         raise UsageError(
             "record",
@@ -110,11 +102,25 @@ def record(
     return written
 
 
-#: Keys of a ``[models.NAME]`` table that a check's engine may refuse by their library name.
-_MODEL_KEYS = ("threads", "delegates", "seed")
+#: A library parameter a check's engine may refuse -> the ``[models.NAME]`` key that set it.
+_MODEL_KEYS = {"threads": "threads", "delegates": "delegates", "delegate": "delegates", "seed": "seed"}
 
 
-def evaluate(check: CheckSpec, context: ModelContext) -> CheckResult:
+def _timed(check: CheckSpec[Any]) -> bool:
+    """Whether the check's verdict rests on a timing on this machine."""
+    kind = checks.find(check.kind)
+    return kind is not None and kind.timed
+
+
+def preflight(spec: ModelSpec, engines: Engines) -> None:
+    """Fail closed before any check of SPEC runs when a tool one of them needs is missing (exit 3)."""
+    for check in spec.checks:
+        entry = checks.entry(check.kind)
+        if entry.preflight is not None:
+            entry.preflight(spec, check, engines)
+
+
+def evaluate(check: CheckSpec[Any], context: ModelContext) -> CheckResult:
     """Judge one check of the model CONTEXT holds; the result says how long it took.
 
     An engine that refuses a configured value (``UsageError("confidence", ...)``) is reported
@@ -122,11 +128,12 @@ def evaluate(check: CheckSpec, context: ModelContext) -> CheckResult:
     """
     began = time.monotonic()
     try:
-        result = CHECKS[check.kind](context, check)
+        result = checks.entry(check.kind).judge(context, check)
     except UsageError as exc:
         if exc.parameter in _MODEL_KEYS:
-            raise context.spec.source.error(f"{context.spec.key}.{exc.parameter}", exc.reason) from None
-        if exc.parameter in check.options:
+            model_key = _MODEL_KEYS[exc.parameter]
+            raise context.spec.source.error(f"{context.spec.key}.{model_key}", exc.reason) from None
+        if exc.parameter in option_keys(check.options):
             raise context.spec.source.error(f"{check.key}.{exc.parameter}", exc.reason) from None
         raise
     return dataclasses.replace(result, seconds=round(time.monotonic() - began, 3))
@@ -134,7 +141,7 @@ def evaluate(check: CheckSpec, context: ModelContext) -> CheckResult:
 
 def machine_warnings(specs: Sequence[ModelSpec], environment: dict[str, Any]) -> list[str]:
     """What about this machine makes timed checks less trustworthy: a crowd at the start, few cores."""
-    timed = [spec for spec in specs if any(c.kind in _TIMED for c in spec.checks)]
+    timed = [spec for spec in specs if any(_timed(check) for check in spec.checks)]
     if not timed:
         return []
     cores = environment.get("usable_cores") or environment.get("logical_cores") or 1

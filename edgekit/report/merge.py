@@ -10,85 +10,16 @@ from __future__ import annotations
 
 import os
 from collections.abc import Sequence
-from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, ClassVar
-
-import numpy as np
+from typing import Any
 
 from edgekit.errors import MergeRefused
-from edgekit.files.json_fields import Fields, items, table
-from edgekit.results.bench_result import BenchResult, RunResult
-from edgekit.results.document import HEADER_FIELDS, SCHEMA_VERSION, ResultDocument, prefixed
+from edgekit.report.kinds import load_document
+from edgekit.report.merged_result import MergedResult, MergedSource
+from edgekit.results.bench_result import BenchResult
 from edgekit.system.environment import environment_fingerprint
 
 __all__ = ["MergedResult", "MergedSource", "merge", "host_label"]
-
-
-@dataclass
-class MergedSource:
-    """One bench document in a merge, and the label its runs carry."""
-
-    host: str
-    origin: str
-    bench: BenchResult
-
-
-@dataclass(kw_only=True)
-class MergedResult(ResultDocument):
-    """Several bench documents of one model, each under its host label."""
-
-    KIND: ClassVar[str] = "merged"
-    READS: ClassVar[tuple[int, ...]] = (SCHEMA_VERSION,)
-    FIELDS: ClassVar[Fields] = {
-        "model": "object?",
-        "sources": items(
-            {
-                "host": "string",
-                "origin": "string?",
-                "document": table({**HEADER_FIELDS, **BenchResult.FIELDS}),
-            }
-        ),
-    }
-
-    sources: list[MergedSource]
-
-    @property
-    def model(self) -> dict[str, Any]:
-        """The model every source measured (they share its sha256)."""
-        return self.sources[0].bench.model if self.sources else {}
-
-    @property
-    def runs(self) -> list[tuple[str, RunResult]]:
-        """Every run of every source, with its host label, source by source."""
-        return [(source.host, run) for source in self.sources for run in source.bench.runs]
-
-    def body(self) -> dict[str, Any]:
-        return {
-            "model": {key: self.model.get(key) for key in ("path", "sha256", "size_bytes")},
-            "sources": [
-                {"host": s.host, "origin": s.origin, "document": s.bench.to_dict()} for s in self.sources
-            ],
-        }
-
-    def arrays(self) -> dict[str, np.ndarray]:
-        return {
-            f"sources/{index}/{key}": value
-            for index, source in enumerate(self.sources)
-            for key, value in source.bench.arrays().items()
-        }
-
-    @classmethod
-    def from_body(cls, document: dict[str, Any], arrays: dict[str, np.ndarray]) -> MergedResult:
-        sources = [
-            MergedSource(entry["host"], entry.get("origin", ""),
-                         BenchResult.from_body(entry["document"], prefixed(arrays, f"sources/{index}/")))
-            for index, entry in enumerate(document["sources"])
-        ]
-        return cls(
-            sources=sources,
-            **cls.header_fields(document),
-        )
 
 
 def host_label(environment: dict[str, Any]) -> str:
@@ -114,7 +45,7 @@ def merge(paths: Sequence[str | os.PathLike[str]], labels: Sequence[str] | None 
     sources: list[MergedSource] = []
     versions: dict[str, int] = {}
     for index, path in enumerate(paths):
-        document = ResultDocument.load(path)
+        document = load_document(path)
         origin = Path(path).name
         if isinstance(document, MergedResult):
             for source in document.sources:

@@ -11,6 +11,7 @@ from typing import Any
 from edgekit.errors import UsageError
 from edgekit.files import atomic
 from edgekit.report.html import render_html
+from edgekit.report.kinds import load_document
 from edgekit.report.markdown import render_markdown
 from edgekit.results.document import ResultDocument, read_document_json
 
@@ -44,5 +45,5 @@ def _load(document: str | os.PathLike[str] | ResultDocument) -> tuple[ResultDocu
     """The document and its raw JSON, whose sections not modelled yet (``profile``) are still shown."""
     if isinstance(document, ResultDocument):
         return document, {}
-    loaded = ResultDocument.load(document)
+    loaded = load_document(document)
     return loaded, read_document_json(document)  # through the same bounded reader as the load

@@ -40,7 +40,7 @@ class LabelledRun:
 def groups_of(document: ResultDocument) -> list[Group]:
     """The bench documents a document holds, each under its host or variant name."""
     from edgekit.convert.result import ConvertResult
-    from edgekit.report.merge import MergedResult
+    from edgekit.report.merged_result import MergedResult
 
     if isinstance(document, BenchResult):
         return [Group("", document)]

@@ -4,8 +4,9 @@ A document is one JSON file (``kind``, ``schema_version``, ``edgekit_version``, 
 ``environment``, then the kind's own fields) plus an optional ``.arrays.npz`` sidecar holding
 every array it refers to. Subclasses are typed dataclasses that say how their fields become JSON
 and arrays (``body`` / ``arrays``) and back (``from_body``); saving, loading, version checks and
-the sidecar live here once. ``ResultDocument.load`` reads any kind; ``BenchResult.load`` only
-bench documents.
+the sidecar live here once. ``BenchResult.load`` reads bench documents, ``GateResult.load`` gate
+documents, and so on; reading a document of any kind needs the table of every kind, which sits on
+the floor that may import them all: ``edgekit.load_document`` (:mod:`edgekit.report.kinds`).
 
 A document is data, not trusted: it is read through edgekit's bounded readers (a size limit, a
 nesting limit, the sidecar's declared arrays against the memory budget) and every field the
@@ -25,7 +26,7 @@ from typing import Any, ClassVar, TypeVar
 
 import numpy as np
 
-from edgekit.errors import ResultFormatError
+from edgekit.errors import ResultFormatError, UsageError
 from edgekit.files import atomic
 from edgekit.files.bounded_parse import ParseRefused, parse_json
 from edgekit.files.json_fields import Fields, FieldTypeError, check_fields
@@ -39,6 +40,7 @@ __all__ = [
     "SCHEMA_VERSION",
     "ResultDocument",
     "arrays_path_for",
+    "document_kind",
     "prefixed",
     "describe_arrays",
     "read_document_json",
@@ -50,7 +52,6 @@ __all__ = [
 SCHEMA_VERSION = 3
 
 _D = TypeVar("_D", bound="ResultDocument")
-_KINDS: dict[str, type[ResultDocument]] = {}
 #: The fields every document starts with (``kind`` is absent from bench documents of schema 1).
 HEADER_FIELDS: Fields = {
     "kind": "string?",
@@ -87,11 +88,6 @@ class ResultDocument(abc.ABC):
     created: str = field(default_factory=_now)
     edgekit_version: str = field(default_factory=_edgekit_version)
     schema_version: int = SCHEMA_VERSION
-
-    def __init_subclass__(cls, **kwargs: Any) -> None:
-        super().__init_subclass__(**kwargs)
-        if cls.KIND:
-            _KINDS[cls.KIND] = cls
 
     @abc.abstractmethod
     def body(self) -> dict[str, Any]:
@@ -142,49 +138,56 @@ class ResultDocument(abc.ABC):
 
     @classmethod
     def load(cls: type[_D], path: str | os.PathLike[str]) -> _D:
-        """Read a saved document; refuse, clearly, anything this version cannot read."""
+        """Read a saved document of this class's kind; refuse, clearly, anything this version cannot read.
+
+        On ``ResultDocument`` itself this is a UsageError: which class reads a document depends on
+        its kind, and the table of kinds lives above this floor (``edgekit.load_document``).
+        """
+        if not cls.KIND:
+            raise UsageError(
+                "path",
+                f"{cls.__name__}.load reads the kind of the class it is called on (BenchResult.load, "
+                "GateResult.load, ...); use edgekit.load_document(path) to read a document of any kind",
+            )
         source = Path(path)
         document = read_document_json(source)
-        kind = document.get("kind") or "bench"  # bench documents of schema 1 carry no kind
-        _import_kinds()
-        target = _KINDS.get(kind) if isinstance(kind, str) else None
-        if target is None:
-            shown = repr(kind) if isinstance(kind, str) else json.dumps(kind)[:80]
-            raise ResultFormatError(
-                source, f"unknown document kind {shown}; known: {', '.join(sorted(_KINDS))}"
-            )
-        if cls.KIND and target is not cls:
-            raise ResultFormatError(source, f"is a {kind} document, not a {cls.KIND} document")
+        kind = document_kind(source, document, f"{cls.__name__}.load reads {cls.KIND} documents")
+        if kind != cls.KIND:
+            raise ResultFormatError(source, f"is a {kind!r} document, not a {cls.KIND} document")
+        return cls.from_document(source, document)
+
+    @classmethod
+    def from_document(cls: type[_D], source: Path, document: dict[str, Any]) -> _D:
+        """The document SOURCE holds, parsed as DOCUMENT (its kind already matched to this class).
+
+        Checks the schema version and every declared field, then reads the arrays sidecar.
+        """
         version = document.get("schema_version")
-        if isinstance(version, bool) or version not in target.READS:
-            readable = ", ".join(str(v) for v in target.READS)
+        if isinstance(version, bool) or version not in cls.READS:
+            readable = ", ".join(str(v) for v in cls.READS)
             raise ResultFormatError(
                 source, f"schema_version {json.dumps(version)[:40]} is not one this edgekit reads "
                         f"({readable}); use the edgekit version that wrote it")
         try:
-            check_fields(document, {**HEADER_FIELDS, **target.FIELDS})
+            check_fields(document, {**HEADER_FIELDS, **cls.FIELDS})
         except FieldTypeError as exc:
             raise ResultFormatError(source, f"{exc}; it is damaged or not written by edgekit") from None
         arrays = _read_arrays(_sidecar(source, document.get("arrays_file")))
         try:
-            # The document's own kind picks the class (a subclass of cls), which mypy cannot follow.
-            return target.from_body(document, arrays)  # type: ignore[return-value]
+            return cls.from_body(document, arrays)
         except (KeyError, TypeError, ValueError, AttributeError) as exc:
             raise ResultFormatError(source, f"missing or malformed field ({exc})") from exc
 
 
-#: Modules that define document kinds; imported on load so any kind reads without importing it first.
-_KIND_MODULES = (
-    "edgekit.results.bench_result", "edgekit.convert.result", "edgekit.report.merge",
-    "edgekit.explain.result", "edgekit.gate.result",
-)
+def document_kind(source: Path, document: dict[str, Any], readable: str) -> str:
+    """The ``kind`` of parsed DOCUMENT (``bench`` when absent: bench documents of schema 1 carry none).
 
-
-def _import_kinds() -> None:
-    import importlib
-
-    for module in _KIND_MODULES:
-        importlib.import_module(module)
+    A kind that is not a string is refused; READABLE says what the caller reads instead.
+    """
+    kind = document.get("kind") or "bench"
+    if not isinstance(kind, str):
+        raise ResultFormatError(source, f"unknown document kind {json.dumps(kind)[:80]}; {readable}")
+    return kind
 
 
 def arrays_path_for(json_path: str | os.PathLike[str]) -> Path:

@@ -12,7 +12,7 @@ from edgekit.explain.graph import Graph
 from edgekit.explain.profile import plan_segments
 from edgekit.model.model import Model
 from edgekit.report.figures import profile_plot
-from edgekit.results.document import ResultDocument
+from edgekit.report.kinds import load_document
 
 pytestmark = pytest.mark.slow
 
@@ -25,7 +25,7 @@ def test_pose_landmark_full_on_cpu_sums_to_the_whole(
     assert run.status == "ok", run.reason
     assert run.passed, run.check()
     assert list(run.by_type())[:2] == ["CONV_2D", "DEPTHWISE_CONV_2D"] or list(run.by_type())[0] == "CONV_2D"
-    loaded = ResultDocument.load(result.save(tmp_path / "profile.json"))
+    loaded = load_document(result.save(tmp_path / "profile.json"))
     assert isinstance(loaded, ProfileResult) and loaded.runs[0].samples is not None
     assert profile_plot(loaded.to_dict()) is not None  # the HTML report draws its profile section
 

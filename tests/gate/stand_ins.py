@@ -2,23 +2,28 @@
 
 A real latency decision takes 20-60 s and a valgrind count minutes, so most gate tests answer from
 the two models' multiply-accumulate estimates instead: a heavier candidate comes out slower, an
-identical one equal. They return the engines' own result types. The real engines are exercised
-by ``tests/gate/test_latency.py``, ``test_instructions.py`` and ``test_real_engine.py``.
+identical one equal. They return the engines' own result types and enter through the gate's
+engine seam (:mod:`edgekit.gate.engines`): ``stand_in_engines()`` for a call that takes
+``engines=``, ``install_stand_ins`` for the CLI and the pytest plugin, which use the default.
+The real engines are exercised by ``tests/gate/test_latency.py``, ``test_instructions.py`` and
+``test_real_engine.py``.
 """
 
 from __future__ import annotations
 
 import math
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import pytest
-
-from edgekit.gate import instructions, latency
+from edgekit.gate import engines
+from edgekit.gate.engines import CompareLatency, Engines
 from edgekit.gate.instructions import InstructionCount
 from edgekit.gate.latency import LatencyDecision
 from edgekit.gate.observation import Observation
 from edgekit.model.model import Model
+
+if TYPE_CHECKING:  # the CI examples' fresh environment loads this module without pytest installed
+    import pytest
 
 
 def fake_latency_decision(
@@ -65,8 +70,19 @@ def fake_instruction_count(
     return InstructionCount(count, (count,) * repetitions, 0.0, "stand-in: 2 x MACs")
 
 
-def install_stand_ins(monkeypatch: pytest.MonkeyPatch, *, valgrind: bool = True) -> None:
-    """Replace compare_latency and count_instructions (and valgrind_available) for one test."""
-    monkeypatch.setattr(latency, "compare_latency", fake_latency_decision)
-    monkeypatch.setattr(instructions, "count_instructions", fake_instruction_count)
-    monkeypatch.setattr(instructions, "valgrind_available", lambda: valgrind)
+def stand_in_engines(
+    *, valgrind: bool = True, compare_latency: CompareLatency = fake_latency_decision
+) -> Engines:
+    """The stand-ins as the gate's engines; VALGRIND says whether valgrind is said to be installed."""
+    return Engines(compare_latency, fake_instruction_count, lambda: valgrind)
+
+
+def install_stand_ins(
+    monkeypatch: pytest.MonkeyPatch,
+    *,
+    valgrind: bool = True,
+    compare_latency: CompareLatency = fake_latency_decision,
+) -> None:
+    """Make the stand-ins the default engines (what the CLI and the pytest plugin use) for one test."""
+    stand_ins = stand_in_engines(valgrind=valgrind, compare_latency=compare_latency)
+    monkeypatch.setattr(engines, "DEFAULT", stand_ins)

@@ -213,7 +213,7 @@ def test_the_example_jobs_run_in_a_fresh_environment(which, clone, tmp_path):
     probe = "import edgekit, importlib.metadata as m; print(edgekit.__file__); print(m.version('edgekit-ml'))"
     where, version = subprocess.run([str(env_dir / "bin" / "python"), "-c", probe], cwd=clone, env=env,
                                     capture_output=True, text=True, check=True).stdout.split()
-    assert Path(where).is_relative_to(env_dir) and version == _project()["version"]
+    assert Path(where).is_relative_to(env_dir) and version == __version__  # the version pyproject reads
     assert shutil.which("edgekit", path=env["PATH"]) == str(env_dir / "bin" / "edgekit")
 
     if which == "github":

@@ -10,6 +10,7 @@ import pytest
 
 from edgekit.gate.config import load_config
 from edgekit.gate.locate import locate_key
+from edgekit.gate.static_checks import SizeOptions
 from tests.gate.conftest import write_config
 
 GOOD = """
@@ -38,7 +39,9 @@ def test_a_good_config_loads_with_timed_checks_per_thread_count(tmp_path):
         "latency cpu x1",
         "latency cpu x2",
     ]
-    assert config.models[0].checks[0].options == {"max_growth": 0.02}
+    assert config.models[0].checks[0].options == SizeOptions(max_growth=0.02)
+    latency = config.models[0].checks[3]
+    assert (latency.delegate, latency.threads, latency.options.max_slowdown) == ("cpu", 1, 0.05)
 
 
 def _one_line_error(cli, config, key: str, line: int, *words: str) -> str:

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import dataclasses
 
-from edgekit.gate import latency
 from edgekit.gate.config import load_config
 from edgekit.gate.latency_advice import load_warning
 from edgekit.gate.result import GateResult
@@ -51,14 +50,12 @@ def test_load_during_a_decision_is_a_warning_only_above_the_cores():
 
 
 def test_the_decisions_load_reaches_the_document_warnings(project, cli, monkeypatch):
-    install_stand_ins(monkeypatch)
-
     def crowded(*args, **kwargs):
         decision = fake_latency_decision(*args, **kwargs)
         load = {"usable_cores": 2, "start": 3.0, "median": 4.0, "max": 6.5}
         return dataclasses.replace(decision, load=load)
 
-    monkeypatch.setattr(latency, "compare_latency", crowded)
+    install_stand_ins(monkeypatch, compare_latency=crowded)
     config = write_config(project, CONFIG.format(threads="1", checks='latency = { max_slowdown = "5%" }'))
     code, _, _ = cli("gate", "--config", str(config), "--quiet", "--json", "gate.json")
     assert code == 0

@@ -6,7 +6,7 @@ import json
 from pathlib import Path
 
 from edgekit.bench.run import bench
-from edgekit.results.document import ResultDocument
+from edgekit.report.kinds import load_document
 from tests import tflite_builder
 
 FAST = dict(runs=20, min_seconds=0.0, max_seconds=1.0, warmup_runs=1, warmup_seconds=0.0)
@@ -26,7 +26,7 @@ def as_if_measured_on(path: Path, target: Path, **environment: object) -> Path:
     Stands in for a second CI job or device: this sandbox is one machine, so the second host's
     environment is written over a real document measured here (the runs stay real).
     """
-    document = ResultDocument.load(path)
+    document = load_document(path)
     document.environment = {**document.environment, **environment}
     return document.save(target)
 
