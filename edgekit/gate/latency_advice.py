@@ -10,13 +10,10 @@ from __future__ import annotations
 import math
 import statistics
 from collections.abc import Sequence
-from typing import TYPE_CHECKING, Any
+from typing import Any, Protocol
 
 from edgekit.gate.latency_plan import first_decision_point
 from edgekit.gate.observation import Observation
-
-if TYPE_CHECKING:
-    from edgekit.gate.latency import LatencyDecision
 
 __all__ = ["crowded", "inconclusive_reason", "load_summary", "load_warning"]
 
@@ -46,7 +43,41 @@ def load_warning(load: dict[str, Any]) -> str | None:
             "take longer, and wall-time figures are inflated")
 
 
-def inconclusive_reason(decision: LatencyDecision, max_seconds: float, min_rounds: int) -> str:
+class Decided(Protocol):
+    """What the advice reads of a decision (``edgekit.gate.latency.LatencyDecision`` has it all)."""
+
+    @property
+    def ratio(self) -> float: ...
+
+    @property
+    def low(self) -> float: ...
+
+    @property
+    def high(self) -> float: ...
+
+    @property
+    def confidence(self) -> float: ...
+
+    @property
+    def threshold(self) -> float: ...
+
+    @property
+    def rounds(self) -> int: ...
+
+    @property
+    def seconds(self) -> float: ...
+
+    @property
+    def figure(self) -> str: ...
+
+    @property
+    def load(self) -> dict[str, Any]: ...
+
+    @property
+    def observations(self) -> Sequence[Observation]: ...
+
+
+def inconclusive_reason(decision: Decided, max_seconds: float, min_rounds: int) -> str:
     """Why DECISION could not decide within MAX_SECONDS, and what to do about it."""
     load = decision.load
     load_words = ""
