@@ -42,7 +42,42 @@ def _record(signum: int, frame: object) -> None:
 
 def _record_and_raise(signum: int, frame: object) -> None:
     RECEIVED.append(signum)
+    _raise_when_it_can_surface(signum, frame)
+
+
+#: A signal recorded but not yet raised, because it arrived where an exception is swallowed.
+_PENDING: list[int] = []
+
+
+def _raise_when_it_can_surface(signum: int, frame: object) -> None:
+    """Raise SIGNUM's interrupt now, or a moment later if FRAME would swallow it.
+
+    An exception raised inside a weak-reference callback (the import system's module locks have
+    one) or a finaliser is printed as "Exception ignored" and dropped: the command would go on
+    running. There the interrupt is kept and delivered again by a short timer until it lands in
+    ordinary code.
+    """
+    if _swallows(frame) and hasattr(signal, "setitimer"):
+        if not _PENDING:
+            _PENDING.append(signum)
+            signal.signal(signal.SIGALRM, _deliver_pending)
+        signal.setitimer(signal.ITIMER_REAL, 0.02)
+        return
+    _PENDING.clear()
     raise Terminated() if signum == signal.SIGTERM else KeyboardInterrupt()
+
+
+def _deliver_pending(_signum: int, frame: object) -> None:
+    if _PENDING:
+        _raise_when_it_can_surface(_PENDING[0], frame)
+
+
+def _swallows(frame: object) -> bool:
+    """Whether an exception raised in FRAME is dropped instead of propagated."""
+    code = getattr(frame, "f_code", None)
+    if code is None:
+        return False
+    return code.co_filename.startswith("<frozen importlib") or code.co_name == "__del__"
 
 
 def hold_signals() -> dict[int, Any]:
@@ -62,6 +97,9 @@ def raising_signals() -> Iterator[None]:
     try:
         yield
     finally:
+        if _PENDING and hasattr(signal, "setitimer"):
+            signal.setitimer(signal.ITIMER_REAL, 0)
+        _PENDING.clear()
         for signum, handler in previous.items():
             signal.signal(signum, handler)
 

@@ -68,7 +68,7 @@ def test_scaffold_shows_native_log_lines_only_with_verbose(zoo_model, tmp_path, 
 
 @pytest.mark.slow
 def test_convert_shows_native_log_lines_only_with_verbose(tmp_path):
-    from tests.convert.test_tfjs_graph_import import _weights, write_graph_model
+    from tests.sources.test_tfjs_graph_import import _weights, write_graph_model
 
     model_json = write_graph_model(tmp_path, _weights(np.random.default_rng(0)))
     common = ("--variants", "fp32", "--runs", "3")
