@@ -28,13 +28,13 @@ import os
 import re
 import shutil
 import statistics
-import subprocess
 import sys
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
-from edgekit.errors import ModelNotFound, RunFailed, ToolMissing, ToolTimeout, UsageError
+from edgekit.errors import ModelNotFound, RunFailed, ToolMissing, UsageError
+from edgekit.system.tools import ToolRun, run_tool
 
 __all__ = ["InstructionCount", "count_instructions", "valgrind_available"]
 
@@ -143,16 +143,18 @@ def _valgrind(tool: list[str], model: Path, threads: int, inferences: int, timeo
     worker = [sys.executable, "-m", "edgekit.gate.instruction_worker", str(model.resolve()), str(threads),
               str(inferences)]
     command = ["valgrind", *tool, *worker]
-    try:
-        done = subprocess.run(command, capture_output=True, text=True, errors="replace", timeout=timeout_s,
-                              env=_environment(), stdin=subprocess.DEVNULL)
-    except subprocess.TimeoutExpired as exc:
-        raise ToolTimeout("valgrind", timeout_s, "count fewer `inferences` or raise `timeout_s`") from exc
-    if done.returncode != 0:
-        lines = [line for line in done.stderr.splitlines() if line.strip() and not line.startswith("==")]
-        reason = lines[-1][:300] if lines else f"valgrind exited with code {done.returncode}"
-        raise RunFailed(model, "error", f"counting instructions failed: {reason}")
+    def failed(reason: str) -> RunFailed:
+        return RunFailed(model, "error", f"counting instructions failed: {reason}")
+
+    done = run_tool(command, timeout_s=timeout_s, env=_environment(), useful_line=_worker_line,
+                    timeout_hint="count fewer `inferences` or raise `timeout_s`", failure=failed)
     return done.stderr
+
+
+def _worker_line(done: ToolRun) -> str:
+    """The worker's last line of its own (valgrind's lines start with ``==PID==``)."""
+    lines = [line for line in done.stderr.splitlines() if line.strip() and not line.startswith("==")]
+    return lines[-1] if lines else f"valgrind exited with code {done.returncode}"
 
 
 def _environment() -> dict[str, str]:
