@@ -24,6 +24,7 @@ comparing two models on one machine, not a latency.
 
 from __future__ import annotations
 
+import functools
 import os
 import re
 import shutil
@@ -139,16 +140,28 @@ def _process_count(model: Path, threads: int, inferences: int, timeout_s: float)
 
 
 def _valgrind(tool: list[str], model: Path, threads: int, inferences: int, timeout_s: float) -> str:
-    """Run the worker under valgrind with ``tool``'s options; its stderr."""
-    worker = [sys.executable, "-m", "edgekit.gate.instruction_worker", str(model.resolve()), str(threads),
-              str(inferences)]
-    command = ["valgrind", *tool, *worker]
-    def failed(reason: str) -> RunFailed:
-        return RunFailed(model, "error", f"counting instructions failed: {reason}")
+    """Run the worker under valgrind with ``tool``'s options: one warm-up inference, then INFERENCES;
+    valgrind's stderr."""
+    from edgekit.devices.request import INPUTS_FILE, WorkerRequest
+    from edgekit.files.array_sets import pack_sets
+    from edgekit.inputs.seeded import generate_inputs
+    from edgekit.measure.loop import LoopConfig
+    from edgekit.model.model import Model
 
-    done = run_tool(command, timeout_s=timeout_s, env=_environment(), useful_line=_worker_line,
-                    timeout_hint="count fewer `inferences` or raise `timeout_s`", failure=failed)
+    with tempfile.TemporaryDirectory(prefix="edgekit-instructions-") as folder:
+        workdir = Path(folder)
+        loop = LoopConfig(warmup_runs=1, warmup_seconds=0.0, min_runs=inferences, min_seconds=0.0)
+        WorkerRequest("cpu", threads, models=(str(model.resolve()),), loop=loop).write(workdir)
+        pack_sets(workdir / INPUTS_FILE, [generate_inputs(Model.open(model).inputs, seed=0)])
+        command = ["valgrind", *tool, sys.executable, "-m", "edgekit.gate.instruction_worker", str(workdir)]
+        done = run_tool(command, tool="valgrind", timeout_s=timeout_s, env=_environment(),
+                        timeout_hint="count fewer `inferences` or raise `timeout_s`",
+                        useful_line=_worker_line, failure=functools.partial(_count_failed, model))
     return done.stderr
+
+
+def _count_failed(model: Path, reason: str) -> RunFailed:
+    return RunFailed(model, "error", f"counting instructions failed: {reason}")
 
 
 def _worker_line(done: ToolRun) -> str:
