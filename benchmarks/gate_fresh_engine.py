@@ -40,7 +40,8 @@ from collections.abc import Callable
 from dataclasses import dataclass, replace
 from pathlib import Path
 
-from edgekit.devices.host import HostDevice, RunSpec
+from edgekit.devices.host import HostDevice
+from edgekit.devices.request import WorkerRequest
 from edgekit.errors import ModelNotFound, RunFailed, UnsupportedModel, UsageError
 from edgekit.gate.stats import sequential_verdict
 from edgekit.inputs.seeded import generate_inputs
@@ -116,7 +117,7 @@ def compare_latency(
     crashes, hangs or errs.
     """
     _check_settings(max_slowdown, confidence, max_seconds, min_rounds, threads)
-    runner = _RoundRunner(Path(baseline), Path(candidate), RunSpec(delegate, threads), inputs_seed)
+    runner = _RoundRunner(Path(baseline), Path(candidate), WorkerRequest(delegate, threads), inputs_seed)
     return decide_rounds(runner.round, max_slowdown=max_slowdown, confidence=confidence,
                          max_seconds=max_seconds, min_rounds=min_rounds, confirm=confirm, on_round=on_round)
 
@@ -168,7 +169,7 @@ def _check_settings(max_slowdown: float, confidence: float, max_seconds: float, 
 class _RoundRunner:
     """Runs one ABBA round of real worker processes and returns its four medians (ms)."""
 
-    def __init__(self, baseline: Path, candidate: Path, spec: RunSpec, seed: int) -> None:
+    def __init__(self, baseline: Path, candidate: Path, spec: WorkerRequest, seed: int) -> None:
         self.paths = {"baseline": baseline, "candidate": candidate}
         for path in self.paths.values():
             if not path.is_file():

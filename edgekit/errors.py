@@ -20,6 +20,7 @@ __all__ = [
     "ToolMissing",
     "PackageMissing",
     "CONVERT_EXTRA",
+    "ToolNotStarted",
     "ToolTimeout",
     "ToolInstallError",
     "ResultFormatError",
@@ -155,6 +156,19 @@ class PackageMissing(ToolMissing):
         self.tool = package
         EdgekitError.__init__(
             self, f"the Python package {package} is needed {purpose} but is not installed; {install_hint}"
+        )
+
+
+class ToolNotStarted(ToolMissing):
+    """An external program edgekit found could not be started (not executable, built for another
+    machine): as good as missing here."""
+
+    def __init__(self, tool: str, reason: str) -> None:
+        self.tool = tool
+        self.reason = reason
+        EdgekitError.__init__(
+            self, f"{tool} could not be started ({reason}); check that it is installed for this machine "
+                  "and can run"
         )
 
 

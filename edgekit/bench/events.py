@@ -8,7 +8,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from edgekit.devices.host import RunSpec
+    from edgekit.devices.request import WorkerRequest
     from edgekit.results.bench_result import BenchResult, RunResult
 
 __all__ = ["BenchListener", "RecordingListener"]
@@ -18,11 +18,11 @@ class BenchListener:
     def on_message(self, message: str) -> None:
         """A one-line note for the user (fetching a zoo model, a warning)."""
 
-    def on_bench_start(self, model_path: str, plan: list[RunSpec]) -> None: ...
+    def on_bench_start(self, model_path: str, plan: list[WorkerRequest]) -> None: ...
 
-    def on_run_start(self, spec: RunSpec, position: int, total: int) -> None: ...
+    def on_run_start(self, spec: WorkerRequest, position: int, total: int) -> None: ...
 
-    def on_run_event(self, spec: RunSpec, event: dict) -> None:
+    def on_run_event(self, spec: WorkerRequest, event: dict) -> None:
         """Progress from inside the worker: phases and sample counts."""
 
     def on_run_end(self, result: RunResult, position: int, total: int) -> None: ...
@@ -39,13 +39,13 @@ class RecordingListener(BenchListener):
     def on_message(self, message: str) -> None:
         self.events.append(("message", message))
 
-    def on_bench_start(self, model_path: str, plan: list[RunSpec]) -> None:
+    def on_bench_start(self, model_path: str, plan: list[WorkerRequest]) -> None:
         self.events.append(("bench_start", list(plan)))
 
-    def on_run_start(self, spec: RunSpec, position: int, total: int) -> None:
+    def on_run_start(self, spec: WorkerRequest, position: int, total: int) -> None:
         self.events.append(("run_start", spec))
 
-    def on_run_event(self, spec: RunSpec, event: dict) -> None:
+    def on_run_event(self, spec: WorkerRequest, event: dict) -> None:
         self.events.append(("run_event", (spec, event)))
 
     def on_run_end(self, result: RunResult, position: int, total: int) -> None:

@@ -17,7 +17,6 @@ from __future__ import annotations
 import functools
 import os
 import shutil
-import subprocess
 import tempfile
 import time
 from collections.abc import Callable, Sequence
@@ -164,7 +163,7 @@ def _isolated(name: str, step: Callable[[], _T]) -> _T | VariantResult:
     failure: tuple[str, str]
     try:
         return step()
-    except (ToolTimeout, subprocess.TimeoutExpired) as exc:
+    except ToolTimeout as exc:
         failure = ("timeout", _one_line(exc))
     except (ToolMissing, DelegateUnavailable) as exc:
         failure = ("unavailable", str(exc))

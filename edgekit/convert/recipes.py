@@ -10,7 +10,6 @@ from __future__ import annotations
 import contextlib
 import io
 import shutil
-import subprocess
 import warnings
 from dataclasses import dataclass
 from pathlib import Path
@@ -18,11 +17,10 @@ from typing import Any
 
 from edgekit.convert import tfjs_tools
 from edgekit.convert.calibration import Calibration
-from edgekit.errors import ToolTimeout
 from edgekit.sources.tf_source import TfSource
 from edgekit.system.native_log import captured_native_stderr
 from edgekit.system.tensorflow import tensorflow
-from edgekit.system.tools import TOOL_TIMEOUT_S
+from edgekit.system.tools import TOOL_TIMEOUT_S, operand, run_tool
 
 __all__ = ["Recipe", "RECIPES", "DEFAULT_VARIANTS", "convert_tflite", "convert_tfjs"]
 
@@ -102,17 +100,11 @@ def convert_tfjs(source: TfSource, out_dir: Path, timeout_s: float = TOOL_TIMEOU
     saved_model = out_dir.parent / (out_dir.name + ".saved_model")
     try:
         _saved_model_with_fixed_shapes(source, saved_model)
-        completed = subprocess.run(
-            [converter, "--input_format=tf_saved_model", "--output_format=tfjs_graph_model",
-             f"--signature_name={source.signature}", str(saved_model), str(out_dir)],
-            capture_output=True, text=True, timeout=timeout_s, stdin=subprocess.DEVNULL,
-        )
-        if completed.returncode != 0:
-            raise RuntimeError(
-                f"tensorflowjs_converter failed: {(completed.stderr or completed.stdout).strip()[-300:]}")
-    except subprocess.TimeoutExpired as exc:
-        shutil.rmtree(out_dir, ignore_errors=True)
-        raise ToolTimeout("tensorflowjs_converter", timeout_s, "give it more time (--tool-timeout)") from exc
+        run_tool([converter, "--input_format=tf_saved_model", "--output_format=tfjs_graph_model",
+                  f"--signature_name={source.signature}", operand(saved_model), operand(out_dir)],
+                 tool="tensorflowjs_converter", timeout_s=timeout_s,
+                 timeout_hint="give it more time (--tool-timeout)",
+                 failure=lambda reason: RuntimeError(f"tensorflowjs_converter failed: {reason}"))
     except BaseException:
         shutil.rmtree(out_dir, ignore_errors=True)
         raise

@@ -12,16 +12,16 @@ from __future__ import annotations
 import json
 import os
 import shutil
-import subprocess
 import sys
 import venv
 from collections.abc import Callable
 from pathlib import Path
 
-from edgekit.errors import ToolInstallError, ToolMissing
+from edgekit.errors import ToolInstallError, ToolMissing, ToolNotStarted, ToolTimeout
 from edgekit.files import atomic
 from edgekit.files.datafiles import load_json
 from edgekit.files.preflight import check_writable_cache
+from edgekit.system.tools import run_tool
 
 __all__ = ["converter", "install", "environment_dir", "pins", "INSTALL_TIMEOUT_S"]
 
@@ -100,16 +100,13 @@ def _installed(marker: Path) -> bool:
 
 def _pip_step(command: list[str], what: str, timeout_s: float) -> None:
     try:
-        completed = subprocess.run(command, capture_output=True, text=True, stdin=subprocess.DEVNULL,
-                                   timeout=timeout_s, check=False)
-    except subprocess.TimeoutExpired as exc:
+        run_tool(command, timeout_s=timeout_s,
+                 failure=lambda reason: ToolInstallError(TOOL_SET, f"{what} failed: {reason}"))
+    except ToolTimeout as exc:  # an install that failed, like any other: the install's error and exit code
         raise ToolInstallError(TOOL_SET, f"{what} took longer than {timeout_s:g} s; check access to the "
                                          "package index pip uses, or pass a longer --timeout") from exc
-    except OSError as exc:
-        raise ToolInstallError(TOOL_SET, f"{what}: {command[0]} could not start ({exc})") from exc
-    if completed.returncode != 0:
-        last = [line for line in completed.stderr.splitlines() if line.strip()][-1:] or ["no output"]
-        raise ToolInstallError(TOOL_SET, f"{what} failed: {last[0].strip()}")
+    except ToolNotStarted as exc:
+        raise ToolInstallError(TOOL_SET, f"{what}: {exc.tool} could not start ({exc.reason})") from exc
 
 
 if __name__ == "__main__":  # pragma: no cover - convenience for maintainers

@@ -13,7 +13,6 @@ from __future__ import annotations
 import ctypes
 import re
 import shutil
-import subprocess
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -21,7 +20,8 @@ from typing import TYPE_CHECKING, Any
 from edgekit.delegates import register
 from edgekit.delegates.base import Availability, Coverage, RunOptions, UnsupportedOp
 from edgekit.delegates.rules import RuleSet
-from edgekit.errors import DelegateUnavailable, ToolMissing, ToolTimeout, UnsupportedModel, UsageError
+from edgekit.errors import DelegateUnavailable, ToolMissing, UnsupportedModel, UsageError
+from edgekit.system.tools import last_line, operand, run_tool
 
 if TYPE_CHECKING:
     from edgekit.model.model import Model
@@ -226,20 +226,16 @@ def compile_with_edgetpu_compiler(
     # itself, not only from our static rules. --out_dir: by default the compiler writes into the
     # working directory. --timeout_sec: the compiler gives up on its own after 180 s by default;
     # giving it our limit makes ours the one that counts.
-    command = [compiler, "--show_operations", "--out_dir", str(out_dir),
-               "--timeout_sec", str(max(1, int(timeout_s))), str(model_path)]
-    try:
-        result = subprocess.run(command, capture_output=True, text=True, timeout=timeout_s, check=False,
-                                stdin=subprocess.DEVNULL)
-    except subprocess.TimeoutExpired as exc:
-        raise ToolTimeout(COMPILER, timeout_s, "give it more time (convert's tool_timeout)") from exc
-    output = (result.stdout + result.stderr).strip()
+    command = [compiler, "--show_operations", "--out_dir", operand(out_dir),
+               "--timeout_sec", str(max(1, int(timeout_s))), operand(model_path)]
+    result = run_tool(command, tool=COMPILER, timeout_s=timeout_s,
+                      timeout_hint="give it more time (convert's tool_timeout)",
+                      failure=lambda reason: UnsupportedModel(model_path, f"{COMPILER} failed: {reason}"))
     compiled = out_dir / f"{model_path.stem}_edgetpu.tflite"
-    if result.returncode != 0 or not compiled.is_file():
-        last = output.splitlines()[-1] if output else f"exit status {result.returncode}"
-        raise UnsupportedModel(model_path, f"{COMPILER} failed: {last}")
+    if not compiled.is_file():
+        raise UnsupportedModel(model_path, f"{COMPILER} wrote no {compiled.name}: {last_line(result)}")
     log_file = out_dir / f"{model_path.stem}_edgetpu.log"
-    log = log_file.read_text() if log_file.is_file() else output
+    log = log_file.read_text() if log_file.is_file() else result.output
     return EdgeTpuCompilation(compiled, parse_compiler_log(log, Model.open(model_path)), log)
 
 

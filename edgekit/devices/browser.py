@@ -17,7 +17,8 @@ from typing import Any
 
 import numpy as np
 
-from edgekit.devices.host import EventCallback, HostDevice, RunSpec
+from edgekit.devices.host import EventCallback, HostDevice
+from edgekit.devices.request import WorkerRequest
 from edgekit.errors import EdgekitError, ToolMissing
 from edgekit.measure.loop import LoopConfig
 from edgekit.results.bench_result import RunResult
@@ -36,7 +37,7 @@ class BrowserDevice(HostDevice):
     def run(
         self,
         model_path: str | os.PathLike,
-        spec: RunSpec,
+        spec: WorkerRequest,
         inputs: dict[str, np.ndarray],
         loop: LoopConfig,
         timeout_s: float,
@@ -79,5 +80,5 @@ def console_tail(workdir: Path, lines: int = _TAIL_LINES) -> str:
     return " | ".join(line[:300] for line in kept)
 
 
-def _verdict(spec: RunSpec, status: str, reason: str) -> RunResult:
+def _verdict(spec: WorkerRequest, status: str, reason: str) -> RunResult:
     return RunResult(spec.delegate, spec.device, spec.threads, status, reason, precision=spec.precision)

@@ -2,7 +2,8 @@
 
 Started as ``python -m edgekit.devices.browser_worker WORKDIR`` by
 :class:`edgekit.devices.browser.BrowserDevice`
-(or by the gate's browser rounds); reads ``request.json`` and the input arrays there and writes
+(or by the gate's browser rounds: a request of kind ``pair``); reads the
+:class:`~edgekit.devices.request.WorkerRequest` and the input sets there and writes
 ``result.json`` and ``outputs.npz`` in the host worker's format, so both devices' runs are
 collected by the same code. Progress goes to stdout as the host worker's events; every console
 line of the page goes to ``console.log`` as it arrives, so a run killed at its timeout still
@@ -12,7 +13,6 @@ them phase by phase, with the host's budgets (``edgekit.measure.loop``).
 
 from __future__ import annotations
 
-import json
 import statistics
 import sys
 import time
@@ -20,8 +20,9 @@ from pathlib import Path
 from typing import Any
 
 from edgekit.devices.host_worker import classify_open_error, emit, read_request, serve
+from edgekit.devices.request import OUTPUTS_FILE, WorkerRequest
 from edgekit.errors import EdgekitError
-from edgekit.files import atomic
+from edgekit.files.array_sets import pack_sets
 
 CONSOLE_FILE = "console.log"
 #: What "latency" means for each kind of page run, for the record.
@@ -35,10 +36,10 @@ def run(workdir: Path) -> dict[str, Any]:
     """One bench run: load, first, warm-up, measured loop, throughput, readback, outputs."""
     from edgekit.browser.session import BrowserCrashed, PageError
 
-    request, delegate, inputs = read_request(workdir)
+    request, delegate, sets = read_request(workdir)
     with open(workdir / CONSOLE_FILE, "a", encoding="utf-8") as console:
         try:
-            return _measure(workdir, request, delegate, inputs, console)
+            return _measure(workdir, request, delegate, sets, console)
         except BrowserCrashed as exc:
             return {"status": "crashed", "reason": exc.describe()}
         except PageError as exc:
@@ -55,37 +56,35 @@ def page_error_status(exc: Any) -> str:
     return classify_open_error(text)
 
 
-def _session(request: dict[str, Any], delegate: Any, console: Any) -> Any:
+def _session(request: WorkerRequest, delegate: Any, console: Any) -> Any:
     from edgekit.browser.session import BrowserSession, console_writer
 
-    return BrowserSession(delegate.runtime, delegate.backend, threads=request["threads"],
-                          precision=request.get("precision"), on_console=console_writer(console))
+    return BrowserSession(delegate.runtime, delegate.backend, threads=request.threads,
+                          precision=request.precision, on_console=console_writer(console))
 
 
-def _open_model(request: dict[str, Any], key: str = "model_path") -> Any:
+def _open_model(request: WorkerRequest, path: str) -> Any:
     from edgekit.model.model import Model
 
-    model = Model.open(request[key])
-    if request.get("signature"):
-        model = model.select_signature(request["signature"])
+    model = Model.open(path)
+    if request.signature:
+        model = model.select_signature(request.signature)
     return model
 
 
-def _measure(workdir: Path, request: dict[str, Any], delegate: Any, inputs: dict,
+def _measure(workdir: Path, request: WorkerRequest, delegate: Any, sets: tuple[dict[str, Any], ...],
              console: Any) -> dict[str, Any]:
-    import numpy as np
+    from edgekit.measure.loop import THROUGHPUT_BATCH, readback_plan, throughput_plan
 
-    from edgekit.measure.loop import THROUGHPUT_BATCH, LoopConfig, readback_plan, throughput_plan
-
-    model = _open_model(request)
-    loop = LoopConfig(**request["loop"])
+    model = _open_model(request, request.model_path)
+    loop = request.loop
     emit("phase", phase="start")
     with _session(request, delegate, console) as session:
         page = session.new_page()
         emit("phase", phase="load")
         start = time.perf_counter()
         loaded = page.load("model", model)
-        page.set_inputs("model", inputs)
+        page.set_inputs("model", sets[0])
         init_ms = (time.perf_counter() - start) * 1000
         emit("phase", phase="loaded", init_ms=init_ms)
         emit("phase", phase="first")
@@ -105,9 +104,11 @@ def _measure(workdir: Path, request: dict[str, Any], delegate: Any, inputs: dict
                  seconds=round(sum(throughput) * THROUGHPUT_BATCH / 1000, 3))
         reads, read_seconds = readback_plan(loop)
         readback = page.readback("model", reads, read_seconds)
-        atomic.write_npz(workdir / "outputs.npz", page.outputs("model"), compressed=False)
-        if request.get("extra_sets"):
-            _run_extra_sets(page, workdir, np)
+        outputs = [page.outputs("model")]
+        for values in sets[1:]:  # each extra set once, untimed: accuracy on several inputs
+            page.set_inputs("model", values)
+            outputs.append(page.outputs("model"))
+        pack_sets(workdir / OUTPUTS_FILE, outputs)
         info = {**session.facts(), **page.describe(), "main_thread_cpu_ms_per_inference": thread_cpu_ms}
     return {
         "status": "ok",
@@ -124,22 +125,7 @@ def _measure(workdir: Path, request: dict[str, Any], delegate: Any, inputs: dict
     }
 
 
-def _run_extra_sets(page: Any, workdir: Path, np: Any) -> None:
-    """Each extra input set once, untimed; outputs keyed ``k/name`` (accuracy on several inputs)."""
-    with np.load(workdir / "sets.npz", allow_pickle=False) as archive:
-        arrays = {key: archive[key] for key in archive.files}
-    sets: dict[str, dict[str, Any]] = {}
-    for key, value in arrays.items():
-        index, _, name = key.partition("/")
-        sets.setdefault(index, {})[name] = value
-    outputs = {}
-    for index, values in sets.items():
-        page.set_inputs("model", values)
-        outputs.update({f"{index}/{name}": value for name, value in page.outputs("model").items()})
-    atomic.write_npz(workdir / "set_outputs.npz", outputs, compressed=False)
-
-
-def _runtime_record(delegate: Any, request: dict[str, Any], info: dict[str, Any],
+def _runtime_record(delegate: Any, request: WorkerRequest, info: dict[str, Any],
                     loaded: Any) -> dict[str, Any]:
     """What ran, in the keys reports read (``runtime``, ``kernels``, ``adapter``, ``software``) and more."""
     package = info.get("runtime_package", "")
@@ -148,7 +134,7 @@ def _runtime_record(delegate: Any, request: dict[str, Any], info: dict[str, Any]
                    f"{info.get('browser', 'Chromium')}",
         "kernels": _kernels(delegate, info),
         "backend": info.get("backend"),
-        "precision_requested": request.get("precision"),
+        "precision_requested": request.precision,
         "latency_is": _SYNC_NOTE[bool(loaded.asynchronous)],
         "execution": loaded.mode,
         "timer": f"performance.now() in the page, resolution {info.get('timer_resolution_ms', 0):.3g} ms",
@@ -178,29 +164,25 @@ def pair(workdir: Path) -> dict[str, Any]:
     """
     from edgekit.browser.session import BrowserCrashed, PageError
 
-    request, delegate, arrays = read_request(workdir)
+    request, delegate, sets = read_request(workdir)
     with open(workdir / CONSOLE_FILE, "a", encoding="utf-8") as console:
         try:
-            return _pair(request, delegate, arrays, console)
+            return _pair(request, delegate, sets, console)
         except BrowserCrashed as exc:
             return {"status": "crashed", "reason": exc.describe()}
         except PageError as exc:
             return {"status": page_error_status(exc), "reason": exc.describe()}
 
 
-def _pair(request: dict[str, Any], delegate: Any, arrays: dict[str, Any], console: Any) -> dict[str, Any]:
-    """ARRAYS holds each model's inputs as ``baseline/NAME`` and ``candidate/NAME``."""
-    from edgekit.measure.loop import LoopConfig
-
-    loop = LoopConfig(**request["loop"])
-    models = {"baseline": _open_model(request, "baseline_path"),
-              "candidate": _open_model(request, "model_path")}
+def _pair(request: WorkerRequest, delegate: Any, sets: tuple[dict[str, Any], ...],
+          console: Any) -> dict[str, Any]:
+    """The request's models are (baseline, candidate); SETS holds each one's inputs, in that order."""
+    loop = request.loop
     with _session(request, delegate, console) as session:
         page = session.new_page()
-        for name, model in models.items():
-            page.load(name, model)
-            page.set_inputs(name, {key.split("/", 1)[1]: value for key, value in arrays.items()
-                                   if key.startswith(name + "/")})
+        for name, path, inputs in zip(("baseline", "candidate"), request.models, sets, strict=True):
+            page.load(name, _open_model(request, path))
+            page.set_inputs(name, inputs)
             page.first(name)
         on_main_thread = session.backend == "wasm" and session.threads == 1
         figures, wall, counts = [], [], []
@@ -219,9 +201,10 @@ def _pair(request: dict[str, Any], delegate: Any, arrays: dict[str, Any], consol
 
 
 def main(argv: list[str]) -> int:
-    workdir = Path(argv[1])
-    kind = json.loads((workdir / "request.json").read_text(encoding="utf-8")).get("kind", "bench")
-    return serve(pair if kind == "pair" else run, argv)
+    def run_request(workdir: Path) -> dict[str, Any]:
+        return (pair if WorkerRequest.read(workdir).kind == "pair" else run)(workdir)
+
+    return serve(run_request, argv)
 
 
 if __name__ == "__main__":

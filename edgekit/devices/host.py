@@ -8,6 +8,7 @@ recorded as `timeout`; either way the next run starts clean.
 from __future__ import annotations
 
 import collections
+import dataclasses
 import json
 import os
 import signal
@@ -15,40 +16,28 @@ import subprocess
 import sys
 import tempfile
 import threading
-from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
 from edgekit.devices.host_worker import EVENT_PREFIX
+from edgekit.devices.request import INPUTS_FILE, OUTPUTS_FILE, RESULT_FILE, WorkerRequest
+from edgekit.files.array_sets import pack_sets, unpack_sets
+from edgekit.files.npz_reader import ArraysRefused
 from edgekit.measure.loop import LoopConfig
 from edgekit.measure.stats import LatencyStats
 from edgekit.results.bench_result import RunResult
+from edgekit.system.tools import kill_group
 
-__all__ = ["RunSpec", "HostDevice", "describe_exit", "run_worker"]
+__all__ = ["RunSpec", "HostDevice", "describe_exit", "exit_status", "run_worker"]
 
 EventCallback = Callable[[dict], None]
 _STDERR_TAIL_LINES = 40
 
-
-@dataclass(frozen=True)
-class RunSpec:
-    """What to run: one delegate at one thread count on one device."""
-
-    delegate: str
-    threads: int
-    device: str = "host"
-    precision: str | None = None
-    #: The signature to run; None for the model's first.
-    signature: str | None = None
-    #: Extra environment for the worker (e.g. which Vulkan driver the GPU delegate should load).
-    worker_env: tuple[tuple[str, str], ...] = ()
-
-    @property
-    def label(self) -> str:
-        return f"{self.delegate} {self.precision}" if self.precision else f"{self.delegate} x{self.threads}"
+#: The bench's name for a planned run: a worker request not yet bound to a model.
+RunSpec = WorkerRequest
 
 
 class HostDevice:
@@ -61,7 +50,7 @@ class HostDevice:
     def run(
         self,
         model_path: str | os.PathLike,
-        spec: RunSpec,
+        spec: WorkerRequest,
         inputs: dict[str, np.ndarray],
         loop: LoopConfig,
         timeout_s: float,
@@ -69,42 +58,17 @@ class HostDevice:
         delegate_modules: tuple[str, ...] = (),
         extra_inputs: Sequence[dict[str, np.ndarray]] = (),
     ) -> RunResult:
-        """One run in a fresh worker; always returns a RunResult, whatever the worker did.
+        """One run of SPEC on MODEL_PATH in a fresh worker; always a RunResult, whatever the worker did.
 
         INPUTS are timed; after timing, each of EXTRA_INPUTS is run once for its outputs
         (``RunResult.extra_outputs``), so accuracy can be judged on more than one input.
         """
+        request = dataclasses.replace(spec, models=(str(Path(model_path).resolve()),), loop=loop,
+                                      delegate_modules=tuple(delegate_modules), kind="bench")
         with tempfile.TemporaryDirectory(prefix="edgekit-run-") as tmp:
             workdir = Path(tmp)
-            request = {
-                "model_path": str(Path(model_path).resolve()),
-                "delegate": spec.delegate,
-                "threads": spec.threads,
-                "precision": spec.precision,
-                "signature": spec.signature,
-                "loop": loop.to_dict(),
-                "delegate_modules": list(delegate_modules),
-                "extra_sets": len(extra_inputs),
-            }
-            (workdir / "request.json").write_text(json.dumps(request), encoding="utf-8")
-            _savez(workdir / "inputs.npz", inputs)
-            if extra_inputs:
-                _savez(
-                    workdir / "sets.npz",
-                    {
-                        f"{k}/{name}": value
-                        for k, arrays in enumerate(extra_inputs)
-                        for name, value in arrays.items()
-                    },
-                )
-            returncode, stderr_tail = _run_worker(
-                workdir,
-                timeout_s,
-                on_event or (lambda event: None),
-                _import_roots(delegate_modules),
-                dict(spec.worker_env),
-                self.worker_module,
-            )
+            pack_sets(workdir / INPUTS_FILE, [inputs, *extra_inputs])
+            returncode, stderr_tail = run_worker(self.worker_module, workdir, request, timeout_s, on_event)
             return self.explain(_collect(workdir, spec, returncode, stderr_tail, timeout_s), workdir)
 
     def explain(self, result: RunResult, workdir: Path) -> RunResult:
@@ -115,18 +79,21 @@ class HostDevice:
 def run_worker(
     module: str,
     workdir: Path,
+    request: WorkerRequest,
     timeout_s: float,
     on_event: EventCallback | None = None,
-    delegate_modules: tuple[str, ...] = (),
-    worker_env: Mapping[str, str] | None = None,
 ) -> tuple[int | None, str]:
-    """Run ``python -m MODULE WORKDIR`` as an isolated worker (another job than one bench run).
+    """Run ``python -m MODULE WORKDIR`` on REQUEST as an isolated worker; its input sets must already
+    be in WORKDIR (:func:`edgekit.files.array_sets.pack_sets`, ``inputs.npz``).
 
-    Same isolation as :meth:`HostDevice.run`: own process group, hard timeout, events streamed.
-    Returns the exit code (None: killed at the timeout) and the tail of its stderr.
+    Own process group, hard timeout, events streamed to ON_EVENT; any result a previous worker left
+    in WORKDIR is removed first. Returns the exit code (None: killed at the timeout) and the tail
+    of its stderr.
     """
-    return _run_worker(workdir, timeout_s, on_event or (lambda event: None), _import_roots(delegate_modules),
-                       dict(worker_env or {}), module)
+    request.write(workdir)
+    (workdir / RESULT_FILE).unlink(missing_ok=True)
+    return _run_worker(workdir, timeout_s, on_event or (lambda event: None),
+                       _import_roots(request.delegate_modules), dict(request.worker_env), module)
 
 
 def _run_worker(
@@ -135,7 +102,7 @@ def _run_worker(
     on_event: EventCallback,
     import_roots: list[str],
     extra_env: dict[str, str],
-    module: str = "edgekit.devices.host_worker",
+    module: str,
 ) -> tuple[int | None, str]:
     """Start the worker, stream its events, enforce the timeout; None as returncode means killed."""
     command = [sys.executable, "-m", module, str(workdir)]
@@ -159,10 +126,10 @@ def _run_worker(
     try:
         returncode: int | None = process.wait(timeout=timeout_s)
     except subprocess.TimeoutExpired:
-        _kill_group(process)
+        kill_group(process)
         returncode = None
     except BaseException:  # Ctrl-C: never leave a worker behind
-        _kill_group(process)
+        kill_group(process)
         raise
     for reader in readers:
         reader.join(timeout=5)
@@ -205,16 +172,8 @@ def _read_tail(stream, tail: collections.deque) -> None:
         tail.append(line)
 
 
-def _kill_group(process: subprocess.Popen) -> None:
-    try:
-        os.killpg(process.pid, signal.SIGKILL)
-    except (ProcessLookupError, PermissionError):
-        process.kill()
-    process.wait()
-
-
 def _collect(
-    workdir: Path, spec: RunSpec, returncode: int | None, stderr_tail: str, timeout_s: float
+    workdir: Path, spec: WorkerRequest, returncode: int | None, stderr_tail: str, timeout_s: float
 ) -> RunResult:
     base: dict[str, Any] = {
         "delegate": spec.delegate,
@@ -222,24 +181,22 @@ def _collect(
         "threads": spec.threads,
         "precision": spec.precision,
     }
-    if returncode is None:
-        return RunResult(**base, status="timeout", reason=f"worker killed after {timeout_s:g} s timeout")
-    if returncode < 0:
-        name = _signal_name(-returncode)
-        hint = _last_line(stderr_tail)
-        reason = f"worker killed by {name}" + (f"; last output: {hint}" if hint else "")
-        return RunResult(**base, status="crashed", reason=reason)
-    result_file = workdir / "result.json"
-    if not result_file.is_file():
-        hint = _last_line(stderr_tail) or "no output"
-        return RunResult(**base, status="error", reason=f"worker exited with code {returncode}: {hint}")
+    result_file = workdir / RESULT_FILE
+    if returncode is None or returncode < 0 or not result_file.is_file():
+        return RunResult(**base, status=exit_status(returncode),
+                         reason=describe_exit(returncode, stderr_tail, timeout_s))
     data = json.loads(result_file.read_text(encoding="utf-8"))
     if data["status"] != "ok":
         return RunResult(**base, status=data["status"], reason=data["reason"])
-    outputs = _read_arrays(workdir / "outputs.npz")
-    extra = _read_arrays(workdir / "set_outputs.npz") if (workdir / "set_outputs.npz").is_file() else {}
+    try:
+        sets = unpack_sets(workdir / OUTPUTS_FILE)
+    except ArraysRefused as exc:
+        return RunResult(**base, status="error", reason=f"the worker's outputs were refused: {exc.reason}")
+    if not sets:
+        return RunResult(**base, status="error", reason="the worker wrote no outputs")
+    outputs, *extra = sets
     return RunResult(
-        extra_outputs=_split_sets(extra),
+        extra_outputs=tuple(extra),
         **base,
         status="ok",
         init_ms=data["init_ms"],
@@ -257,23 +214,12 @@ def _collect(
     )
 
 
-def _savez(path: Path, arrays: Mapping[str, Any]) -> None:
-    # Values typed Any: numpy's stub checks **kwds against savez's own allow_pickle: bool.
-    np.savez(path, **arrays)
-
-
-def _read_arrays(path: Path) -> dict[str, np.ndarray]:
-    with np.load(path, allow_pickle=False) as archive:
-        return {key: archive[key] for key in archive.files}
-
-
-def _split_sets(arrays: dict[str, np.ndarray]) -> tuple[dict[str, np.ndarray], ...]:
-    """``{"0/a": x, "1/a": y}`` -> ``({"a": x}, {"a": y})``."""
-    sets: dict[int, dict[str, np.ndarray]] = {}
-    for key, value in arrays.items():
-        index, _, name = key.partition("/")
-        sets.setdefault(int(index), {})[name] = value
-    return tuple(sets[k] for k in sorted(sets))
+def exit_status(returncode: int | None) -> str:
+    """A run's status from how a worker that wrote no result ended: killed at the timeout (None),
+    by a signal (negative), or by itself."""
+    if returncode is None:
+        return "timeout"
+    return "crashed" if returncode < 0 else "error"
 
 
 def describe_exit(returncode: int | None, stderr_tail: str, timeout_s: float) -> str:

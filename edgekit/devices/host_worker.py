@@ -1,9 +1,11 @@
 """The worker process of the host device: one run, then exit.
 
-Started as `python -m edgekit.devices.host_worker WORKDIR`. Reads `request.json` and `inputs.npz`
-from WORKDIR, writes `result.json` and `outputs.npz` there, and reports progress as JSON lines on
-stdout prefixed with EVENT_PREFIX. Anything it cannot handle becomes an `error` result; a native
-crash or hang is the parent's to record.
+Started as `python -m edgekit.devices.host_worker WORKDIR`. Reads the
+:class:`~edgekit.devices.request.WorkerRequest` (`request.json`) and the input sets (`inputs.npz`:
+the first timed, the others run once each) from WORKDIR, writes `result.json` and the outputs of
+every set (`outputs.npz`) there, and reports progress as JSON lines on stdout prefixed with
+EVENT_PREFIX. Anything it cannot handle becomes an `error` result; a native crash or hang is the
+parent's to record.
 """
 
 from __future__ import annotations
@@ -13,14 +15,16 @@ import json
 import sys
 import time
 import traceback
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from edgekit.runners import Runner
 
+from edgekit.devices.request import INPUTS_FILE, OUTPUTS_FILE, RESULT_FILE, WorkerRequest
 from edgekit.files import atomic
+from edgekit.files.array_sets import pack_sets, unpack_sets
 
 EVENT_PREFIX = "@edgekit-event "
 
@@ -37,52 +41,29 @@ def classify_open_error(message: str) -> str:
     return "error"
 
 
-def storable(arrays: Mapping[str, Any]) -> dict[str, Any]:
-    """ARRAYS as an .npz holds them without pickles: a string tensor, which the runtime hands over as
-    an object array of bytes, becomes fixed-width bytes (``S``), so the parent, which never
-    unpickles, reads it back (trailing NUL bytes of an item are lost, as numpy's ``S`` drops them)."""
-    import numpy as np
-
-    plain = {}
-    for name, value in arrays.items():
-        array = np.asarray(value)
-        if array.dtype == object:
-            items = [item if isinstance(item, bytes) else str(item).encode() for item in array.flat]
-            array = np.array(items, dtype=np.bytes_).reshape(array.shape)
-        plain[name] = array
-    return plain
-
-
-def read_request(workdir: Path) -> tuple[dict[str, Any], Any, dict[str, Any]]:
-    """A worker's ``request.json``, the delegate it names (its modules imported first, so a delegate
-    registered outside edgekit is found) and the arrays of ``inputs.npz``, by name."""
-    import numpy as np
-
+def read_request(workdir: Path) -> tuple[WorkerRequest, Any, tuple[dict[str, Any], ...]]:
+    """A worker's request, the delegate it names (its modules imported first, so a delegate
+    registered outside edgekit is found) and its input sets."""
     from edgekit import delegates
 
-    request = json.loads((workdir / "request.json").read_text(encoding="utf-8"))
-    for module in request.get("delegate_modules", []):
+    request = WorkerRequest.read(workdir)
+    for module in request.delegate_modules:
         importlib.import_module(module)
-    delegate = delegates.get(request["delegate"])
-    with np.load(workdir / "inputs.npz", allow_pickle=False) as archive:
-        arrays = {key: archive[key] for key in archive.files}
-    return request, delegate, arrays
+    return request, delegates.get(request.delegate), unpack_sets(workdir / INPUTS_FILE)
 
 
 def run(workdir: Path) -> dict:
-    from edgekit.delegates.base import RunOptions
-    from edgekit.measure.loop import LoopConfig, measure_latency, measure_readback, measure_throughput
+    from edgekit.measure.loop import measure_latency, measure_readback, measure_throughput
     from edgekit.measure.memory import current_rss_bytes, peak_rss_bytes
 
-    request, delegate, inputs = read_request(workdir)
+    request, delegate, sets = read_request(workdir)
+    inputs = sets[0]
 
     memory = {"rss_before_load_bytes": current_rss_bytes(), "peak_rss_before_load_bytes": peak_rss_bytes()}
     emit("phase", phase="load")
     start = time.perf_counter_ns()
     try:
-        options = RunOptions(threads=request["threads"], precision=request.get("precision"),
-                             signature=request.get("signature"))
-        runner = delegate.open(request["model_path"], options)
+        runner = delegate.open(request.model_path, request.options)
     except Exception as exc:  # runtime errors arrive as ValueError/RuntimeError with native text
         message = " ".join(str(exc).split())
         return {"status": classify_open_error(message), "reason": message}
@@ -99,7 +80,7 @@ def run(workdir: Path) -> dict:
         emit("progress", phase=phase, runs=runs, seconds=round(seconds, 3))
 
     emit("phase", phase="first")
-    loop = LoopConfig(**request["loop"])
+    loop = request.loop
     try:
         measured = measure_latency(runner.invoke, loop, progress)
         # A synchronous runtime's back-to-back throughput is its latency: not measured twice.
@@ -112,15 +93,15 @@ def run(workdir: Path) -> dict:
     memory["peak_rss_after_run_bytes"] = peak_rss_bytes()
     memory["rss_after_run_bytes"] = current_rss_bytes()
 
-    atomic.write_npz(workdir / "outputs.npz", storable(runner.outputs()), compressed=False)
-    if request.get("extra_sets"):
-        try:
-            _run_extra_sets(runner, workdir)
-        except Exception as exc:
-            return {
-                "status": "error",
-                "reason": f"inference on the extra input sets failed: {' '.join(str(exc).split())}",
-            }
+    outputs = [runner.outputs()]
+    try:
+        outputs += _run_extra_sets(runner, sets[1:])
+    except Exception as exc:
+        return {
+            "status": "error",
+            "reason": f"inference on the extra input sets failed: {' '.join(str(exc).split())}",
+        }
+    pack_sets(workdir / OUTPUTS_FILE, outputs)
     info = runner.info()
     runner.close()
     return {
@@ -138,22 +119,14 @@ def run(workdir: Path) -> dict:
     }
 
 
-def _run_extra_sets(runner: Runner, workdir: Path) -> None:
-    """Each extra input set once, untimed; outputs keyed ``k/name`` (for accuracy on several inputs)."""
-    import numpy as np
-
-    with np.load(workdir / "sets.npz", allow_pickle=False) as archive:
-        arrays = {key: archive[key] for key in archive.files}
-    sets: dict[str, dict[str, np.ndarray]] = {}
-    for key, value in arrays.items():
-        index, _, name = key.partition("/")
-        sets.setdefault(index, {})[name] = value
-    outputs = {}
-    for index, inputs in sets.items():
+def _run_extra_sets(runner: Runner, sets: Sequence[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Each extra input set once, untimed; their outputs (for accuracy on several inputs)."""
+    outputs = []
+    for inputs in sets:
         runner.set_inputs(inputs)
         runner.invoke()
-        outputs.update({f"{index}/{name}": value for name, value in runner.outputs().items()})
-    atomic.write_npz(workdir / "set_outputs.npz", storable(outputs), compressed=False)
+        outputs.append(runner.outputs())
+    return outputs
 
 
 def serve(run_request: Callable[[Path], dict[str, Any]], argv: list[str]) -> int:
@@ -167,7 +140,7 @@ def serve(run_request: Callable[[Path], dict[str, Any]], argv: list[str]) -> int
             "reason": f"worker failed: {type(exc).__name__}: {' '.join(str(exc).split())}",
             "traceback": traceback.format_exc(),
         }
-    atomic.write_text(workdir / "result.json", json.dumps(result))
+    atomic.write_text(workdir / RESULT_FILE, json.dumps(result))
     return 0
 
 

@@ -35,7 +35,8 @@ from edgekit.bench.options import (
     check_thread_count,
 )
 from edgekit.bench.reference import REFERENCE_LOOP
-from edgekit.devices.host import HostDevice, RunSpec
+from edgekit.devices.host import HostDevice
+from edgekit.devices.request import WorkerRequest
 from edgekit.errors import ModelFormatError, UsageError
 from edgekit.explain.graph import Graph
 from edgekit.explain.result import BisectResult, OpError
@@ -227,7 +228,7 @@ def _run_exposed(
     availability = delegate.probe()
     if not availability.available:
         raise UsageError("delegate", f"{delegate_name} cannot run here: {availability.reason}")
-    spec = RunSpec(
+    spec = WorkerRequest(
         delegate.name,
         threads,
         precision=precision,

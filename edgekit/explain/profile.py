@@ -40,12 +40,14 @@ from edgekit.bench.options import (
     check_seed,
     check_thread_count,
 )
-from edgekit.devices.host import describe_exit, run_worker
+from edgekit.devices.host import describe_exit, exit_status, run_worker
+from edgekit.devices.request import INPUTS_FILE, RESULT_FILE, WorkerRequest
 from edgekit.explain.graph import Graph
 from edgekit.explain.result import DelegateProfile, ProfileResult, SegmentTime
 from edgekit.explain.rewrite import sub_model
-from edgekit.files import atomic
+from edgekit.files.array_sets import pack_sets
 from edgekit.inputs.seeded import generate_inputs
+from edgekit.measure.loop import LoopConfig
 from edgekit.model.model import Model
 from edgekit.system.environment import environment_fingerprint
 from edgekit.zoo import resolve_model
@@ -195,7 +197,7 @@ def _measure(
     with tempfile.TemporaryDirectory(prefix="edgekit-profile-") as tmp:
         workdir = Path(tmp)
         paths: list[str] = []
-        arrays: dict[str, np.ndarray] = {}
+        sets: list[dict[str, np.ndarray]] = []
         spans = []
         for j, (model, graph, cuts) in enumerate(jobs):
             data = model.path.read_bytes()
@@ -207,27 +209,22 @@ def _measure(
                 path = workdir / f"m{j}-p{k}.tflite"
                 path.write_bytes(sub_model(data, prefix.ops, prefix.inputs, prefix.outputs))
                 paths.append(str(path))
-            for position in range(start, len(paths)):
-                arrays.update({f"{position}/{key}": value for key, value in inputs.items()})
+            sets += [inputs] * (len(paths) - start)
             spans.append((start, len(paths)))
-        atomic.write_npz(workdir / "inputs.npz", arrays, compressed=False)
-        request = {
-            "models": paths,
-            "delegate": delegate.name,
-            "threads": threads,
-            "precision": precision,
-            "block_ms": 2.0,
-            "min_rounds": 9 if delegate.uses_threads else 5,
-            "seconds": seconds,
-            "max_seconds": _round_cap(seconds),
-        }
-        (workdir / "request.json").write_text(json.dumps(request), encoding="utf-8")
-        env = availability.detail.get("worker_env", {})
-        returncode, tail = run_worker("edgekit.explain.profile_worker", workdir, timeout, worker_env=env)
-        result_file = workdir / "result.json"
+        pack_sets(workdir / INPUTS_FILE, sets)
+        request = WorkerRequest(
+            delegate.name, threads, precision=precision, models=tuple(paths),
+            worker_env=tuple(sorted(availability.detail.get("worker_env", {}).items())),
+            # The worker warms each model up with one block of its own; the loop counts rounds.
+            loop=LoopConfig(warmup_runs=1, warmup_seconds=0.0, min_runs=9 if delegate.uses_threads else 5,
+                            min_seconds=seconds, max_seconds=_round_cap(seconds)),
+            block_ms=2.0,
+        )
+        returncode, tail = run_worker("edgekit.explain.profile_worker", workdir, request, timeout)
+        result_file = workdir / RESULT_FILE
         if not result_file.is_file():
             reason = describe_exit(returncode, tail, timeout)
-            status = "timeout" if returncode is None else "crashed" if returncode < 0 else "error"
+            status = exit_status(returncode)
             return [DelegateProfile(label, delegate.name, threads, precision, status, reason) for _ in jobs]
         result = json.loads(result_file.read_text(encoding="utf-8"))
     if result["status"] != "ok":

@@ -1,10 +1,12 @@
 """The worker process of ``profile``: load several models at once and time them interleaved.
 
 Started as ``python -m edgekit.explain.profile_worker WORKDIR`` (through
-:func:`edgekit.devices.host.run_worker`). Reads ``request.json`` (model paths, delegate, threads,
-precision, rounds, seconds, block_ms) and ``inputs.npz`` (``k/name`` for model k); writes
-``result.json`` with, per model, one sample per round: the mean of one block of back-to-back
-``invoke`` calls lasting at least ``block_ms``. Round-robin order (reversed every other round)
+:func:`edgekit.devices.host.run_worker`). Reads the
+:class:`~edgekit.devices.request.WorkerRequest` (``models``, delegate, threads, precision,
+``block_ms``; its loop's ``min_runs`` rounds at least, for ``min_seconds`` at least and
+``max_seconds`` at most) and the input sets (set k for model k); writes ``result.json`` with, per
+model, one sample per round: the mean of one block of back-to-back ``invoke`` calls lasting at
+least ``block_ms``. Round-robin order (reversed every other round)
 spreads load changes on a shared machine over every model alike, instead of charging them to
 whichever segment happened to run then.
 """
@@ -37,34 +39,29 @@ def _block_ms(invoke: Callable[[], object], block_ns: int) -> float:
 
 def run(workdir: Path) -> dict[str, Any]:
     """Open every model, warm each up, then time them round-robin; the result as a dict."""
-
-    from edgekit.delegates.base import RunOptions
-
-    request, delegate, arrays = read_request(workdir)
-    options = RunOptions(threads=request["threads"], precision=request.get("precision"))
+    request, delegate, sets = read_request(workdir)
     runners = []
     init_ms = []
-    for k, path in enumerate(request["models"]):
+    for k, (path, inputs) in enumerate(zip(request.models, sets, strict=True)):
         emit("phase", phase="load", model=k)
         start = time.perf_counter_ns()
         try:
-            runner = delegate.open(path, options)
-            runner.set_inputs(
-                {key.partition("/")[2]: v for key, v in arrays.items() if key.startswith(f"{k}/")}
-            )
+            runner = delegate.open(path, request.options)
+            runner.set_inputs(inputs)
         except Exception as exc:  # runtime errors arrive as ValueError/RuntimeError with native text
             message = " ".join(str(exc).split())
             return {"status": classify_open_error(message), "reason": f"model {k}: {message}", "model": k}
         init_ms.append((time.perf_counter_ns() - start) / _NS_PER_MS)
         runners.append(runner)
-    block_ns = int(request["block_ms"] * _NS_PER_MS)
+    block_ns = int(request.block_ms * _NS_PER_MS)
+    loop = request.loop
     for runner in runners:  # first inference and warm-up, untimed
         _block_ms(runner.invoke, block_ns)
     samples: list[list[float]] = [[] for _ in runners]
     started = time.perf_counter()
     rounds = 0
-    while (rounds < request["min_rounds"] or time.perf_counter() - started < request["seconds"]) and (
-        time.perf_counter() - started < request["max_seconds"]
+    while (rounds < loop.min_runs or time.perf_counter() - started < loop.min_seconds) and (
+        time.perf_counter() - started < loop.max_seconds
     ):
         order = range(len(runners)) if rounds % 2 == 0 else range(len(runners) - 1, -1, -1)
         for k in order:

@@ -17,13 +17,14 @@ import math
 import statistics
 import tempfile
 import time
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
-import numpy as np
-
-from edgekit.devices.host import RunSpec, describe_exit, run_worker
+from edgekit.devices.host import describe_exit, exit_status, run_worker
+from edgekit.devices.request import INPUTS_FILE, RESULT_FILE, WorkerRequest
 from edgekit.errors import EdgekitError, ModelNotFound, RunFailed, UnsupportedModel
+from edgekit.files.array_sets import pack_sets
 from edgekit.gate.observation import CLOCK_NAMES, Observation
 from edgekit.inputs.seeded import generate_inputs
 from edgekit.measure.loop import LoopConfig
@@ -47,7 +48,7 @@ def uses_page_cpu_time(delegate: Any, threads: int) -> bool:
 class BrowserRoundRunner:
     """Measures ABBA rounds of BASELINE against CANDIDATE on a browser delegate, one browser per round."""
 
-    def __init__(self, baseline: Path, candidate: Path, spec: RunSpec, seed: int,
+    def __init__(self, baseline: Path, candidate: Path, spec: WorkerRequest, seed: int,
                  loop: LoopConfig = BROWSER_ROUND_LOOP, timeout_s: float = BROWSER_ROUND_TIMEOUT_S) -> None:
         from edgekit import delegates
         from edgekit.browser.runtimes import runtime_files
@@ -105,21 +106,12 @@ class BrowserRoundRunner:
         figures (CPU time on the page's main thread for one-thread WebAssembly, else wall), then wall."""
         with tempfile.TemporaryDirectory(prefix="edgekit-pair-") as tmp:
             workdir = Path(tmp)
-            request = {
-                "kind": "pair",
-                "model_path": str(self.paths["candidate"].resolve()),
-                "baseline_path": str(self.paths["baseline"].resolve()),
-                "delegate": self.spec.delegate,
-                "threads": self.spec.threads,
-                "precision": self.spec.precision,
-                "signature": None,
-                "loop": self.loop.to_dict(),
-            }
-            (workdir / "request.json").write_text(json.dumps(request), encoding="utf-8")
-            arrays: dict[str, Any] = {f"{name}/{key}": value for name, inputs in self.inputs.items()
-                                      for key, value in inputs.items()}
-            np.savez(workdir / "inputs.npz", **arrays)
-            returncode, stderr_tail = run_worker("edgekit.devices.browser_worker", workdir, self.timeout_s)
+            names = ("baseline", "candidate")
+            request = replace(self.spec, kind="pair", signature=None, loop=self.loop,
+                              models=tuple(str(self.paths[name].resolve()) for name in names))
+            pack_sets(workdir / INPUTS_FILE, [self.inputs[name] for name in names])
+            returncode, stderr_tail = run_worker("edgekit.devices.browser_worker", workdir, request,
+                                                 self.timeout_s)
             return self._medians(workdir, returncode, stderr_tail)
 
     def _medians(self, workdir: Path, returncode: int | None, stderr_tail: str
@@ -127,12 +119,12 @@ class BrowserRoundRunner:
         from edgekit.devices.browser import console_tail
 
         path = self.paths["candidate"]
-        result_file = workdir / "result.json"
+        result_file = workdir / RESULT_FILE
         if not result_file.is_file():
             tail = console_tail(workdir)
-            status = "timeout" if returncode is None else "crashed"
             reason = describe_exit(returncode, stderr_tail, self.timeout_s)
-            raise RunFailed(path, status, reason + (f"; the console's last lines: {tail}" if tail else ""))
+            raise RunFailed(path, exit_status(returncode),
+                            reason + (f"; the console's last lines: {tail}" if tail else ""))
         data = json.loads(result_file.read_text(encoding="utf-8"))
         if data["status"] == "unsupported":
             raise UnsupportedModel(path, data["reason"])

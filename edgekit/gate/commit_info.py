@@ -9,9 +9,11 @@ gate's export fills the same fields (``id``, ``time``, ``author_time``, ``dirty`
 from __future__ import annotations
 
 import shutil
-import subprocess
 from pathlib import Path
 from typing import Any
+
+from edgekit.errors import ToolMissing
+from edgekit.gate.git import GitRefused, run_git
 
 __all__ = ["commit_info"]
 
@@ -43,10 +45,12 @@ def commit_info(folder: Path) -> dict[str, Any]:
 
 
 def _git(folder: Path, *args: str) -> str | None:
-    """Stripped stdout of ``git ARGS`` in FOLDER, or None when it fails. ARGS are fixed words, never data."""
+    """Stripped stdout of ``git ARGS`` in FOLDER, or None when it fails. ARGS are fixed words, never data.
+
+    Through :func:`edgekit.gate.git.run_git`, with its safety rules: the folder comes from a
+    configuration that may arrive in a pull request.
+    """
     try:
-        done = subprocess.run(["git", *args], cwd=folder, capture_output=True, text=True, errors="replace",
-                              stdin=subprocess.DEVNULL, timeout=_TIMEOUT_S, check=False)
-    except (OSError, subprocess.TimeoutExpired):
+        return run_git(list(args), folder, timeout_s=_TIMEOUT_S).strip()
+    except (GitRefused, ToolMissing):
         return None
-    return done.stdout.strip() if done.returncode == 0 else None

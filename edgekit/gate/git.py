@@ -20,12 +20,12 @@ import os
 import posixpath
 import re
 import shutil
-import subprocess
 from dataclasses import dataclass
 from pathlib import Path
 from typing import IO
 
-from edgekit.errors import ToolMissing
+from edgekit.errors import ToolMissing, ToolNotStarted, ToolTimeout
+from edgekit.system.tools import ToolRun, run_tool
 
 __all__ = ["GIT_TIMEOUT_S", "GitRefused", "GitSpec", "parse_git_spec", "read_blob", "run_git"]
 
@@ -74,8 +74,10 @@ def parse_git_spec(value: str) -> GitSpec:
     return GitSpec(ref, path)
 
 
-def run_git(args: list[str], cwd: Path, *, stdout: IO[bytes] | int = subprocess.PIPE) -> bytes:
-    """git ARGS in CWD with a timeout; its stdout (unless STDOUT is given); GitRefused when it fails.
+def run_git(args: list[str], cwd: Path, *, stdout: IO[bytes] | None = None,
+            timeout_s: float | None = None) -> str:
+    """git ARGS in CWD within TIMEOUT_S (default GIT_TIMEOUT_S); its stdout (unless STDOUT, a binary
+    file, takes it); GitRefused when it fails, ToolMissing without git.
 
     ARGS must already keep data out of option position (``--end-of-options``, object ids).
     """
@@ -83,24 +85,21 @@ def run_git(args: list[str], cwd: Path, *, stdout: IO[bytes] | int = subprocess.
     if git is None:
         raise ToolMissing("git", "to read a git:REF:PATH baseline", "install git (apt-get install -y git)")
     environment = {**os.environ, "GIT_TERMINAL_PROMPT": "0", "GIT_OPTIONAL_LOCKS": "0"}
+    timeout_s = GIT_TIMEOUT_S if timeout_s is None else timeout_s
     try:
-        done = subprocess.run(
-            [git, *_SAFE_CONFIG, *args],
-            cwd=cwd,
-            stdout=stdout,
-            stderr=subprocess.PIPE,
-            stdin=subprocess.DEVNULL,
-            timeout=GIT_TIMEOUT_S,
-            env=environment,
-        )
-    except subprocess.TimeoutExpired:
-        raise GitRefused(f"git {args[0]} did not finish in {GIT_TIMEOUT_S} s") from None
-    except OSError as exc:
-        raise GitRefused(f"git could not be run ({exc.strerror or exc})") from None
-    if done.returncode != 0:
-        words = " ".join(done.stderr.decode(errors="replace").split())[:300]
-        raise GitRefused(words or f"git {args[0]} ended with exit status {done.returncode}")
-    return done.stdout or b""
+        done = run_tool([git, *_SAFE_CONFIG, *args], tool=f"git {args[0]}", timeout_s=timeout_s, cwd=cwd,
+                        env=environment, stdout=stdout, useful_line=_stderr_words,
+                        failure=GitRefused)
+    except ToolTimeout:
+        raise GitRefused(f"git {args[0]} did not finish in {timeout_s:g} s") from None
+    except ToolNotStarted as exc:
+        raise GitRefused(f"git could not be run ({exc.reason})") from None
+    return done.stdout
+
+
+def _stderr_words(done: ToolRun) -> str:
+    """What git said on stderr, or its exit status when it said nothing."""
+    return " ".join(done.stderr.split()) or f"{done.tool} ended with exit status {done.returncode}"
 
 
 def read_blob(spec: GitSpec, cwd: Path, out: IO[bytes]) -> str:
@@ -110,18 +109,18 @@ def read_blob(spec: GitSpec, cwd: Path, out: IO[bytes]) -> str:
     """
     resolve = ["rev-parse", "--verify", "--quiet", "--end-of-options"]
     try:
-        commit = _text(run_git([*resolve, f"{spec.ref}^{{commit}}"], cwd))
+        commit = run_git([*resolve, f"{spec.ref}^{{commit}}"], cwd).strip()
     except GitRefused as exc:
         said = "" if exc.reason.startswith("git rev-parse ended") else f" ({exc.reason})"
         raise GitRefused(f"ref {spec.ref!r} names no commit here{said}; check the ref "
                          "(in CI, fetch the history: fetch-depth: 0)") from None
-    inside = repository_path(spec.path, _text(run_git(["rev-parse", "--show-prefix"], cwd)))
+    inside = repository_path(spec.path, run_git(["rev-parse", "--show-prefix"], cwd).strip())
     try:
-        blob = _text(run_git([*resolve, f"{commit}:{inside}"], cwd))
+        blob = run_git([*resolve, f"{commit}:{inside}"], cwd).strip()
     except GitRefused:
         where = f"commit {spec.ref} ({commit[:12]})"
         raise GitRefused(f"{spec.path!r} is not in {where}; check the path") from None
-    kind = _text(run_git(["cat-file", "-t", blob], cwd))
+    kind = run_git(["cat-file", "-t", blob], cwd).strip()
     if kind != "blob":
         raise GitRefused(f"{spec.path!r} is a {kind} in commit {spec.ref}, not a file")
     run_git(["cat-file", "blob", blob], cwd, stdout=out)
@@ -140,6 +139,3 @@ def repository_path(path: str, prefix: str) -> str:
         raise GitRefused(f"path {path!r} leaves the repository; name a file inside it")
     return joined
 
-
-def _text(output: bytes) -> str:
-    return output.decode("utf-8", errors="replace").strip()

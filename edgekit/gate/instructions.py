@@ -24,17 +24,18 @@ comparing two models on one machine, not a latency.
 
 from __future__ import annotations
 
+import functools
 import os
 import re
 import shutil
 import statistics
-import subprocess
 import sys
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
-from edgekit.errors import ModelNotFound, RunFailed, ToolMissing, ToolTimeout, UsageError
+from edgekit.errors import ModelNotFound, RunFailed, ToolMissing, UsageError
+from edgekit.system.tools import ToolRun, run_tool
 
 __all__ = ["InstructionCount", "count_instructions", "valgrind_available"]
 
@@ -139,20 +140,34 @@ def _process_count(model: Path, threads: int, inferences: int, timeout_s: float)
 
 
 def _valgrind(tool: list[str], model: Path, threads: int, inferences: int, timeout_s: float) -> str:
-    """Run the worker under valgrind with ``tool``'s options; its stderr."""
-    worker = [sys.executable, "-m", "edgekit.gate.instruction_worker", str(model.resolve()), str(threads),
-              str(inferences)]
-    command = ["valgrind", *tool, *worker]
-    try:
-        done = subprocess.run(command, capture_output=True, text=True, errors="replace", timeout=timeout_s,
-                              env=_environment(), stdin=subprocess.DEVNULL)
-    except subprocess.TimeoutExpired as exc:
-        raise ToolTimeout("valgrind", timeout_s, "count fewer `inferences` or raise `timeout_s`") from exc
-    if done.returncode != 0:
-        lines = [line for line in done.stderr.splitlines() if line.strip() and not line.startswith("==")]
-        reason = lines[-1][:300] if lines else f"valgrind exited with code {done.returncode}"
-        raise RunFailed(model, "error", f"counting instructions failed: {reason}")
+    """Run the worker under valgrind with ``tool``'s options: one warm-up inference, then INFERENCES;
+    valgrind's stderr."""
+    from edgekit.devices.request import INPUTS_FILE, WorkerRequest
+    from edgekit.files.array_sets import pack_sets
+    from edgekit.inputs.seeded import generate_inputs
+    from edgekit.measure.loop import LoopConfig
+    from edgekit.model.model import Model
+
+    with tempfile.TemporaryDirectory(prefix="edgekit-instructions-") as folder:
+        workdir = Path(folder)
+        loop = LoopConfig(warmup_runs=1, warmup_seconds=0.0, min_runs=inferences, min_seconds=0.0)
+        WorkerRequest("cpu", threads, models=(str(model.resolve()),), loop=loop).write(workdir)
+        pack_sets(workdir / INPUTS_FILE, [generate_inputs(Model.open(model).inputs, seed=0)])
+        command = ["valgrind", *tool, sys.executable, "-m", "edgekit.gate.instruction_worker", str(workdir)]
+        done = run_tool(command, tool="valgrind", timeout_s=timeout_s, env=_environment(),
+                        timeout_hint="count fewer `inferences` or raise `timeout_s`",
+                        useful_line=_worker_line, failure=functools.partial(_count_failed, model))
     return done.stderr
+
+
+def _count_failed(model: Path, reason: str) -> RunFailed:
+    return RunFailed(model, "error", f"counting instructions failed: {reason}")
+
+
+def _worker_line(done: ToolRun) -> str:
+    """The worker's last line of its own (valgrind's lines start with ``==PID==``)."""
+    lines = [line for line in done.stderr.splitlines() if line.strip() and not line.startswith("==")]
+    return lines[-1] if lines else f"valgrind exited with code {done.returncode}"
 
 
 def _environment() -> dict[str, str]:

@@ -45,7 +45,6 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from edgekit.errors import ModelNotFound, RunFailed, UnsupportedModel, UsageError
-from edgekit.files import atomic
 from edgekit.gate.latency_advice import inconclusive_reason, load_summary
 from edgekit.gate.latency_plan import PAIRED_LOOP, PairedLoop, time_limit_problem
 from edgekit.gate.observation import CLOCK_NAMES, CLOCK_WORDS, Observation
@@ -210,10 +209,10 @@ def _runner(baseline: Path, candidate: Path, delegate: str, threads: int, seed: 
             loop: PairedLoop) -> PairedRunner | BrowserRoundRunner:
     """Host delegates: paired worker processes; browser delegates: both models in one page per round."""
     if _is_browser(delegate):
-        from edgekit.devices.host import RunSpec
+        from edgekit.devices.request import WorkerRequest
         from edgekit.gate.browser_pairing import BrowserRoundRunner
 
-        return BrowserRoundRunner(baseline, candidate, RunSpec(delegate, threads), seed)
+        return BrowserRoundRunner(baseline, candidate, WorkerRequest(delegate, threads), seed)
     return PairedRunner(baseline, candidate, delegate, threads, seed, loop)
 
 
@@ -353,7 +352,10 @@ class PairedRunner:
 
     def __init__(self, baseline: Path, candidate: Path, delegate: str, threads: int, seed: int,
                  loop: PairedLoop = PAIRED_LOOP) -> None:
+        from edgekit.devices.request import INPUTS_FILE, WorkerRequest
+        from edgekit.files.array_sets import pack_sets
         from edgekit.inputs.seeded import generate_inputs
+        from edgekit.measure.loop import LoopConfig
         from edgekit.model.model import Model
 
         self.paths = (baseline, candidate)
@@ -362,13 +364,13 @@ class PairedRunner:
                 raise ModelNotFound(str(path), "the gate compares two .tflite files")
         self._folder = tempfile.TemporaryDirectory(prefix="edgekit-gate-")
         self.workdir = Path(self._folder.name)
-        arrays = {}
-        for k, path in enumerate(self.paths):
-            arrays.update({f"{k}/{name}": value
-                           for name, value in generate_inputs(Model.open(path).inputs, seed).items()})
-        atomic.write_npz(self.workdir / "inputs.npz", arrays, compressed=False)
-        self.request = {"models": [str(p.resolve()) for p in self.paths], "delegate": delegate,
-                        "threads": threads, **loop.to_dict()}
+        pack_sets(self.workdir / INPUTS_FILE,
+                  [generate_inputs(Model.open(path).inputs, seed) for path in self.paths])
+        # The worker counts pairs of blocks in its loop's runs.
+        timing = LoopConfig(loop.warmup_runs, loop.warmup_seconds, min_runs=loop.min_pairs,
+                            min_seconds=loop.min_seconds, max_seconds=loop.max_seconds)
+        self.request = WorkerRequest(delegate, threads, models=tuple(str(p.resolve()) for p in self.paths),
+                                     loop=timing, block_ms=loop.block_ms)
         self.count = 0
 
     def __enter__(self) -> PairedRunner:
@@ -382,20 +384,19 @@ class PairedRunner:
 
     def observe(self) -> Observation:
         """One worker; even-numbered workers load the baseline first, odd ones the candidate."""
-        from edgekit.devices.host import describe_exit, run_worker
+        from edgekit.devices.host import describe_exit, exit_status, run_worker
+        from edgekit.devices.request import RESULT_FILE
 
         first = self.count % 2
         self.count += 1
-        (self.workdir / "result.json").unlink(missing_ok=True)
-        (self.workdir / "request.json").write_text(json.dumps({**self.request, "first": first}),
-                                                   encoding="utf-8")
         began = time.monotonic()
-        returncode, tail = run_worker(_WORKER, self.workdir, _WORKER_TIMEOUT_S)
+        request = replace(self.request, first=first)
+        returncode, tail = run_worker(_WORKER, self.workdir, request, _WORKER_TIMEOUT_S)
         seconds = time.monotonic() - began
-        result_file = self.workdir / "result.json"
+        result_file = self.workdir / RESULT_FILE
         if not result_file.is_file():
-            status = "timeout" if returncode is None else "crashed" if returncode < 0 else "error"
-            raise RunFailed(self.paths[0], status, describe_exit(returncode, tail, _WORKER_TIMEOUT_S))
+            reason = describe_exit(returncode, tail, _WORKER_TIMEOUT_S)
+            raise RunFailed(self.paths[0], exit_status(returncode), reason)
         result = json.loads(result_file.read_text(encoding="utf-8"))
         if result["status"] != "ok":
             path = self.paths[int(result.get("model", 0))]

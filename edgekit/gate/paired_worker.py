@@ -1,9 +1,10 @@
 """The worker process of the latency gate: both models in one process, timed in alternation.
 
 Started as ``python -m edgekit.gate.paired_worker WORKDIR`` (through
-:func:`edgekit.devices.host.run_worker`). Reads ``request.json`` (``models``: baseline and
-candidate paths; ``first``: the index loaded first; delegate, threads, precision and the loop
-limits) and ``inputs.npz`` (``k/name`` for model k). Loads the two models in the order asked,
+:func:`edgekit.devices.host.run_worker`). Reads the :class:`~edgekit.devices.request.WorkerRequest`
+(``models``: baseline and candidate paths; ``first``: the index loaded first; delegate, threads,
+precision, ``block_ms`` and the loop, whose ``min_runs`` counts pairs) and the input sets (set k
+for model k). Loads the two models in the order asked,
 warms both up, then times them in blocks in a balanced order, A B B A A B ..., so a drift within
 the process falls on both alike. Every inference is timed three ways: the calling thread's CPU
 time (``CLOCK_THREAD_CPUTIME_ID``), the process's CPU time (all threads) and wall time. Writes
@@ -62,28 +63,25 @@ def _load_average() -> float | None:
 
 def run(workdir: Path) -> dict[str, Any]:
     """Open both models (``first`` first), warm up, time them in a balanced order."""
-    from edgekit.delegates.base import RunOptions
-
-    request, delegate, arrays = read_request(workdir)
+    request, delegate, sets = read_request(workdir)
     load_at_start = _load_average()
-    options = RunOptions(threads=request["threads"], precision=request.get("precision"))
-    first = int(request["first"])
+    first = request.first
     runners: dict[int, Any] = {}
     for k in (first, 1 - first):
         emit("phase", phase="load", model=k)
         try:
-            runner = delegate.open(request["models"][k], options)
-            runner.set_inputs({key.partition("/")[2]: v for key, v in arrays.items()
-                               if key.startswith(f"{k}/")})
+            runner = delegate.open(request.models[k], request.options)
+            runner.set_inputs(sets[k])
         except Exception as exc:  # runtime errors arrive as ValueError/RuntimeError with native text
             message = " ".join(str(exc).split())
             return {"status": classify_open_error(message), "reason": message, "model": k}
         runners[k] = runner
     order = (first, 1 - first)
     try:
-        _warm_up(runners, order, request["warmup_runs"], request["warmup_seconds"])
-        timings = _measure(runners, order, request["min_pairs"], request["min_seconds"],
-                           request["max_seconds"], request["block_ms"] * 1e6)
+        loop = request.loop
+        _warm_up(runners, order, loop.warmup_runs, loop.warmup_seconds)
+        timings = _measure(runners, order, loop.min_runs, loop.min_seconds, loop.max_seconds,
+                           request.block_ms * 1e6)
     except Exception as exc:
         return {"status": "error", "reason": f"inference failed: {' '.join(str(exc).split())}"}
     info = [runners[k].info() for k in (0, 1)]

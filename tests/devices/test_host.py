@@ -41,6 +41,15 @@ def test_delegate_that_raises_is_an_error_with_its_message(tiny_model):
     assert result.runs[1].status == "ok"
 
 
+def test_outputs_a_subverted_worker_forged_are_refused_before_they_are_allocated(tiny_model):
+    result = bench(tiny_model, delegates=["fault-forge", "cpu"], **FAST)
+    forged, ok = result.runs
+    assert forged.status == "error" and forged.outputs is None
+    assert forged.reason.startswith("the worker's outputs were refused: ")
+    assert "declares 17179869184 float32 = 64.0 GiB" in forged.reason and "forged" in forged.reason
+    assert ok.status == "ok"
+
+
 def test_unavailable_delegate_is_reported_not_dropped(tiny_model):
     result = bench(tiny_model, delegates=["fault-unavailable", "cpu"], threads=[1, 2], **FAST)
     statuses = [(run.delegate, run.threads, run.status) for run in result.runs]

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import io
 
-from edgekit.devices.host import RunSpec
+from edgekit.devices.request import WorkerRequest
 from edgekit.measure.stats import LatencyStats
 from edgekit.report.progress import ActivityLog, ProgressPrinter, run_fraction
 from edgekit.results.bench_result import RunResult
 
-SPEC = RunSpec("cpu-ref", 1)
+SPEC = WorkerRequest("cpu-ref", 1)
 
 
 def _drive(printer: ProgressPrinter) -> None:
