@@ -26,7 +26,8 @@ from edgekit.bench.options import (
 )
 from edgekit.bench.reference import REFERENCE_LOOP, Reference, judge_runs, load_expected, reference_delegate
 from edgekit.delegates.base import Delegate
-from edgekit.devices.host import HostDevice, RunSpec
+from edgekit.devices.host import HostDevice
+from edgekit.devices.request import WorkerRequest
 from edgekit.errors import ModelFormatError, UnsupportedModel, UsageError
 from edgekit.files.preflight import thread_count_warning
 from edgekit.inputs.realistic import InputSets
@@ -263,21 +264,21 @@ def bench(
 
 def _plan(
     model: Model, chosen: list[Delegate], settings: BenchSettings
-) -> tuple[list[tuple[RunSpec, RunResult | None]], dict[str, dict]]:
+) -> tuple[list[tuple[WorkerRequest, RunResult | None]], dict[str, dict]]:
     """Each run with a ready verdict when it cannot execute, or None to execute it; and each
     delegate's static coverage, computed once here and attached to every run it plans.
 
     CPU delegates run once per thread count; delegates that take no thread count (the GPU) run
     once per precision, their CPU fallback using the first thread count.
     """
-    planned: list[tuple[RunSpec, RunResult | None]] = []
+    planned: list[tuple[WorkerRequest, RunResult | None]] = []
     coverages: dict[str, dict] = {}
     blocked = []
     for delegate in chosen:
         device = getattr(delegate, "device", "host")
         if model.format not in _formats(delegate):
             reason = _format_refusal(delegate, model.format)
-            refused = RunSpec(delegate.name, settings.threads[0], device=device)
+            refused = WorkerRequest(delegate.name, settings.threads[0], device=device)
             planned.append((refused, _verdict(refused, "unsupported", reason)))
             blocked.append(f"{delegate.name}: {reason}")
             continue
@@ -288,7 +289,7 @@ def _plan(
         env = tuple(sorted(availability.detail.get("worker_env", {}).items()))
         offered = getattr(delegate, "precisions", None) or None
         for threads, precision in _variants(delegate, settings, availability.available):
-            spec = RunSpec(delegate.name, threads, device=device, precision=precision,
+            spec = WorkerRequest(delegate.name, threads, device=device, precision=precision,
                            signature=model.selected_signature, worker_env=env)
             verdict = None
             if not availability.available:
@@ -339,7 +340,7 @@ def _device(devices: dict[str, HostDevice], name: str) -> HostDevice:
     return devices[name]
 
 
-def _verdict(spec: RunSpec, status: str, reason: str) -> RunResult:
+def _verdict(spec: WorkerRequest, status: str, reason: str) -> RunResult:
     return RunResult(spec.delegate, spec.device, spec.threads, status, reason, precision=spec.precision)
 
 
@@ -402,7 +403,7 @@ def _reference_outputs(
                                  extra_outputs=run.extra_outputs)
     emit.on_message(f"reference: one inference of {target.path.name} on {delegate} for reference outputs")
     loop = LoopConfig(**REFERENCE_LOOP, max_seconds=settings.loop.max_seconds)
-    spec = RunSpec(delegate, 1, signature=target.selected_signature)
+    spec = WorkerRequest(delegate, 1, signature=target.selected_signature)
     run = device.run(target.path, spec, sets.sets[0], loop, settings.timeout_s, extra_inputs=sets.sets[1:])
     kind = "model" if reference_model is not None else "delegate"
     where = (
@@ -454,15 +455,15 @@ class _Broadcast(BenchListener):
         for listener in self._listeners:
             listener.on_message(message)
 
-    def on_bench_start(self, model_path: str, plan: list[RunSpec]) -> None:
+    def on_bench_start(self, model_path: str, plan: list[WorkerRequest]) -> None:
         for listener in self._listeners:
             listener.on_bench_start(model_path, plan)
 
-    def on_run_start(self, spec: RunSpec, position: int, total: int) -> None:
+    def on_run_start(self, spec: WorkerRequest, position: int, total: int) -> None:
         for listener in self._listeners:
             listener.on_run_start(spec, position, total)
 
-    def on_run_event(self, spec: RunSpec, event: dict) -> None:
+    def on_run_event(self, spec: WorkerRequest, event: dict) -> None:
         for listener in self._listeners:
             listener.on_run_event(spec, event)
 

@@ -31,14 +31,10 @@ from edgekit.measure.stats import LatencyStats
 from edgekit.results.bench_result import RunResult
 from edgekit.system.tools import kill_group
 
-__all__ = ["RunSpec", "HostDevice", "describe_exit", "exit_status", "run_worker"]
+__all__ = ["HostDevice", "describe_exit", "exit_status", "run_worker"]
 
 EventCallback = Callable[[dict], None]
 _STDERR_TAIL_LINES = 40
-
-#: The bench's name for a planned run: a worker request not yet bound to a model.
-RunSpec = WorkerRequest
-
 
 class HostDevice:
     """Runs models on this machine through LiteRT in isolated worker processes."""
