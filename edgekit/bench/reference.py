@@ -37,8 +37,9 @@ from edgekit.verdicts.task_metrics import VERDICT_ORDER
 
 __all__ = ["Reference", "load_expected", "reference_delegate", "judge_run", "judge_runs"]
 
-#: The reference needs outputs, not timings: one inference after loading.
-REFERENCE_LOOP: dict[str, Any] = {"warmup_runs": 0, "warmup_seconds": 0.0, "min_runs": 1, "min_seconds": 0.0}
+#: The reference needs outputs, not timings: one inference per input set after loading, nothing timed
+#: after it (no measured runs, no readback reads).
+REFERENCE_LOOP: dict[str, Any] = {"warmup_runs": 0, "warmup_seconds": 0.0, "min_runs": 0, "min_seconds": 0.0}
 
 
 @dataclass

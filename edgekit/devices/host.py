@@ -244,11 +244,13 @@ def _collect(
         status="ok",
         init_ms=data["init_ms"],
         first_ms=data["first_ms"],
-        latency=LatencyStats.from_samples(data["samples_ms"]),
+        latency=LatencyStats.from_samples(data["samples_ms"]) if data["samples_ms"] else None,
         throughput=LatencyStats.from_samples(data["throughput_samples_ms"])
         if data["throughput_samples_ms"]
         else None,
-        readback=LatencyStats.from_samples(data["readback_samples_ms"]),
+        readback=LatencyStats.from_samples(data["readback_samples_ms"])
+        if data["readback_samples_ms"]
+        else None,
         asynchronous=data["asynchronous"],
         warmup_ms=tuple(data["warmup_ms"]),
         memory=data["memory"],
