@@ -57,6 +57,8 @@ class Reference:
     extra: dict = field(default_factory=dict)
     #: Reference outputs for the bench's extra input sets, in order.
     extra_outputs: tuple[dict[str, np.ndarray], ...] = ()
+    #: Where the outputs were read from when they came from the reference cache (no run this time).
+    cache_path: str | None = None
 
     def to_dict(self) -> dict:
         return {
@@ -67,6 +69,8 @@ class Reference:
             "available": self.outputs is not None,
             "note": self.note,
             "run": self.run.to_dict() if self.run else None,
+            "cached": self.cache_path is not None,
+            "cache_path": self.cache_path,
         }
 
 
