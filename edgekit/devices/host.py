@@ -15,6 +15,7 @@ import subprocess
 import sys
 import tempfile
 import threading
+import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -68,11 +69,14 @@ class HostDevice:
         on_event: EventCallback | None = None,
         delegate_modules: tuple[str, ...] = (),
         extra_inputs: Sequence[dict[str, np.ndarray]] = (),
+        stop: threading.Event | None = None,
     ) -> RunResult:
         """One run in a fresh worker; always returns a RunResult, whatever the worker did.
 
         INPUTS are timed; after timing, each of EXTRA_INPUTS is run once for its outputs
         (``RunResult.extra_outputs``), so accuracy can be judged on more than one input.
+        Setting STOP (from another thread) kills the worker and raises KeyboardInterrupt here, as
+        Ctrl-C does: so workers that run side by side all stop when one is interrupted.
         """
         with tempfile.TemporaryDirectory(prefix="edgekit-run-") as tmp:
             workdir = Path(tmp)
@@ -104,6 +108,7 @@ class HostDevice:
                 _import_roots(delegate_modules),
                 dict(spec.worker_env),
                 self.worker_module,
+                stop,
             )
             return self.explain(_collect(workdir, spec, returncode, stderr_tail, timeout_s), workdir)
 
@@ -136,6 +141,7 @@ def _run_worker(
     import_roots: list[str],
     extra_env: dict[str, str],
     module: str = "edgekit.devices.host_worker",
+    stop: threading.Event | None = None,
 ) -> tuple[int | None, str]:
     """Start the worker, stream its events, enforce the timeout; None as returncode means killed."""
     command = [sys.executable, "-m", module, str(workdir)]
@@ -157,7 +163,7 @@ def _run_worker(
     for reader in readers:
         reader.start()
     try:
-        returncode: int | None = process.wait(timeout=timeout_s)
+        returncode: int | None = _wait(process, timeout_s, stop)
     except subprocess.TimeoutExpired:
         _kill_group(process)
         returncode = None
@@ -167,6 +173,21 @@ def _run_worker(
     for reader in readers:
         reader.join(timeout=5)
     return returncode, "".join(stderr_lines)
+
+
+def _wait(process: subprocess.Popen, timeout_s: float, stop: threading.Event | None) -> int:
+    """``process.wait(timeout_s)``; with STOP, also KeyboardInterrupt within 50 ms of STOP being set."""
+    if stop is None:
+        return process.wait(timeout=timeout_s)
+    deadline = time.monotonic() + timeout_s
+    while True:
+        try:
+            return process.wait(timeout=min(0.05, max(0.0, deadline - time.monotonic())))
+        except subprocess.TimeoutExpired:
+            if stop.is_set():
+                raise KeyboardInterrupt("stopped: a worker beside this one was interrupted") from None
+            if time.monotonic() >= deadline:
+                raise
 
 
 def _worker_environment(import_roots: list[str]) -> dict[str, str]:
