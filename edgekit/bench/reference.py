@@ -37,8 +37,9 @@ from edgekit.verdicts.task_metrics import VERDICT_ORDER
 
 __all__ = ["Reference", "load_expected", "reference_delegate", "judge_run", "judge_runs"]
 
-#: The reference needs outputs, not timings: one inference after loading.
-REFERENCE_LOOP: dict[str, Any] = {"warmup_runs": 0, "warmup_seconds": 0.0, "min_runs": 1, "min_seconds": 0.0}
+#: The reference needs outputs, not timings: one inference per input set after loading, nothing timed
+#: after it (no measured runs, no readback reads).
+REFERENCE_LOOP: dict[str, Any] = {"warmup_runs": 0, "warmup_seconds": 0.0, "min_runs": 0, "min_seconds": 0.0}
 
 
 @dataclass
@@ -56,6 +57,8 @@ class Reference:
     extra: dict = field(default_factory=dict)
     #: Reference outputs for the bench's extra input sets, in order.
     extra_outputs: tuple[dict[str, np.ndarray], ...] = ()
+    #: Where the outputs were read from when they came from the reference cache (no run this time).
+    cache_path: str | None = None
 
     def to_dict(self) -> dict:
         return {
@@ -66,6 +69,8 @@ class Reference:
             "available": self.outputs is not None,
             "note": self.note,
             "run": self.run.to_dict() if self.run else None,
+            "cached": self.cache_path is not None,
+            "cache_path": self.cache_path,
         }
 
 

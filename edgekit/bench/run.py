@@ -24,7 +24,8 @@ from edgekit.bench.options import (
     check_threads,
     check_timeout,
 )
-from edgekit.bench.reference import REFERENCE_LOOP, Reference, judge_runs, load_expected, reference_delegate
+from edgekit.bench.reference import judge_runs, load_expected
+from edgekit.bench.reference_run import reference_outputs
 from edgekit.delegates.base import Delegate
 from edgekit.devices.host import HostDevice
 from edgekit.devices.request import WorkerRequest
@@ -116,6 +117,7 @@ def bench(
     output_roles: Sequence[str] | Mapping[str, str] | None = None,
     max_input_bytes: int | None = None,
     listeners: Sequence[BenchListener] = (),
+    reference_cache: bool = True,
 ) -> BenchResult:
     """Benchmark MODEL (a .tflite path or zoo name) on this host for every delegate x thread count.
 
@@ -127,7 +129,10 @@ def bench(
     Unless `accuracy` is False, every ok run is judged against a reference: EXPECTED outputs
     (.npz, a mapping, or one mapping per input set), the REFERENCE model (path or zoo name) on
     reference kernels, or by default cpu-ref on the same file. TOLERANCE
-    ("cosine=0.995,max_abs=1e-3") overrides the preset's fail thresholds.
+    ("cosine=0.995,max_abs=1e-3") overrides the preset's fail thresholds. A reference that has to
+    run is cached (:mod:`edgekit.bench.reference_cache`): the next bench of the same model on the
+    same inputs and runtime reads its outputs instead, and the result says so
+    (``reference["cached"]``). REFERENCE_CACHE False runs it every time and writes nothing.
 
     SIGNATURE picks the entry point (default: the first; the result names it). Dynamic input
     dimensions are filled (BATCH for a dynamic batch, else the model's static size) and the
@@ -236,8 +241,9 @@ def bench(
 
     chosen_reference = None
     if accuracy and not interrupted:
-        chosen_reference = expected_reference or _reference_outputs(
-            parsed, reference_model, reference_sets or input_sets, results, settings, device, emit
+        chosen_reference = expected_reference or reference_outputs(
+            parsed, reference_model, reference_sets or input_sets, results, device, emit,
+            max_seconds=settings.loop.max_seconds, timeout_s=settings.timeout_s, use_cache=reference_cache,
         )
         judge_runs(results, parsed, chosen_reference, tolerances, roles=roles, input_sets=input_sets,
                    image_size=_image_size(run_tensors))
@@ -378,43 +384,6 @@ def _image_size(tensors: Sequence[TensorInfo]) -> tuple[int, int] | None:
     """(height, width) of the one NHWC image input, for keypoints given in normalised coordinates."""
     images = [t for t in tensors if len(t.shape) == 4 and t.shape[3] == 3]
     return (images[0].shape[1], images[0].shape[2]) if len(images) == 1 else None
-
-
-def _reference_outputs(
-    model: Model,
-    reference_model: Model | None,
-    sets: InputSets,
-    results: list[RunResult],
-    settings: BenchSettings,
-    device: HostDevice,
-    emit: BenchListener,
-) -> Reference:
-    """Reuse an ok run of the reference delegate when there is one; otherwise run it once."""
-    target = reference_model or model
-    delegate, note = reference_delegate(target)
-    if reference_model is None:
-        for run in results:
-            if run.delegate == delegate and run.status == "ok":
-                run.is_reference = True
-                label = f"{delegate} on the same file" + (
-                    "" if delegate in ("cpu-ref", "tf-ref") else " (cpu-ref cannot run it)"
-                )
-                return Reference("delegate", label, run.outputs, model.outputs, True, run=None, note=note,
-                                 extra_outputs=run.extra_outputs)
-    emit.on_message(f"reference: one inference of {target.path.name} on {delegate} for reference outputs")
-    loop = LoopConfig(**REFERENCE_LOOP, max_seconds=settings.loop.max_seconds)
-    spec = WorkerRequest(delegate, 1, signature=target.selected_signature)
-    run = device.run(target.path, spec, sets.sets[0], loop, settings.timeout_s, extra_inputs=sets.sets[1:])
-    kind = "model" if reference_model is not None else "delegate"
-    where = (
-        f"{target.path.name} on {delegate}" if reference_model is not None else f"{delegate} on the same file"
-    )
-    if run.status != "ok":
-        note = f"the reference run ended {run.status}: {run.reason}; no accuracy verdicts"
-        emit.on_message(f"reference: {note}")
-        return Reference(kind, where, None, target.outputs, reference_model is None, run=run, note=note)
-    return Reference(kind, where, run.outputs, target.outputs, reference_model is None, run=run, note=note,
-                     path=str(target.path), extra_outputs=run.extra_outputs)
 
 
 def _expand_all(names: list[str], model_format: str = "tflite") -> list[str]:

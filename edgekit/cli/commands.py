@@ -136,6 +136,7 @@ def _bench_call(args: argparse.Namespace, bench: Callable[..., Any], progress: B
         expected=args.expected,
         tolerance=args.tolerance,
         accuracy=not args.no_accuracy,
+        reference_cache=not args.no_reference_cache,
         signature=args.signature,
         batch=args.batch,
         normalize=_normalize(args.normalize),

@@ -53,6 +53,7 @@ _FLAGS = {
     "warmup_runs": "--warmup",
     "input_shapes": "--input-shape",
     "accuracy": "--no-accuracy",
+    "reference_cache": "--no-reference-cache",
     "output_roles": "--output-role",
     "precision": "--precision",
     "max_segments": "--max-segments",
@@ -271,6 +272,11 @@ def _parser() -> argparse.ArgumentParser:
         "max_abs_rel, rmse, top1 (e.g. cosine=0.995,max_abs=1e-3; KEY=none turns one off)",
     )
     bench.add_argument("--no-accuracy", action="store_true", help="skip the accuracy checks")
+    bench.add_argument(
+        "--no-reference-cache",
+        action="store_true",
+        help="run the reference every time; by default its outputs are cached per model, inputs and runtime",
+    )
     bench.add_argument(
         "--fail-on-accuracy", action="store_true", help="exit 1 when any run's accuracy verdict is fail"
     )

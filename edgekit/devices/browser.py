@@ -11,6 +11,7 @@ last lines of the page's console in its reason.
 from __future__ import annotations
 
 import os
+import threading
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
@@ -44,6 +45,7 @@ class BrowserDevice(HostDevice):
         on_event: EventCallback | None = None,
         delegate_modules: tuple[str, ...] = (),
         extra_inputs: Sequence[dict[str, np.ndarray]] = (),
+        stop: threading.Event | None = None,
     ) -> RunResult:
         """One run in a fresh worker; the runtime files are fetched (once, cached) before it starts."""
         from edgekit import delegates
@@ -57,7 +59,7 @@ class BrowserDevice(HostDevice):
         except EdgekitError as exc:
             return _verdict(spec, "error", f"the browser runtime could not be prepared: {exc}")
         return super().run(model_path, spec, inputs, loop, timeout_s, on_event, delegate_modules,
-                           extra_inputs)
+                           extra_inputs, stop)
 
     def explain(self, result: RunResult, workdir: Path) -> RunResult:
         """A run that timed out or whose worker died gets the page console's last lines."""

@@ -16,6 +16,7 @@ import subprocess
 import sys
 import tempfile
 import threading
+import time
 from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
@@ -53,18 +54,23 @@ class HostDevice:
         on_event: EventCallback | None = None,
         delegate_modules: tuple[str, ...] = (),
         extra_inputs: Sequence[dict[str, np.ndarray]] = (),
+        stop: threading.Event | None = None,
     ) -> RunResult:
         """One run of SPEC on MODEL_PATH in a fresh worker; always a RunResult, whatever the worker did.
 
         INPUTS are timed; after timing, each of EXTRA_INPUTS is run once for its outputs
         (``RunResult.extra_outputs``), so accuracy can be judged on more than one input.
+        Setting STOP (from another thread) kills the worker and raises KeyboardInterrupt here, as
+        Ctrl-C does: so workers that run side by side all stop when one is interrupted.
         """
         request = dataclasses.replace(spec, models=(str(Path(model_path).resolve()),), loop=loop,
                                       delegate_modules=tuple(delegate_modules), kind="bench")
         with tempfile.TemporaryDirectory(prefix="edgekit-run-") as tmp:
             workdir = Path(tmp)
             pack_sets(workdir / INPUTS_FILE, [inputs, *extra_inputs])
-            returncode, stderr_tail = run_worker(self.worker_module, workdir, request, timeout_s, on_event)
+            returncode, stderr_tail = run_worker(
+                self.worker_module, workdir, request, timeout_s, on_event, stop
+            )
             return self.explain(_collect(workdir, spec, returncode, stderr_tail, timeout_s), workdir)
 
     def explain(self, result: RunResult, workdir: Path) -> RunResult:
@@ -78,6 +84,7 @@ def run_worker(
     request: WorkerRequest,
     timeout_s: float,
     on_event: EventCallback | None = None,
+    stop: threading.Event | None = None,
 ) -> tuple[int | None, str]:
     """Run ``python -m MODULE WORKDIR`` on REQUEST as an isolated worker; its input sets must already
     be in WORKDIR (:func:`edgekit.files.array_sets.pack_sets`, ``inputs.npz``).
@@ -89,7 +96,7 @@ def run_worker(
     request.write(workdir)
     (workdir / RESULT_FILE).unlink(missing_ok=True)
     return _run_worker(workdir, timeout_s, on_event or (lambda event: None),
-                       _import_roots(request.delegate_modules), dict(request.worker_env), module)
+                       _import_roots(request.delegate_modules), dict(request.worker_env), module, stop)
 
 
 def _run_worker(
@@ -99,6 +106,7 @@ def _run_worker(
     import_roots: list[str],
     extra_env: dict[str, str],
     module: str,
+    stop: threading.Event | None = None,
 ) -> tuple[int | None, str]:
     """Start the worker, stream its events, enforce the timeout; None as returncode means killed."""
     command = [sys.executable, "-m", module, str(workdir)]
@@ -120,7 +128,7 @@ def _run_worker(
     for reader in readers:
         reader.start()
     try:
-        returncode: int | None = process.wait(timeout=timeout_s)
+        returncode: int | None = _wait(process, timeout_s, stop)
     except subprocess.TimeoutExpired:
         kill_group(process)
         returncode = None
@@ -130,6 +138,21 @@ def _run_worker(
     for reader in readers:
         reader.join(timeout=5)
     return returncode, "".join(stderr_lines)
+
+
+def _wait(process: subprocess.Popen, timeout_s: float, stop: threading.Event | None) -> int:
+    """``process.wait(timeout_s)``; with STOP, also KeyboardInterrupt within 50 ms of STOP being set."""
+    if stop is None:
+        return process.wait(timeout=timeout_s)
+    deadline = time.monotonic() + timeout_s
+    while True:
+        try:
+            return process.wait(timeout=min(0.05, max(0.0, deadline - time.monotonic())))
+        except subprocess.TimeoutExpired:
+            if stop.is_set():
+                raise KeyboardInterrupt("stopped: a worker beside this one was interrupted") from None
+            if time.monotonic() >= deadline:
+                raise
 
 
 def _worker_environment(import_roots: list[str]) -> dict[str, str]:
@@ -197,11 +220,13 @@ def _collect(
         status="ok",
         init_ms=data["init_ms"],
         first_ms=data["first_ms"],
-        latency=LatencyStats.from_samples(data["samples_ms"]),
+        latency=LatencyStats.from_samples(data["samples_ms"]) if data["samples_ms"] else None,
         throughput=LatencyStats.from_samples(data["throughput_samples_ms"])
         if data["throughput_samples_ms"]
         else None,
-        readback=LatencyStats.from_samples(data["readback_samples_ms"]),
+        readback=LatencyStats.from_samples(data["readback_samples_ms"])
+        if data["readback_samples_ms"]
+        else None,
         asynchronous=data["asynchronous"],
         warmup_ms=tuple(data["warmup_ms"]),
         memory=data["memory"],

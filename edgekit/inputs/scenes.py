@@ -9,6 +9,7 @@ scene is the scaffold's golden image, pixel for pixel. Sentences are a short bun
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 
 import numpy as np
@@ -78,21 +79,35 @@ def _figure(image: np.ndarray, y: np.ndarray, x: np.ndarray, height: int, width:
     def place(value: float, centre: float) -> float:
         return value if identity else centre + (value - 0.5) * scale
 
+    def window(y_low: float, y_high: float, x_low: float, x_high: float, reach: float) -> tuple[slice, slice]:
+        """The pixels a shape within REACH pixels of a box (in image fractions) can touch, with a
+        pixel to spare: testing only those gives the same pixels as testing all, at a fraction of the
+        cost (pixels outside fail the same test by more than the margin)."""
+        def span(low: float, high: float, size: int) -> slice:
+            first, last = math.floor(low * size - reach) - 2, math.ceil(high * size + reach) + 3
+            return slice(max(0, first), max(0, last))
+
+        return span(y_low, y_high, height), span(x_low, x_high, width)
+
     def disc(cy: float, cx: float, radius: float, colour: tuple[int, int, int]) -> None:
         cy, cx, radius = place(cy, centre_y), place(cx, centre_x), radius * scale
-        inside = ((y - cy) * height) ** 2 + ((x - cx) * width) ** 2 <= (radius * unit) ** 2
-        image[inside] = colour
+        box = window(cy, cy, cx, cx, radius * unit)
+        yy, xx = y[box], x[box]
+        inside = ((yy - cy) * height) ** 2 + ((xx - cx) * width) ** 2 <= (radius * unit) ** 2
+        image[box][inside] = colour
 
     def limb(
         y0: float, x0: float, y1: float, x1: float, thickness: float, colour: tuple[int, int, int]
     ) -> None:
         y0, y1, x0, x1 = place(y0, centre_y), place(y1, centre_y), place(x0, centre_x), place(x1, centre_x)
+        box = window(min(y0, y1), max(y0, y1), min(x0, x1), max(x0, x1), thickness * scale * unit / 2)
+        yy, xx = y[box], x[box]
         # Distance (in pixels) from each pixel to the segment (y0, x0)-(y1, x1).
-        py, px = (y - y0) * height, (x - x0) * width
+        py, px = (yy - y0) * height, (xx - x0) * width
         dy, dx = (y1 - y0) * height, (x1 - x0) * width
         t = np.clip((py * dy + px * dx) / (dy * dy + dx * dx), 0.0, 1.0)
         inside = (py - t * dy) ** 2 + (px - t * dx) ** 2 <= (thickness * scale * unit / 2) ** 2
-        image[inside] = colour
+        image[box][inside] = colour
 
     limb(0.56, 0.45, 0.90, 0.40, 0.09, _TROUSERS)  # legs
     limb(0.56, 0.55, 0.90, 0.60, 0.09, _TROUSERS)

@@ -119,7 +119,13 @@ def throughput_plan(config: LoopConfig) -> LoopConfig:
 
 
 def readback_plan(config: LoopConfig) -> tuple[int, float]:
-    """(reads, seconds): the readback phase times up to that many reads, at least 3, within the seconds."""
+    """(reads, seconds): the readback phase times up to that many reads, at least 3, within the seconds.
+
+    A loop that measures no runs (``min_runs`` 0: a reference run, which wants outputs only) reads
+    nothing either.
+    """
+    if config.min_runs == 0:
+        return 0, 0.0
     return max(3, min(30, config.min_runs // 5)), config.max_seconds / 4
 
 

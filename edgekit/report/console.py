@@ -111,6 +111,8 @@ def _header(result: BenchResult) -> list[str]:
     reference = result.reference
     if reference:
         line = f"accuracy reference: {reference['label']}"
+        if reference.get("cached"):
+            line += f", read from {reference.get('cache_path')} (--no-reference-cache runs it again)"
         if reference.get("note"):
             line += f" - {reference['note']}"
         lines.append(line)

@@ -9,7 +9,7 @@ from typing import Any
 
 import numpy as np
 
-__all__ = ["environment_fingerprint", "package_version"]
+__all__ = ["cpu_model", "environment_fingerprint", "package_version"]
 
 
 def package_version(name: str) -> str | None:
@@ -31,7 +31,7 @@ def environment_fingerprint(threads_used: list[int] | None = None) -> dict[str, 
         "device": "host",
         # Names the machine when documents from several are merged side by side.
         "hostname": platform.node() or None,
-        "cpu_model": _cpu_model(),
+        "cpu_model": cpu_model(),
         "machine": platform.machine(),
         "logical_cores": os.cpu_count(),
         "usable_cores": affinity,
@@ -43,7 +43,8 @@ def environment_fingerprint(threads_used: list[int] | None = None) -> dict[str, 
     }
 
 
-def _cpu_model() -> str:
+def cpu_model() -> str:
+    """The CPU's model name (``/proc/cpuinfo``), else what the platform module says."""
     try:
         with open("/proc/cpuinfo", encoding="utf-8", errors="replace") as cpuinfo:
             for line in cpuinfo:

@@ -136,8 +136,8 @@ def _error_metrics(cand: np.ndarray, ref: np.ndarray) -> dict[str, float]:
     exponent = _exponent(c, r)
     c, r = np.ldexp(c, -exponent), np.ldexp(r, -exponent)
     diff = np.abs(c - r)
-    error_energy = float(np.dot(diff, diff))
-    signal_energy = float(np.dot(r, r))
+    error_energy = _sum_of_products(diff, diff)
+    signal_energy = _sum_of_products(r, r)
     max_abs = _ldexp(float(diff.max()), exponent)
     peak = _ldexp(float(np.abs(r).max()), exponent)
     return {
@@ -145,7 +145,7 @@ def _error_metrics(cand: np.ndarray, ref: np.ndarray) -> dict[str, float]:
         "max_abs_rel": max_abs / peak if peak > 0 else max_abs,
         "mean_abs": _ldexp(float(diff.mean()), exponent),
         "rmse": _ldexp(math.sqrt(error_energy / c.size), exponent),
-        "cosine": _cosine(c, r),
+        "cosine": _cosine(c, r, signal_energy),
         "snr_db": _snr_db(signal_energy, error_energy),
     }
 
@@ -164,11 +164,21 @@ def _ldexp(value: float, exponent: int) -> float:
         return math.inf
 
 
-def _cosine(c: np.ndarray, r: np.ndarray) -> float:
-    norm_c, norm_r = float(np.linalg.norm(c)), float(np.linalg.norm(r))
+def _sum_of_products(a: np.ndarray, b: np.ndarray) -> float:
+    """The dot product of two 1-D arrays by pairwise summation.
+
+    Not ``np.dot``: BLAS spreads a long dot product over threads, which on a busy machine made it 20
+    to 100 times slower (judging 11 input sets of pose-landmark-full took 0.5 s instead of 0.1 s), and
+    pairwise summation is the more accurate of the two.
+    """
+    return float(np.add.reduce(a * b))
+
+
+def _cosine(c: np.ndarray, r: np.ndarray, energy_r: float) -> float:
+    norm_c, norm_r = math.sqrt(_sum_of_products(c, c)), math.sqrt(energy_r)
     if norm_c == 0 or norm_r == 0:
         return 1.0 if norm_c == norm_r else 0.0
-    return float(np.clip(np.dot(c, r) / (norm_c * norm_r), -1.0, 1.0))
+    return float(np.clip(_sum_of_products(c, r) / (norm_c * norm_r), -1.0, 1.0))
 
 
 def _snr_db(signal_energy: float, error_energy: float) -> float:

@@ -42,7 +42,7 @@ def test_default_reference_is_cpu_ref_and_judges_the_other_runs(chain):
 
 
 def test_reference_run_is_added_when_cpu_ref_was_not_requested(chain):
-    result = bench(chain, delegates=["cpu"], **FAST)
+    result = bench(chain, delegates=["cpu"], reference_cache=False, **FAST)
     assert result.reference["kind"] == "delegate" and result.reference["run"]["delegate"] == "cpu-ref"
     assert result.runs[0].accuracy.verdict == "pass"
     np.testing.assert_array_equal(result.reference_outputs["output"], result.runs[0].outputs["output"])
@@ -83,7 +83,7 @@ def test_reference_and_expected_together_are_refused(chain, tmp_path):
 
 @pytest.mark.slow
 def test_badly_calibrated_int8_fails_against_its_float_model_and_a_good_one_passes(cnn_models):
-    bad = bench(cnn_models["bad"], reference=cnn_models["float"], **FAST)
+    bad = bench(cnn_models["bad"], reference=cnn_models["float"], reference_cache=False, **FAST)
     good = bench(cnn_models["well"], reference=cnn_models["float"], **FAST)
     assert bad.reference["kind"] == "model" and bad.reference["run"]["delegate"] == "cpu-ref"
     assert bad.runs[0].accuracy.precision == "int8"

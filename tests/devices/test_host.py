@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import numpy as np
 import pytest
 
 import tests.fault_delegates  # noqa: F401  (registers the fault-injection delegates)
@@ -72,3 +73,21 @@ def test_unavailable_delegate_is_reported_not_dropped(tiny_model):
 )
 def test_runtime_open_errors_are_classified(message, status):
     assert classify_open_error(message) == status
+
+
+def test_setting_stop_kills_the_worker_and_interrupts_the_run(tiny_model):
+    """How workers side by side stop together: a hanging worker is gone within moments of STOP."""
+    import threading
+    import time
+
+    from edgekit.devices.host import HostDevice
+    from edgekit.devices.request import WorkerRequest
+    from edgekit.measure.loop import LoopConfig
+
+    stop = threading.Event()
+    threading.Timer(1.0, stop.set).start()
+    start = time.monotonic()
+    with pytest.raises(KeyboardInterrupt):
+        HostDevice().run(tiny_model, WorkerRequest("fault-hang", 1), {"input": np.ones((1, 8), np.float32)},
+                         LoopConfig(), timeout_s=60, delegate_modules=("tests.fault_delegates",), stop=stop)
+    assert time.monotonic() - start < 10

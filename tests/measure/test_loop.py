@@ -2,7 +2,7 @@
 
 import time
 
-from edgekit.measure.loop import LoopConfig, measure_latency
+from edgekit.measure.loop import LoopConfig, measure_latency, measure_readback, readback_plan
 
 
 def test_min_runs_dominates_when_runs_are_fast():
@@ -42,3 +42,15 @@ def test_progress_reports_phase_and_counts():
         on_progress=lambda phase, runs, seconds: seen.append((phase, runs, seconds)),
     )
     assert seen and seen[0][0] == "measure" and seen[0][1] > 10
+
+
+def test_a_loop_of_no_runs_gives_the_first_inference_only_and_reads_nothing():
+    """What a reference run asks for: outputs, no timings."""
+    calls = []
+    config = LoopConfig(warmup_runs=0, warmup_seconds=0, min_runs=0, min_seconds=0, max_seconds=5)
+    result = measure_latency(lambda: calls.append("invoke"), config)
+    assert result.samples_ms == () and result.warmup_ms == () and calls == ["invoke"]
+    assert readback_plan(config) == (0, 0.0)
+    assert measure_readback(lambda: calls.append("invoke"), lambda: calls.append("read"), config) == ()
+    assert calls == ["invoke"]
+    assert readback_plan(LoopConfig(min_runs=1)) == (3, 7.5)  # any measured loop still reads three times
