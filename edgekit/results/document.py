@@ -28,12 +28,13 @@ import numpy as np
 from edgekit.errors import ResultFormatError
 from edgekit.files import atomic
 from edgekit.files.bounded_parse import ParseRefused, parse_json
-from edgekit.files.json_fields import Fields, FieldTypeError, check_fields
+from edgekit.files.json_fields import Fields, FieldTypeError, check_fields, table
 from edgekit.files.npz_reader import ArraysRefused, read_npz
 from edgekit.files.preflight import InputRefused, read_input
 from edgekit.version import __version__
 
 __all__ = [
+    "ENVIRONMENT_FIELDS",
     "HEADER_FIELDS",
     "MAX_DOCUMENT_BYTES",
     "SCHEMA_VERSION",
@@ -51,13 +52,27 @@ SCHEMA_VERSION = 3
 
 _D = TypeVar("_D", bound="ResultDocument")
 _KINDS: dict[str, type[ResultDocument]] = {}
+#: What reports, merges and the gate read from ``environment`` (other fields are shown as they are).
+ENVIRONMENT_FIELDS: Fields = {
+    "device": "string?",
+    "hostname": "string|null?",
+    "cpu_model": "string|null?",
+    "machine": "string|null?",
+    "os": "string|null?",
+    "python": "string|null?",
+    "logical_cores": "integer|null?",
+    "usable_cores": "integer|null?",
+    "threads_used": "array<integer>|null?",
+    "load_average_at_start": "array<number>|null?",
+    "runtime": "object|null?",
+}
 #: The fields every document starts with (``kind`` is absent from bench documents of schema 1).
 HEADER_FIELDS: Fields = {
     "kind": "string?",
     "schema_version": "integer",
     "edgekit_version": "string",
     "created": "string",
-    "environment": "object",
+    "environment": table(ENVIRONMENT_FIELDS),
     "arrays_file": "string?",
 }
 #: The largest JSON document read: a long bench of schema 1 kept every sample inline (about 20 MB).
@@ -145,7 +160,7 @@ class ResultDocument(abc.ABC):
         """Read a saved document; refuse, clearly, anything this version cannot read."""
         source = Path(path)
         document = read_document_json(source)
-        kind = document.get("kind") or "bench"  # bench documents of schema 1 carry no kind
+        kind = document["kind"] if "kind" in document else "bench"  # schema 1 bench documents carry none
         _import_kinds()
         target = _KINDS.get(kind) if isinstance(kind, str) else None
         if target is None:

@@ -106,7 +106,8 @@ def test_weight_shards_in_a_subfolder_keep_their_path_in_the_app(graph_model, tm
     out = tmp_path / "app"
     assert main(["scaffold", "--app", "bodypix-web", "--model", str(json_path), "--out", str(out),
                  "--normalize=0,1"]) == 0, capsys.readouterr().err
-    shipped = {str(p.relative_to(out / "public/model")) for p in (out / "public/model").rglob("*") if p.is_file()}
+    public = out / "public/model"
+    shipped = {str(p.relative_to(public)) for p in public.rglob("*") if p.is_file()}
     assert {"model.json", "weights/selfie.bin"} <= shipped  # beside them: the person detector's files
 
 
