@@ -3,91 +3,29 @@
 Every case goes through every command that takes a model: exit 0, 1, 2 or 3 (never 4), one line
 on stderr when refused, no traceback, no hang, no worker or temp folder left behind. Cases run
 in process through ``edgekit.cli.main``; files that could hang a reader (FIFOs, devices) run in
-a subprocess with a timeout, so a regression fails the test instead of stalling it.
+a subprocess with a timeout, so a regression fails the test instead of stalling it. The harness
+(:mod:`tests.fuzz.harness`) is shared with the corpora of data files, configs and names
+(``tests/fuzz/``).
 """
 
 from __future__ import annotations
 
-import contextlib
-import io
 import os
-import subprocess
-import sys
-import tempfile
-import time
-from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field
+from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
 import pytest
 
-from edgekit.cli.main import main
 from tests import hostile, tflite_builder
+from tests.fuzz.harness import Tally, check_batch, fresh_tmpdir, run_in_process, run_in_subprocess
 
 pytestmark = pytest.mark.slow
 
 BENCH_LOOP = ["--runs", "1", "--min-seconds", "0", "--warmup", "0", "--warmup-seconds", "0",
               "--max-seconds", "1", "--timeout", "30", "--no-accuracy", "--quiet",
               "--max-input-bytes", "200000000"]  # damaged dims must not claim a shared machine's memory
-#: Seconds one command may take on one case (a bench starts a worker; the rest never should).
-TIME_BOUND_S = {"bench": 45.0, "other": 10.0}
 MIN_CASES = 300
-
-
-@dataclass
-class Tally:
-    """What the corpus did: cases, command runs, exit codes, and every broken promise."""
-
-    cases: int = 0
-    runs: int = 0
-    exits: dict[int, int] = field(default_factory=dict)
-    broken: list[str] = field(default_factory=list)
-    started: float = field(default_factory=time.monotonic)
-
-    def record(self, label: str, argv: list[str], code: int, out: str, err: str, seconds: float) -> None:
-        self.runs += 1
-        self.exits[code] = self.exits.get(code, 0) + 1
-        bound = TIME_BOUND_S["bench" if argv[0] == "bench" else "other"]
-        problems = []
-        if code not in (0, 1, 2, 3):
-            problems.append(f"exit {code}")
-        if "Traceback" in err or "Traceback" in out:
-            problems.append("traceback")
-        lines = [line for line in err.splitlines() if line.strip()]
-        if code in (2, 3) and (len(lines) != 1 or not lines[0].startswith("edgekit: error:")):
-            problems.append(f"stderr is not one error line: {lines[:3]}")
-        if seconds > bound:
-            problems.append(f"took {seconds:.1f} s (bound {bound:g} s)")
-        if problems:
-            said = err.strip()[:300]
-            self.broken.append(f"{label}: edgekit {' '.join(argv)}: {'; '.join(problems)}: {said}")
-
-    def summary(self) -> str:
-        codes = ", ".join(f"exit {code}: {count}" for code, count in sorted(self.exits.items()))
-        return (f"fuzz corpus: {self.cases} cases, {self.runs} commands, "
-                f"{time.monotonic() - self.started:.0f} s ({codes})")
-
-
-def run_in_process(argv: list[str]) -> tuple[int, str, str, float]:
-    out, err = io.StringIO(), io.StringIO()
-    start = time.monotonic()
-    with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
-        try:
-            code = main(argv)
-        except SystemExit as exc:  # argparse
-            code = exc.code if isinstance(exc.code, int) else 2
-    return code, out.getvalue(), err.getvalue(), time.monotonic() - start
-
-
-def run_in_subprocess(argv: list[str], env: dict[str, str]) -> tuple[int, str, str, float]:
-    start = time.monotonic()
-    try:
-        done = subprocess.run([sys.executable, "-m", "edgekit", *argv], capture_output=True, text=True,
-                              timeout=60, env=env)
-    except subprocess.TimeoutExpired:
-        return -1, "", "hung: killed after 60 s", time.monotonic() - start
-    return done.returncode, done.stdout, done.stderr, time.monotonic() - start
 
 
 def model_commands(model: Path, scratch: Path) -> list[list[str]]:
@@ -189,31 +127,6 @@ def base_models(folder: Path, zoo_model: Callable[[str], Path]) -> dict[str, byt
     models = {name: path.read_bytes() for name, path in built.items()}
     models["zoo-selfie"] = zoo_model("selfie-segmentation").read_bytes()
     return models
-
-
-@contextlib.contextmanager
-def fresh_tmpdir(root: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
-    """TMPDIR (and tempfile's cached choice) pointed at a new empty folder for one batch."""
-    folder = Path(tempfile.mkdtemp(dir=root, prefix="batch-"))
-    monkeypatch.setenv("TMPDIR", str(folder))
-    monkeypatch.setattr(tempfile, "tempdir", str(folder))
-    yield folder
-
-
-def children() -> list[str]:
-    """Processes this test process started and has not reaped."""
-    found = []
-    for task in Path("/proc/self/task").iterdir():
-        found += (task / "children").read_text().split()
-    return found
-
-
-def check_batch(tally: Tally, label: str, folder: Path) -> None:
-    leftovers = sorted(p.name for p in folder.iterdir())
-    if leftovers:
-        tally.broken.append(f"{label}: left in TMPDIR: {leftovers[:5]}")
-    if children():
-        tally.broken.append(f"{label}: processes left running: {children()}")
 
 
 def test_hostile_corpus_keeps_the_exit_code_contract(tmp_path, zoo_model, monkeypatch):

@@ -247,10 +247,10 @@ def _float_list(text: str, option: str) -> list[float]:
 
 
 def _tools_install(args: argparse.Namespace) -> int:
+    from edgekit.bench.options import check_seconds
     from edgekit.convert import tfjs_tools
 
-    if not args.timeout > 0:
-        raise UsageError("--timeout", f"{args.timeout!r} is not a positive number of seconds")
+    check_seconds("--timeout", args.timeout, positive=True)  # inf would reach subprocess as an overflow
     with _activity(args) as log:
         path = tfjs_tools.install(force=args.force, log=log, timeout_s=args.timeout)
     print(path)
@@ -316,6 +316,9 @@ def _split(text: str) -> list[str]:
 
 
 def _int_list(text: str, option: str) -> list[int]:
+    """Comma-separated whole numbers; an empty one (``1,,2``, ``1,``) is refused, not dropped."""
+    if text.strip() and not all(part.strip() for part in text.split(",")):
+        raise UsageError(option, f"{text!r} has an empty value between commas; use e.g. 1,2,4")
     values = []
     for part in _split(text):
         try:

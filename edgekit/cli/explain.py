@@ -59,17 +59,20 @@ def add_explain_commands(commands: Any, epilog: str) -> None:
     bisect.add_argument("--seed", type=int, default=0, help="seed of random inputs")
     bisect.add_argument("--jump-db", type=float, default=15.0, help="SNR drop that counts as a jump (dB)")
     bisect.add_argument("--floor-db", type=float, default=10.0, help="SNR below which an op jumps (dB)")
-    bisect.add_argument("--sets", type=int, default=2, help="input sets compared (default 2)")
+    bisect.add_argument("--sets", type=int, default=2,
+                        help="compare at most this many input sets (default 2; random inputs are one set)")
     bisect.add_argument("--max-input-bytes", type=int, metavar="N", help=_BUDGET_HELP)
     bisect.add_argument("--json", metavar="FILE", help="write the bisect document here")
     bisect.set_defaults(handler=_bisect)
 
 
 def _profile(args: argparse.Namespace) -> int:
+    from edgekit.bench.options import check_count
     from edgekit.cli.commands import _output_file, _save_document
     from edgekit.explain import profile
     from edgekit.report.explain_text import format_profile
 
+    check_count("--top", args.top, "rows", minimum=0)  # -1 would slice off the last row, silently
     json_path = _output_file(args.json, "--json") if args.json else None
     result = profile(
         args.model,

@@ -8,6 +8,8 @@ machine lacks (npm, network, a runtime); 4 an internal error in edgekit; 130 int
 from __future__ import annotations
 
 import argparse
+import errno
+import io
 import os
 import re
 import signal
@@ -95,6 +97,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     while the parser is built the signal is only recorded, then it is raised into the command.
     """
     previous = hold_signals()
+    if isinstance(sys.stdout, io.TextIOWrapper):
+        # Tables name files and hosts from data; a lone surrogate there is shown as its escape
+        # (stderr already does so) instead of failing the print.
+        sys.stdout.reconfigure(errors="backslashreplace")
     try:
         parser = _parser()
         args = parser.parse_args(argv)
@@ -140,6 +146,13 @@ def _failed(exc: Exception) -> int:
         print("edgekit: error: this machine ran out of memory; lower --max-input-bytes, --batch or the "
               "model's input sizes, or use a machine with more memory", file=sys.stderr)
         return EXIT_ENVIRONMENT
+    if isinstance(exc, OSError) and exc.errno == errno.ENAMETOOLONG:
+        # Only a path given to edgekit (an argument, or a name inside a data file) can be too long.
+        name = str(exc.filename if exc.filename is not None else "")
+        shown = f"{name[:60]!r}... ({len(os.fsencode(name)):,} bytes)" if len(name) > 60 else repr(name)
+        print(f"edgekit: error: the file name {terminal_line(shown)} is too long for this system (at most "
+              "4096 bytes a path and 255 a name); give a shorter one", file=sys.stderr)
+        return EXIT_BAD_INPUT
     if isinstance(exc, BrokenPipeError):
         # The reader (`| head`) went away: not an error of ours. Silence the final flush too.
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())

@@ -65,9 +65,13 @@ def install(*, force: bool = False, log: Callable[[str], None] | None = None,
             timeout_s: float = INSTALL_TIMEOUT_S) -> Path:
     """Create the converters' environment in the cache (pinned set); returns its directory.
 
-    Each pip step (bootstrapping pip, installing the pins) may take at most ``timeout_s`` seconds;
-    a failure or timeout raises ToolInstallError.
+    Each pip step (bootstrapping pip, installing the pins) may take at most ``timeout_s`` seconds
+    (finite, at most a day: :func:`edgekit.bench.options.check_seconds`); a failure or timeout
+    raises ToolInstallError.
     """
+    from edgekit.bench.options import check_seconds
+
+    timeout_s = check_seconds("timeout_s", timeout_s, positive=True) or INSTALL_TIMEOUT_S
     say = log or (lambda message: None)
     target = environment_dir()
     marker = target / "edgekit-pins.json"

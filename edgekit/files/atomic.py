@@ -46,8 +46,13 @@ def write_bytes(path: str | os.PathLike[str], data: bytes) -> Path:
 
 
 def write_text(path: str | os.PathLike[str], text: str) -> Path:
-    """UTF-8 text through :func:`write_bytes`."""
-    return write_bytes(path, text.encode("utf-8"))
+    """UTF-8 text through :func:`write_bytes`.
+
+    A lone surrogate (what Python makes of an undecodable byte in a file name or a JSON ``\\udcff``
+    escape in a document) has no UTF-8 form: it is written as its escape, as the terminal shows it,
+    instead of failing the whole report.
+    """
+    return write_bytes(path, text.encode("utf-8", errors="backslashreplace"))
 
 
 def write_npz(

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import math
 import os
+import tokenize
 import zipfile
 import zlib
 from dataclasses import dataclass
@@ -31,8 +32,10 @@ _HEADER_READERS = {
     (1, 0): np.lib.format.read_array_header_1_0,
     (2, 0): np.lib.format.read_array_header_2_0,
 }
-#: What a damaged archive raises from zipfile, zlib and numpy's format module.
-_DAMAGE = (OSError, ValueError, EOFError, zipfile.BadZipFile, zlib.error, NotImplementedError, RuntimeError)
+#: What a damaged archive raises from zipfile, zlib and numpy's format module (a version 1 header
+#: that is not a Python literal goes through numpy's tokenizer fallback: TokenError, SyntaxError).
+_DAMAGE = (OSError, ValueError, EOFError, zipfile.BadZipFile, zlib.error, NotImplementedError, RuntimeError,
+           tokenize.TokenError, SyntaxError)
 
 
 class ArraysRefused(Exception):

@@ -61,8 +61,8 @@ _SETTINGS: dict[str, f.Reader] = {
     "runtime_mismatch": f.choice(*OUTCOME_POLICIES),
 }
 _MODEL: dict[str, f.Reader] = {
-    "model": f.text,
-    "baseline": f.text,
+    "model": f.path,
+    "baseline": f.path,
     "delegates": _as_bench(lambda value: tuple(check_delegates(f.text_list(value)))),
     "threads": _as_bench(lambda value: check_threads(f.int_list(value))),
     "seed": _as_bench(lambda value: check_seed(f.non_negative_int(value))),
@@ -102,10 +102,12 @@ def load_config(path: str | Path) -> GateConfig:
         raise GateConfigError(path, "config", exc.reason, exc.line) from None
     source = ConfigSource(path, text)
     if path.name == "pyproject.toml":
-        data = data.get("tool", {}).get("edgekit")
+        tool = data.get("tool")
+        table = tool.get("edgekit") if isinstance(tool, dict) else None
         source = ConfigSource(path, text, ("tool", "edgekit"))
-        if not isinstance(data, dict):
+        if not isinstance(table, dict):
             raise source.error("", "no [tool.edgekit] table; add one, or use an edgekit.toml")
+        data = table
     source.refuse_unknown("", data, ("gate", "models"))
     settings = GateSettings(**source.read_table("gate", data.get("gate", {}), _SETTINGS))
     models_table = data.get("models")

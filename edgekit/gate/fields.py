@@ -19,6 +19,7 @@ __all__ = [
     "growth",
     "positive_int",
     "non_negative_int",
+    "path",
     "positive_number",
     "seconds",
     "text",
@@ -70,6 +71,27 @@ def text(value: Any) -> str:
     if not isinstance(value, str) or not value.strip():
         raise ValueError(f"{_type_name(value)} ({value!r}) where a non-empty string is expected")
     return value
+
+
+#: What a path may hold: Linux's own limits (PATH_MAX, NAME_MAX); past them every call on it fails.
+_MAX_PATH_BYTES = 4096
+_MAX_NAME_BYTES = 255
+
+
+def path(value: Any) -> str:
+    """A file path (or zoo name, or ``git:REF:PATH``): text no file system call would choke on.
+
+    A NUL character cannot be in any file name (Python raises ValueError on it) and a name past the
+    system's limits fails every call with ENAMETOOLONG: both are refused here, with the key's line.
+    """
+    checked = text(value)
+    if "\x00" in checked:
+        raise ValueError(f"{checked!r} holds a NUL character, which no file name can hold")
+    encoded = checked.encode("utf-8", errors="surrogateescape")
+    if len(encoded) > _MAX_PATH_BYTES or any(len(part) > _MAX_NAME_BYTES for part in encoded.split(b"/")):
+        raise ValueError(f"{checked[:60]!r}... ({len(encoded):,} bytes) is longer than a path can be "
+                         f"(at most {_MAX_PATH_BYTES} bytes, {_MAX_NAME_BYTES} per name)")
+    return checked
 
 
 def text_list(value: Any) -> tuple[str, ...]:

@@ -27,7 +27,7 @@ import numpy as np
 from edgekit.errors import GateConfigError, InputsError, UsageError
 from edgekit.files import atomic
 from edgekit.files.bounded_parse import ParseRefused, parse_json
-from edgekit.files.json_fields import Fields, FieldTypeError, check_fields
+from edgekit.files.json_fields import Fields, FieldTypeError, check_fields, table
 from edgekit.files.npz_reader import ArraysRefused, read_npz
 from edgekit.files.preflight import check_output_file
 from edgekit.gate import fields as f
@@ -62,7 +62,7 @@ _META_FIELDS: Fields = {
     "runtime": "object",
     "model_sha256": "string?",
     "created": "string?",
-    "inputs": "object?",
+    "inputs": table({"kind": "string?", "description": "string?", "sets": "array<string>?"}, optional=True),
 }
 #: ``meta`` is one short JSON string; a larger one is not a golden file edgekit wrote.
 _MAX_META_CHARS = 1 << 20
@@ -83,7 +83,7 @@ def _tolerance(value: object) -> str:
 class AccuracyOptions(CheckOptions):
     """``accuracy = { golden = "pose.golden.npz" }``: the golden file and how outputs are judged on it."""
 
-    golden: str = option(f.text)
+    golden: str = option(f.path)
     tolerance: str | None = option(_tolerance, None)
     normalize: tuple[float, float] | None = option(f.value_range, None)
     output_roles: dict[str, str] | None = option(f.text_table, None)

@@ -85,7 +85,11 @@ class LatencyStats:
                 raise ValueError("latency samples are neither inline nor in the arrays sidecar "
                                  "(keep the .arrays.npz file beside the JSON)")
             samples = data["samples"]
-        values = np.asarray(samples, dtype=np.float64)
+        raw = np.asarray(samples)
+        if raw.dtype.kind not in "iuf":  # numpy would read strings ("1") or booleans as numbers
+            raise ValueError(f"latency samples must be numbers of milliseconds; this document holds "
+                             f"{raw.dtype} values")
+        values = raw.astype(np.float64)
         plausible = np.isfinite(values).all() and values.min() >= 0 and values.max() <= MAX_SAMPLE_MS
         if values.size and not plausible:
             raise ValueError(f"latency samples must be finite milliseconds from 0 to {MAX_SAMPLE_MS:g} "

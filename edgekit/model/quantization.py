@@ -26,10 +26,14 @@ def is_quantized(quantization: Quantization | None) -> TypeGuard[Quantization]:
 def dequantize(array: np.ndarray, quantization: Quantization | None) -> np.ndarray:
     """Real values of ``array`` as float64: ``scale * (q - zero_point)``, per axis when per-axis.
 
-    Float arrays, non-quantized integers and all-zero scales are only cast. Raises ValueError on
+    Float arrays, non-quantized integers and all-zero scales are only cast. Complex values (TFLite
+    has COMPLEX64 tensors; a golden or expected file can hold any dtype) keep both parts, as a last
+    axis of 2: casting would drop the imaginary part with a numpy warning. Raises ValueError on
     parameters that do not fit the array.
     """
     values = np.asarray(array)
+    if np.iscomplexobj(values):
+        return np.stack([values.real, values.imag], axis=-1).astype(np.float64)
     if not is_quantized(quantization) or not np.issubdtype(values.dtype, np.integer):
         # A signalling NaN (what a GPU leaves in an unwritten buffer) raises numpy's "invalid"
         # flag when cast; it stays NaN, which the accuracy checks count.

@@ -16,7 +16,7 @@ from typing import Any, ClassVar
 
 import numpy as np
 
-from edgekit.files.json_fields import Fields, items
+from edgekit.files.json_fields import Fields, items, table
 from edgekit.measure.stats import LatencyStats
 from edgekit.results.document import SCHEMA_VERSION, ResultDocument, describe_arrays, prefixed
 from edgekit.verdicts.accuracy import AccuracyReport
@@ -35,6 +35,29 @@ RUN_STATUSES = ("ok", "unavailable", "unsupported", "crashed", "timeout", "error
 #: Statuses that mean something went wrong while running, as opposed to a known limitation.
 FAILED_STATUSES = ("crashed", "timeout", "error")
 #: What each run of a bench document holds (``edgekit.files.json_fields`` notation), checked on load.
+#: A model's input or output as a document records it (:meth:`TensorInfo.to_dict`); judge rebuilds them.
+TENSOR_FIELDS: Fields = {
+    "index": "integer",
+    "name": "string",
+    "shape": "array<integer>",
+    "shape_signature": "array<integer>|null?",
+    "dtype": "string",
+    "quantization": table({"scale": "array<number>", "zero_point": "array<integer>", "axis": "integer|null?"},
+                          optional=True, nullable=True),
+    "key": "string|null?",
+}
+#: What judge, reports and merges read from ``model``.
+MODEL_FIELDS: Fields = {
+    "path": "string|null?",
+    "sha256": "string|null?",
+    "size_bytes": "integer|null?",
+    "op_count": "integer|null?",
+    "op_histogram": "object|null?",
+    "custom_ops": "array<string>|null?",
+    "signatures": "array<object>?",
+    "inputs": items(TENSOR_FIELDS, optional=True),
+    "outputs": items(TENSOR_FIELDS, optional=True),
+}
 RUN_FIELDS: Fields = {
     "delegate": "string",
     "device": "string",
@@ -172,7 +195,7 @@ class BenchResult(ResultDocument):
     KIND: ClassVar[str] = "bench"
     READS: ClassVar[tuple[int, ...]] = (1, 2, SCHEMA_VERSION)
     FIELDS: ClassVar[Fields] = {
-        "model": "object",
+        "model": table(MODEL_FIELDS),
         "settings": "object",
         "inputs": "object|null?",
         "input_sets": "object|null?",

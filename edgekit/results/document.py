@@ -29,12 +29,13 @@ import numpy as np
 from edgekit.errors import ResultFormatError, UsageError
 from edgekit.files import atomic
 from edgekit.files.bounded_parse import ParseRefused, parse_json
-from edgekit.files.json_fields import Fields, FieldTypeError, check_fields
+from edgekit.files.json_fields import Fields, FieldTypeError, check_fields, table
 from edgekit.files.npz_reader import ArraysRefused, read_npz
 from edgekit.files.preflight import InputRefused, read_input
 from edgekit.version import __version__
 
 __all__ = [
+    "ENVIRONMENT_FIELDS",
     "HEADER_FIELDS",
     "MAX_DOCUMENT_BYTES",
     "SCHEMA_VERSION",
@@ -52,13 +53,27 @@ __all__ = [
 SCHEMA_VERSION = 3
 
 _D = TypeVar("_D", bound="ResultDocument")
+#: What reports, merges and the gate read from ``environment`` (other fields are shown as they are).
+ENVIRONMENT_FIELDS: Fields = {
+    "device": "string?",
+    "hostname": "string|null?",
+    "cpu_model": "string|null?",
+    "machine": "string|null?",
+    "os": "string|null?",
+    "python": "string|null?",
+    "logical_cores": "integer|null?",
+    "usable_cores": "integer|null?",
+    "threads_used": "array<integer>|null?",
+    "load_average_at_start": "array<number>|null?",
+    "runtime": "object|null?",
+}
 #: The fields every document starts with (``kind`` is absent from bench documents of schema 1).
 HEADER_FIELDS: Fields = {
     "kind": "string?",
     "schema_version": "integer",
     "edgekit_version": "string",
     "created": "string",
-    "environment": "object",
+    "environment": table(ENVIRONMENT_FIELDS),
     "arrays_file": "string?",
 }
 #: The largest JSON document read: a long bench of schema 1 kept every sample inline (about 20 MB).
@@ -184,7 +199,7 @@ def document_kind(source: Path, document: dict[str, Any], readable: str) -> str:
 
     A kind that is not a string is refused; READABLE says what the caller reads instead.
     """
-    kind = document.get("kind") or "bench"
+    kind = document["kind"] if "kind" in document else "bench"
     if not isinstance(kind, str):
         raise ResultFormatError(source, f"unknown document kind {json.dumps(kind)[:80]}; {readable}")
     return kind

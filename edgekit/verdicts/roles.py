@@ -16,6 +16,7 @@ from a scaffold binding. The user wins. Written as ``ROLE[:DETAIL]``:
 
 from __future__ import annotations
 
+import math
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
@@ -63,11 +64,14 @@ def parse_role(text: str, source: str = "") -> OutputRole:
         return OutputRole(role, layout=(int(count), int(values)), source=source)
     if role == "mask" and detail:
         try:
-            return OutputRole(role, threshold=float(detail), source=source)
+            threshold = float(detail)
         except ValueError:
+            threshold = math.nan
+        if not math.isfinite(threshold):  # NaN would compare false with every pixel: an empty mask
             raise UsageError(
-                "output_roles", f"{text!r}: a mask threshold is a number, e.g. mask:0.5"
-            ) from None
+                "output_roles", f"{text!r}: a mask threshold is a finite number, e.g. mask:0.5"
+            )
+        return OutputRole(role, threshold=threshold, source=source)
     if detail:
         raise UsageError("output_roles", f"{text!r}: {role} takes no detail after ':'")
     return OutputRole(role, source=source)

@@ -101,7 +101,9 @@ def test_an_underflowed_score_without_a_role_passes_at_fp16_and_fails_at_fp32():
 def test_role_parsing_refuses_what_it_cannot_use():
     assert parse_role("mask:0.3").threshold == 0.3 and parse_role("keypoints:33x5").layout == (33, 5)
     for text, message in [("heatmap", "unknown role 'heatmap'"), ("keypoints", "needs a layout"),
-                          ("mask:high", "a mask threshold is a number"), ("logits:3", "takes no detail")]:
+                          ("mask:high", "a mask threshold is a finite number"),
+                          ("mask:nan", "a mask threshold is a finite number"),
+                          ("logits:3", "takes no detail")]:
         with pytest.raises(UsageError, match=message):
             parse_role(text)
     with pytest.raises(UsageError, match="is not NAME=ROLE"):

@@ -16,7 +16,7 @@ from typing import Any
 from edgekit.errors import ModelFormatError
 from edgekit.files.bounded_parse import ParseRefused, read_json_file
 from edgekit.model.contract import ModelContent, OpInfo, SignatureInfo, SubgraphInfo, TensorInfo, label_io
-from edgekit.model.formats.referenced import referenced_file
+from edgekit.model.formats.tfjs_weights import check_manifest
 
 __all__ = ["graph_json", "graph_model_name", "is_graph_model", "read_graph_model"]
 
@@ -76,7 +76,9 @@ def read_graph_model(path: str | os.PathLike[str]) -> ModelContent:
     if json_path.is_dir():
         json_path = graph_json(json_path)
     document = _document(json_path)
-    nodes: list[dict[str, Any]] = list(document["modelTopology"].get("node", []))
+    nodes = document["modelTopology"].get("node", [])
+    if not isinstance(nodes, list) or not all(isinstance(node, dict) for node in nodes):
+        raise ModelFormatError(json_path, "its modelTopology's 'node' is not a list of nodes", _EXPECTED)
     signature = document.get("signature") or {}
     raw_inputs = list((signature.get("inputs") or {}).items())
     raw_outputs = list((signature.get("outputs") or {}).items())
@@ -92,7 +94,7 @@ def read_graph_model(path: str | os.PathLike[str]) -> ModelContent:
     producers = {i: op for i in outputs if (op := _producer(tensors[i].name, by_name)) is not None}
     labelled = label_io(tensors, inputs, outputs, {t.index: t.key for t in tensors}, producers)
     ops = tuple(OpInfo(i, 0, str(node.get("op")), False, (), ()) for i, node in enumerate(nodes))
-    weights = _weight_files(json_path, document)
+    weights = _weight_files(json_path, document, nodes)
     generated = document.get("generatedBy")
     return ModelContent(
         format="tfjs-graph",
@@ -119,15 +121,23 @@ def _document(json_path: Path) -> dict[str, Any]:
     return document
 
 
-def _weight_files(json_path: Path, document: dict[str, Any]) -> tuple[Path, ...]:
-    """Every shard the weights manifest names, each proven a file inside the model's folder."""
+def _weight_files(json_path: Path, document: dict[str, Any], nodes: list[dict[str, Any]]) -> tuple[Path, ...]:
+    """Every shard the weights manifest names, proven to hold what it declares, inside the model's folder.
+
+    Each ``Const`` node of the graph must have its weight in the manifest (the TF.js converter puts
+    every constant there): a graph that names one the manifest lacks cannot run, and is refused now
+    rather than when its golden vectors are computed.
+    """
     manifest = document.get("weightsManifest", [])
+    shards = check_manifest(json_path, manifest)
     groups = manifest if isinstance(manifest, list) else [manifest]
-    if not all(isinstance(group, dict) and isinstance(group.get("paths", []), list) for group in groups):
-        raise ModelFormatError(json_path, "weightsManifest is not a list of groups with a 'paths' list",
-                               _EXPECTED)
-    names = [name for group in groups for name in group.get("paths", [])]
-    return tuple(referenced_file(json_path, name, "weight file", _EXPECTED) for name in names)
+    names = {spec["name"] for group in groups for spec in group.get("weights", [])}
+    missing = [str(node.get("name")) for node in nodes
+               if node.get("op") == "Const" and node.get("name") not in names]
+    if missing:
+        raise ModelFormatError(json_path, f"its graph's constant {missing[0]!r} has no weight in the "
+                                          f"weightsManifest ({len(missing)} missing)", _EXPECTED)
+    return shards
 
 
 def _producer(tensor_name: str, by_name: dict[Any, dict[str, Any]]) -> str | None:

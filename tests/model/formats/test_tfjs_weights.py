@@ -66,7 +66,7 @@ def test_quantized_weights_are_dequantized_as_tfjs_does(tmp_path):
 def test_shards_that_do_not_match_the_manifest_are_refused(tmp_path):
     paths = _write(tmp_path, [np.zeros(3, dtype="<f4").tobytes()])
     short = [{"paths": paths, "weights": [{"name": "w", "shape": [4], "dtype": "float32"}]}]
-    with pytest.raises(ModelFormatError, match="weight 'w' runs past the end"):
+    with pytest.raises(ModelFormatError, match="hold 12 bytes, the manifest describes 16"):
         read_weights(tmp_path / "model.json", short)
     long = [{"paths": paths, "weights": [{"name": "w", "shape": [2], "dtype": "float32"}]}]
     with pytest.raises(ModelFormatError, match="hold 12 bytes, the manifest describes 8"):
@@ -81,3 +81,32 @@ def test_unknown_storage_is_named(tmp_path):
     manifest = [{"paths": paths, "weights": [{"name": "c", "shape": [1], "dtype": "complex64"}]}]
     with pytest.raises(ModelFormatError, match="weight 'c' is stored as complex64"):
         read_weights(tmp_path / "model.json", manifest)
+
+
+@pytest.mark.parametrize(("weights", "reason"), [
+    ([{"name": "w", "shape": [1 << 31, 1 << 31], "dtype": "float32"}], "the manifest describes 18,446,744"),
+    ([{"name": "w", "shape": [-4], "dtype": "float32"}], "not a list of whole numbers 0 or more"),
+    ([{"name": "w", "shape": [1.5], "dtype": "float32"}], "not a list of whole numbers 0 or more"),
+    ([{"name": "w", "shape": [2], "dtype": "complex64"}], "stored as complex64, which edgekit cannot read"),
+    ([{"shape": [2], "dtype": "float32"}], "has no name"),
+    ({"paths": "big.bin", "weights": []}, "is not an object with a 'paths' list and a 'weights' list"),
+])
+def test_a_manifest_is_checked_against_the_shard_sizes_before_any_is_read(tmp_path, weights, reason):
+    from edgekit.model.formats.tfjs_weights import check_manifest
+
+    sparse = tmp_path / "big.bin"
+    with open(sparse, "wb") as stream:
+        stream.truncate(3 << 30)  # 3 GB of holes: stat'ed, never read
+    manifest = [{"paths": ["big.bin"], "weights": weights}] if isinstance(weights, list) else [weights]
+    with pytest.raises(ModelFormatError, match=reason):
+        check_manifest(tmp_path / "model.json", manifest)
+
+
+def test_weights_above_the_memory_budget_are_refused(tmp_path, monkeypatch):
+    from edgekit.model.formats import tfjs_weights
+
+    paths = _write(tmp_path, [np.zeros(1024, dtype="<f4").tobytes()])
+    monkeypatch.setattr(tfjs_weights, "memory_budget", lambda: 1000)
+    manifest = [{"paths": paths, "weights": [{"name": "w", "shape": [1024], "dtype": "float32"}]}]
+    with pytest.raises(ModelFormatError, match="its weights are 4,096 bytes, above the 1,000-byte memory"):
+        tfjs_weights.read_weights(tmp_path / "model.json", manifest)

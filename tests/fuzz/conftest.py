@@ -1,0 +1,40 @@
+"""Fixtures of the data-surface corpora, and the session's total in pytest's summary."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from edgekit.cli.main import main
+from tests.fuzz.harness import children
+from tests.fuzz.surfaces import FAST, TOTAL, Workspace, build_workspace
+
+
+@pytest.fixture(scope="module")
+def workspace(tmp_path_factory: pytest.TempPathFactory) -> Workspace:
+    return build_workspace(tmp_path_factory.mktemp("surfaces"))
+
+
+@pytest.fixture(scope="module")
+def documents(workspace: Workspace) -> Path:
+    """A real bench document (and its sidecar) of the project's model, in a folder of its own."""
+    folder = workspace.root / "documents"
+    folder.mkdir()
+    code = main(["bench", str(workspace.project / "model.tflite"), *FAST[:-2], "--runs", "5", "--quiet",
+                 "--json", str(folder / "base.json")])
+    assert code == 0
+    return folder
+
+
+@pytest.fixture(autouse=True)
+def _no_leftover_processes() -> Iterator[None]:
+    yield
+    assert children() == []
+
+
+def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
+    """The corpora's total, as the README's exit-code section reports it."""
+    if TOTAL.cases:
+        terminalreporter.write_line(TOTAL.summary("data surfaces, all"))
