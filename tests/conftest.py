@@ -21,6 +21,7 @@ first use, 2.9 GB), browsers, many worker processes. A test that runs the ``gpu`
 from __future__ import annotations
 
 import os
+import sys
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
@@ -123,3 +124,13 @@ def cnn_models(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
         "bad": tf_models.badly_calibrated_int8(directory),
         "int8_io": tf_models.integer_io_int8(directory),
     }
+
+
+def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
+    """The hostile corpora's totals, as the README's exit-code section reports them."""
+    surfaces = sys.modules.get("tests.fuzz.surfaces")
+    if surfaces is None:
+        return
+    for name, tally in (("model files", surfaces.MODEL_FILES), ("data surfaces, all", surfaces.TOTAL)):
+        if tally.cases:
+            terminalreporter.write_line(tally.summary(name))

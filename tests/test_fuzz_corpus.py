@@ -19,6 +19,7 @@ import pytest
 
 from tests import hostile, tflite_builder
 from tests.fuzz.harness import Tally, check_batch, fresh_tmpdir, run_in_process, run_in_subprocess
+from tests.fuzz.surfaces import MODEL_FILES
 
 pytestmark = pytest.mark.slow
 
@@ -183,7 +184,7 @@ def test_hostile_corpus_keeps_the_exit_code_contract(tmp_path, zoo_model, monkey
                 tally.record(label, argv, *run_in_subprocess(argv, env))
             check_batch(tally, label, folder)
 
-    print(tally.summary())
+    MODEL_FILES.add(tally)
     assert tally.cases >= MIN_CASES, tally.summary()
     assert not tally.broken, "\n".join([tally.summary(), *tally.broken[:40]])
 

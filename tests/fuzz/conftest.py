@@ -1,4 +1,4 @@
-"""Fixtures of the data-surface corpora, and the session's total in pytest's summary."""
+"""Fixtures of the data-surface corpora (their totals are in pytest's summary: tests/conftest.py)."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ import pytest
 
 from edgekit.cli.main import main
 from tests.fuzz.harness import children
-from tests.fuzz.surfaces import FAST, TOTAL, Workspace, build_workspace
+from tests.fuzz.surfaces import FAST, Workspace, build_workspace
 
 
 @pytest.fixture(scope="module")
@@ -32,9 +32,3 @@ def documents(workspace: Workspace) -> Path:
 def _no_leftover_processes() -> Iterator[None]:
     yield
     assert children() == []
-
-
-def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
-    """The corpora's total, as the README's exit-code section reports it."""
-    if TOTAL.cases:
-        terminalreporter.write_line(TOTAL.summary("data surfaces, all"))

@@ -21,8 +21,8 @@ from edgekit.cli.main import main
 from tests import tflite_builder
 from tests.fuzz.harness import CANARY, REPO_ROOT, Case, Tally, Watch, check_batch, fresh_tmpdir, run_case
 
-__all__ = ["FAST", "REFUSED", "TOTAL", "Workspace", "build_workspace", "document_outputs", "html_is_inert",
-           "run_surface", "unchanged"]
+__all__ = ["FAST", "MODEL_FILES", "REFUSED", "TOTAL", "Workspace", "build_workspace", "document_outputs",
+           "html_is_inert", "run_surface", "unchanged"]
 
 #: A bench that ends at once (one run, no warm-up, no accuracy).
 FAST = ["--runs", "1", "--min-seconds", "0", "--warmup", "0", "--warmup-seconds", "0", "--max-seconds", "1",
@@ -31,6 +31,8 @@ FAST = ["--runs", "1", "--min-seconds", "0", "--warmup", "0", "--warmup-seconds"
 REFUSED = (2,)
 #: Every surface's tally, summed for the session's report (see conftest.py).
 TOTAL = Tally()
+#: What the model-file corpus (tests/test_fuzz_corpus.py) did, for the same summary.
+MODEL_FILES = Tally()
 
 
 @dataclass
