@@ -317,7 +317,8 @@ def _split(text: str) -> list[str]:
 
 def _int_list(text: str, option: str) -> list[int]:
     """Comma-separated whole numbers; an empty one (``1,,2``, ``1,``) is refused, not dropped."""
-    if text.strip() and not all(part.strip() for part in text.split(",")):
+    parts = text.split(",")
+    if any(part.strip() for part in parts) and not all(part.strip() for part in parts):
         raise UsageError(option, f"{text!r} has an empty value between commas; use e.g. 1,2,4")
     values = []
     for part in _split(text):
